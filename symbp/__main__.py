@@ -1,0 +1,3 @@
+from symbp.cli.main import console_main
+
+console_main()

@@ -1,0 +1,146 @@
+"""What the subcommands share: network options, output, colour, progress,
+and files written whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+
+from ..errors import SymbpError, UsageError
+
+NETWORK_DEFAULTS = dict(hidden="sigmoid", output="sigmoid", loss="half_sse", batch=1,
+                        reduction="mean", layout="column")
+
+
+def add_network_options(parser, layers_required: bool = False):
+    """The network options of contract section 5."""
+    group = parser.add_argument_group("network")
+    group.add_argument("--layers", required=layers_required, metavar="N0,N1,...",
+                       help="layer sizes, input first, e.g. 2,4,3,2")
+    group.add_argument("--hidden", help="activation of layers 1..L-1 (default sigmoid): "
+                       "identity, sigmoid, tanh, relu, leaky_relu, softplus")
+    group.add_argument("--output", help="activation of layer L (default sigmoid); "
+                       "also softmax")
+    group.add_argument("--loss", help="half_sse (default), sse, mse, l1, bce, cce")
+    group.add_argument("--batch", metavar="M", help="number of samples m (default 1)")
+    group.add_argument("--reduction", help="sum or mean (default) of the per-sample losses")
+    group.add_argument("--layout", help="column (default: samples are columns) or row")
+    group.add_argument("--no-bias", dest="no_bias", action="store_true",
+                       help="a network without biases")
+
+
+def network_fields(args) -> dict:
+    """The network fields given on the command line (only those given)."""
+    fields = {}
+    if args.layers is not None:
+        fields["layers"] = parse_int_list("--layers", args.layers)
+    for name in ("hidden", "output", "loss", "reduction", "layout"):
+        if getattr(args, name) is not None:
+            fields[name] = getattr(args, name)
+    if args.batch is not None:
+        fields["batch"] = parse_int("--batch", args.batch)
+    if args.no_bias:
+        fields["bias"] = False
+    return fields
+
+
+def network_from_args(args):
+    """A Network from the command-line options (``--layers`` required)."""
+    from ..network import Network
+    fields = network_fields(args)
+    if "layers" not in fields:
+        raise UsageError("--layers is required, e.g. --layers 2,4,3,2")
+    return Network(**fields)
+
+
+def parse_int(option: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not an integer") from None
+
+
+def parse_int_list(option: str, text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a comma-separated list of integers, "
+                         "e.g. 2,4,3,2") from None
+
+
+def write_atomic(path: str, data: str | bytes):
+    """Write a file whole or not at all: a temporary file beside it, then rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    mode = "wb" if isinstance(data, bytes) else "w"
+    try:
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".symbp-", suffix=".tmp")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror}") from None
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except OSError as error:
+        os.unlink(temporary) if os.path.exists(temporary) else None
+        raise UsageError(f"cannot write {path}: {error.strerror}") from None
+
+
+class Output:
+    """stdout/stderr with colour only on a terminal (and never with NO_COLOR),
+    and a progress line on a terminal only."""
+
+    CODES = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
+
+    def __init__(self, out=None, err=None):
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.color = self._is_terminal(self.out) and "NO_COLOR" not in os.environ
+
+    @staticmethod
+    def _is_terminal(stream) -> bool:
+        return bool(getattr(stream, "isatty", None) and stream.isatty())
+
+    def paint(self, text: str, color: str) -> str:
+        return f"\033[{self.CODES[color]}m{text}\033[0m" if self.color else text
+
+    def print(self, text: str = ""):
+        print(text, file=self.out)
+
+    def json(self, document):
+        print(json.dumps(document, indent=2, default=_json_default), file=self.out)
+
+    def error(self, sentence: str):
+        print(sentence.replace("\n", " "), file=self.err)
+
+    def progress(self, total: int, label: str = ""):
+        """A callable ``step(done)`` that redraws a progress line on a terminal
+        (stderr), and does nothing when stderr is piped."""
+        if not self._is_terminal(self.err) or total <= 1:
+            return lambda done: None
+        start = time.monotonic()
+
+        def step(done: int):
+            width = 30
+            filled = int(width * done / total)
+            elapsed = time.monotonic() - start
+            end = "\n" if done >= total else ""
+            self.err.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] "
+                           f"{done}/{total} {elapsed:.1f}s{end}")
+            self.err.flush()
+        return step
+
+
+def _json_default(value):
+    import numpy as np
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+__all__ = ["SymbpError", "add_network_options", "network_fields", "network_from_args",
+           "write_atomic", "Output", "parse_int", "parse_int_list"]

@@ -1,0 +1,68 @@
+"""Entry point: ``symbp`` (console script) and ``python -m symbp``.
+
+``main(argv)`` returns the exit status; it is the one place where a
+:class:`~symbp.errors.SymbpError` becomes a sentence on stderr and exit 2
+(or the error's own ``exit_code``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import SymbpError
+from .common import Output
+
+SUBCOMMANDS = ("check", "verify", "derive", "grade", "graph")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting."""
+
+    def error(self, message):
+        from ..errors import UsageError
+        raise UsageError(f"{self.prog}: {message}", suggestion=f"see '{self.prog} --help'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+    parser = _Parser(prog="symbp", description=(
+        "Symbolic backpropagation checker: SymPy's derivative of the network is the "
+        "truth; formulas, hand-written backprops and derivations are checked against it."))
+    parser.add_argument("--version", action="version", version=f"symbp {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                       parser_class=_Parser)
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"symbp.cli.{name}")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"symbp.cli.{name}":
+                raise
+            continue  # a subcommand not built yet
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv=None, stdout=None, stderr=None) -> int:
+    """Run the command line; return the exit status (never raises SymbpError)."""
+    io = Output(stdout or sys.stdout, stderr or sys.stderr)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "run", None):
+            parser.print_help(io.out)
+            return 2
+        return args.run(args, io)
+    except SymbpError as error:
+        io.error(str(error))
+        return error.exit_code
+    except SystemExit as done:  # --help and --version
+        return done.code if isinstance(done.code, int) else 0
+    except KeyboardInterrupt:
+        io.error("interrupted.")
+        return 130
+
+
+def console_main():
+    sys.exit(main())

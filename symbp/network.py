@@ -1,0 +1,284 @@
+"""The network: its fields, their validation, shapes, sampling and forward pass.
+
+A :class:`Network` is a frozen value (it is the cache key of the symbolic
+derivation).  Arrays follow the layout of contract section 1:
+
+* ``column``: ``z[l] = W[l] @ a[l-1] + b[l]``, ``W[l]`` is n_l x n_(l-1),
+  ``b[l]`` n_l x 1, samples are columns;
+* ``row``: ``z[l] = a[l-1] @ W[l] + b[l]``, ``W[l]`` is n_(l-1) x n_l,
+  ``b[l]`` 1 x n_l, samples are rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import NetworkError, PointError
+from .functions import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
+
+KINK_MARGIN = 1e-3
+_MAX_REDRAWS = 2000
+
+
+def _one_of(field: str, value, allowed, what: str):
+    if value not in allowed:
+        raise NetworkError(f"{field}={value!r} is not {what}; expected one of "
+                           + ", ".join(allowed))
+
+
+class _LossName(str):
+    """The ``loss`` field: the loss's name, and callable as ``net.loss(point)``.
+
+    The contract asks for both ``Network(loss="half_sse")`` and
+    ``net.loss(point) -> float``; a str that can be called gives both.
+    """
+
+    def __new__(cls, name: str, network: "Network"):
+        self = super().__new__(cls, name)
+        self._network = network
+        return self
+
+    def __call__(self, point) -> float:
+        return self._network.total_loss(point)
+
+    def __reduce__(self):
+        return (str, (str(self),))
+
+    def __deepcopy__(self, memo):
+        return str(self)
+
+
+def _integer(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Network:
+    """A fully connected feed-forward network (contract section 1).
+
+    >>> net = Network(layers=[2, 3, 1], hidden="tanh", output="identity")
+    >>> net.depth, net.shape("W", 1)
+    (2, (3, 2))
+    >>> point = net.sample(seed=0)
+    >>> sorted(point)
+    ['W1', 'W2', 'b1', 'b2', 'x', 'y']
+    """
+
+    layers: tuple[int, ...]
+    hidden: str = "sigmoid"
+    output: str = "sigmoid"
+    loss: str = "half_sse"
+    batch: int = 1
+    reduction: str = "mean"
+    layout: str = "column"
+    bias: bool = True
+
+    def __post_init__(self):
+        layers = self.layers
+        if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+            raise NetworkError(f"layers={layers!r} is not a list of sizes; "
+                               "expected at least 2 integers, e.g. [2, 4, 3, 2]")
+        layers = tuple(layers)
+        if len(layers) < 2:
+            raise NetworkError(f"layers={list(layers)!r} has {len(layers)} size(s); "
+                               "expected at least 2 (input and output), e.g. [2, 3]")
+        for size in layers:
+            if not _integer(size) or size < 1:
+                raise NetworkError(f"layers={list(layers)!r} has the size {size!r}; "
+                                   "every size must be an integer >= 1")
+        object.__setattr__(self, "layers", tuple(int(s) for s in layers))
+        _one_of("hidden", self.hidden, ACTIVATIONS, "an activation")
+        _one_of("output", self.output, ACTIVATIONS, "an activation")
+        if ACTIVATIONS[self.hidden].output_only:
+            hidden_ok = [n for n, a in ACTIVATIONS.items() if not a.output_only]
+            raise NetworkError(f"hidden={self.hidden!r} can only be the output "
+                               "activation; expected one of " + ", ".join(hidden_ok))
+        _one_of("loss", str(self.loss) if isinstance(self.loss, str) else self.loss, LOSSES, "a loss")
+        object.__setattr__(self, "loss", _LossName(str(self.loss), self))
+        _one_of("reduction", self.reduction, REDUCTIONS, "a reduction")
+        _one_of("layout", self.layout, LAYOUTS, "a layout")
+        if not _integer(self.batch) or self.batch < 1:
+            raise NetworkError(f"batch={self.batch!r} is not a batch size; "
+                               "expected an integer >= 1")
+        object.__setattr__(self, "batch", int(self.batch))
+        if not isinstance(self.bias, (bool, np.bool_)):
+            raise NetworkError(f"bias={self.bias!r} is not a boolean; expected true or false")
+        object.__setattr__(self, "bias", bool(self.bias))
+        self._check_pairing()
+
+    def _check_pairing(self):
+        allowed = LOSSES[self.loss].outputs
+        if allowed is not None and self.output not in allowed:
+            raise NetworkError(f"loss={self.loss!r} needs outputs in (0, 1), but "
+                               f"output={self.output!r}; expected output one of "
+                               + ", ".join(allowed))
+        if self.loss == "bce" and self.output == "softmax" and self.layers[-1] < 2:
+            raise NetworkError("loss='bce' with output='softmax' needs at least 2 "
+                               f"output units, but layers ends in {self.layers[-1]}")
+
+    # -- structure -----------------------------------------------------------
+
+    @property
+    def depth(self) -> int:
+        """L, the number of layers after the input."""
+        return len(self.layers) - 1
+
+    @property
+    def units_axis(self) -> int:
+        """The axis of an activation array that runs over units (0 column, 1 row)."""
+        return 0 if self.layout == "column" else 1
+
+    def activation(self, l: int):
+        """The table entry of layer l's activation (1 <= l <= L)."""
+        return ACTIVATIONS[self.output if l == self.depth else self.hidden]
+
+    def shape(self, name: str, k: int | None = None) -> tuple[int, int]:
+        """The shape of a quantity: ``W``, ``b``, ``z``, ``a``, ``x``, ``y``."""
+        n, m = self.layers, self.batch
+        column = self.layout == "column"
+        if name == "W":
+            return (n[k], n[k - 1]) if column else (n[k - 1], n[k])
+        if name == "b":
+            return (n[k], 1) if column else (1, n[k])
+        size = {"x": n[0], "y": n[-1]}.get(name, n[k] if k is not None else None)
+        return (size, m) if column else (m, size)
+
+    def param_keys(self) -> list[str]:
+        """The keys of the parameters and of the gradients: W1, b1, ..., WL, bL."""
+        keys = []
+        for l in range(1, self.depth + 1):
+            keys += [f"W{l}", f"b{l}"] if self.bias else [f"W{l}"]
+        return keys
+
+    def point_shapes(self) -> dict[str, tuple[int, int]]:
+        """Every key of a point with its shape."""
+        shapes = {}
+        for key in self.param_keys():
+            shapes[key] = self.shape(key[0], int(key[1:]))
+        shapes["x"], shapes["y"] = self.shape("x"), self.shape("y")
+        return shapes
+
+    def to_dict(self) -> dict:
+        """The fields as plain JSON-ready values."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["layers"], fields["loss"] = list(self.layers), str(self.loss)
+        return fields
+
+    def replace(self, **changes) -> "Network":
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def __str__(self):
+        text = (f"layers={list(self.layers)} hidden={self.hidden} output={self.output} "
+                f"loss={self.loss} batch={self.batch} reduction={self.reduction} "
+                f"layout={self.layout}")
+        return text if self.bias else text + " bias=false"
+
+    # -- points --------------------------------------------------------------
+
+    def check_point(self, point) -> dict[str, np.ndarray]:
+        """The point as float64 arrays, or a :class:`PointError` naming the bad key."""
+        if not isinstance(point, dict):
+            raise PointError(f"a point must be a dict of arrays, not {type(point).__name__}")
+        shapes = self.point_shapes()
+        missing = [k for k in shapes if k not in point]
+        extra = [k for k in point if k not in shapes]
+        if missing or extra:
+            parts = ([f"missing {', '.join(missing)}"] if missing else []) + \
+                    ([f"unexpected {', '.join(map(str, extra))}"] if extra else [])
+            raise PointError(f"the point's keys do not fit the network ({'; '.join(parts)}); "
+                             f"expected {', '.join(shapes)}")
+        arrays = {}
+        for key, expected in shapes.items():
+            try:
+                value = np.asarray(point[key], dtype=float)
+            except (TypeError, ValueError):
+                raise PointError(f"point[{key!r}] is not an array of numbers") from None
+            if value.shape != expected:
+                raise PointError(f"point[{key!r}] has shape {value.shape}; "
+                                 f"expected {expected} for {self.layout} layout")
+            arrays[key] = value
+        return arrays
+
+    def forward(self, point) -> tuple[list, list]:
+        """NumPy forward pass: ``(zs, activations)``, ``zs[0]`` is None and
+        ``activations[0]`` is ``x``."""
+        p = self.check_point(point)
+        zs, acts = [None], [p["x"]]
+        for l in range(1, self.depth + 1):
+            W = p[f"W{l}"]
+            z = W @ acts[-1] if self.layout == "column" else acts[-1] @ W
+            if self.bias:
+                z = z + p[f"b{l}"]
+            zs.append(z)
+            acts.append(self.activation(l).numpy(z, self.units_axis))
+        return zs, acts
+
+    def per_sample_losses(self, point) -> np.ndarray:
+        """Each sample's loss, a vector of length m."""
+        _, acts = self.forward(point)
+        return LOSSES[self.loss].numpy(acts[-1], np.asarray(point["y"], float),
+                                       self.units_axis)
+
+    def total_loss(self, point) -> float:
+        """The total loss L (also ``net.loss(point)``): the sum or the mean of the per-sample losses."""
+        losses = self.per_sample_losses(point)
+        return float(losses.sum() if self.reduction == "sum" else losses.mean())
+
+    def gradient(self, point) -> dict[str, np.ndarray]:
+        """dL/dW[l], dL/db[l] from the symbolic derivation (the truth)."""
+        from .symbolic import truth
+        return truth(self).gradient(self.check_point(point))
+
+    def sample(self, seed: int = 0) -> dict[str, np.ndarray]:
+        """A point drawn from ``seed``, kinks avoided (contract section 1).
+
+        Weights are scaled by 1/sqrt(fan-in) so that sigmoid, softmax and log
+        stay well conditioned; a point near a kink is redrawn, never returned.
+        """
+        rng = np.random.default_rng(seed)
+        for _ in range(_MAX_REDRAWS):
+            point = self._draw(rng)
+            if not self.near_kink(point):
+                return point
+        raise NetworkError(f"could not draw a point away from the kinks of {self} "
+                           f"in {_MAX_REDRAWS} tries")
+
+    def _draw(self, rng) -> dict[str, np.ndarray]:
+        point = {}
+        for key, shape in self.point_shapes().items():
+            if key[0] == "W":
+                fan_in = self.layers[int(key[1:]) - 1]
+                point[key] = rng.normal(0.0, 1.0, shape) / np.sqrt(fan_in)
+            elif key[0] == "b":
+                point[key] = rng.normal(0.0, 0.5, shape)
+            elif key == "x":
+                point[key] = rng.normal(0.0, 1.0, shape)
+        point["y"] = self._draw_targets(rng)
+        return point
+
+    def _draw_targets(self, rng) -> np.ndarray:
+        shape = self.shape("y")
+        domain = LOSSES[self.loss].domain
+        if domain == "unit":
+            return rng.uniform(0.05, 0.95, shape)
+        if domain == "simplex":
+            per_sample = rng.dirichlet(np.ones(self.layers[-1]), self.batch)  # m x nL
+            return per_sample.T.copy() if self.layout == "column" else per_sample
+        return rng.normal(0.0, 1.0, shape)
+
+    def near_kink(self, point) -> bool:
+        """True where the point is too close to a kink to check gradients at."""
+        zs, acts = self.forward(point)
+        for l in range(1, self.depth + 1):
+            if self.activation(l).name in ("relu", "leaky_relu"):
+                if np.any(np.abs(zs[l]) < KINK_MARGIN):
+                    return True
+                if self.activation(l).name == "relu" and not np.any(zs[l] > 0):
+                    return True
+        if self.loss == "l1":
+            return bool(np.any(np.abs(acts[-1] - point["y"]) < KINK_MARGIN))
+        return False
