@@ -1,0 +1,162 @@
+"""What a wrong answer looks like next to the truth: diagnoses of two arrays.
+
+``diagnose(truth, claimed)`` compares a claimed value with the true one and
+names the slip when one fits; it knows nothing of formulas or gradients, so
+``verify`` (a formula's two sides) and ``grade`` (a user's gradients) share it.
+
+>>> import numpy as np
+>>> truth = np.array([[1.0, 2.0], [3.0, 4.0]])
+>>> diagnose(truth, -truth)["factor"]
+'-1'
+>>> diagnose(truth, truth.T)["kind"]
+'transpose'
+>>> diagnose(truth, np.ones((3, 1)))["kind"]
+'shape'
+
+Kinds, each a dict with ``kind``, ``text`` (one sentence) and its own fields:
+
+* ``shape``: the shapes differ (``left``: the truth's, ``right``: the claimed);
+* ``transpose``: the claimed value is the truth transposed;
+* ``zeros``: the claimed value is all zeros where the truth is not;
+* ``factor``: the claimed value is a constant multiple of the truth; ``factor``
+  is a name (``"-1"``, ``"m"``, ``"1/m"``, ``"n[L]"``, ``"1/n[L]"``, ``"2"``,
+  ``"1/2"``), else a fraction (``"3/7"``) or a decimal, ``value`` the float;
+* ``partial``: it agrees on some entries only; ``samples`` (with ``net``),
+  ``rows``, ``columns`` list which ones agree where whole ones do, else
+  ``agree`` counts the entries that agree out of ``entries``.
+
+None when the two agree, or when none of these fits.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+RTOL = 1e-6
+ATOL = 1e-9
+
+
+def close(left: np.ndarray, right: np.ndarray, rtol: float = RTOL,
+          atol: float = ATOL) -> np.ndarray:
+    """Entry-wise agreement of two float arrays of one shape.
+
+    The absolute part scales with the larger array's magnitude, so that a
+    value computed through cancellations (a - y after a softmax chain rule)
+    is not refuted by rounding; NaNs agree with NaNs only.
+    """
+    left = np.asarray(left, dtype=float)
+    right = np.asarray(right, dtype=float)
+    finite = np.concatenate([np.abs(left[np.isfinite(left)]).ravel(),
+                             np.abs(right[np.isfinite(right)]).ravel(), [1.0]])
+    scale = float(np.max(finite))
+    with np.errstate(invalid="ignore"):
+        return np.isclose(left, right, rtol=rtol, atol=atol * scale, equal_nan=True)
+
+
+def _shape(array) -> list[int]:
+    return [int(size) for size in np.shape(array)]
+
+
+def diagnose(truth, claimed, *, net=None) -> dict | None:
+    """The slip that turns ``truth`` into ``claimed``, or None (see the module doc).
+
+    ``net`` (a Network) lets factors be named ``m`` and ``n[L]`` and agreement
+    be described by samples.
+    """
+    truth = np.atleast_2d(np.asarray(truth, dtype=float))
+    claimed = np.atleast_2d(np.asarray(claimed, dtype=float))
+    if truth.shape != claimed.shape:
+        return _different_shapes(truth, claimed)
+    agree = close(truth, claimed)
+    if agree.all():
+        return None
+    if truth.shape[0] == truth.shape[1] and truth.size > 1 and close(truth.T, claimed).all():
+        return {"kind": "transpose", "text": "the right side is the truth transposed."}
+    if not claimed.any():
+        return {"kind": "zeros", "text": "the right side is all zeros where the truth is not."}
+    found = _factor(truth, claimed, net)
+    if found is not None:
+        return found
+    if agree.any():
+        return _partial(agree, net)
+    return None
+
+
+def _different_shapes(truth, claimed) -> dict:
+    left, right = _shape(truth), _shape(claimed)
+    if claimed.shape == truth.T.shape and close(truth.T, claimed).all():
+        return {"kind": "transpose", "left": left, "right": right,
+                "text": f"the right side is the truth transposed ({right[0]} x {right[1]} "
+                        f"where {left[0]} x {left[1]} is expected)."}
+    return {"kind": "shape", "left": left, "right": right,
+            "text": f"the right side is {right[0]} x {right[1]} where the left side is "
+                    f"{left[0]} x {left[1]}."}
+
+
+def _named_factors(net) -> list[tuple[str, float]]:
+    names = [("-1", -1.0)]
+    if net is not None and net.batch > 1:
+        names += [("m", float(net.batch)), ("1/m", 1.0 / net.batch),
+                  ("-m", -float(net.batch)), ("-1/m", -1.0 / net.batch)]
+    if net is not None and net.layers[-1] > 1:
+        nL = net.layers[-1]
+        names += [("n[L]", float(nL)), ("1/n[L]", 1.0 / nL)]
+    return names + [("2", 2.0), ("1/2", 0.5), ("-2", -2.0), ("-1/2", -0.5)]
+
+
+def _factor_name(value: float, net) -> str:
+    for name, named in _named_factors(net):
+        if abs(value - named) <= RTOL * abs(named):
+            return name
+    fraction = Fraction(value).limit_denominator(1000)
+    if abs(float(fraction) - value) <= RTOL * abs(value):
+        return str(fraction)
+    return f"{value:.6g}"
+
+
+def _factor(truth, claimed, net) -> dict | None:
+    weight = float(np.sum(truth * truth))
+    if not np.isfinite(weight) or weight == 0.0 or not np.isfinite(claimed).all():
+        return None
+    value = float(np.sum(truth * claimed)) / weight
+    if value == 0.0 or not close(value * truth, claimed).all():
+        return None
+    name = _factor_name(value, net)
+    meaning = {"m": " (a sum where a mean is expected?)",
+               "1/m": " (a mean where a sum is expected, or a doubled 1/m?)",
+               "-1": " (a sign flip)"}.get(name, "")
+    return {"kind": "factor", "factor": name, "value": value,
+            "text": f"the right side is {name} times the truth{meaning}."}
+
+
+def _listed(positions) -> str:
+    return ", ".join(str(int(p)) for p in positions)
+
+
+def _partial(agree: np.ndarray, net) -> dict:
+    rows = np.flatnonzero(agree.all(axis=1))
+    columns = np.flatnonzero(agree.all(axis=0))
+    rows_partly = np.flatnonzero(agree.any(axis=1))
+    columns_partly = np.flatnonzero(agree.any(axis=0))
+    found = {"kind": "partial", "agree": int(agree.sum()), "entries": int(agree.size)}
+    sample_axis = None if net is None else 1 - net.units_axis
+    # whole samples (columns in column layout, rows in row layout) first
+    if sample_axis == 1 and len(columns) and len(columns) == len(columns_partly):
+        found["samples"] = columns.tolist()
+        found["text"] = f"the right side agrees with the truth on sample(s) {_listed(columns)} only."
+    elif sample_axis == 0 and len(rows) and len(rows) == len(rows_partly):
+        found["samples"] = rows.tolist()
+        found["text"] = f"the right side agrees with the truth on sample(s) {_listed(rows)} only."
+    elif len(rows) and len(rows) == len(rows_partly):
+        found["rows"] = rows.tolist()
+        found["text"] = f"the right side agrees with the truth on row(s) {_listed(rows)} only."
+    elif len(columns) and len(columns) == len(columns_partly):
+        found["columns"] = columns.tolist()
+        found["text"] = (f"the right side agrees with the truth on column(s) "
+                         f"{_listed(columns)} only.")
+    else:
+        found["text"] = (f"the right side agrees with the truth on {found['agree']} of "
+                         f"{found['entries']} entries only.")
+    return found
