@@ -230,8 +230,9 @@ class Network:
 
     def gradient(self, point) -> dict[str, np.ndarray]:
         """dL/dW[l], dL/db[l] from the symbolic derivation (the truth)."""
+        checked = self.check_point(point)
         from .symbolic import truth
-        return truth(self).gradient(self.check_point(point))
+        return truth(self).gradient(checked)
 
     def sample(self, seed: int = 0) -> dict[str, np.ndarray]:
         """A point drawn from ``seed``, kinks avoided (contract section 1).

@@ -1,0 +1,18 @@
+"""Hypothesis profiles, chosen deliberately.
+
+Under CI (``CI=true``) Hypothesis would load its own ``ci`` profile
+(derandomized, no deadline, no database); ours keeps those and adds only the
+health-check suppression that symbolic derivations need (the first example
+of a new network shape derives, which is slow on purpose, and is cached).
+Locally: no deadline (derivation time varies), the default database.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+_slow = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("symbp-ci", parent=settings.get_profile("ci"),
+                          suppress_health_check=_slow)
+settings.register_profile("symbp-dev", deadline=None, suppress_health_check=_slow)
+settings.load_profile("symbp-ci" if os.environ.get("CI") else "symbp-dev")

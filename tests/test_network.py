@@ -1,0 +1,99 @@
+"""Network fields, shapes, sampling and hand-built points."""
+
+import numpy as np
+import pytest
+
+import symbp
+from symbp.errors import NetworkError, PointError, SymbpError
+from symbp.network import KINK_MARGIN, Network
+
+
+@pytest.mark.parametrize("fields,fragment", [
+    (dict(layers=[2]), "layers=[2]"),
+    (dict(layers=[2, 0, 1]), "size 0"),
+    (dict(layers="2,3"), "layers='2,3'"),
+    (dict(layers=[2, 2.5]), "size 2.5"),
+    (dict(layers=[2, 2], hidden="cosine"),
+     "hidden='cosine' is not an activation; expected one of identity, sigmoid"),
+    (dict(layers=[2, 2], loss="hinge"), "loss='hinge' is not a loss"),
+    (dict(layers=[2, 2], batch=0), "batch=0"),
+    (dict(layers=[2, 2], batch=True), "batch=True"),
+    (dict(layers=[2, 3, 2], hidden="softmax"), "hidden='softmax' can only be the output"),
+    (dict(layers=[2, 2], reduction="max"), "reduction='max'"),
+    (dict(layers=[2, 2], layout="diagonal"), "layout='diagonal'"),
+    (dict(layers=[2, 2], bias="yes"), "bias='yes'"),
+    (dict(layers=[2, 2], output="identity", loss="bce"), "loss='bce' needs outputs in (0, 1)"),
+    (dict(layers=[2, 2], output="tanh", loss="cce"), "loss='cce'"),
+    (dict(layers=[2, 1], output="softmax", loss="bce"), "at least 2 output units"),
+])
+def test_invalid_fields_name_the_field_and_what_is_allowed(fields, fragment):
+    with pytest.raises(NetworkError) as info:
+        Network(**fields)
+    assert fragment in str(info.value)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, SymbpError)
+
+
+def test_shapes_follow_the_layout():
+    column = Network(layers=[3, 4, 2], batch=5)
+    row = column.replace(layout="row")
+    assert column.shape("W", 1) == (4, 3) and row.shape("W", 1) == (3, 4)
+    assert column.shape("b", 2) == (2, 1) and row.shape("b", 2) == (1, 2)
+    assert column.shape("x") == (3, 5) and row.shape("x") == (5, 3)
+    assert column.shape("z", 1) == (4, 5) and row.shape("a", 1) == (5, 4)
+    assert Network(layers=[3, 2], bias=False).param_keys() == ["W1"]
+
+
+def test_loss_is_both_the_field_and_a_method():
+    net = Network(layers=[2, 2], loss="sse")
+    assert net.loss == "sse" and net.to_dict()["loss"] == "sse"
+    point = net.sample(seed=4)
+    _, acts = net.forward(point)
+    assert net.loss(point) == pytest.approx(float(np.sum((acts[-1] - point["y"]) ** 2)))
+
+
+def test_sample_is_reproducible_and_in_each_loss_domain():
+    for loss, output in (("bce", "sigmoid"), ("cce", "softmax"), ("half_sse", "identity")):
+        net = Network(layers=[2, 3, 4], output=output, loss=loss, batch=6, layout="row")
+        point = net.sample(seed=11)
+        again = net.sample(seed=11)
+        assert all(np.array_equal(point[k], again[k]) for k in point)
+        y = point["y"]
+        if loss == "bce":
+            assert np.all((y > 0) & (y < 1))
+        if loss == "cce":
+            assert np.all(y >= 0) and np.allclose(y.sum(axis=1), 1.0)
+
+
+def test_sample_avoids_kinks():
+    net = Network(layers=[3, 5, 4, 2], hidden="relu", output="leaky_relu", loss="l1", batch=4)
+    for seed in range(20):
+        point = net.sample(seed)
+        zs, acts = net.forward(point)
+        for z in zs[1:]:
+            assert np.all(np.abs(z) >= KINK_MARGIN)
+        assert np.all(np.abs(acts[-1] - point["y"]) >= KINK_MARGIN)
+        assert all(np.any(z > 0) for z in zs[1:-1])
+
+
+def test_hand_built_points_with_wrong_keys_or_shapes_are_clear_value_errors():
+    net = Network(layers=[2, 3, 1])
+    point = net.sample(0)
+    with pytest.raises(PointError, match=r"point\['W1'\] has shape \(2, 3\); expected \(3, 2\)"):
+        net.loss({**point, "W1": point["W1"].T})
+    missing = {k: v for k, v in point.items() if k != "b2"}
+    with pytest.raises(ValueError, match="missing b2"):
+        symbp.backprop(net, missing)
+    with pytest.raises(ValueError, match="unexpected W3"):
+        net.gradient({**point, "W3": np.zeros((1, 1))})
+
+
+def test_seed_004_first_forward_pass():
+    # seed 004: one sigmoid layer on row vectors, x @ w + b, two samples
+    net = Network(layers=[3, 2], output="sigmoid", loss="sse", reduction="sum",
+                  layout="row", batch=2)
+    point = {"x": np.array([[1., 2., 3.], [3., 2., 1.]]),
+             "W1": np.array([[.1, .2], [.3, .4], [.5, .6]]),
+             "b1": np.zeros((1, 2)), "y": np.array([[1., 0.], [0., 1.]])}
+    _, acts = net.forward(point)
+    np.testing.assert_allclose(acts[1], [[0.90024951, 0.94267582], [0.80218389, 0.88079708]],
+                               atol=5e-9)
