@@ -96,24 +96,26 @@ def _different_shapes(truth, claimed) -> dict:
 
 
 def _named_factors(net) -> list[tuple[str, float]]:
-    names = [("-1", -1.0)]
+    # literal constants first: when m or n[L] equals 2, the text names both
+    names = [("-1", -1.0), ("2", 2.0), ("1/2", 0.5), ("-2", -2.0), ("-1/2", -0.5)]
     if net is not None and net.batch > 1:
         names += [("m", float(net.batch)), ("1/m", 1.0 / net.batch),
                   ("-m", -float(net.batch)), ("-1/m", -1.0 / net.batch)]
     if net is not None and net.layers[-1] > 1:
         nL = net.layers[-1]
         names += [("n[L]", float(nL)), ("1/n[L]", 1.0 / nL)]
-    return names + [("2", 2.0), ("1/2", 0.5), ("-2", -2.0), ("-1/2", -0.5)]
+    return names
 
 
-def _factor_name(value: float, net) -> str:
-    for name, named in _named_factors(net):
-        if abs(value - named) <= RTOL * abs(named):
-            return name
+def _factor_names(value: float, net) -> list[str]:
+    names = [name for name, named in _named_factors(net)
+             if abs(value - named) <= RTOL * abs(named)]
+    if names:
+        return names
     fraction = Fraction(value).limit_denominator(1000)
     if abs(float(fraction) - value) <= RTOL * abs(value):
-        return str(fraction)
-    return f"{value:.6g}"
+        return [str(fraction)]
+    return [f"{value:.6g}"]
 
 
 def _factor(truth, claimed, net) -> dict | None:
@@ -123,12 +125,16 @@ def _factor(truth, claimed, net) -> dict | None:
     value = float(np.sum(truth * claimed)) / weight
     if value == 0.0 or not close(value * truth, claimed).all():
         return None
-    name = _factor_name(value, net)
-    meaning = {"m": " (a sum where a mean is expected?)",
+    names = _factor_names(value, net)
+    if truth.size == 1 and names[0] not in dict(_named_factors(net)):
+        return None  # any two numbers are multiples: only a named factor says something
+    name = names[0]
+    also = f" (= {', '.join(names[1:])})" if len(names) > 1 else ""
+    meaning = {"m": " (a sum where a mean is expected, or a missing 1/m?)",
                "1/m": " (a mean where a sum is expected, or a doubled 1/m?)",
                "-1": " (a sign flip)"}.get(name, "")
     return {"kind": "factor", "factor": name, "value": value,
-            "text": f"the right side is {name} times the truth{meaning}."}
+            "text": f"the right side is {name}{also} times the truth{meaning}."}
 
 
 def _listed(positions) -> str:

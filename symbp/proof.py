@@ -1,0 +1,146 @@
+"""Symbolic proofs that a formula's two sides are equal on a network.
+
+Both sides are evaluated on the SymPy matrices of the symbolic truth, where
+every z[k] entry is a symbol of its own and a[k] = act(z[k]).  An entry of
+LEFT - RIGHT is proved zero when, after the sampling's guarantees
+(``truth.assumptions``: cce targets sum to 1), SymPy's ``cancel`` reduces it
+to 0; failing that, z[k] is replaced by its definition W[k] a[k-1] + b[k]
+(for claims about the forward pass) and ``cancel`` tried again.
+
+Whether a proof is attempted is decided by sizes, never by a clock: each
+entry may have at most ``ENTRY_BUDGET`` tree nodes, and one formula at most
+``TOTAL_BUDGET`` over all entries and layers.  Beyond them, or when ``cancel``
+does not reach 0, the formula keeps its numeric verdict: never a guess.
+
+>>> from symbp.network import Network
+>>> from symbp.notation import parse_formula
+>>> net = Network(layers=[2, 2], output="softmax", loss="cce")
+>>> prove_formula(parse_formula("delta[L] = a[L] - y"), net, [None]) is None
+True
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+ENTRY_BUDGET = 4000
+TOTAL_BUDGET = 80000
+
+
+def _size(expr, cap: int) -> int:
+    """Tree nodes of ``expr``, counting no further than just past ``cap``."""
+    import sympy
+    count = 0
+    for _ in sympy.preorder_traversal(expr):
+        count += 1
+        if count > cap:
+            break
+    return count
+
+
+@lru_cache(maxsize=64)
+def symbols_of(net):
+    """The truth's symbolic matrices and assumptions for ``net`` (cached), or None."""
+    from .symbolic import truth
+    derivation = truth(net)
+    matrices = derivation.symbolic()
+    return None if matrices is None else (matrices, derivation.assumptions)
+
+
+@lru_cache(maxsize=64)
+def forward_definitions(net) -> dict:
+    """Each z[k] symbol mapped to W[k] a[k-1] + b[k] in x, W and b only."""
+    import sympy
+    matrices, _ = symbols_of(net)
+    definitions = {}
+    below = matrices[("x", None)]
+    for k in range(1, net.depth + 1):
+        W = matrices[("W", k)]
+        pre = W * below if net.layout == "column" else below * W
+        if net.bias:
+            b = matrices[("b", k)]
+            pre = sympy.Matrix(*pre.shape, lambda i, j: pre[i, j] + (
+                b[i, 0] if net.layout == "column" else b[0, j]))
+        z = matrices[("z", k)]
+        definitions.update({z[i, j]: pre[i, j] for i in range(z.rows) for j in range(z.cols)})
+        below = matrices[("a", k)].xreplace(definitions)
+    return definitions
+
+
+class _Budget:
+    def __init__(self):
+        self.spent = 0
+
+    def allows(self, expr) -> bool:
+        size = _size(expr, ENTRY_BUDGET)
+        self.spent += size
+        return size <= ENTRY_BUDGET and self.spent <= TOTAL_BUDGET
+
+
+def _cancels(expr) -> bool:
+    import sympy
+    try:
+        return sympy.cancel(expr) == 0
+    except (sympy.PolynomialError, TypeError, ValueError, NotImplementedError):
+        return False
+
+
+def _entry_is_zero(expr, assumptions, net, budget: _Budget) -> bool | None:
+    """True when proved zero, False when not, None when over the budget."""
+    if assumptions:
+        expr = expr.xreplace(assumptions)
+    if expr == 0:
+        return True
+    if not budget.allows(expr):
+        return None
+    if _cancels(expr):
+        return True
+    expanded = expr.xreplace(forward_definitions(net))
+    if expanded == expr or not budget.allows(expanded):
+        return False if expanded == expr else None
+    if assumptions:
+        expanded = expanded.xreplace(assumptions)
+    return _cancels(expanded)
+
+
+def _differences(left, right) -> list:
+    import sympy
+    left_matrix = isinstance(left, sympy.MatrixBase)
+    right_matrix = isinstance(right, sympy.MatrixBase)
+    if left_matrix and right_matrix:
+        if left.shape != right.shape:
+            return None
+        return list(left - right)
+    if left_matrix:
+        return [e - right for e in left]
+    if right_matrix:
+        return [left - e for e in right]
+    return [left - right]
+
+
+def prove_formula(formula, net, layers) -> str | None:
+    """None when LEFT - RIGHT is proved zero on every entry for every l in
+    ``layers``; otherwise the reason, as a phrase."""
+    from .evaluate import ShapeMismatch, evaluate_symbolic
+    found = symbols_of(net)
+    if found is None:
+        return "the network is too large for a symbolic proof"
+    matrices, assumptions = found
+    budget = _Budget()
+    for l in layers:
+        try:
+            left = evaluate_symbolic(formula.left, net, matrices, l)
+            right = evaluate_symbolic(formula.right, net, matrices, l)
+        except ShapeMismatch:
+            return "the symbolic sides have different shapes"
+        differences = _differences(left, right)
+        if differences is None:
+            return "the symbolic sides have different shapes"
+        for difference in differences:
+            zero = _entry_is_zero(difference, assumptions, net, budget)
+            if zero is None:
+                return (f"the expressions exceed the proof budget ({ENTRY_BUDGET} nodes an "
+                        f"entry, {TOTAL_BUDGET} a formula)")
+            if not zero:
+                return "SymPy did not reduce LEFT - RIGHT to 0"
+    return None
