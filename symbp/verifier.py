@@ -181,7 +181,7 @@ def _shape_refutation(formula, net, layers, l, seed, point, values, mismatch) ->
     return Result(formula.text, "refuted", [x for x in layers if x is not None],
                   counterexample=_counterexample(net, l, seed, point, left, None),
                   diagnosis=diagnosis,
-                  message=f"the right side cannot be computed{_at(l)}: {mismatch.text}.")
+                  message=f"the right side cannot be computed{_at(l)} on this network's shapes.")
 
 
 def _try_numeric(node, net, values, l):

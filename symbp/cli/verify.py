@@ -1,0 +1,130 @@
+"""``symbp verify``: the verdict on every claim of a file, or on one formula."""
+
+from __future__ import annotations
+
+from ..errors import UsageError
+from .common import add_network_options, network_fields, parse_int
+
+VERDICT_COLOURS = {"proved": "green", "holds": "green", "refuted": "red", "error": "red"}
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser(
+        "verify", help="check formulas (a claims file, or one --formula) against the truth",
+        description="Check every claim of a TOML claims file, or one formula given with "
+                    "--formula and the network options, against SymPy's derivation. "
+                    "Verdicts: proved, holds, refuted (with a counterexample and a "
+                    "diagnosis), error. Exit 0 every claim met, 1 a claim refuted or not "
+                    "meeting its expect, 2 invalid input or a verdict error.")
+    p.add_argument("file", nargs="?", metavar="FILE.toml", help="a claims file")
+    p.add_argument("--formula", metavar="F", help='one formula, e.g. "delta[L] = a[L] - y"')
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--random", metavar="N", default="0",
+                   help="also check each claim on N networks drawn by Hypothesis")
+    p.add_argument("--vary-depth", dest="vary_depth", action="store_true",
+                   help="with --random: vary the depth too")
+    p.add_argument("--seed", metavar="S", default="0",
+                   help="seed of the sampled points and of Hypothesis (default 0)")
+    add_network_options(p)
+    p.set_defaults(run=run)
+
+
+def _claims_from_args(args):
+    from ..claims import Claim, Claims, load_claims
+    from ..network import Network
+    fields = network_fields(args)
+    if args.file and args.formula:
+        raise UsageError("give a claims file or --formula, not both")
+    if args.file:
+        if fields:
+            raise UsageError("the network options go with --formula; a claims file has "
+                             "its own [network]")
+        return load_claims(args.file)
+    if args.formula is None:
+        raise UsageError("nothing to verify: give a claims file or --formula \"F\"",
+                         suggestion="see 'symbp verify --help'")
+    if "layers" not in fields:
+        raise UsageError("--formula needs the network: --layers is required, e.g. "
+                         "--layers 2,4,3,2")
+    claim = Claim(name=args.formula, formula=args.formula, network=Network(**fields))
+    return Claims(None, (claim,))
+
+
+def run(args, io) -> int:
+    from ..claims import check_claims
+    random = parse_int("--random", args.random)
+    seed = parse_int("--seed", args.seed)
+    if random < 0:
+        raise UsageError(f"--random {random} is negative; expected a count >= 0")
+    if args.vary_depth and not random:
+        raise UsageError("--vary-depth goes with --random N")
+    claims = _claims_from_args(args)
+    step = io.progress(len(claims.claims), "verify")
+    results = check_claims(claims, seed=seed, random=random, vary_depth=args.vary_depth,
+                           progress=step)
+    if args.json:
+        io.json({"claims": [r.to_json() for r in results]})
+    else:
+        _report(io, claims, results)
+    if any(r.result.verdict == "error" for r in results):
+        return 2
+    return 0 if all(r.met for r in results) else 1
+
+
+def _layers_text(result) -> str:
+    layers = result.result.layers_checked
+    text = f"l = {', '.join(map(str, layers))}" if layers else "no free index"
+    if result.networks_checked > 1:
+        text += f"; {result.networks_checked} networks"
+    return text
+
+
+def _report(io, claims, results):
+    if claims.title:
+        io.print(io.paint(claims.title, "bold"))
+    width = max(len(r.claim.name) for r in results)
+    for r in results:
+        verdict = r.result.verdict
+        colour = VERDICT_COLOURS[verdict] if r.met or verdict == "error" else "red"
+        if r.claim.expect == "refuted" and verdict == "refuted":
+            colour = "green"
+        expect = ""
+        if r.claim.expect:
+            expect = f"  expected {r.claim.expect}: " + ("met" if r.met else "NOT met")
+        io.print(f"{io.paint(f'{verdict:8}', colour)} {r.claim.name:{width}}  "
+                 + io.paint(f"({_layers_text(r)})", "dim") + expect)
+        _details(io, r)
+    met = sum(r.met for r in results)
+    counts = {}
+    for r in results:
+        counts[r.result.verdict] = counts.get(r.result.verdict, 0) + 1
+    summary = ", ".join(f"{n} {v}" for v, n in counts.items())
+    line = f"{len(results)} claim(s): {summary}; {met} of {len(results)} met."
+    io.print(io.paint(line, "green" if met == len(results) else "red"))
+
+
+def _details(io, r):
+    import numpy as np
+    result, indent = r.result, " " * 9
+    if r.claim.source:
+        io.print(io.paint(f"{indent}source: {r.claim.source}", "dim"))
+    if result.verdict == "error":
+        io.print(f"{indent}{result.message}")
+        return
+    if result.verdict != "refuted":
+        return
+    if result.diagnosis:
+        io.print(f"{indent}diagnosis ({result.diagnosis['kind']}): {result.diagnosis['text']}")
+    io.print(f"{indent}{result.message}")
+    example = result.counterexample
+    if example:
+        from ..network import Network
+        where = "" if example["l"] is None else f"l = {example['l']}, "
+        io.print(f"{indent}counterexample: {where}seed {example['seed']}, "
+                 f"{Network(**example['network'])}")
+        for side in ("left", "right"):
+            if example[side] is not None:
+                text = np.array2string(np.asarray(example[side]), precision=6,
+                                       suppress_small=True, max_line_width=90)
+                text = text.replace("\n", "\n" + indent + " " * 9)
+                io.print(f"{indent}  {side + ':':7}{text}")
