@@ -4,7 +4,9 @@ Both sides are evaluated on the SymPy matrices of the symbolic truth, where
 every z[k] entry is a symbol of its own and a[k] = act(z[k]).  An entry of
 LEFT - RIGHT is proved zero when, after the sampling's guarantees
 (``truth.assumptions``: cce targets sum to 1), SymPy's ``cancel`` reduces it
-to 0; failing that, z[k] is replaced by its definition W[k] a[k-1] + b[k]
+to 0, or does so once tanh and friends are written with exp and piecewise
+branches (relu, step) are folded out, every branch reducing to 0 (so the
+kink conventions are part of the proof); failing that, z[k] is replaced by its definition W[k] a[k-1] + b[k]
 (for claims about the forward pass) and ``cancel`` tried again.
 
 Whether a proof is attempted is decided by sizes, never by a clock: each
@@ -78,9 +80,16 @@ class _Budget:
 
 
 def _cancels(expr) -> bool:
+    """``cancel`` reaches 0; failing that, with tanh and friends written with exp
+    and piecewise branches (relu, step) folded out, every branch cancels."""
     import sympy
     try:
-        return sympy.cancel(expr) == 0
+        if sympy.cancel(expr) == 0:
+            return True
+        rewritten = sympy.piecewise_fold(expr.rewrite(sympy.exp))
+        if isinstance(rewritten, sympy.Piecewise):
+            return all(sympy.cancel(branch) == 0 for branch, _ in rewritten.args)
+        return sympy.cancel(rewritten) == 0
     except (sympy.PolynomialError, TypeError, ValueError, NotImplementedError):
         return False
 
