@@ -36,7 +36,7 @@ from .network import Network
 # of the chain-rule sums it builds, stays under this count (never a clock).
 SYMBOLIC_BUDGET = 200_000
 
-__all__ = ["Truth", "truth", "reduction_weights", "SYMBOLIC_BUDGET"]
+__all__ = ["Truth", "truth", "derive", "Pieces", "reduction_weights", "SYMBOLIC_BUDGET"]
 
 
 def _symbol(eng, name):
@@ -80,20 +80,23 @@ class _AffinePiece:
 
 
 class _ActivationPiece:
-    """Layer l's ``a = act(z)`` for one sample, its Jacobian, and NumPy code."""
+    """Layer l's ``a = act(z)`` for one sample and its Jacobian (``compile`` emits NumPy)."""
 
     def __init__(self, net: Network, l: int):
         self.z = _vector(sympy, f"z{l}", net.layers[l])
         self.exprs = net.activation(l).sympy(list(self.z))
         self.J = sparse_jacobian(self.exprs, self.z)
+        self.elementwise = all(i == k for i, k in self.J)
+
+    def compile(self):
         rows = [(s,) for s in self.z]
         self._forward = elementwise(self.exprs, rows) or EntryCode(self.z, self.exprs)
-        diagonal = all(i == k for i, k in self.J)
         diag = [self.J.get((i, i), sympy.Integer(0)) for i in range(len(self.z))]
-        self._diag = elementwise(diag, rows) if diagonal else None
+        self._diag = elementwise(diag, rows) if self.elementwise else None
         if self._diag is None:
             self._keys = list(self.J)
             self._entries = EntryCode(self.z, list(self.J.values()))
+        return self
 
     def forward(self, z):
         if isinstance(self._forward, EntryCode):
@@ -111,7 +114,7 @@ class _ActivationPiece:
 
 
 class _LossPiece:
-    """One sample's loss of a[L] and y, its gradient, and NumPy code."""
+    """One sample's loss of a[L] and y and its gradient (``compile`` emits NumPy)."""
 
     def __init__(self, net: Network):
         n = net.layers[-1]
@@ -119,9 +122,12 @@ class _LossPiece:
         self.expr = LOSSES[net.loss].sympy(list(self.a), list(self.y))
         J = sparse_jacobian([self.expr], self.a)
         self.grad = [J.get((0, j), sympy.Integer(0)) for j in range(n)]
+
+    def compile(self):
         self._value = sympy.lambdify(self.a + self.y, self.expr, modules="numpy")
         pairs = list(zip(self.a, self.y))
         self._grad = elementwise(self.grad, pairs) or EntryCode(self.a + self.y, self.grad)
+        return self
 
     def value(self, a, y):
         return np.broadcast_to(np.asarray(self._value(*a, *y), float), a.shape[1:])
@@ -164,18 +170,41 @@ class _Pass:
     grads: dict = field(default_factory=dict)
 
 
+@dataclass
+class Pieces:
+    """One sample's local pieces, each differentiated: the derivation proper."""
+
+    net: Network
+    affine: list
+    act: list
+    loss: _LossPiece
+
+
+def derive(net: Network) -> Pieces:
+    """Differentiate one sample's affine maps, activations and loss (no code yet).
+
+    >>> pieces = derive(Network(layers=[2, 3, 1]))
+    >>> len(pieces.affine[1].J_W)    # d z_i / d W1: one entry per weight
+    6
+    """
+    eng = engine()
+    L = net.depth
+    return Pieces(net, [None] + [_AffinePiece(net, l, eng) for l in range(1, L + 1)],
+                  [None] + [_ActivationPiece(net, l) for l in range(1, L + 1)],
+                  _LossPiece(net))
+
+
 class _Program:
     """The numeric truth of one network shape (any batch): vectorised NumPy
     code emitted from the verified templates of each local derivative."""
 
-    def __init__(self, net: Network):
-        self.net = net
-        eng = engine()
-        # only the emitted code is kept: the expressions are dropped here
-        self.affine = [None] + [_AffinePiece(net, l, eng).code()
-                                for l in range(1, net.depth + 1)]
-        self.act = [None] + [_ActivationPiece(net, l) for l in range(1, net.depth + 1)]
-        self.loss = _LossPiece(net)
+    def __init__(self, pieces: Pieces):
+        self.net = pieces.net
+        # only the emitted code of the affine maps is kept: their expressions
+        # (one per weight) would be most of the memory of a cached truth
+        self.affine = [None] + [piece.code() for piece in pieces.affine[1:]]
+        self.act = [None] + [piece.compile() for piece in pieces.act[1:]]
+        self.loss = pieces.loss.compile()
 
     def run(self, net: Network, p: dict, backward: bool = True) -> _Pass:
         units_first = (lambda A: A) if net.layout == "column" else (lambda A: A.T)
@@ -208,7 +237,7 @@ class _Program:
 
 @lru_cache(maxsize=64)
 def _program(shape_net: Network) -> _Program:
-    return _Program(shape_net)
+    return _Program(derive(shape_net))
 
 
 def _shape_key(net: Network) -> Network:

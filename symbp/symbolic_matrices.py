@@ -32,7 +32,7 @@ def estimated_size(net: Network, batch: int) -> int:
     n, L = net.layers, net.depth
     da, total = 1, 0
     for k in range(L, 0, -1):
-        full = program.act[k]._diag is None  # a non-elementwise activation mixes every unit
+        full = not program.act[k].elementwise  # a non-elementwise activation mixes every unit
         delta = da * (n[k] if full else 1)
         params = n[k] * n[k - 1] + (n[k] if net.bias else 0)
         da = n[k] * delta
