@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import os
 import sysconfig
+import tempfile
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,7 +64,8 @@ class KeyGrade:
     def to_json(self) -> dict:
         return {"key": self.key, "name": self.name, "ok": self.ok, "problem": self.problem,
                 "message": self.message, "max_abs_error": self.max_abs_error,
-                "max_rel_error": self.max_rel_error,
+                # JSON has no infinity: a relative error against an all-zero truth is null
+                "max_rel_error": None if self.max_rel_error == float("inf") else self.max_rel_error,
                 "where": list(self.where) if self.where is not None else None,
                 "tolerance": self.tolerance, "dtype": self.dtype,
                 "diagnosis": self.diagnosis, "note": self.note}
@@ -190,7 +193,7 @@ def relative_tolerance(net: Network, dtype) -> float:
     True
     """
     dtype = np.dtype(dtype) if np.issubdtype(np.dtype(dtype), np.floating) else np.dtype(float)
-    size = net.depth * np.sqrt((max(net.layers) + 1) * net.batch)
+    size = net.depth * float(np.sqrt((max(net.layers) + 1) * net.batch))
     rtol = SAFETY * float(np.finfo(dtype).eps) * size
     return min(rtol, FLOAT64_CAP) if dtype == np.float64 else rtol
 
@@ -200,12 +203,15 @@ def _call(func, params, x, y):
     try:
         return func(params, x, y), None
     except (Exception, SystemExit) as raised:  # the user's code may raise anything
-        return None, _describe(raised)
+        return None, describe_exception(raised)
 
 
-def _describe(raised: BaseException) -> tuple[str, str | None]:
-    frames = traceback.extract_tb(raised.__traceback__)[1:]  # [0] is _call itself
-    user = [f for f in frames if not _library_file(f.filename)] or frames
+def describe_exception(raised: BaseException) -> tuple[str, str | None]:
+    """What the user's code raised ('Type: message') and where ('file:line'):
+    the last frame of the traceback that is neither symbp's, nor the standard
+    library's, nor an installed package's (numpy's, torch's)."""
+    frames = traceback.extract_tb(raised.__traceback__)
+    user = [f for f in frames if not _library_file(f.filename)]
     message = str(raised).strip().splitlines()[0] if str(raised).strip() else ""
     what = f"{type(raised).__name__}: {message}" if message else type(raised).__name__
     return what, (f"{_short(user[-1].filename)}:{user[-1].lineno}" if user else None)
@@ -216,7 +222,7 @@ def _library_file(filename: str) -> bool:
     # not where the user's slip is: report the last frame before them
     paths = sysconfig.get_paths()
     roots = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
-    roots.add(os.path.dirname(np.__file__))
+    roots.update({os.path.dirname(np.__file__), os.path.dirname(os.path.abspath(__file__))})
     return any(filename.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
@@ -397,7 +403,8 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False, seed: 
             raise _Wrong(report)
 
     try:
-        attempt()
+        with _scratch_storage():
+            attempt()
     except _Wrong as wrong:
         return RandomGrade(calls[0], wrong.report)
     except Exception:
@@ -407,6 +414,21 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False, seed: 
         return RandomGrade(calls[0], None)
     # a flaky FUNC (right then wrong on the same network): the smallest failure seen
     return RandomGrade(calls[0], min(failures, key=_size))
+
+
+@contextmanager
+def _scratch_storage():
+    """Point Hypothesis's storage (its cache of constants read from the user's
+    modules) at a temporary directory, so that a run leaves no .hypothesis
+    directory behind in the user's working directory."""
+    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
+    previous = storage_directory(intent_to_write=False).home_directory
+    with tempfile.TemporaryDirectory(prefix="symbp-hypothesis-") as scratch:
+        set_hypothesis_home_dir(scratch)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(previous)
 
 
 def _size(report: GradeReport):

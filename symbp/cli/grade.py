@@ -1,0 +1,166 @@
+"""``symbp grade MODULE:FUNC``: check a user's own backprop against the truth."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+
+from ..errors import UsageError
+from . import common
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "grade", help="check your own backprop function against the symbolic truth",
+        description="Import FUNC from MODULE (a module in the current directory or on "
+                    "PYTHONPATH, or a path to a .py file), call FUNC(params, x, y) with the "
+                    "parameters {'W1': ..., 'b1': ...} of the network and a batch, and compare "
+                    "every gradient it returns with SymPy's. Exit 0 every gradient right, "
+                    "1 a wrong one, 2 invalid input.")
+    parser.add_argument("function", metavar="MODULE:FUNC",
+                        help="e.g. my_backprop:gradients or path/to/file.py:gradients")
+    common.add_network_options(parser)
+    parser.add_argument("--random", metavar="N", default="0",
+                        help="also grade N networks drawn by Hypothesis that keep the options' "
+                             "depth, activations, loss, layout, reduction and bias")
+    parser.add_argument("--vary-depth", dest="vary_depth", action="store_true",
+                        help="with --random: vary the depth too (FUNC written for any depth)")
+    parser.add_argument("--seed", default="0",
+                        help="seed of the point and of Hypothesis's draws (default 0)")
+    parser.add_argument("--rtol", help="tolerance relative to each gradient's largest entry "
+                                       "(default from the dtype returned and the network's size)")
+    parser.add_argument("--atol", help="absolute tolerance (default rtol times the size of "
+                                       "dL/da[L])")
+    parser.add_argument("--names", metavar="W1=w1,...",
+                        help="FUNC's names for symbp's keys, in the parameters and gradients")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.set_defaults(run=run)
+
+
+def run(args, io) -> int:
+    net = common.network_from_args(args)
+    seed = common.parse_int("--seed", args.seed)
+    count = common.parse_int("--random", args.random)
+    if count < 0:
+        raise UsageError(f"--random {count} is negative; give a number of networks >= 0")
+    if args.vary_depth and not count:
+        raise UsageError("--vary-depth varies the random networks; give --random N too")
+    tolerances = {name: _tolerance(f"--{name}", getattr(args, name)) for name in ("rtol", "atol")}
+    names = _names(args.names)
+    func = load_function(args.function)
+    from ..grading import grade, grade_random
+    report = grade(func, net, seed=seed, names=names, **tolerances)
+    found = grade_random(func, net, count, vary_depth=args.vary_depth, seed=seed, names=names,
+                         **tolerances) if count else None
+    ok = report.ok and (found is None or found.ok)
+    if args.json:
+        io.json({"function": args.function, "ok": ok, "report": report.to_json(),
+                 "random": None if found is None else dict(
+                     found.to_json(), requested=count, vary_depth=args.vary_depth, seed=seed)})
+        return 0 if ok else 1
+    io.print(f"grading {args.function}")
+    _print_report(io, report)
+    if found is not None:
+        _print_random(io, found, count, seed)
+    wrong = [k.key for k in report.wrong] + [
+        k.key for k in (found.failing.wrong if found and found.failing else []) if k.key not in
+        [w.key for w in report.wrong]]
+    io.print(io.paint("every gradient right", "green") if ok else
+             io.paint(f"wrong: {', '.join(wrong)}", "red"))
+    return 0 if ok else 1
+
+
+def _print_report(io, report):
+    lines = report.lines()
+    for line in lines[:len(lines) - len(report.keys)]:
+        io.print(line)
+    for key in report.keys:
+        io.print("  " + io.paint(key.line(), "green" if key.ok else "red"))
+
+
+def _print_random(io, found, count, seed):
+    if found.ok:
+        io.print(f"random networks: {found.tried} drawn by Hypothesis (seed {seed}), "
+                 "every gradient right on each")
+        return
+    io.print(f"random networks: a wrong gradient on network {found.tried} of up to {count}; "
+             "the smallest failing network Hypothesis shrank to:")
+    _print_report(io, found.failing)
+
+
+def _tolerance(option: str, text):
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a number, e.g. {option} 1e-9") from None
+    if not value >= 0 or value == float("inf"):
+        raise UsageError(f"{option} {text!r} must be a finite number >= 0")
+    return value
+
+
+def _names(text) -> dict:
+    if not text:
+        return {}
+    names = {}
+    for part in text.split(","):
+        key, sep, name = (piece.strip() for piece in part.partition("="))
+        if not sep or not key or not name:
+            raise UsageError(f"--names {text!r}: {part!r} is not KEY=NAME; expected e.g. "
+                             "--names W1=w,b1=b")
+        names[key] = name
+    return names
+
+
+def load_function(spec: str):
+    """FUNC of ``MODULE:FUNC``; MODULE is a module name (the current directory
+    is on the path) or a path to a .py file.  Any failure is a UsageError."""
+    module_name, sep, func_name = spec.rpartition(":")
+    if not sep or not module_name or not func_name:
+        raise UsageError(f"{spec!r} is not MODULE:FUNC; expected e.g. my_backprop:gradients")
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    module = _import(module_name)
+    func = getattr(module, func_name, None)
+    if func is None:
+        raise UsageError(f"module {module_name!r} ({module.__file__}) has no {func_name!r}; "
+                         "check the name after the colon")
+    if not callable(func):
+        raise UsageError(f"{module_name}:{func_name} is a {type(func).__name__}, not a function "
+                         "taking (params, x, y)")
+    return func
+
+
+def _import(module_name: str):
+    from ..grading import describe_exception
+    is_path = module_name.endswith(".py") or os.sep in module_name
+    try:
+        if not is_path:
+            return importlib.import_module(module_name)
+        if not os.path.isfile(module_name):
+            raise UsageError(f"cannot import {module_name}: no such file")
+        name = os.path.splitext(os.path.basename(module_name))[0]
+        spec = importlib.util.spec_from_file_location(name, module_name)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    except UsageError:
+        raise
+    except ModuleNotFoundError as missing:
+        if missing.name and module_name.startswith(missing.name):
+            raise UsageError(f"cannot import module {module_name!r}: it is neither in the "
+                             f"current directory ({os.getcwd()}) nor on PYTHONPATH; run symbp "
+                             "from its directory or give a path to the .py file") from None
+        what, where = describe_exception(missing)
+        raise UsageError(f"importing {module_name!r} failed: {what}"
+                         + (f" at {where}" if where else "")) from None
+    except (Exception, SystemExit) as raised:  # anything the user's module does on import
+        what, where = describe_exception(raised)
+        if isinstance(raised, SyntaxError) and raised.filename:
+            what = f"{type(raised).__name__}: {raised.msg}"
+            where = f"{os.path.relpath(raised.filename)}:{raised.lineno}"
+        raise UsageError(f"importing {module_name!r} failed: {what}"
+                         + (f" at {where}" if where else "")) from None
