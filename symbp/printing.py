@@ -108,7 +108,8 @@ class NotationLatexPrinter:
             return rf"\frac{{{self.doprint(node.left)}}}{{{self.doprint(node.right)}}}"
         if node.op == "**":
             base = self._wrap(node.left, 5)
-            return f"{base}^{{\\circ {self.doprint(node.right)}}}"
+            # braces: the base may carry its own superscript, a^{[l]}
+            return f"{{{base}}}^{{\\circ {self.doprint(node.right)}}}"
         left = self._wrap(node.left, own, strict=self._mixes(node, node.left))
         right = self._wrap(node.right, own, strict=node.op in "-@*")
         if node.op == "@" or (node.op == "*" and _is_constant(node.left)):
@@ -133,7 +134,10 @@ class NotationLatexPrinter:
         name = FUNCTION_LATEX.get(base) or activation_latex(base)
         if node.axis is not None:
             name += "_{%s}" % self._axis_label(node.axis)
-        return rf"{name}{chr(39) if prime else ''}\left({args[0]}\right)"
+        mark = "'" if prime else ""
+        if isinstance(node.args[0], (Quantity, Name)):
+            return f"{name}{mark}({args[0]})"
+        return rf"{name}{mark}\left({args[0]}\right)"
 
 
     def _axis_label(self, axis: int) -> str:

@@ -1,0 +1,57 @@
+"""``symbp derive``: the derivation of delta, dW, db for one network.
+
+Exit 0 written; 1 an equation failed its own check (nothing written); 2
+invalid input.
+"""
+
+from __future__ import annotations
+
+from . import common
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser(
+        "derive", help="write the checked derivation of delta, dW, db for a network",
+        description=("Write the backpropagation of one network step by step (forward pass "
+                     "with shapes, loss derivative, output error, hidden recursion, weight "
+                     "and bias gradients, summary table) as LaTeX or Markdown. Every "
+                     "equation is checked by symbp verify on the network before anything "
+                     "is written."))
+    common.add_network_options(p)
+    p.add_argument("--format", default="latex", metavar="FORMAT",
+                   help="latex (default) or markdown")
+    p.add_argument("-o", "--output-file", dest="output_file", metavar="FILE",
+                   help="write to FILE (whole or not at all) instead of stdout")
+    p.add_argument("--standalone", action="store_true",
+                   help="LaTeX: a complete article that compiles with pdflatex "
+                        "(default: a fragment to \\input)")
+    p.add_argument("--expand", action="store_true",
+                   help="also the element-wise partial of every weight, gathered into "
+                        "matrix form (every layer width <= 4)")
+    p.set_defaults(run=run)
+
+
+def run(args, io) -> int:
+    from ..derivation import FORMATS, derive
+    from ..errors import UsageError
+    if args.format not in FORMATS:
+        raise UsageError(f"--format {args.format!r} is not a format; expected one of "
+                         + ", ".join(FORMATS))
+    if args.standalone and args.format != "latex":
+        raise UsageError("--standalone applies to --format latex only; Markdown is "
+                         "always a whole document")
+    net = common.network_from_args(args)
+    step = [None]
+
+    def progress(done, total):
+        # the bar appears once the total is known (the library reports it)
+        if step[0] is None:
+            step[0] = io.progress(total, "checking equations")
+        step[0](done)
+    derivation = derive(net, format=args.format, standalone=args.standalone,
+                        expand=args.expand, progress=progress)
+    if args.output_file:
+        common.write_atomic(args.output_file, derivation.text)
+    else:
+        io.out.write(derivation.text)
+    return 0
