@@ -1,0 +1,143 @@
+"""The table of scalar operations of ``symbp graph`` (contract section 7).
+
+Each entry carries its forward, its local derivative with respect to each
+input (micrograd style), its SymPy form and its LaTeX; the graph, its SymPy
+check and its LaTeX chain rule all read this one table, and
+``tests/test_graph.py`` checks every local derivative against SymPy's ``diff``.
+sigmoid, tanh and relu come from ``symbp.functions.ACTIVATIONS``.  Kinks
+follow contract section 1: relu'(0) = 0, abs'(0) = sign(0) = 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+from .functions import ACTIVATIONS
+
+
+def _none(*args):
+    return None
+
+
+def _never(*args):
+    return False
+
+
+@dataclass(frozen=True)
+class Op:
+    """One scalar operation.
+
+    ``forward(*inputs)`` gives the node's value; ``local[i](*inputs, out)`` the
+    local derivative d out / d input i; ``sympy(*inputs)`` and ``latex(*inputs)``
+    build the node from its inputs' SymPy expressions and LaTeX;
+    ``latex_local[i](*inputs)`` is the LaTeX of local derivative i.
+    ``domain(*inputs)`` says why the inputs are outside the operation's domain
+    (None when they are not); ``kink(*inputs)`` is true on a kink.
+    """
+
+    name: str
+    forward: Callable
+    local: tuple
+    sympy: Callable
+    latex: Callable
+    latex_local: tuple
+    domain: Callable = _none
+    kink: Callable = _never
+
+    @property
+    def arity(self) -> int:
+        return len(self.local)
+
+
+def _activation(name: str) -> dict:
+    """forward, local derivative and SymPy form of an activation of the table."""
+    import numpy as np
+    act = ACTIVATIONS[name]
+    return dict(forward=lambda a: float(act.numpy(np.array([a]))[0]),
+                local=(lambda a, out: float(act.numpy_prime(np.array([a]))[0]),),
+                sympy=act.sympy_scalar)
+
+
+def _sign(a: float) -> float:
+    return math.copysign(1.0, a) if a else 0.0          # sign(0) = 0
+
+
+def _pow_domain(a, b):
+    if a == 0 and b < 0:
+        return f"0 to the negative power {number_text(b)} is a division by zero"
+    if a < 0 and not float(b).is_integer():
+        return (f"a negative number ({number_text(a)}) to the non-integer power "
+                f"{number_text(b)} is not real")
+    return None
+
+
+def sympy_module():
+    import sympy
+    return sympy
+
+
+OPS: dict[str, Op] = {op.name: op for op in [
+    Op("+", lambda a, b: a + b,
+       local=(lambda a, b, out: 1.0, lambda a, b, out: 1.0),
+       sympy=lambda a, b: a + b, latex=lambda a, b: f"{a} + {b}",
+       latex_local=(lambda a, b: "1", lambda a, b: "1")),
+    Op("-", lambda a, b: a - b,
+       local=(lambda a, b, out: 1.0, lambda a, b, out: -1.0),
+       sympy=lambda a, b: a - b, latex=lambda a, b: f"{a} - {b}",
+       latex_local=(lambda a, b: "1", lambda a, b: "(-1)")),
+    Op("*", lambda a, b: a * b,
+       local=(lambda a, b, out: b, lambda a, b, out: a),
+       sympy=lambda a, b: a * b, latex=lambda a, b: rf"{a} \cdot {b}",
+       latex_local=(lambda a, b: b, lambda a, b: a)),
+    Op("/", lambda a, b: a / b,
+       local=(lambda a, b, out: 1.0 / b, lambda a, b, out: -a / (b * b)),
+       sympy=lambda a, b: a / b, latex=lambda a, b: rf"\frac{{{a}}}{{{b}}}",
+       latex_local=(lambda a, b: rf"\frac{{1}}{{{b}}}",
+                    lambda a, b: rf"\left(-\frac{{{a}}}{{{b}^{{2}}}}\right)"),
+       domain=lambda a, b: "division by zero" if b == 0 else None),
+    Op("**", math.pow,
+       local=(lambda a, b, out: b * math.pow(a, b - 1), lambda a, b, out: out * math.log(a)),
+       sympy=lambda a, b: a ** b, latex=lambda a, b: f"{{{a}}}^{{{b}}}",
+       latex_local=(lambda a, b: rf"{b}\,{{{a}}}^{{{b} - 1}}",
+                    lambda a, b: rf"{{{a}}}^{{{b}}} \ln {a}"),
+       domain=_pow_domain),
+    Op("neg", lambda a: -a,
+       local=(lambda a, out: -1.0,),
+       sympy=lambda a: -a, latex=lambda a: f"-{a}",
+       latex_local=(lambda a: "(-1)",)),
+    Op("exp", math.exp,
+       local=(lambda a, out: out,),
+       sympy=lambda a: sympy_module().exp(a), latex=lambda a: f"e^{{{a}}}",
+       latex_local=(lambda a: f"e^{{{a}}}",)),
+    Op("log", math.log,
+       local=(lambda a, out: 1.0 / a,),
+       sympy=lambda a: sympy_module().log(a), latex=lambda a: rf"\ln {a}",
+       latex_local=(lambda a: rf"\frac{{1}}{{{a}}}",),
+       domain=lambda a: None if a > 0 else f"log needs a positive number, not {number_text(a)}"),
+    Op("sqrt", math.sqrt,
+       local=(lambda a, out: 0.5 / out,),
+       sympy=lambda a: sympy_module().sqrt(a), latex=lambda a: rf"\sqrt{{{a}}}",
+       latex_local=(lambda a: rf"\frac{{1}}{{2\sqrt{{{a}}}}}",),
+       domain=lambda a: None if a >= 0 else f"sqrt needs a number >= 0, not {number_text(a)}"),
+    Op("abs", abs,
+       local=(lambda a, out: _sign(a),),
+       sympy=lambda a: sympy_module().Abs(a), latex=lambda a: rf"\lvert {a} \rvert",
+       latex_local=(lambda a: rf"\operatorname{{sign}}({a})",),
+       kink=lambda a: a == 0),
+    Op("sigmoid", **_activation("sigmoid"), latex=lambda a: rf"\sigma({a})",
+       latex_local=(lambda a: rf"\sigma({a})\,(1 - \sigma({a}))",)),
+    Op("tanh", **_activation("tanh"), latex=lambda a: rf"\tanh({a})",
+       latex_local=(lambda a: rf"(1 - \tanh^{{2}}({a}))",)),
+    Op("relu", **_activation("relu"), latex=lambda a: rf"\operatorname{{relu}}({a})",
+       latex_local=(lambda a: rf"\operatorname{{step}}({a})",),
+       kink=lambda a: a == 0),
+]}
+
+KINK_RULES = {"relu": "relu'(0) = 0", "abs": "abs'(0) = sign(0) = 0"}
+
+
+def number_text(value: float) -> str:
+    """A value as printed: 12 significant digits."""
+    return f"{value:.12g}"
