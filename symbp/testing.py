@@ -38,4 +38,4 @@ def assert_gradients(func, net, point=None, *, rtol=None, atol=None, names=None,
     report = grade(func, net, point, rtol=rtol, atol=atol, names=names, seed=seed)
     if not report.ok:
         wrong = ", ".join(k.key for k in report.wrong)
-        raise AssertionError(f"wrong gradient(s) {wrong} {report}")
+        raise AssertionError(f"wrong gradient(s): {wrong}\n{report}")
