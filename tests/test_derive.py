@@ -1,0 +1,243 @@
+"""symbp derive: checked derivations as LaTeX (compiled with the real pdflatex)
+and Markdown, through the public API and the real command line."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import symbp
+from symbp.cli.main import main
+from symbp.network import Network
+
+REQUIRE_TOOLS = os.environ.get("SYMBP_REQUIRE_TOOLS") == "1"
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def needs_pdflatex():
+    if shutil.which("pdflatex") is None:
+        if REQUIRE_TOOLS:
+            pytest.fail("pdflatex is missing but SYMBP_REQUIRE_TOOLS=1")
+        pytest.skip("pdflatex not installed (apt-get install texlive-latex-base)")
+
+
+# the networks issue 5 names, plus the loss/activation pairs that cancel
+COMPILED = {
+    "sigmoid-half_sse-column": ["--layers", "2,3,2"],
+    "relu-softmax-cce": ["--layers", "2,4,3,2", "--hidden", "relu", "--output", "softmax",
+                         "--loss", "cce"],
+    "row-sse-sum-batch2": ["--layers", "3,2,2", "--layout", "row", "--loss", "sse",
+                           "--reduction", "sum", "--batch", "2"],
+    "tanh-identity-batch4-mean": ["--layers", "2,3,2", "--hidden", "tanh", "--output",
+                                  "identity", "--batch", "4", "--reduction", "mean"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPILED))
+def test_standalone_latex_compiles_with_pdflatex(name, tmp_path):
+    needs_pdflatex()
+    tex = tmp_path / "derivation.tex"
+    code, out, err = run("derive", *COMPILED[name], "--standalone", "-o", str(tex))
+    assert (code, err) == (0, "")
+    assert out == ""
+    source = tex.read_text()
+    assert source.startswith("\\documentclass") and source.rstrip().endswith("\\end{document}")
+    assert "mathtools" not in source and "{standalone}" not in source
+    done = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode",
+                           tex.name], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "derivation.pdf").stat().st_size > 1000
+
+
+SPREAD = [
+    Network(layers=[2, 3, 1]),
+    Network(layers=[2, 4, 3, 2], hidden="relu", output="softmax", loss="cce"),
+    Network(layers=[3, 2, 2], layout="row", loss="sse", reduction="sum", batch=2),
+    Network(layers=[2, 3, 2], hidden="tanh", output="identity", batch=4),
+    Network(layers=[2, 2, 1], loss="bce"),
+    Network(layers=[2, 3, 3], hidden="leaky_relu", output="softmax", loss="half_sse",
+            batch=3, layout="row"),
+    Network(layers=[3, 2, 2], hidden="softplus", output="tanh", loss="l1", bias=False),
+    Network(layers=[2, 2], output="sigmoid", loss="cce", batch=2, reduction="sum"),
+    Network(layers=[1, 2, 2, 1], hidden="sigmoid", output="identity", loss="mse"),
+]
+
+
+@pytest.fixture(scope="module")
+def derivations():
+    return [(net, symbp.derive(net, format="latex")) for net in SPREAD]
+
+
+def test_every_equation_printed_is_proved_or_holds(derivations):
+    for net, derivation in derivations:
+        assert derivation.equations, net
+        for equation in derivation.equations:
+            # verify again, from the formula alone, as a user would
+            result = symbp.verify(equation.formula, net)
+            assert result.verdict in ("proved", "holds"), (str(net), equation.formula)
+            assert equation.latex in derivation.text, equation.formula
+
+
+def test_the_document_derives_every_gradient_of_the_network(derivations):
+    for net, derivation in derivations:
+        lefts = {e.formula.split("=")[0].strip() for e in derivation.equations}
+        for l in range(1, net.depth + 1):
+            assert {f"delta[{l}]", f"dW[{l}]"} <= lefts, str(net)
+            assert (f"db[{l}]" in lefts) == net.bias
+        assert "\\section*{Summary}" in derivation.text
+
+
+def test_batch_reduction_and_layout_transposes():
+    mean = symbp.derive(Network(layers=[2, 3, 2], batch=4, reduction="mean"))
+    formulas = [e.formula for e in mean.equations]
+    assert "dW[1] = (1/m) * delta[1] @ x.T" in formulas
+    assert "db[2] = (1/m) * sum(delta[2], axis=1)" in formulas
+    row = symbp.derive(Network(layers=[2, 3, 2], batch=2, reduction="sum", layout="row"))
+    formulas = [e.formula for e in row.equations]
+    assert "dW[2] = a[1].T @ delta[2]" in formulas
+    assert "da[1] = delta[2] @ W[2].T" in formulas
+    assert "db[1] = sum(delta[1], axis=0)" in formulas
+
+
+@pytest.mark.parametrize("fields", [dict(output="softmax", loss="cce"),
+                                    dict(output="sigmoid", loss="bce")])
+def test_cancellation_to_a_minus_y(fields):
+    net = Network(layers=[2, 3, 2], **fields)
+    derivation = symbp.derive(net, format="markdown")
+    assert "delta[2] = a[2] - y" in [e.formula for e in derivation.equations]
+    assert "\\delta^{[2]} = a^{[2]} - y" in derivation.text
+    # the scalar chain rule, simplified by SymPy, ends in the same cancellation
+    assert re.search(r"\\delta_j = (.*= )?a_j - y_j$", derivation.text, flags=re.M)
+
+
+def test_softmax_explains_the_full_jacobian():
+    text = symbp.derive(Network(layers=[2, 3], output="softmax", loss="half_sse")).text
+    assert "Jacobian" in text
+    assert "\\operatorname{diag}(s) - s s^{\\top}" in text
+
+
+def test_no_cancellation_is_claimed_where_there_is_none():
+    derivation = symbp.derive(Network(layers=[2, 2], output="sigmoid", loss="half_sse"))
+    assert "delta[1] = a[1] - y" not in [e.formula for e in derivation.equations]
+    assert "cancels" not in derivation.text
+
+
+def test_activation_derivatives_are_written_out():
+    sigmoid = symbp.derive(Network(layers=[1, 2, 1], hidden="sigmoid")).text
+    assert "\\sigma(z) \\left(1 - \\sigma(z)\\right)" in sigmoid
+    tanh = symbp.derive(Network(layers=[1, 2, 1], hidden="tanh", output="identity"))
+    assert "delta[1] = (W[2].T @ delta[2]) * (1 - a[1]**2)" in [e.formula for e in tanh.equations]
+    relu = symbp.derive(Network(layers=[1, 2, 1], hidden="relu", output="identity"))
+    assert "\\operatorname{step}" in relu.text
+    softplus = symbp.derive(Network(layers=[1, 2, 1], hidden="softplus", output="identity"))
+    assert "delta[1] = (W[2].T @ delta[2]) * sigmoid(z[1])" in [
+        e.formula for e in softplus.equations]
+
+
+def test_markdown_uses_display_blocks_and_katex_commands():
+    code, out, err = run("derive", "--layers", "2,3,2", "--format", "markdown",
+                         "--output", "softmax", "--loss", "cce")
+    assert (code, err) == (0, "")
+    assert out.startswith("# ")
+    blocks = re.findall(r"^\$\$\n(.*?)\n\$\$$", out, flags=re.S | re.M)
+    assert len(blocks) >= 10
+    assert out.count("$$") == 2 * len(blocks)
+    for command in ("\\documentclass", "\\bm", "\\section", "\\begin{align*}", "\\tag"):
+        assert command not in out
+    assert "| quantity | equation | shape | check |" in out
+
+
+def test_latex_fragment_by_default_and_jupyter_reprs():
+    code, out, err = run("derive", "--layers", "2,2")
+    assert code == 0 and "\\documentclass" not in out and "\\section*{" in out
+    derivation = symbp.derive(Network(layers=[2, 2]))
+    assert derivation._repr_latex_() == str(derivation) == derivation.text
+    assert symbp.derive(Network(layers=[2, 2]), format="markdown")._repr_markdown_()
+
+
+def test_expand_has_one_checked_line_per_weight():
+    net = Network(layers=[3, 2, 2], batch=2, layout="row")
+    text = symbp.derive(net, format="markdown", expand=True).text
+    for l in (1, 2):
+        rows, cols = net.shape("W", l)
+        weights = re.findall(r"\\partial W\^\{\[%d\]\}_\{\d\d\}" % l, text)
+        assert len(weights) == rows * cols
+    assert "\\begin{bmatrix}" in text
+
+
+def test_expand_refuses_wide_networks():
+    code, out, err = run("derive", "--layers", "2,5,1", "--expand")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "4" in err
+
+
+def test_o_writes_the_whole_file(tmp_path):
+    target = tmp_path / "d.md"
+    code, out, err = run("derive", "--layers", "2,2,1", "--format", "markdown",
+                         "-o", str(target))
+    assert (code, out, err) == (0, "", "")
+    assert target.read_text() == symbp.derive(Network(layers=[2, 2, 1]),
+                                              format="markdown").text
+    assert [p.name for p in tmp_path.iterdir()] == ["d.md"]
+
+
+def test_a_failed_check_writes_nothing_and_names_the_equation(tmp_path, monkeypatch):
+    import symbp.verifier
+
+    real = symbp.verifier.verify
+
+    def refute_bias_gradients(formula, net, *args, **kwargs):
+        result = real(formula, net, *args, **kwargs)
+        if formula.startswith("db[1]"):
+            result.verdict = "refuted"
+        return result
+    monkeypatch.setattr(symbp.verifier, "verify", refute_bias_gradients)
+    target = tmp_path / "d.tex"
+    target.write_text("old")
+    code, out, err = run("derive", "--layers", "2,2,1", "-o", str(target))
+    assert code == 1 and out == ""
+    assert "db[1] = delta[1]" in err and len(err.strip().splitlines()) == 1
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["d.tex"]
+    with pytest.raises(symbp.SymbpError) as raised:
+        symbp.derive(Network(layers=[2, 2, 1]))
+    assert raised.value.exit_code == 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["--layers", "2,2", "--format", "html"],
+    ["--layers", "2"],
+    ["--layers", "2,2", "--hidden", "cosine"],
+    ["--layers", "2,2", "--format", "markdown", "--standalone"],
+    ["--layers", "2,2", "--output", "identity", "--loss", "cce"],
+    ["--format", "latex"],
+])
+def test_invalid_options_exit_2_with_one_sentence(argv, tmp_path):
+    target = tmp_path / "never.tex"
+    code, out, err = run("derive", *argv, "-o", str(target))
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not target.exists()
+
+
+def test_real_command_line():
+    done = subprocess.run([sys.executable, "-m", "symbp", "derive", "--layers", "2,2,1",
+                           "--loss", "bce", "--format", "markdown"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "a^{[2]} - y" in done.stdout
+    bad = subprocess.run([sys.executable, "-m", "symbp", "derive", "--layers", "2,0"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
