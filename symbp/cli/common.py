@@ -82,6 +82,10 @@ def write_atomic(path: str, data: str | bytes):
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as handle:
             handle.write(data)
+        # mkstemp makes the file private (0600); give it the usual umask-based mode
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except OSError as error:
         os.unlink(temporary) if os.path.exists(temporary) else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from ..errors import SymbpError
@@ -59,6 +60,10 @@ def main(argv=None, stdout=None, stderr=None) -> int:
         return error.exit_code
     except SystemExit as done:  # --help and --version
         return done.code if isinstance(done.code, int) else 0
+    except BrokenPipeError:
+        # the reader went away (symbp ... | head): stop quietly, as cat does
+        sys.stderr = open(os.devnull, "w")
+        return 141
     except KeyboardInterrupt:
         io.error("interrupted.")
         return 130
