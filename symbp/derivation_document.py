@@ -119,8 +119,8 @@ class _Writer:
         self.add(Display(tuple(lines)))
         total = (r"\sum_{i=1}^{m} \ell^{(i)}" if net.reduction == "sum"
                  else r"\frac{1}{m} \sum_{i=1}^{m} \ell^{(i)}")
-        self.add(Text(f"The total loss is the {net.reduction} over the $m = {net.batch}$ "
-                      "samples (a definition):"), Display((rf"\mathcal{{L}} = {total}",)))
+        self.add(Text(f"The total loss is the {net.reduction} over the samples "
+                      f"($m = {net.batch}$; a definition):"), Display((rf"\mathcal{{L}} = {total}",)))
         derivative = loss_derivative(net.loss, units)
         self.add(Text("SymPy's derivative of $\\ell$ by one output $a_j$ (every other term "
                       "of the sum is constant in $a_j$):"),
