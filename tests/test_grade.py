@@ -324,3 +324,14 @@ def test_real_command_line_from_the_users_directory(tmp_path):
                               "--layers", "2,3,1"], capture_output=True, text=True, env=env,
                              timeout=300)
     assert by_path.returncode == 0, by_path.stdout + by_path.stderr
+
+
+def test_the_shipped_examples_grade_as_documented():
+    examples = os.path.join(os.path.dirname(TESTS), "examples", "grade")
+    right = os.path.join(examples, "two_layer_sigmoid.py") + ":gradients"
+    assert run("grade", right, "--layers", "3,4,2", "--batch", 3, "--random", 5,
+               "--vary-depth")[0] == 0
+    seed004 = os.path.join(examples, "seed004_bias_averaged.py") + ":backward"
+    status, doc = run_json("grade", seed004, *SEED004.split(), "--names", SEED004_NAMES)
+    assert status == 1
+    assert keys_of(doc["report"])["b1"]["diagnosis"]["kind"] == "bias_reduction"
