@@ -1,15 +1,15 @@
-"""Printers: notation trees and SymPy expressions as LaTeX and as notation,
+r"""Printers: notation trees and SymPy expressions as LaTeX and as notation,
 and derivation documents as LaTeX or Markdown.
 
 In the style of SymPy's printers: one class per output format, one method
 per node type (``_print_<Class>``), a thin public wrapper.
 
 >>> from symbp.notation import parse_expression
->>> latex_notation(parse_expression("(W[l+1].T @ delta[l+1]) * sigma_prime(z[l])"))
-'\\\\left({W^{[l+1]}}^{\\\\top} \\\\delta^{[l+1]}\\\\right) \\\\odot \\\\sigma\\'\\\\left(z^{[l]}\\\\right)'
+>>> print(latex_notation(parse_expression("(W[l+1].T @ delta[l+1]) * sigma_prime(z[l])")))
+\left({W^{[l+1]}}^{\top} \delta^{[l+1]}\right) \odot \sigma'(z^{[l]})
 
 Everything printed for Markdown sticks to commands KaTeX and MathJax both
-know (no ``\\bm``, no packages beyond amsmath and amssymb).
+know (no ``\bm``, no packages beyond amsmath and amssymb).
 """
 
 from __future__ import annotations
