@@ -75,7 +75,7 @@ def sparse_jacobian(exprs, wrt) -> dict[tuple[int, int], object]:
                 if k is not None:
                     parts.setdefault(k, []).append(term.diff(s))
         for k in sorted(parts):
-            d = reduce(add, parts[k])
+            d = parts[k][0] if len(parts[k]) == 1 else reduce(add, parts[k])
             if d != 0:
                 entries[(i, k)] = d
     return entries
@@ -101,18 +101,18 @@ class ElementwiseCode:
         return np.broadcast_to(np.asarray(value, dtype=float), np.shape(arrays[0])).copy()
 
 
-def elementwise(exprs, symbol_rows) -> ElementwiseCode | None:
-    """An :class:`ElementwiseCode` if every ``exprs[i]`` is one template at ``symbol_rows[i]``.
+def elementwise_template(exprs, symbol_rows):
+    """``(holes, f)`` if every ``exprs[i]`` is ``f`` at ``symbol_rows[i]``, else None.
 
     ``symbol_rows[i]`` is a tuple of symbols (``(z_i,)``, ``(a_i, y_i)``).
-    The template is read off entry 0 and checked against every entry; None
-    when an entry differs or depends on another index's symbols.
+    The template is read off entry 0 and checked against every entry, so
+    a family that depends on another index's symbols (softmax) is refused.
 
     >>> z = sympy.symbols("z0:3", real=True)
-    >>> code = elementwise([sympy.tanh(s) for s in z], [(s,) for s in z])
-    >>> code(np.zeros((3, 2))).shape
-    (3, 2)
-    >>> elementwise([z[0] + z[1], z[1]], [(z[0],), (z[1],)]) is None
+    >>> holes, f = elementwise_template([sympy.tanh(s) for s in z], [(s,) for s in z])
+    >>> f == sympy.tanh(holes[0])
+    True
+    >>> elementwise_template([z[0] + z[1], z[1]], [(z[0],), (z[1],)]) is None
     True
     """
     width = len(symbol_rows[0])
@@ -123,7 +123,143 @@ def elementwise(exprs, symbol_rows) -> ElementwiseCode | None:
     for expr, row in zip(exprs[1:], symbol_rows[1:]):
         if sympy.sympify(expr) != template.xreplace(dict(zip(holes, row))):
             return None
-    return ElementwiseCode(holes, template)
+    return holes, template
+
+
+def elementwise(exprs, symbol_rows) -> ElementwiseCode | None:
+    """:func:`elementwise_template` as code, or None.
+
+    >>> z = sympy.symbols("z0:3", real=True)
+    >>> elementwise([sympy.tanh(s) for s in z], [(s,) for s in z])(np.zeros((3, 2))).shape
+    (3, 2)
+    """
+    found = elementwise_template(exprs, symbol_rows)
+    return ElementwiseCode(*found) if found else None
+
+
+def template_jacobian(holes, template, symbol_rows, position=0):
+    """The Jacobian of an element-wise family ``exprs[i] = f(symbol_rows[i])``
+    with respect to ``symbol_rows[i][position]``: diagonal, and ``f`` is
+    differentiated once instead of once per entry (exact: entry i depends on
+    row i's symbols only, through the same f).
+
+    Returns ``(derivative template, {(i, i): entry})`` without zero entries.
+
+    >>> z = sympy.symbols("z0:2", real=True)
+    >>> holes, f = elementwise_template([s**3 for s in z], [(s,) for s in z])
+    >>> template_jacobian(holes, f, [(s,) for s in z])[1]
+    {(0, 0): 3*z0**2, (1, 1): 3*z1**2}
+    """
+    derivative = template.diff(holes[position])
+    entries = {}
+    if derivative != 0:
+        for i, row in enumerate(symbol_rows):
+            entries[(i, i)] = derivative.xreplace(dict(zip(holes, row)))
+    return derivative, entries
+
+
+def separable_terms(expr, symbol_rows):
+    """``expr`` as a sum of one group of terms per row, each group using only
+    its row's symbols (a loss summed over output units), or None.
+
+    >>> a, y = sympy.symbols("a0:2", real=True), sympy.symbols("y0:2", real=True)
+    >>> separable_terms((a[0] - y[0])**2 + (a[1] - y[1])**2, list(zip(a, y)))
+    [(a0 - y0)**2, (a1 - y1)**2]
+    """
+    owner = {s: i for i, row in enumerate(symbol_rows) for s in row}
+    groups: list[list] = [[] for _ in symbol_rows]
+    for term in (expr.args if expr.is_Add else (expr,)):
+        rows = {owner.get(s, -1) for s in term.free_symbols}
+        if len(rows) != 1 or -1 in rows:
+            return None
+        groups[rows.pop()].append(term)
+    if not all(groups):
+        return None
+    return [sympy.Add(*group) for group in groups]
+
+
+def _symmetric(expr, symbols) -> bool:
+    # a swap and a cycle generate every permutation of the symbols
+    swap = {symbols[0]: symbols[1], symbols[1]: symbols[0]}
+    cycle = dict(zip(symbols, symbols[1:] + symbols[:1]))
+    return expr.xreplace(swap) == expr and expr.xreplace(cycle) == expr
+
+
+@dataclass
+class NormalisedTemplate:
+    """``exprs[i] = f(z_i, S)`` with ``S = sum_k g(z_k)`` (softmax: f = exp(u)/s,
+    g = exp), each checked per entry; f and g are differentiated once."""
+
+    u: object
+    s: object
+    f: object
+    g: object
+    f_u: object = None
+    f_s: object = None
+    g_u: object = None
+
+    def __post_init__(self):
+        self.f_u, self.f_s, self.g_u = self.f.diff(self.u), self.f.diff(self.s), self.g.diff(self.u)
+
+    def jacobian(self, zs):
+        """Every entry d exprs[i] / d z_k = [i = k] f_u + f_s g'(z_k) (the chain rule), at S."""
+        total = sympy.Add(*[self.g.xreplace({self.u: z}) for z in zs])
+        entries = {}
+        for i, zi in enumerate(zs):
+            at = {self.u: zi, self.s: total}
+            for k, zk in enumerate(zs):
+                d = self.f_s.xreplace(at) * self.g_u.xreplace({self.u: zk})
+                d = d + self.f_u.xreplace(at) if i == k else d
+                if d != 0:
+                    entries[(i, k)] = d
+        return entries
+
+
+def normalised_template(exprs, zs) -> NormalisedTemplate | None:
+    """A :class:`NormalisedTemplate` for a family that mixes every unit through
+    one symmetric sum (softmax), or None.
+
+    >>> z = sympy.symbols("z0:3", real=True)
+    >>> total = sum(sympy.exp(s) for s in z)
+    >>> t = normalised_template([sympy.exp(s) / total for s in z], z)
+    >>> t.f, t.g
+    (exp(_u)/_s, exp(_u))
+    """
+    zs = list(zs)
+    if len(zs) < 2:
+        return None
+    u, s = sympy.Dummy("u", real=True), sympy.Dummy("s", real=True)
+    for total in sympy.preorder_traversal(exprs[0]):
+        if not (total.is_Add and set(zs) <= total.free_symbols and _symmetric(total, zs)):
+            continue
+        units = separable_terms(total, [(z,) for z in zs])
+        g = units and elementwise_template(units, [(z,) for z in zs])
+        f = elementwise_template([e.xreplace({total: s}) for e in exprs], [(z, s) for z in zs])
+        if g and f:
+            return NormalisedTemplate(u, s, f[1].xreplace({f[0][0]: u, f[0][1]: s}),
+                                      g[1].xreplace({g[0][0]: u}))
+    return None
+
+
+class NormalisedCode:
+    """:class:`NormalisedTemplate` as NumPy on units-first arrays (units x samples)."""
+
+    def __init__(self, t: NormalisedTemplate):
+        pair = (t.u, t.s)
+        self.f, self.f_u, self.f_s = (ElementwiseCode(pair, e) for e in (t.f, t.f_u, t.f_s))
+        self.g, self.g_u = ElementwiseCode((t.u,), t.g), ElementwiseCode((t.u,), t.g_u)
+
+    def _total(self, z):
+        return np.broadcast_to(self.g(z).sum(axis=0), z.shape)
+
+    def __call__(self, z):
+        return self.f(z, self._total(z))
+
+    def vjp(self, z, upstream):
+        """delta_k = upstream_k f_u(z_k, S) + g'(z_k) sum_i upstream_i f_s(z_i, S)."""
+        total = self._total(z)
+        mixed = (upstream * self.f_s(z, total)).sum(axis=0)
+        return upstream * self.f_u(z, total) + self.g_u(z) * mixed
 
 
 class EntryCode:

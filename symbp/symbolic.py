@@ -28,7 +28,9 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
-from .codegen import EntryCode, affine_template, elementwise, engine, sparse_jacobian
+from .codegen import (ElementwiseCode, EntryCode, NormalisedCode, affine_template, elementwise,
+                      elementwise_template, engine, normalised_template, separable_terms,
+                      sparse_jacobian, template_jacobian)
 from .functions import LOSSES
 from .network import Network
 
@@ -80,22 +82,48 @@ class _AffinePiece:
 
 
 class _ActivationPiece:
-    """Layer l's ``a = act(z)`` for one sample and its Jacobian (``compile`` emits NumPy)."""
+    """Layer l's ``a = act(z)`` for one sample and its Jacobian (``compile`` emits NumPy).
+
+    An activation whose units are all one expression of their own z (checked
+    per entry) is differentiated once; so is one that mixes the units through
+    one symmetric sum (softmax, :func:`normalised_template`); any other entry
+    by entry.  ``J`` (every entry, by SymPy) is built when asked for.
+    """
 
     def __init__(self, net: Network, l: int):
         self.z = _vector(sympy, f"z{l}", net.layers[l])
         self.exprs = net.activation(l).sympy(list(self.z))
-        self.J = sparse_jacobian(self.exprs, self.z)
-        self.elementwise = all(i == k for i, k in self.J)
+        rows = [(s,) for s in self.z]
+        self.template = elementwise_template(self.exprs, rows)
+        self.normalised, self._J = None, None
+        if self.template is not None:
+            self.derivative, self._J = template_jacobian(*self.template, rows)
+        else:
+            self.normalised = normalised_template(self.exprs, self.z)
+        self.elementwise = self.template is not None or (
+            self.normalised is None and all(i == k for i, k in self.J))
+
+    @property
+    def J(self) -> dict:
+        if self._J is None:
+            self._J = sparse_jacobian(self.exprs, self.z)
+        return self._J
 
     def compile(self):
-        rows = [(s,) for s in self.z]
-        self._forward = elementwise(self.exprs, rows) or EntryCode(self.z, self.exprs)
-        diag = [self.J.get((i, i), sympy.Integer(0)) for i in range(len(self.z))]
-        self._diag = elementwise(diag, rows) if self.elementwise else None
-        if self._diag is None:
-            self._keys = list(self.J)
-            self._entries = EntryCode(self.z, list(self.J.values()))
+        self._diag = None
+        if self.template is not None:
+            holes = self.template[0]
+            self._forward = ElementwiseCode(*self.template)
+            self._diag = ElementwiseCode(holes, self.derivative)
+        elif self.normalised is not None:
+            self._forward = NormalisedCode(self.normalised)
+        else:
+            self._forward = EntryCode(self.z, self.exprs)
+            diag = [self.J.get((i, i), sympy.Integer(0)) for i in range(len(self.z))]
+            self._diag = elementwise(diag, [(s,) for s in self.z]) if self.elementwise else None
+            if self._diag is None:
+                self._keys = list(self.J)
+                self._entries = EntryCode(self.z, list(self.J.values()))
         return self
 
     def forward(self, z):
@@ -107,6 +135,8 @@ class _ActivationPiece:
         """delta_k = sum_i upstream_i * d a_i / d z_k, per sample."""
         if self._diag is not None:
             return self._diag(z) * upstream
+        if isinstance(self._forward, NormalisedCode):
+            return self._forward.vjp(z, upstream)
         delta = np.zeros_like(upstream)
         for (i, k), value in zip(self._keys, self._entries(*z)):
             delta[k] += upstream[i] * value
@@ -114,22 +144,39 @@ class _ActivationPiece:
 
 
 class _LossPiece:
-    """One sample's loss of a[L] and y and its gradient (``compile`` emits NumPy)."""
+    """One sample's loss of a[L] and y and its gradient (``compile`` emits NumPy).
+
+    A loss that is a sum of one template per output unit (checked per unit)
+    is differentiated once; any other loss term by term.
+    """
 
     def __init__(self, net: Network):
         n = net.layers[-1]
         self.a, self.y = _vector(sympy, f"a{net.depth}", n), _vector(sympy, "y", n)
         self.expr = LOSSES[net.loss].sympy(list(self.a), list(self.y))
-        J = sparse_jacobian([self.expr], self.a)
-        self.grad = [J.get((0, j), sympy.Integer(0)) for j in range(n)]
+        rows = list(zip(self.a, self.y))
+        units = separable_terms(self.expr, rows)
+        self.template = units and elementwise_template(units, rows)
+        if self.template:
+            self.derivative, J = template_jacobian(*self.template, rows)
+            self.grad = [J.get((j, j), sympy.Integer(0)) for j in range(n)]
+        else:
+            J = sparse_jacobian([self.expr], self.a)
+            self.grad = [J.get((0, j), sympy.Integer(0)) for j in range(n)]
 
     def compile(self):
+        if self.template:
+            self._unit_value = ElementwiseCode(*self.template)
+            self._grad = ElementwiseCode(self.template[0], self.derivative)
+            return self
         self._value = sympy.lambdify(self.a + self.y, self.expr, modules="numpy")
         pairs = list(zip(self.a, self.y))
         self._grad = elementwise(self.grad, pairs) or EntryCode(self.a + self.y, self.grad)
         return self
 
     def value(self, a, y):
+        if self.template:
+            return self._unit_value(a, y).sum(axis=0)
         return np.broadcast_to(np.asarray(self._value(*a, *y), float), a.shape[1:])
 
     def gradient(self, a, y):

@@ -204,3 +204,38 @@ def test_assumptions():
 
 def test_symbolic_is_bounded_by_size_not_time():
     assert truth(Network(layers=[32, 64, 32], batch=8)).symbolic() is None
+
+
+def _output_net(activation, loss="half_sse"):
+    if LOSSES[loss].outputs and activation not in LOSSES[loss].outputs:
+        loss = "half_sse"
+    return Network(layers=[2, 3], output=activation, loss=loss)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activation_templates_equal_the_entry_by_entry_jacobian(name):
+    from symbp.codegen import sparse_jacobian
+    from symbp.symbolic import _ActivationPiece
+    piece = _ActivationPiece(_output_net(name), 1)
+    # every table entry fits a template differentiated once, not per entry
+    assert piece.template is not None or piece.normalised is not None
+    fast = piece.J if piece.normalised is None else piece.normalised.jacobian(piece.z)
+    direct = sparse_jacobian(piece.exprs, piece.z)
+    for key in set(fast) | set(direct):
+        assert sympy.simplify(fast.get(key, 0) - direct.get(key, 0)) == 0, key
+
+
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_loss_templates_equal_the_term_by_term_gradient(loss):
+    from symbp.codegen import sparse_jacobian
+    from symbp.symbolic import _LossPiece
+    piece = _LossPiece(_output_net("sigmoid", loss))
+    assert piece.template
+    direct = sparse_jacobian([piece.expr], piece.a)
+    for j, entry in enumerate(piece.grad):
+        assert sympy.simplify(entry - direct.get((0, j), 0)) == 0
+
+
+def test_wide_softmax_output_is_vectorised():
+    net = Network(layers=[3, 40, 34], hidden="relu", output="softmax", loss="cce", batch=2)
+    check_against_differences(net, seed=2)
