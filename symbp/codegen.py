@@ -7,16 +7,20 @@ makes naive symbolic gradients slow (issue 9: tens of seconds at width 64), so
 before any code is emitted the derived entries are checked, one by one,
 against a template that NumPy evaluates in one call:
 
-* :func:`elementwise`: entry i is ``f(s_i1, s_i2, ...)`` for a single
-  expression ``f`` of the i-th symbols only (sigmoid', the loss gradient
-  ``a_j - y_j``, ...): ``f`` is lambdified once and applied to whole arrays;
+* :func:`elementwise_template`: entry i is ``f(s_i1, s_i2, ...)`` for a single
+  expression ``f`` of the i-th symbols only (sigmoid, the loss term
+  ``(a_j - y_j)**2 / 2``, ...): ``f`` is differentiated once
+  (:func:`template_jacobian`) and lambdified once for whole arrays;
+* :func:`normalised_template`: entry i is ``f(z_i, S)`` with one symmetric sum
+  ``S = sum_k g(z_k)`` (softmax): f and g are differentiated once and the
+  chain rule through S gives the full Jacobian's product with a vector;
 * :func:`affine_template`: d z_i / d a_j is the weight symbol at (i, j) or
   (j, i), d z_i / d W is the matching input symbol, d z_i / d b_i is 1, and
   ``z`` is exactly that linear form: matrix products.
 
-An entry family that fits no template is evaluated entry by entry
-(:class:`EntryCode`), so any activation or loss of any form stays exact, only
-slower (softmax's full Jacobian goes this way).
+An entry family that fits no template is differentiated and evaluated entry
+by entry (:func:`sparse_jacobian`, :class:`EntryCode`), so an activation or
+loss of any form stays exact, only slower.
 
 Expressions may come from SymPy or SymEngine (:func:`engine`): both give the
 same derivatives of the affine map, SymEngine about 80x faster (1.5 us against

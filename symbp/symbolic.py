@@ -7,7 +7,7 @@ Each local piece is differentiated on its own:
 * the affine map ``z[l] = W[l] a[l-1] + b[l]`` (in the layout's orientation),
   by SymEngine when installed, else SymPy (:func:`symbp.codegen.engine`);
 * the activation ``a[l] = act(z[l])`` from ``ACTIVATIONS[...].sympy`` (softmax
-  is differentiated as a whole: its full Jacobian);
+  is differentiated as a whole: its full Jacobian, never only its diagonal);
 * the per-sample loss ``LOSSES[net.loss].sympy(a[L], y)``, and the reduction
   of the per-sample losses to the total.
 

@@ -239,3 +239,34 @@ def test_loss_templates_equal_the_term_by_term_gradient(loss):
 def test_wide_softmax_output_is_vectorised():
     net = Network(layers=[3, 40, 34], hidden="relu", output="softmax", loss="cce", batch=2)
     check_against_differences(net, seed=2)
+
+
+def test_entry_by_entry_fallbacks_agree_with_the_templates():
+    from symbp.symbolic import _ActivationPiece, _LossPiece
+    net = Network(layers=[2, 4], output="softmax", loss="bce")
+    rng = np.random.default_rng(0)
+    z, up = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    fast, slow = _ActivationPiece(net, 1), _ActivationPiece(net, 1)
+    slow.normalised = None
+    fast.compile(), slow.compile()
+    np.testing.assert_allclose(slow.forward(z), fast.forward(z), rtol=1e-12)
+    np.testing.assert_allclose(slow.vjp(z, up), fast.vjp(z, up), rtol=1e-12)
+    a, y = fast.forward(z), rng.uniform(0.1, 0.9, size=(4, 3))
+    fast, slow = _LossPiece(net), _LossPiece(net)
+    slow.template = None
+    fast.compile(), slow.compile()
+    np.testing.assert_allclose(slow.value(a, y), fast.value(a, y), rtol=1e-12)
+    np.testing.assert_allclose(slow.gradient(a, y), fast.gradient(a, y), rtol=1e-12)
+
+
+def test_affine_template_refuses_entries_that_are_not_a_matrix_product():
+    from symbp.codegen import affine_template
+    from symbp.symbolic import _AffinePiece
+    piece = _AffinePiece(Network(layers=[2, 2]), 1, sympy)
+    args = (piece.z, piece.a, piece.W, piece.b, piece.J_a, piece.J_W, piece.J_b)
+    assert affine_template(*args) is not None
+    wrong = dict(piece.J_a)
+    wrong[(0, 1)] = wrong[(0, 1)] * 2
+    assert affine_template(piece.z, piece.a, piece.W, piece.b, wrong, piece.J_W, piece.J_b) is None
+    bent = [piece.z[0] + piece.a[0] ** 2] + piece.z[1:]
+    assert affine_template(bent, *args[1:]) is None
