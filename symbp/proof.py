@@ -102,13 +102,28 @@ def _entry_is_zero(expr, assumptions, net, budget: _Budget) -> bool | None:
         return True
     if not budget.allows(expr):
         return None
+    return _reduces_to_zero(expr, net, bool(assumptions) and assumptions_key(assumptions))
+
+
+def assumptions_key(assumptions: dict) -> tuple:
+    return tuple(sorted(assumptions.items(), key=str))
+
+
+@lru_cache(maxsize=8192)
+def _reduces_to_zero(expr, net, assumptions) -> bool | None:
+    # cached by expression: claims that share a network share their entries;
+    # the result depends on the expression and its size only, never on the cache
+    expanded = expr.xreplace(forward_definitions(net))
+    if assumptions and expanded != expr:
+        expanded = expanded.xreplace(dict(assumptions))
+    if expanded == 0:  # a claim about the forward pass, equal term by term
+        return True
     if _cancels(expr):
         return True
-    expanded = expr.xreplace(forward_definitions(net))
-    if expanded == expr or not budget.allows(expanded):
-        return False if expanded == expr else None
-    if assumptions:
-        expanded = expanded.xreplace(assumptions)
+    if expanded == expr:
+        return False
+    if _size(expanded, ENTRY_BUDGET) > ENTRY_BUDGET:
+        return None
     return _cancels(expanded)
 
 
