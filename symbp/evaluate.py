@@ -284,9 +284,9 @@ class SymbolicEvaluator(_Walker):
         if self.is_scalar(value):
             return self.activate(activation, sp.Matrix([[value]]), prime)[0, 0]
         if activation.elementwise:
-            scalar = _derivative(activation.name) if prime else None
             if prime:
-                return value.applyfunc(lambda e: scalar.xreplace({_T: e}))
+                t, derivative = _derivative(activation.name)
+                return value.applyfunc(lambda e: derivative.xreplace({t: e}))
             return value.applyfunc(activation.sympy_scalar)
         # softmax normalises each sample: along the units axis
         by_sample = value if self.net.units_axis == 0 else value.T
@@ -305,17 +305,12 @@ class SymbolicEvaluator(_Walker):
         return scalar(value) if self.is_scalar(value) else value.applyfunc(scalar)
 
 
-_T = None
-
-
 @lru_cache(maxsize=None)
 def _derivative(name: str):
-    """d activation / d t of an element-wise activation, in the symbol ``_T``."""
+    """``(t, d act(t) / d t)`` of an element-wise activation, by SymPy's diff."""
     import sympy
-    global _T
-    if _T is None:
-        _T = sympy.Symbol("t_", real=True)
-    return sympy.diff(ACTIVATIONS[name].sympy_scalar(_T), _T)
+    t = sympy.Dummy("t", real=True)
+    return t, sympy.diff(ACTIVATIONS[name].sympy_scalar(t), t)
 
 
 def numeric_quantities(net, point) -> dict:
