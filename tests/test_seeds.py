@@ -23,7 +23,7 @@ from symbp.cli.main import main
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SEEDS = EXAMPLES / "seeds.toml"
-CLAIMS_FILES = sorted(EXAMPLES.glob("*.toml"))
+CLAIMS_FILES = sorted(EXAMPLES.rglob("*.toml"))
 
 
 def run_cli(*argv):
@@ -47,7 +47,7 @@ def test_there_are_claims_files_beside_the_seeds():
     assert SEEDS in CLAIMS_FILES
 
 
-@pytest.mark.parametrize("path", CLAIMS_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CLAIMS_FILES, ids=lambda p: str(p.relative_to(EXAMPLES)))
 def test_every_claims_file_meets_its_expectations(path):
     status, out, err = run_cli("verify", str(path))
     assert status == 0, out[-2000:] + err
