@@ -20,6 +20,10 @@ from .errors import NetworkError, PointError
 from .functions import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
 
 KINK_MARGIN = 1e-3
+# bce and cce take log(a) (and log(1 - a)): outputs this close to 0 or 1 make
+# their derivatives huge and finite differences meaningless, so such points
+# are redrawn too
+LOG_MARGIN = 1e-2
 _MAX_REDRAWS = 2000
 
 
@@ -177,6 +181,11 @@ class Network:
                 f"layout={self.layout}")
         return text if self.bias else text + " bias=false"
 
+    @property
+    def _constant_output(self) -> bool:
+        # a softmax of a single unit is 1 whatever its input
+        return self.output == "softmax" and self.layers[-1] == 1
+
     # -- points --------------------------------------------------------------
 
     def check_point(self, point) -> dict[str, np.ndarray]:
@@ -272,7 +281,8 @@ class Network:
         return rng.normal(0.0, 1.0, shape)
 
     def near_kink(self, point) -> bool:
-        """True where the point is too close to a kink to check gradients at."""
+        """True where the point is too close to a kink (or, under bce/cce, to
+        an output of 0 or 1) to check gradients at."""
         zs, acts = self.forward(point)
         for l in range(1, self.depth + 1):
             if self.activation(l).name in ("relu", "leaky_relu"):
@@ -282,4 +292,6 @@ class Network:
                     return True
         if self.loss == "l1":
             return bool(np.any(np.abs(acts[-1] - point["y"]) < KINK_MARGIN))
+        if self.loss in ("bce", "cce") and not self._constant_output:
+            return bool(np.any((acts[-1] < LOG_MARGIN) | (acts[-1] > 1 - LOG_MARGIN)))
         return False
