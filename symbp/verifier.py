@@ -79,7 +79,11 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True) -> Result:
         checked = [l for l in layers if l is not None]
         if prove:
             from .proof import prove_formula
-            reason = prove_formula(parsed, net, layers)
+            try:
+                reason = prove_formula(parsed, net, layers)
+            except (ArithmeticError, TypeError, ValueError, RecursionError) as failure:
+                # SymPy gave up on an expression (a NaN comparison, a pole): no proof
+                reason = f"SymPy could not finish the proof ({type(failure).__name__})"
             if reason is None:
                 return Result(text, "proved", checked)
         else:
