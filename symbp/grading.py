@@ -8,9 +8,12 @@ be tight: an entry is wrong when
     |claimed - truth| > atol + rtol * max|truth of that gradient|
 
 with ``rtol = 16 * eps(dtype) * size`` (float64 at most 1e-10), ``size =
-depth * sqrt((widest layer + 1) * m)``, and ``atol = rtol * U``, U the
-largest entry of dL/da[L] or of any gradient (rounding is relative to the
-terms summed, which an exactly cancelling gradient does not show).
+depth * sqrt((widest layer + 1) * m)``, and ``atol = 4 * eps(dtype) * U``,
+U the largest entry of dL/da[L] or of any gradient: a floor of a few
+rounding units for gradients that cancel to zero in exact arithmetic (their
+rounding is relative to the terms summed, which the result does not show),
+small enough that a gradient whose entries are all tiny, such as one behind
+leaky_relu's 0.01 slopes, is still judged on its own scale.
 
 >>> import numpy as np
 >>> from symbp.network import Network
@@ -29,9 +32,7 @@ from __future__ import annotations
 
 import os
 import sysconfig
-import tempfile
 import traceback
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,7 @@ from .network import Network
 
 SAFETY = 16          # measured worst rounding error of correct backprops is < 1 * eps * size
 FLOAT64_CAP = 1e-10  # so that an error of 1e-8 times a gradient's largest entry is caught
+ATOL_ROUNDING_UNITS = 4  # the absolute floor, in rounding units of U (module doc)
 
 
 @dataclass
@@ -186,16 +188,20 @@ def _output_scale(net, p, truth) -> float:
     return max([float(np.max(np.abs(da_out))) * per_total] + largest)
 
 
+def _eps(dtype) -> float:
+    dtype = np.dtype(dtype) if np.issubdtype(np.dtype(dtype), np.floating) else np.dtype(float)
+    return float(np.finfo(dtype).eps)
+
+
 def relative_tolerance(net: Network, dtype) -> float:
     """The default ``rtol`` for gradients of ``dtype`` on ``net`` (module doc).
 
     >>> relative_tolerance(Network(layers=[2, 1]), np.float64) < 1e-12
     True
     """
-    dtype = np.dtype(dtype) if np.issubdtype(np.dtype(dtype), np.floating) else np.dtype(float)
     size = net.depth * float(np.sqrt((max(net.layers) + 1) * net.batch))
-    rtol = SAFETY * float(np.finfo(dtype).eps) * size
-    return min(rtol, FLOAT64_CAP) if dtype == np.float64 else rtol
+    rtol = SAFETY * _eps(dtype) * size
+    return min(rtol, FLOAT64_CAP) if _eps(dtype) == _eps(np.float64) else rtol
 
 
 def _call(func, params, x, y):
@@ -273,7 +279,7 @@ def _accept_1d_bias(key, claimed, truth):
 def _compare(net, grade_, truth, claimed, scale, rtol, atol) -> KeyGrade:
     default = relative_tolerance(net, claimed.dtype)
     rtol = default if rtol is None else float(rtol)
-    atol = default * scale if atol is None else float(atol)
+    atol = ATOL_ROUNDING_UNITS * _eps(claimed.dtype) * scale if atol is None else float(atol)
     error = np.abs(claimed.astype(float) - truth)
     largest = float(np.max(np.abs(truth)))
     tolerance = atol + rtol * largest
@@ -350,46 +356,25 @@ class _Wrong(Exception):
         self.report = report
 
 
-def random_networks(net: Network, *, vary_depth: bool = False, max_depth: int = 4,
-                    max_width: int = 5, max_batch: int = 4):
-    """Networks like ``net`` (activations, loss, layout, reduction, bias and,
-    unless ``vary_depth``, depth) with other widths and batches; half of them
-    have every layer the same width, so that square weights, where a missing
-    transpose hides from the shapes, are always among them."""
-    from hypothesis import strategies as st
-
-    from .strategies import networks
-    fixed = dict(hidden=net.hidden, output=net.output, loss=str(net.loss), layout=net.layout,
-                 reduction=net.reduction, bias=net.bias)
-    depth = st.integers(1, max(max_depth, net.depth)) if vary_depth else net.depth
-    widths = st.integers(1, max_width)
-    return st.one_of(
-        networks(depth=depth, width=widths, max_batch=max_batch, **fixed),
-        widths.flatmap(lambda w: networks(depth=depth, width=w, max_batch=max_batch, **fixed)))
-
-
 def grade_random(func, net: Network, n: int, *, vary_depth: bool = False, seed: int = 0,
                  rtol=None, atol=None, names=None) -> RandomGrade:
-    """Grade ``func`` on ``n`` networks drawn by Hypothesis from ``random_networks(net)``.
+    """Grade ``func`` on ``n`` networks drawn by Hypothesis from ``symbp.search.similar_networks(net)``.
 
     Hypothesis runs with its own settings, whatever profile is loaded: no
     example database, derandomized from ``seed``, no deadline.  A failure is
     shrunk to the smallest network (and point seed) that still fails.
     """
-    from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
-    from hypothesis import seed as hypothesis_seed
+    from hypothesis import given, reject
     from hypothesis import strategies as st
+
+    from .search import isolated, scratch_storage, similar_networks
 
     from .errors import NetworkError
     names = dict(names or {})
     calls, failures = [0], []
 
-    @hypothesis_seed(seed)
-    @settings(parent=settings.get_profile("default"), database=None, derandomize=True,
-              max_examples=n, deadline=None, phases=(Phase.generate, Phase.shrink),
-              suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-              print_blob=False, verbosity=Verbosity.quiet)
-    @given(random_networks(net, vary_depth=vary_depth), st.integers(0, 2**32 - 1))
+    @isolated(n, seed)
+    @given(similar_networks(net, vary_depth=vary_depth), st.integers(0, 2**32 - 1))
     def attempt(candidate, point_seed):
         if not failures:
             calls[0] += 1
@@ -403,7 +388,7 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False, seed: 
             raise _Wrong(report)
 
     try:
-        with _scratch_storage():
+        with scratch_storage():
             attempt()
     except _Wrong as wrong:
         return RandomGrade(calls[0], wrong.report)
@@ -414,21 +399,6 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False, seed: 
         return RandomGrade(calls[0], None)
     # a flaky FUNC (right then wrong on the same network): the smallest failure seen
     return RandomGrade(calls[0], min(failures, key=_size))
-
-
-@contextmanager
-def _scratch_storage():
-    """Point Hypothesis's storage (its cache of constants read from the user's
-    modules) at a temporary directory, so that a run leaves no .hypothesis
-    directory behind in the user's working directory."""
-    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
-    previous = storage_directory(intent_to_write=False).home_directory
-    with tempfile.TemporaryDirectory(prefix="symbp-hypothesis-") as scratch:
-        set_hypothesis_home_dir(scratch)
-        try:
-            yield
-        finally:
-            set_hypothesis_home_dir(previous)
 
 
 def _size(report: GradeReport):

@@ -21,45 +21,17 @@ prove, else holds.
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, Phase, Verbosity, assume, given, seed as hypothesis_seed
-from hypothesis import settings, strategies as st
+from hypothesis import assume, given
 
 from .errors import SymbpError
 from .notation import parse_formula
-from .strategies import networks
+from .search import isolated, scratch_storage, similar_networks
 from .verifier import DEFAULT_SEEDS, Result, layers_to_check, verify
-
-MAX_WIDTH = 5
-MAX_BATCH = 4
-MAX_DEPTH = 4
-
 
 class _Refuted(Exception):
     def __init__(self, net, result):
         super().__init__(result.message)
         self.net, self.result = net, result
-
-
-@st.composite
-def _layers(draw, depth, last_at_least: int):
-    """Widths for a network of ``depth``; often square (all equal), since a
-    missing transpose only shows its values there."""
-    widths = st.integers(1, MAX_WIDTH)
-    if draw(st.booleans()):
-        layers = [draw(widths)] * (depth + 1)
-    else:
-        layers = [draw(widths) for _ in range(depth + 1)]
-    layers[-1] = max(layers[-1], last_at_least)
-    return layers
-
-
-def _strategy(net, vary_depth: bool):
-    depth = st.integers(1, MAX_DEPTH) if vary_depth else st.just(net.depth)
-    last = 2 if (net.loss == "bce" and net.output == "softmax") else 1
-    layers = depth.flatmap(lambda d: _layers(d, last))
-    return networks(layers=layers, hidden=net.hidden, output=net.output, loss=str(net.loss),
-                    layout=net.layout, reduction=net.reduction, bias=net.bias,
-                    batch=st.integers(1, MAX_BATCH))
 
 
 def _size(net) -> tuple:
@@ -75,12 +47,8 @@ def check_random(formula: str, net, first: Result, *, count: int, vary_depth: bo
     parsed = parse_formula(formula)
     results = {net: first}
 
-    @settings(max_examples=count, database=None, derandomize=True, deadline=None,
-              verbosity=Verbosity.quiet, report_multiple_bugs=False, print_blob=False,
-              phases=(Phase.generate, Phase.shrink),
-              suppress_health_check=list(HealthCheck))
-    @hypothesis_seed(seed)
-    @given(_strategy(net, vary_depth))
+    @isolated(count, seed)
+    @given(similar_networks(net, vary_depth=vary_depth))
     def run(drawn):
         if vary_depth:
             try:
@@ -94,7 +62,8 @@ def check_random(formula: str, net, first: Result, *, count: int, vary_depth: bo
 
     smallest = None
     try:
-        run()
+        with scratch_storage():
+            run()
     except _Refuted as refuted:
         smallest = refuted.result
     return _combined(first, results, smallest), len(results)
