@@ -9,9 +9,7 @@ are printed measurements, never assertions: timings vary between machines.
 
 from __future__ import annotations
 
-import math
 import os
-import resource
 import shutil
 import subprocess
 import sys

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import symbp
 from symbp.cli.main import main
-from symbp.errors import GraphError, SymbpError
+from symbp.errors import GraphError
 from symbp.scalar_ops import OPS
 
 BILL = "price = (apple*apple_num + orange*orange_num) * tax"

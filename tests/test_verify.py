@@ -31,13 +31,11 @@ def _met(result, *verdicts):
 
 # -- the textbook equations ----------------------------------------------------
 
-@pytest.mark.parametrize("output", ELEMENTWISE)
-@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("output,loss", [
+    (output, loss) for loss in sorted(LOSSES) for output in ELEMENTWISE
+    if LOSSES[loss].outputs is None or output in LOSSES[loss].outputs])
 def test_bp1_is_proved_for_every_elementwise_output_and_loss(output, loss):
-    try:
-        net = Network(layers=[2, 3, 2], hidden="tanh", output=output, loss=loss, batch=2)
-    except symbp.NetworkError:
-        pytest.skip("a pairing the contract forbids")
+    net = Network(layers=[2, 3, 2], hidden="tanh", output=output, loss=loss, batch=2)
     _met(verify("delta[L] = da[L] * sigma_prime(z[L])", net), "proved")
 
 
