@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -188,7 +189,12 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
     if "\n" in stripped or ";" in stripped:
         raise FormulaError("a formula is one line with one '='", column=lead + 1)
     try:
-        tree = ast.parse(stripped, mode="eval")
+        with warnings.catch_warnings():
+            # Python's own warnings about the text (SyntaxWarning, invalid
+            # escapes) would reach the user's terminal; the whitelist below
+            # rejects whatever they are about anyway
+            warnings.simplefilter("ignore")
+            tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
         column = lead + (error.offset or 1)
         raise FormulaError(f"syntax error ({error.msg})", column=column, text=stripped,
