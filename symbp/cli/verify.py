@@ -66,7 +66,13 @@ def run(args, io) -> int:
         io.json({"claims": [r.to_json() for r in results]})
     else:
         _report(io, claims, results)
-    if any(r.result.verdict == "error" for r in results):
+    errors = [r for r in results if r.result.verdict == "error"]
+    if errors:
+        # the report above lists every claim; stderr gets the one sentence
+        # that says what is wrong and where (the first such claim)
+        first = errors[0]
+        more = f" ({len(errors) - 1} more claim(s) with errors)" if len(errors) > 1 else ""
+        io.error(f"claim {first.claim.name!r}: {first.result.message}{more}")
         return 2
     return 0 if all(r.met for r in results) else 1
 
