@@ -25,6 +25,12 @@ from .printing import DOCUMENT_PRINTERS, Display, Heading, Table, Text
 
 FORMATS = tuple(DOCUMENT_PRINTERS)
 EXPAND_MAX_WIDTH = 4
+# Symbolic proofs of the hidden-layer equations grow fast with the widths
+# (measured: [2,4,3,2] about 1 s for the whole document, [4,6,4] 13 s,
+# [6,10,6] over a minute); beyond this many parameters the equations are
+# checked numerically ("holds").  A size, never a clock: the same network
+# gets the same verdicts everywhere.
+PROOF_MAX_PARAMETERS = 40
 
 
 class DerivationError(SymbpError):
@@ -111,8 +117,9 @@ def _check_equations(net, equations, total, progress):
     """Verify each equation on ``net`` and keep its verdict; the first that
     is neither proved nor holds stops the derivation."""
     from .verifier import verify
+    prove = _parameter_count(net) <= PROOF_MAX_PARAMETERS
     for done, equation in enumerate(equations, 1):
-        result = verify(equation.formula, net)
+        result = verify(equation.formula, net, prove=prove)
         equation.verdict = result.verdict
         if progress is not None:
             progress(done, total)
@@ -122,6 +129,11 @@ def _check_equations(net, equations, total, progress):
                 f"the {equation.name} equation '{equation.formula}' is "
                 f"{result.verdict} on the network {net}" + (f" ({reason})" if reason else ""),
                 suggestion="nothing was written; please report this as a bug in symbp")
+
+
+def _parameter_count(net) -> int:
+    return sum(rows * cols for rows, cols in
+               (net.shape(key[0], int(key[1:])) for key in net.param_keys()))
 
 
 def _check_expanded(net, lines, start, total, progress):

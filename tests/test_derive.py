@@ -241,3 +241,11 @@ def test_real_command_line():
     bad = subprocess.run([sys.executable, "-m", "symbp", "derive", "--layers", "2,0"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_wide_networks_are_checked_numerically_beyond_the_proof_size():
+    # the proof budget is a size: the same network always gets the same verdicts
+    wide = symbp.derive(Network(layers=[6, 10, 6], batch=3))
+    assert {e.verdict for e in wide.equations} == {"holds"}
+    small = symbp.derive(Network(layers=[2, 3, 1]))
+    assert {e.verdict for e in small.equations} == {"proved"}
