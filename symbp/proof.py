@@ -10,8 +10,9 @@ kink conventions are part of the proof); failing that, z[k] is replaced by its d
 (for claims about the forward pass) and ``cancel`` tried again.
 
 Whether a proof is attempted is decided by sizes, never by a clock: each
-entry may have at most ``ENTRY_BUDGET`` tree nodes, and one formula at most
-``TOTAL_BUDGET`` over all entries and layers.  Beyond them, or when ``cancel``
+entry may have at most ``ENTRY_BUDGET`` tree nodes, one formula at most
+``TOTAL_BUDGET`` over all entries and layers, and ``cancel`` sees only
+factors with at most ``CANCEL_ATOMS`` distinct function applications.  Beyond them, or when ``cancel``
 does not reach 0, the formula keeps its numeric verdict: never a guess.
 
 >>> from symbp.network import Network
@@ -27,6 +28,7 @@ from functools import lru_cache
 
 ENTRY_BUDGET = 4000
 TOTAL_BUDGET = 80000
+CANCEL_ATOMS = 6
 
 
 def _size(expr, cap: int) -> int:
@@ -80,13 +82,40 @@ class _Budget:
 
 
 def _cancels(expr) -> bool:
-    """``cancel`` reaches 0; failing that, with tanh and friends written with exp
-    and piecewise branches (relu, step) folded out, every branch cancels."""
+    """True when ``expr`` is shown to be 0.
+
+    Common factors are pulled out of the sums first (``factor_terms``, no
+    expansion): a product is 0 when one factor is, and the factor that
+    cancels is usually small (sigma'(z) - a (1 - a) beside a long sum over
+    the next layer).  Each factor, smallest first, is then put over a common
+    denominator (``cancel``), as it is or with tanh and friends written with
+    exp and piecewise branches (relu, step) folded out, every branch
+    cancelling.  ``cancel`` is tried only on a factor with at most
+    ``CANCEL_ATOMS`` distinct function applications: its common denominators
+    multiply out one binomial per atom, which is what grows past use.
+    """
     import sympy
     try:
-        if sympy.cancel(expr) == 0:
+        factored = sympy.factor_terms(expr)
+    except (sympy.PolynomialError, TypeError, ValueError, NotImplementedError):
+        factored = expr
+    if factored == 0:
+        return True
+    factors = [f for f in sympy.Mul.make_args(factored) if not f.is_number]
+    factors.sort(key=lambda f: _size(f, ENTRY_BUDGET))
+    return any(_factor_cancels(factor) for factor in factors)
+
+
+def _factor_cancels(factor) -> bool:
+    import sympy
+    if factor.is_Pow and factor.exp.is_positive:
+        factor = factor.base
+    if len(factor.atoms(sympy.Function)) > CANCEL_ATOMS:
+        return False
+    try:
+        if sympy.cancel(factor) == 0:
             return True
-        rewritten = sympy.piecewise_fold(expr.rewrite(sympy.exp))
+        rewritten = sympy.piecewise_fold(factor.rewrite(sympy.exp))
         if isinstance(rewritten, sympy.Piecewise):
             return all(sympy.cancel(branch) == 0 for branch, _ in rewritten.args)
         return sympy.cancel(rewritten) == 0

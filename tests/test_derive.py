@@ -245,7 +245,9 @@ def test_real_command_line():
 
 def test_wide_networks_are_checked_numerically_beyond_the_proof_size():
     # the proof budget is a size: the same network always gets the same verdicts
-    wide = symbp.derive(Network(layers=[6, 10, 6], batch=3))
+    from symbp.derivation import PROOF_MAX_PARAMETERS
+    wide = symbp.derive(Network(layers=[12, 20, 6], batch=3))
+    assert 12 * 20 + 20 + 20 * 6 + 6 > PROOF_MAX_PARAMETERS
     assert {e.verdict for e in wide.equations} == {"holds"}
     small = symbp.derive(Network(layers=[2, 3, 1]))
     assert {e.verdict for e in small.equations} == {"proved"}
