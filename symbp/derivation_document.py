@@ -16,7 +16,7 @@ from .derivation import Equation
 from .derivation_calculus import (A, S, Y, Z, activation_derivative,
                                   elementwise_output_error, loss_derivative,
                                   per_sample_loss, softmax_pieces)
-from .functions import ACTIVATIONS, LOSSES
+from .functions import LOSSES
 from .notation import parse_formula
 from .printing import (Display, Heading, Table, Text, activation_latex, latex_notation,
                        sympy_latex, sympy_notation)
@@ -124,7 +124,7 @@ class _Writer:
         derivative = loss_derivative(net.loss, units)
         self.add(Text("SymPy's derivative of $\\ell$ by one output $a_j$ (every other term "
                       "of the sum is constant in $a_j$):"),
-                 Display((rf"\frac{{\partial \ell}}{{\partial a_j}} = "
+                 Display((r"\frac{\partial \ell}{\partial a_j} = "
                           + sympy_latex(derivative, {A: "a_j", Y: "y_j"}),)))
         self.add(Text("Entry by entry, for every sample:"))
         L = self.L
