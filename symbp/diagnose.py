@@ -107,15 +107,16 @@ def _named_factors(net) -> list[tuple[str, float]]:
     return names
 
 
-def _factor_names(value: float, net) -> list[str]:
-    names = [name for name, named in _named_factors(net)
-             if abs(value - named) <= RTOL * abs(named)]
-    if names:
-        return names
+def _factor_names(value: float, net) -> tuple[list[str], float]:
+    """The factor's names, and its value: the exact one when it has a name."""
+    named = [(name, exact) for name, exact in _named_factors(net)
+             if abs(value - exact) <= RTOL * abs(exact)]
+    if named:
+        return [name for name, _ in named], named[0][1]
     fraction = Fraction(value).limit_denominator(1000)
     if abs(float(fraction) - value) <= RTOL * abs(value):
-        return [str(fraction)]
-    return [f"{value:.6g}"]
+        return [str(fraction)], float(fraction)
+    return [f"{value:.6g}"], value
 
 
 def _factor(truth, claimed, net) -> dict | None:
@@ -125,7 +126,7 @@ def _factor(truth, claimed, net) -> dict | None:
     value = float(np.sum(truth * claimed)) / weight
     if value == 0.0 or not close(value * truth, claimed).all():
         return None
-    names = _factor_names(value, net)
+    names, value = _factor_names(value, net)
     if truth.size == 1 and names[0] not in dict(_named_factors(net)):
         return None  # any two numbers are multiples: only a named factor says something
     name = names[0]
