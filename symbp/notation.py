@@ -196,9 +196,13 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
             warnings.simplefilter("ignore")
             tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
-        column = lead + (error.offset or 1)
-        raise FormulaError(f"syntax error ({error.msg})", column=column, text=stripped,
-                           suggestion="check the brackets and operators") from None
+        if not error.offset or error.offset > len(stripped):
+            # Python reports offset 0 when the text ends in the middle of an expression
+            raise FormulaError("the expression ends too early", column=lead + len(stripped) + 1,
+                               text=stripped, suggestion="something is missing at its end"
+                               ) from None
+        raise FormulaError(f"syntax error ({error.msg})", column=lead + error.offset,
+                           text=stripped, suggestion="check the brackets and operators") from None
     except (ValueError, RecursionError, MemoryError):
         raise FormulaError("the formula cannot be read", column=lead + 1) from None
     return _Converter(stripped, lead, dialect).convert(tree.body, 0)
