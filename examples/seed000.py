@@ -10,12 +10,10 @@ does not match.
     python examples/seed000.py
 """
 
-import json
 import sys
 
-import numpy as np
-
 import symbp
+from side_by_side import show
 
 # What the article prints (its code's output and its worked forward pass).
 ARTICLE = {
@@ -27,20 +25,6 @@ ARTICLE = {
 }
 
 
-def show(label, ours, article, atol=1e-9):
-    """Print one number of ours beside the article's; True when they match."""
-    ours, article = np.asarray(ours, float), np.asarray(article, float)
-    ok = ours.shape == article.shape and np.allclose(ours, article, rtol=1e-7, atol=atol)
-    print(f"{label} | symbp {_text(ours)} | article {_text(article)} | "
-          + ("ok" if ok else "MISMATCH"))
-    return ok
-
-
-def _text(array):
-    # rounded so that 0.24000000000000002 reads as the article's 0.24
-    return json.dumps(np.round(array, 10).tolist(), separators=(",", ":"))
-
-
 def main():
     net = symbp.Network(layers=[2, 2, 1], hidden="relu", output="identity",
                         loss="half_sse", batch=1, layout="column", bias=False)
@@ -48,16 +32,16 @@ def main():
              "W2": [[0.6, 0.8]], "y": [[1.5]]}
     print(f"seed 000 on {net}")
     zs, acts = net.forward(point)
-    results = [show("h = W1 x", zs[1], ARTICLE["h = W1 x"]),
-               show("y_pred", acts[2], ARTICLE["y_pred"]),
-               show("loss", net.loss(point), ARTICLE["loss"])]
+    results = [show("h = W1 x", zs[1], ARTICLE["h = W1 x"], rtol=1e-7),
+               show("y_pred", acts[2], ARTICLE["y_pred"], rtol=1e-7),
+               show("loss", net.loss(point), ARTICLE["loss"], rtol=1e-7)]
     # finite differences are accurate to about 1e-9 here, not to the last bit
     sources = [("truth", net.gradient(point), 1e-9),
                ("backprop", symbp.backprop(net, point), 1e-9),
                ("finite differences", symbp.finite_differences(net, point), 1e-7)]
     for name, grads, atol in sources:
-        results.append(show(f"grad_W1 ({name})", grads["W1"], ARTICLE["grad_W1"], atol))
-        results.append(show(f"grad_W2 ({name})", grads["W2"], ARTICLE["grad_W2"], atol))
+        results.append(show(f"grad_W1 ({name})", grads["W1"], ARTICLE["grad_W1"], rtol=1e-7, atol=atol))
+        results.append(show(f"grad_W2 ({name})", grads["W2"], ARTICLE["grad_W2"], rtol=1e-7, atol=atol))
 
     # The article writes dL/dW2 = (y - ŷ) z^T with y the PREDICTION: right as
     # it defines y, wrong (off by -1) under the usual reading, y the target.

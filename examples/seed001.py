@@ -12,12 +12,12 @@ article's; the script exits 1 if one does not match.
     python examples/seed001.py
 """
 
-import json
 import sys
 
 import numpy as np
 
 import symbp
+from side_by_side import show
 from symbp.symbolic import truth
 
 BILL = "price = (apple*apple_num + orange*orange_num) * tax"
@@ -28,20 +28,6 @@ X = [[0.0, 0.0], [1.0, 1.0]]
 W = [[2.0, 2.0, 2.0], [8.0, 8.0, 8.0]]
 B = [[1.0, 2.0, 3.0]]
 DY = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
-
-
-def show(label, ours, article):
-    """Print one number of ours beside the article's; True when they match."""
-    ours, article = np.asarray(ours, float), np.asarray(article, float)
-    ok = ours.shape == article.shape and np.allclose(ours, article, rtol=1e-9, atol=1e-9)
-    print(f"{label} | symbp {_text(ours)} | article {_text(article)} | "
-          + ("ok" if ok else "MISMATCH"))
-    return ok
-
-
-def _text(array):
-    # rounded so that 3.3000000000000003 reads as the article's 3.3
-    return json.dumps(np.round(array, 10).tolist(), separators=(",", ":"))
 
 
 def layers_of_the_bill():

@@ -12,12 +12,12 @@ beside it.  The script exits 1 if a number of the article is not matched.
     python examples/seed004.py
 """
 
-import json
 import sys
 
 import numpy as np
 
 import symbp
+from side_by_side import show as _show, text as _text
 from symbp.symbolic import truth
 
 RATE, STEPS = 0.1, 1000
@@ -31,18 +31,12 @@ COST_AFTER_LAST_STEP = 0.0027846224530159356
 
 
 def show(label, ours, article, atol):
-    """Print one number of ours beside the article's; True when they match.
-
-    ``atol`` is half a unit in the last digit the article prints."""
-    ours, article = np.asarray(ours, float), np.asarray(article, float)
-    ok = ours.shape == article.shape and np.allclose(ours, article, rtol=1e-9, atol=atol)
-    print(f"{label} | symbp {_text(ours)} | article {_text(article)} | "
-          + ("ok" if ok else "MISMATCH"))
-    return ok
+    """``atol`` is half a unit in the last digit the article prints."""
+    return _show(label, ours, article, atol=atol, digits=12)
 
 
-def _text(array):
-    return json.dumps(np.round(array, 12).tolist(), separators=(",", ":"))
+def text(array):
+    return _text(array, digits=12)
 
 
 def code_gradients(net, point):
@@ -74,7 +68,7 @@ def main():
     grads, code = net.gradient(start), code_gradients(net, start)
     print(f"step 1 gradients: the code's dW equals the true one: "
           f"{np.allclose(code['W1'], grads['W1'], rtol=1e-12, atol=0)}; "
-          f"true db {_text(grads['b1'])}, the code's np.mean {_text(code['b1'])} "
+          f"true db {text(grads['b1'])}, the code's np.mean {text(code['b1'])} "
           f"= db / {net.batch}: {np.allclose(code['b1'], grads['b1'] / net.batch, rtol=1e-12, atol=0)}")
 
     article, true = step(start, code), step(start, grads)
@@ -84,7 +78,7 @@ def main():
         show("cost after step 1 (article's averaged bias)", net.loss(article),
              COST_AFTER_FIRST_STEP, 1e-12),
     ]
-    print(f"after step 1 (true gradient) | symbp {_text(prediction(net, true))} "
+    print(f"after step 1 (true gradient) | symbp {text(prediction(net, true))} "
           f"| cost {net.loss(true):.12g}")
 
     for _ in range(STEPS - 1):
@@ -95,10 +89,10 @@ def main():
         show(f"cost after step {STEPS} (article's averaged bias)", net.loss(article),
              COST_AFTER_LAST_STEP, 1e-12),
     ]
-    print(f"after step {STEPS} (true gradient) | symbp {_text(prediction(net, true))} "
+    print(f"after step {STEPS} (true gradient) | symbp {text(prediction(net, true))} "
           f"| cost {net.loss(true):.12g}")
-    print(f"bias after step {STEPS}: article's {_text(article['b1'])}, "
-          f"true gradient's {_text(true['b1'])}")
+    print(f"bias after step {STEPS}: article's {text(article['b1'])}, "
+          f"true gradient's {text(true['b1'])}")
     return 0 if all(results) else 1
 
 
