@@ -18,7 +18,6 @@ import numpy as np
 
 import symbp
 from side_by_side import show
-from symbp.symbolic import truth
 
 BILL = "price = (apple*apple_num + orange*orange_num) * tax"
 PRICES = dict(apple=100, apple_num=2, orange=150, orange_num=3, tax=1.1)
@@ -70,7 +69,7 @@ def affine_layer():
     y = np.asarray(X) @ np.asarray(W) + np.asarray(B) - np.asarray(DY)
     point = {"x": X, "W1": W, "b1": B, "y": y}
     zs, _ = net.forward(point)
-    per_sample = truth(net).per_sample(point)
+    per_sample = net.per_sample(point)
     results += [
         show("affine: X·W + B", zs[1], [[1, 2, 3], [11, 12, 13]]),
         show("affine: dY (delta[1])", per_sample["delta1"], DY),

@@ -18,7 +18,6 @@ import numpy as np
 
 import symbp
 from side_by_side import show as _show, text as _text
-from symbp.symbolic import truth
 
 RATE, STEPS = 0.1, 1000
 
@@ -42,7 +41,7 @@ def text(array):
 def code_gradients(net, point):
     """The article's backward(): ``matrix`` is the per-sample error (delta),
     the weights get x^T @ matrix, the bias np.mean(matrix, 0)."""
-    matrix = truth(net).per_sample(point)["delta1"]
+    matrix = net.per_sample(point)["delta1"]
     return {"W1": point["x"].T @ matrix, "b1": np.mean(matrix, axis=0, keepdims=True)}
 
 

@@ -243,6 +243,14 @@ class Network:
         from .symbolic import truth
         return truth(self).gradient(checked)
 
+    def per_sample(self, point) -> dict[str, np.ndarray]:
+        """The per-sample errors of contract section 2 from the symbolic
+        derivation: ``delta1..deltaL`` (d loss_i / d z[k]_i, stacked like z[k])
+        and ``da0..daL`` (d loss_i / d a[k]_i, stacked like a[k])."""
+        checked = self.check_point(point)
+        from .symbolic import truth
+        return truth(self).per_sample(checked)
+
     def sample(self, seed: int = 0) -> dict[str, np.ndarray]:
         """A point drawn from ``seed``, kinks avoided (contract section 1).
 
