@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .derivation_document import Equation, build_document, summary_table
 from .errors import SymbpError
 from .printing import DOCUMENT_PRINTERS, Display, Heading, Table, Text
 
@@ -36,17 +37,6 @@ class DerivationError(SymbpError):
     """An equation the derivation would write failed its own check."""
 
     exit_code = 1
-
-
-@dataclass
-class Equation:
-    """One checked equation: its formula in symbp notation, its LaTeX, the
-    shape of its left side and the verdict ``symbp.verify`` gave."""
-    name: str
-    formula: str
-    latex: str = ""
-    shape: tuple | None = None
-    verdict: str | None = None
 
 
 @dataclass
@@ -86,7 +76,6 @@ def derive(net, format: str = "latex", standalone: bool = False, expand: bool = 
     >>> "a^{[1]} - y" in text
     True
     """
-    from .derivation_document import build_document, summary_table
     if format not in FORMATS:
         from .errors import UsageError
         raise UsageError(f"format={format!r} is not a derivation format; expected one of "

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .derivation import Equation
 from .derivation_calculus import (A, S, Y, Z, activation_derivative,
                                   elementwise_output_error, loss_derivative,
                                   per_sample_loss, softmax_pieces)
@@ -20,6 +19,17 @@ from .functions import LOSSES
 from .notation import parse_formula
 from .printing import (Display, Heading, Table, Text, activation_latex, latex_notation,
                        sympy_latex, sympy_notation)
+
+
+@dataclass
+class Equation:
+    """One checked equation: its formula in symbp notation, its LaTeX, the
+    shape of its left side and the verdict ``symbp.verify`` gave."""
+    name: str
+    formula: str
+    latex: str = ""
+    shape: tuple | None = None
+    verdict: str | None = None
 
 
 @dataclass
