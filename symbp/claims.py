@@ -158,9 +158,10 @@ def _claim(entry, number: int, base: dict, where: str) -> Claim:
 
 
 def check_claim(claim: Claim, *, seed: int = 0, random: int = 0,
-                vary_depth: bool = False) -> ClaimResult:
+                vary_depth: bool = False, on_network=None) -> ClaimResult:
     """The claim's verdict on its network, and on ``random`` networks drawn by
-    Hypothesis when asked (:mod:`symbp.random_check`)."""
+    Hypothesis when asked (:mod:`symbp.random_check`); ``on_network()`` is
+    called after each drawn network."""
     from .verifier import DEFAULT_SEEDS, verify
     seeds = tuple(seed + s for s in DEFAULT_SEEDS)
     result = verify(claim.formula, claim.network, seeds=seeds)
@@ -168,16 +169,29 @@ def check_claim(claim: Claim, *, seed: int = 0, random: int = 0,
         return ClaimResult(claim, result, 1)
     from .random_check import check_random
     combined, count = check_random(claim.formula, claim.network, result, count=random,
-                                   vary_depth=vary_depth, seed=seed, seeds=seeds)
+                                   vary_depth=vary_depth, seed=seed, seeds=seeds,
+                                   on_network=on_network)
     return ClaimResult(claim, combined, count)
 
 
 def check_claims(claims: Claims, *, seed: int = 0, random: int = 0,
                  vary_depth: bool = False, progress=None) -> list[ClaimResult]:
-    """Every claim's result, in order; ``progress(done)`` is called after each."""
+    """Every claim's result, in order.
+
+    ``progress(done)`` counts networks checked, ``random + 1`` a claim (a
+    ``--random 200`` run of one claim is long work too)."""
+    per_claim = random + 1
     results = []
-    for done, claim in enumerate(claims.claims, start=1):
-        results.append(check_claim(claim, seed=seed, random=random, vary_depth=vary_depth))
+    for index, claim in enumerate(claims.claims):
+        tried = [0]
+
+        def on_network(base=index * per_claim):
+            tried[0] += 1  # shrinking may try more networks than asked: stay in the claim
+            if progress is not None:
+                progress(base + min(tried[0], per_claim - 1))
+
+        results.append(check_claim(claim, seed=seed, random=random, vary_depth=vary_depth,
+                                   on_network=on_network))
         if progress is not None:
-            progress(done)
+            progress((index + 1) * per_claim)
     return results

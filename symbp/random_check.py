@@ -39,7 +39,7 @@ def _size(net) -> tuple:
 
 
 def check_random(formula: str, net, first: Result, *, count: int, vary_depth: bool = False,
-                 seed: int = 0, seeds=DEFAULT_SEEDS) -> tuple[Result, int]:
+                 seed: int = 0, seeds=DEFAULT_SEEDS, on_network=None) -> tuple[Result, int]:
     """``first`` (the verdict on ``net``) combined with ``count`` drawn networks:
     the combined Result and how many networks were checked in all."""
     if first.verdict == "error":
@@ -55,8 +55,11 @@ def check_random(formula: str, net, first: Result, *, count: int, vary_depth: bo
                 layers_to_check(parsed, drawn)
             except SymbpError:
                 assume(False)  # too shallow for this formula's indices
-        result = results.get(drawn) or verify(parsed, drawn, seeds=seeds)
-        results[drawn] = result
+        result = results.get(drawn)
+        if result is None:
+            result = results[drawn] = verify(parsed, drawn, seeds=seeds)
+            if on_network is not None:
+                on_network()
         if result.verdict == "refuted":
             raise _Refuted(drawn, result)
 

@@ -59,7 +59,7 @@ def run(args, io) -> int:
     if args.vary_depth and not random:
         raise UsageError("--vary-depth goes with --random N")
     claims = _claims_from_args(args)
-    step = io.progress(len(claims.claims), "verify")
+    step = io.progress(len(claims.claims) * (random + 1), "verify")
     results = check_claims(claims, seed=seed, random=random, vary_depth=args.vary_depth,
                            progress=step)
     if args.json:
