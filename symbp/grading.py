@@ -357,8 +357,9 @@ class _Wrong(Exception):
 
 
 def grade_random(func, net: Network, n: int, *, vary_depth: bool = False, seed: int = 0,
-                 rtol=None, atol=None, names=None) -> RandomGrade:
-    """Grade ``func`` on ``n`` networks drawn by Hypothesis from ``symbp.search.similar_networks(net)``.
+                 rtol=None, atol=None, names=None, on_network=None) -> RandomGrade:
+    """Grade ``func`` on ``n`` networks drawn by Hypothesis from
+    ``symbp.search.similar_networks(net)``; ``on_network(done)`` follows them.
 
     Hypothesis runs with its own settings, whatever profile is loaded: no
     example database, derandomized from ``seed``, no deadline.  A failure is
@@ -378,6 +379,8 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False, seed: 
     def attempt(candidate, point_seed):
         if not failures:
             calls[0] += 1
+            if on_network is not None:
+                on_network(min(calls[0], n))
         try:
             report = grade(func, candidate, rtol=rtol, atol=atol, seed=point_seed,
                            names={k: v for k, v in names.items() if k in candidate.param_keys()})

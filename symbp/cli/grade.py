@@ -53,6 +53,7 @@ def run(args, io) -> int:
     from ..grading import grade, grade_random
     report = grade(func, net, seed=seed, names=names, **tolerances)
     found = grade_random(func, net, count, vary_depth=args.vary_depth, seed=seed, names=names,
+                         on_network=io.progress(count, "grade"),
                          **tolerances) if count else None
     ok = report.ok and (found is None or found.ok)
     if args.json:
