@@ -70,13 +70,14 @@ class CheckReport:
                                for p in self.parameters]}
 
 
-def compare_gradients(net, point=None, *, seed: int = 0) -> CheckReport:
+def compare_gradients(net, point=None, *, seed: int = 0, progress=None) -> CheckReport:
     """Truth vs backprop vs finite differences for every parameter of ``net``
-    at ``point`` (drawn from ``seed`` when not given)."""
+    at ``point`` (drawn from ``seed`` when not given); ``progress(done)``
+    follows the finite differences, one call per parameter entry."""
     point = net.sample(seed) if point is None else net.check_point(point)
     truth = net.gradient(point)
     from_backprop = backprop(net, point)
-    from_finite = finite_differences(net, point)
+    from_finite = finite_differences(net, point, progress)
     checks = [ParameterCheck(key, *scaled_difference(truth[key], from_backprop[key]),
                              *scaled_difference(truth[key], from_finite[key]))
               for key in net.param_keys()]

@@ -21,10 +21,12 @@ def _step(value: float) -> float:
     return RELATIVE_STEP * max(1.0, abs(value))
 
 
-def _central(function, array: np.ndarray) -> np.ndarray:
+def _central(function, array: np.ndarray, on_entry=None) -> np.ndarray:
     """d function / d array entry by entry, perturbing ``array`` in place."""
     gradient = np.zeros_like(array, dtype=float)
     for index in np.ndindex(array.shape):
+        if on_entry is not None:
+            on_entry()
         original = array[index]
         h = _step(original)
         array[index] = original + h
@@ -36,10 +38,18 @@ def _central(function, array: np.ndarray) -> np.ndarray:
     return gradient
 
 
-def finite_differences(net, point) -> dict[str, np.ndarray]:
-    """dL/dW[l], dL/db[l] of the total loss by central differences."""
+def finite_differences(net, point, progress=None) -> dict[str, np.ndarray]:
+    """dL/dW[l], dL/db[l] of the total loss by central differences;
+    ``progress(done)`` is called with the number of entries done so far."""
     p = {key: value.copy() for key, value in net.check_point(point).items()}
-    return {key: _central(lambda: net.total_loss(p), p[key]) for key in net.param_keys()}
+    done = [0]
+
+    def on_entry():
+        done[0] += 1
+        progress(done[0])
+
+    return {key: _central(lambda: net.total_loss(p), p[key], progress and on_entry)
+            for key in net.param_keys()}
 
 
 def finite_differences_per_sample(net, point) -> dict[str, np.ndarray]:

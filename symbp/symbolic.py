@@ -32,11 +32,16 @@ from .codegen import (ElementwiseCode, EntryCode, NormalisedCode, affine_templat
                       elementwise_template, engine, normalised_template, separable_terms,
                       sparse_jacobian, template_jacobian)
 from .functions import LOSSES
+from .errors import NetworkError
 from .network import Network
 
 # A symbolic derivation is attempted only while its estimated size, in terms
 # of the chain-rule sums it builds, stays under this count (never a clock).
 SYMBOLIC_BUDGET = 200_000
+
+# One symbol per weight: [256,512,256] (263k parameters) derives in ~12 s and
+# 300 MB, so a million is about a minute and over a GB; beyond it, refuse.
+MAX_PARAMETERS = 1_000_000
 
 __all__ = ["Truth", "truth", "derive", "Pieces", "reduction_weights", "SYMBOLIC_BUDGET"]
 
@@ -355,4 +360,10 @@ def truth(net: Network) -> Truth:
     >>> round(truth(net).loss(point), 12)
     0.08
     """
+    parameters = sum(int(np.prod(net.shape(key[0], int(key[1:])))) for key in net.param_keys())
+    if parameters > MAX_PARAMETERS:
+        raise NetworkError(
+            f"layers={list(net.layers)} has {parameters:,} parameters; the symbolic truth is "
+            f"derived for networks of at most {MAX_PARAMETERS:,}",
+            suggestion="check a narrower network: the same formulas hold at every width")
     return Truth(net)

@@ -22,7 +22,10 @@ def run(args, io) -> int:
     net = common.network_from_args(args)
     seed = common.parse_int("--seed", args.seed)
     from ..consistency import BACKPROP_TOLERANCE, FINITE_TOLERANCE, compare_gradients
-    report = compare_gradients(net, seed=seed)
+    shapes = net.point_shapes()
+    entries = sum(shapes[key][0] * shapes[key][1] for key in net.param_keys())
+    report = compare_gradients(net, seed=seed,
+                               progress=io.progress(entries, "finite differences"))
     if args.json:
         io.json(report.to_json())
         return 0 if report.agree else 1
