@@ -41,6 +41,8 @@ def test_check_agrees(options):
     ("--layers two", "--layers 'two' is not"),
     ("--layers 2,2 --seed x", "--seed 'x'"),
     ("--frobnicate", "unrecognized arguments"),
+    ("--layers 1000,1000,10", "1,011,010 parameters; the symbolic truth is derived for networks "
+                              "of at most 1,000,000"),
 ])
 def test_check_invalid_input_is_one_sentence_and_exit_2(options, fragment):
     status, out, err = run("check", *options.split())
