@@ -105,6 +105,16 @@ class ElementwiseCode:
         return np.broadcast_to(np.asarray(value, dtype=float), np.shape(arrays[0])).copy()
 
 
+def _as_sympy(expr):
+    """A SymPy object from one of SymPy's, SymEngine's, or a Python number
+    (never from text: entries are built by symbp, not parsed)."""
+    if isinstance(expr, sympy.Basic):
+        return expr
+    if isinstance(expr, (int, float)):
+        return sympy.Integer(expr) if isinstance(expr, int) else sympy.Float(expr)
+    return expr._sympy_()  # SymEngine's own conversion
+
+
 def elementwise_template(exprs, symbol_rows):
     """``(holes, f)`` if every ``exprs[i]`` is ``f`` at ``symbol_rows[i]``, else None.
 
@@ -121,11 +131,11 @@ def elementwise_template(exprs, symbol_rows):
     """
     width = len(symbol_rows[0])
     holes = tuple(sympy.Dummy(f"u{k}", real=True) for k in range(width))
-    template = sympy.sympify(exprs[0]).xreplace(dict(zip(symbol_rows[0], holes)))
+    template = _as_sympy(exprs[0]).xreplace(dict(zip(symbol_rows[0], holes)))
     if not template.free_symbols <= set(holes):
         return None
     for expr, row in zip(exprs[1:], symbol_rows[1:]):
-        if sympy.sympify(expr) != template.xreplace(dict(zip(holes, row))):
+        if _as_sympy(expr) != template.xreplace(dict(zip(holes, row))):
             return None
     return holes, template
 
