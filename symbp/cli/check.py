@@ -5,9 +5,12 @@ from __future__ import annotations
 from . import common
 
 
+HELP = "compare the symbolic gradient, NumPy backprop and finite differences"
+
+
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        "check", help="compare the symbolic gradient, NumPy backprop and finite differences",
+        "check", help=HELP,
         description="For one network, derive every dL/dW[l], dL/db[l] with SymPy (the truth) "
                     "and compare the hand-coded NumPy backprop and central finite differences "
                     "with it at a sampled point. Exit 0 all agree, 1 a disagreement, "

@@ -11,23 +11,32 @@ import time
 
 from ..errors import SymbpError, UsageError
 
-NETWORK_DEFAULTS = dict(hidden="sigmoid", output="sigmoid", loss="half_sse", batch=1,
-                        reduction="mean", layout="column")
-
-
 def add_network_options(parser, layers_required: bool = False):
-    """The network options of contract section 5."""
+    """The network options of contract section 5; the names they accept and
+    their defaults are read from the tables and from Network itself."""
+    import dataclasses
+
+    from ..functions import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
+    from ..network import Network
+    default = {f.name: f.default for f in dataclasses.fields(Network)}
+
+    def listed(names, field):
+        return ", ".join(f"{name} (default)" if name == default[field] else name
+                         for name in names)
+
+    hidden = [name for name, activation in ACTIVATIONS.items() if not activation.output_only]
     group = parser.add_argument_group("network")
     group.add_argument("--layers", required=layers_required, metavar="N0,N1,...",
                        help="layer sizes, input first, e.g. 2,4,3,2")
-    group.add_argument("--hidden", help="activation of layers 1..L-1 (default sigmoid): "
-                       "identity, sigmoid, tanh, relu, leaky_relu, softplus")
-    group.add_argument("--output", help="activation of layer L (default sigmoid); "
-                       "also softmax")
-    group.add_argument("--loss", help="half_sse (default), sse, mse, l1, bce, cce")
-    group.add_argument("--batch", metavar="M", help="number of samples m (default 1)")
-    group.add_argument("--reduction", help="sum or mean (default) of the per-sample losses")
-    group.add_argument("--layout", help="column (default: samples are columns) or row")
+    group.add_argument("--hidden", help="activation of layers 1..L-1: " + listed(hidden, "hidden"))
+    group.add_argument("--output", help="activation of layer L: " + listed(ACTIVATIONS, "output"))
+    group.add_argument("--loss", help="the per-sample loss: " + listed(LOSSES, "loss"))
+    group.add_argument("--batch", metavar="M",
+                       help=f"number of samples m (default {default['batch']})")
+    group.add_argument("--reduction", help="of the per-sample losses: "
+                       + listed(REDUCTIONS, "reduction"))
+    group.add_argument("--layout", help="column: samples are columns; row: samples are rows; "
+                       + listed(LAYOUTS, "layout"))
     group.add_argument("--no-bias", dest="no_bias", action="store_true",
                        help="a network without biases")
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 from . import common
 
 
+HELP = "write the checked derivation of delta, dW, db for a network"
+
+
 def add_parser(subparsers):
     p = subparsers.add_parser(
-        "derive", help="write the checked derivation of delta, dW, db for a network",
+        "derive", help=HELP,
         description=("Write the backpropagation of one network step by step (forward pass "
                      "with shapes, loss derivative, output error, hidden recursion, weight "
                      "and bias gradients, summary table) as LaTeX or Markdown. Every "

@@ -11,9 +11,12 @@ from ..errors import UsageError
 from . import common
 
 
+HELP = "check your own backprop function against the symbolic truth"
+
+
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        "grade", help="check your own backprop function against the symbolic truth",
+        "grade", help=HELP,
         description="Import FUNC from MODULE (a module in the current directory or on "
                     "PYTHONPATH, or a path to a .py file), call FUNC(params, x, y) with the "
                     "parameters {'W1': ..., 'b1': ...} of the network and a batch, and compare "

@@ -9,11 +9,12 @@ from ..errors import GraphError, UsageError
 
 FORMATS = ("text", "json", "dot", "latex")
 PICTURES = (".svg", ".png")
+HELP = "a scalar computational graph, forward and backward, node by node"
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        "graph", help="a scalar computational graph, forward and backward, node by node",
+        "graph", help=HELP,
         description="Build the graph of OUT = EXPR (numbers, names, + - * / **, unary -, "
                     "exp log sqrt abs sigmoid tanh relu), compute it forward at the given "
                     "values and backward from OUT, each node passing the upstream gradient "

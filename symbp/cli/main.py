@@ -26,7 +26,10 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}", suggestion=f"see '{self.prog} --help'")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s own options are built (the others are
+    listed by their one-line HELP), since building network options reads the
+    tables, which imports NumPy: ``symbp --help`` stays fast."""
     from .. import __version__
     parser = _Parser(prog="symbp", description=(
         "Symbolic backpropagation checker: SymPy's derivative of the network is the "
@@ -41,15 +44,25 @@ def build_parser() -> argparse.ArgumentParser:
             if missing.name != f"symbp.cli.{name}":
                 raise
             continue  # a subcommand not built yet
-        module.add_parser(subparsers)
+        if name == command:
+            module.add_parser(subparsers)
+        else:
+            subparsers.add_parser(name, help=module.HELP)
     return parser
+
+
+def _command(argv) -> str | None:
+    # the top-level options (--help, --version) take no values, so the first
+    # word that is not an option names the subcommand
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 def main(argv=None, stdout=None, stderr=None) -> int:
     """Run the command line; return the exit status (never raises SymbpError)."""
     io = Output(stdout or sys.stdout, stderr or sys.stderr)
     try:
-        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        parser = build_parser(_command(argv))
         args = parser.parse_args(argv)
         if not getattr(args, "run", None):
             parser.print_help(io.out)

@@ -8,9 +8,12 @@ from .common import add_network_options, network_fields, parse_int
 VERDICT_COLOURS = {"proved": "green", "holds": "green", "refuted": "red", "error": "red"}
 
 
+HELP = "check formulas (a claims file, or one --formula) against the truth"
+
+
 def add_parser(subparsers):
     p = subparsers.add_parser(
-        "verify", help="check formulas (a claims file, or one --formula) against the truth",
+        "verify", help=HELP,
         description="Check every claim of a TOML claims file, or one formula given with "
                     "--formula and the network options, against SymPy's derivation. "
                     "Verdicts: proved, holds, refuted (with a counterexample and a "
