@@ -13,7 +13,7 @@ step(0) = 0, sign(0) = 0.  The SymPy forms use ``Piecewise`` with a strict
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -40,6 +40,8 @@ class Activation:
     latex_prime: str          # the derivative written out, in terms of z
     elementwise: bool = True
     output_only: bool = False
+    kink: bool = False        # not differentiable at z = 0: sampled points keep |z| >= 1e-3
+    dead_below: bool = False  # zero for every z <= 0: a layer can be zero everywhere
 
     def sympy_scalar(self, z):
         """The SymPy form of an element-wise activation at one expression."""
@@ -102,14 +104,16 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in [
         numpy=lambda z, axis=0: np.where(z > 0, z, 0.0),
         numpy_prime=lambda z, axis=0: np.where(np.asarray(z) > 0, 1.0, 0.0),
         sympy=_elementwise(lambda z: _sympy().Piecewise((z, z > 0), (0, True))),
-        latex=r"\operatorname{relu}", latex_prime=r"\operatorname{step}(z)"),
+        latex=r"\operatorname{relu}", latex_prime=r"\operatorname{step}(z)",
+        kink=True, dead_below=True),
     Activation(
         "leaky_relu",
         numpy=lambda z, axis=0: np.where(z > 0, z, LEAKY_SLOPE * np.asarray(z)),
         numpy_prime=lambda z, axis=0: np.where(np.asarray(z) > 0, 1.0, LEAKY_SLOPE),
         sympy=_elementwise(lambda z: _sympy().Piecewise(
             (z, z > 0), (_sympy().Rational(1, 100) * z, True))),
-        latex=r"\operatorname{leaky}", latex_prime=r"1 \text{ if } z > 0 \text{ else } 0.01"),
+        latex=r"\operatorname{leaky}", latex_prime=r"1 \text{ if } z > 0 \text{ else } 0.01",
+        kink=True),
     Activation(
         "softplus",
         numpy=lambda z, axis=0: np.logaddexp(0.0, z),
@@ -145,6 +149,9 @@ class Loss:
     latex: str
     outputs: tuple[str, ...] | None = None
     domain: str = "real"
+    min_units: dict = field(default_factory=dict)
+    kink: bool = False
+    logs: bool = False
 
 
 def _units(a, axis):
@@ -177,7 +184,7 @@ LOSSES: dict[str, Loss] = {l.name: l for l in [
         numpy=lambda a, y, axis=0: np.sum(np.abs(a - y), axis=axis),
         numpy_grad=lambda a, y, axis=0: np.sign(a - y),
         sympy=lambda a, y: _sympy().Add(*[_sympy().Abs(ai - yi) for ai, yi in zip(a, y)]),
-        latex=r"\sum_j \lvert a_j - y_j \rvert"),
+        latex=r"\sum_j \lvert a_j - y_j \rvert", kink=True),
     Loss(
         "bce",
         numpy=lambda a, y, axis=0: -np.sum(y * np.log(a) + (1 - y) * np.log(1 - a), axis=axis),
@@ -185,14 +192,16 @@ LOSSES: dict[str, Loss] = {l.name: l for l in [
         sympy=lambda a, y: -_sympy().Add(*[
             yi * _sympy().log(ai) + (1 - yi) * _sympy().log(1 - ai) for ai, yi in zip(a, y)]),
         latex=r"-\sum_j \left[y_j \log a_j + (1 - y_j)\log(1 - a_j)\right]",
-        outputs=("sigmoid", "softmax"), domain="unit"),
+        outputs=("sigmoid", "softmax"), domain="unit", logs=True,
+        # a one-unit softmax is 1 whatever its input: log(1 - a) is log 0
+        min_units={"softmax": 2}),
     Loss(
         "cce",
         numpy=lambda a, y, axis=0: -np.sum(y * np.log(a), axis=axis),
         numpy_grad=lambda a, y, axis=0: -y / a,
         sympy=lambda a, y: -_sympy().Add(*[yi * _sympy().log(ai) for ai, yi in zip(a, y)]),
         latex=r"-\sum_j y_j \log a_j",
-        outputs=("sigmoid", "softmax"), domain="simplex"),
+        outputs=("sigmoid", "softmax"), domain="simplex", logs=True),
 ]}
 
 REDUCTIONS = ("sum", "mean")

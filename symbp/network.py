@@ -119,9 +119,11 @@ class Network:
             raise NetworkError(f"loss={self.loss!r} needs outputs in (0, 1), but "
                                f"output={self.output!r}; expected output one of "
                                + ", ".join(allowed))
-        if self.loss == "bce" and self.output == "softmax" and self.layers[-1] < 2:
-            raise NetworkError("loss='bce' with output='softmax' needs at least 2 "
-                               f"output units, but layers ends in {self.layers[-1]}")
+        least = LOSSES[self.loss].min_units.get(self.output, 1)
+        if self.layers[-1] < least:
+            raise NetworkError(f"loss={str(self.loss)!r} with output={self.output!r} needs at "
+                               f"least {least} output units, but layers ends in "
+                               f"{self.layers[-1]}")
 
     # -- structure -----------------------------------------------------------
 
@@ -293,13 +295,14 @@ class Network:
         an output of 0 or 1) to check gradients at."""
         zs, acts = self.forward(point)
         for l in range(1, self.depth + 1):
-            if self.activation(l).name in ("relu", "leaky_relu"):
-                if np.any(np.abs(zs[l]) < KINK_MARGIN):
-                    return True
-                if self.activation(l).name == "relu" and not np.any(zs[l] > 0):
-                    return True
-        if self.loss == "l1":
-            return bool(np.any(np.abs(acts[-1] - point["y"]) < KINK_MARGIN))
-        if self.loss in ("bce", "cce") and not self._constant_output:
+            activation = self.activation(l)
+            if activation.kink and np.any(np.abs(zs[l]) < KINK_MARGIN):
+                return True
+            if activation.dead_below and not np.any(zs[l] > 0):
+                return True
+        loss = LOSSES[self.loss]
+        if loss.kink and np.any(np.abs(acts[-1] - point["y"]) < KINK_MARGIN):
+            return True
+        if loss.logs and not self._constant_output:
             return bool(np.any((acts[-1] < LOG_MARGIN) | (acts[-1] > 1 - LOG_MARGIN)))
         return False

@@ -54,8 +54,7 @@ def networks(draw, *, depth=None, width=None, batch=None, max_depth: int = 4,
                      else st.integers(1, max_depth))
         widths = _as_strategy(width) if width is not None else st.integers(1, max_width)
         layers = [draw(widths) for _ in range(depth + 1)]
-        if loss == "bce" and output == "softmax":
-            layers[-1] = max(layers[-1], 2)
+        layers[-1] = max(layers[-1], LOSSES[loss].min_units.get(output, 1))
     return Network(
         layers=layers, hidden=hidden, output=output, loss=loss,
         batch=draw(_as_strategy(fixed.get("batch", st.integers(1, max_batch)))),
