@@ -34,8 +34,8 @@ def add_parser(subparsers):
                         help="seed of the point and of Hypothesis's draws (default 0)")
     parser.add_argument("--rtol", help="tolerance relative to each gradient's largest entry "
                                        "(default from the dtype returned and the network's size)")
-    parser.add_argument("--atol", help="absolute tolerance (default rtol times the size of "
-                                       "dL/da[L])")
+    parser.add_argument("--atol", help="absolute tolerance (default a few rounding units of "
+                                       "the largest of dL/da[L] and the gradients)")
     parser.add_argument("--names", metavar="W1=w1,...",
                         help="FUNC's names for symbp's keys, in the parameters and gradients")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
