@@ -24,7 +24,7 @@ leaky_relu's 0.01 slopes, is still judged on its own scale.
 >>> grade(my_grads, net).ok
 True
 
-``grade_random(func, net, n)`` repeats this on ``n`` networks drawn by
+``symbp.random_grade.grade_random(func, net, n)`` repeats this on ``n`` networks drawn by
 Hypothesis and reports the smallest failing one.
 """
 
@@ -328,82 +328,3 @@ def _bias_reduction(net, keys, truth):
 
 
 # -- many networks ------------------------------------------------------------------
-
-
-@dataclass
-class RandomGrade:
-    """What ``grade_random`` found: how many networks were graded before the
-    first failure (all of them when none failed), and the smallest failing
-    network's report, shrunk by Hypothesis (None when every one was right)."""
-
-    tried: int
-    failing: GradeReport | None
-
-    @property
-    def ok(self) -> bool:
-        return self.failing is None
-
-    def to_json(self) -> dict:
-        return {"ok": self.ok, "networks_checked": self.tried,
-                "failing": self.failing.to_json() if self.failing else None}
-
-
-class _Wrong(Exception):
-    """Raised inside the Hypothesis test so that it shrinks the failing network."""
-
-    def __init__(self, report: GradeReport):
-        super().__init__(str(report))
-        self.report = report
-
-
-def grade_random(func, net: Network, n: int, *, vary_depth: bool = False, seed: int = 0,
-                 rtol=None, atol=None, names=None, on_network=None) -> RandomGrade:
-    """Grade ``func`` on ``n`` networks drawn by Hypothesis from
-    ``symbp.search.similar_networks(net)``; ``on_network(done)`` follows them.
-
-    Hypothesis runs with its own settings, whatever profile is loaded: no
-    example database, derandomized from ``seed``, no deadline.  A failure is
-    shrunk to the smallest network (and point seed) that still fails.
-    """
-    from hypothesis import given, reject
-    from hypothesis import strategies as st
-
-    from .search import isolated, scratch_storage, similar_networks
-
-    from .errors import NetworkError
-    names = dict(names or {})
-    calls, failures = [0], []
-
-    @isolated(n, seed)
-    @given(similar_networks(net, vary_depth=vary_depth), st.integers(0, 2**32 - 1))
-    def attempt(candidate, point_seed):
-        if not failures:
-            calls[0] += 1
-            if on_network is not None:
-                on_network(min(calls[0], n))
-        try:
-            report = grade(func, candidate, rtol=rtol, atol=atol, seed=point_seed,
-                           names={k: v for k, v in names.items() if k in candidate.param_keys()})
-        except NetworkError:
-            reject()  # no point away from the kinks on this network: not a counterexample
-        if not report.ok:
-            failures.append(report)
-            raise _Wrong(report)
-
-    try:
-        with scratch_storage():
-            attempt()
-    except _Wrong as wrong:
-        return RandomGrade(calls[0], wrong.report)
-    except Exception:
-        if not failures:
-            raise
-    else:
-        return RandomGrade(calls[0], None)
-    # a flaky FUNC (right then wrong on the same network): the smallest failure seen
-    return RandomGrade(calls[0], min(failures, key=_size))
-
-
-def _size(report: GradeReport):
-    net = report.network
-    return (net.depth, sum(net.layers), net.batch)

@@ -53,7 +53,8 @@ def run(args, io) -> int:
     tolerances = {name: _tolerance(f"--{name}", getattr(args, name)) for name in ("rtol", "atol")}
     names = _names(args.names)
     func = load_function(args.function)
-    from ..grading import grade, grade_random
+    from ..grading import grade
+    from ..random_grade import grade_random
     report = grade(func, net, seed=seed, names=names, **tolerances)
     found = grade_random(func, net, count, vary_depth=args.vary_depth, seed=seed, names=names,
                          on_network=io.progress(count, "grade"),
