@@ -2,7 +2,8 @@
 
 ``main.py`` builds the argument parser from one module per subcommand
 (``check``, ``verify``, ``derive``, ``grade``, ``graph``); each module has
-``add_parser(subparsers)`` and ``run(args, io) -> int``.  ``common.py`` holds
+``HELP`` (one line), ``DESCRIPTION``, ``add_arguments(parser)`` and
+``run(args, io) -> int``.  ``common.py`` holds
 what they share: network options, output, colour, progress, atomic writes.
 Subcommand modules import SymPy and NumPy inside ``run`` so that
 ``symbp --help`` starts fast.

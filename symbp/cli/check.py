@@ -6,19 +6,16 @@ from . import common
 
 
 HELP = "compare the symbolic gradient, NumPy backprop and finite differences"
+DESCRIPTION = ("For one network, derive every dL/dW[l], dL/db[l] with SymPy (the truth) "
+               "and compare the hand-coded NumPy backprop and central finite differences "
+               "with it at a sampled point. Exit 0 all agree, 1 a disagreement, "
+               "2 invalid input.")
 
 
-def add_parser(subparsers):
-    parser = subparsers.add_parser(
-        "check", help=HELP,
-        description="For one network, derive every dL/dW[l], dL/db[l] with SymPy (the truth) "
-                    "and compare the hand-coded NumPy backprop and central finite differences "
-                    "with it at a sampled point. Exit 0 all agree, 1 a disagreement, "
-                    "2 invalid input.")
+def add_arguments(parser):
     common.add_network_options(parser)
     parser.add_argument("--seed", default="0", help="seed of the sampled point (default 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
-    parser.set_defaults(run=run)
 
 
 def run(args, io) -> int:

@@ -10,16 +10,14 @@ from . import common
 
 
 HELP = "write the checked derivation of delta, dW, db for a network"
+DESCRIPTION = ("Write the backpropagation of one network step by step (forward pass "
+               "with shapes, loss derivative, output error, hidden recursion, weight "
+               "and bias gradients, summary table) as LaTeX or Markdown. Every "
+               "equation is checked by symbp verify on the network before anything "
+               "is written.")
 
 
-def add_parser(subparsers):
-    p = subparsers.add_parser(
-        "derive", help=HELP,
-        description=("Write the backpropagation of one network step by step (forward pass "
-                     "with shapes, loss derivative, output error, hidden recursion, weight "
-                     "and bias gradients, summary table) as LaTeX or Markdown. Every "
-                     "equation is checked by symbp verify on the network before anything "
-                     "is written."))
+def add_arguments(p):
     common.add_network_options(p)
     p.add_argument("--format", default="latex", metavar="FORMAT",
                    help="latex (default) or markdown")
@@ -31,7 +29,6 @@ def add_parser(subparsers):
     p.add_argument("--expand", action="store_true",
                    help="also the element-wise partial of every weight, gathered into "
                         "matrix form (every layer width <= 4)")
-    p.set_defaults(run=run)
 
 
 def run(args, io) -> int:

@@ -12,16 +12,14 @@ from . import common
 
 
 HELP = "check your own backprop function against the symbolic truth"
+DESCRIPTION = ("Import FUNC from MODULE (a module in the current directory or on "
+               "PYTHONPATH, or a path to a .py file), call FUNC(params, x, y) with the "
+               "parameters {'W1': ..., 'b1': ...} of the network and a batch, and compare "
+               "every gradient it returns with SymPy's. Exit 0 every gradient right, "
+               "1 a wrong one, 2 invalid input.")
 
 
-def add_parser(subparsers):
-    parser = subparsers.add_parser(
-        "grade", help=HELP,
-        description="Import FUNC from MODULE (a module in the current directory or on "
-                    "PYTHONPATH, or a path to a .py file), call FUNC(params, x, y) with the "
-                    "parameters {'W1': ..., 'b1': ...} of the network and a batch, and compare "
-                    "every gradient it returns with SymPy's. Exit 0 every gradient right, "
-                    "1 a wrong one, 2 invalid input.")
+def add_arguments(parser):
     parser.add_argument("function", metavar="MODULE:FUNC",
                         help="e.g. my_backprop:gradients or path/to/file.py:gradients")
     common.add_network_options(parser)
@@ -39,7 +37,6 @@ def add_parser(subparsers):
     parser.add_argument("--names", metavar="W1=w1,...",
                         help="FUNC's names for symbp's keys, in the parameters and gradients")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
-    parser.set_defaults(run=run)
 
 
 def run(args, io) -> int:

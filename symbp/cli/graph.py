@@ -10,17 +10,15 @@ from ..errors import GraphError, UsageError
 FORMATS = ("text", "json", "dot", "latex")
 PICTURES = (".svg", ".png")
 HELP = "a scalar computational graph, forward and backward, node by node"
+DESCRIPTION = ("Build the graph of OUT = EXPR (numbers, names, + - * / **, unary -, "
+               "exp log sqrt abs sigmoid tanh relu), compute it forward at the given "
+               "values and backward from OUT, each node passing the upstream gradient "
+               "times its own local derivative, and check every input's gradient "
+               "against SymPy's derivative. Exit 0 they agree, 1 they disagree, "
+               "2 invalid input.")
 
 
-def add_parser(subparsers):
-    parser = subparsers.add_parser(
-        "graph", help=HELP,
-        description="Build the graph of OUT = EXPR (numbers, names, + - * / **, unary -, "
-                    "exp log sqrt abs sigmoid tanh relu), compute it forward at the given "
-                    "values and backward from OUT, each node passing the upstream gradient "
-                    "times its own local derivative, and check every input's gradient "
-                    "against SymPy's derivative. Exit 0 they agree, 1 they disagree, "
-                    "2 invalid input.")
+def add_arguments(parser):
     parser.add_argument("formula", metavar='"OUT = EXPR"',
                         help='e.g. "price = (apple*apple_num + orange*orange_num) * tax"')
     parser.add_argument("--at", action="append", default=[], metavar="NAME=VALUE,...",
@@ -32,7 +30,6 @@ def add_parser(subparsers):
     parser.add_argument("-o", dest="out_file", metavar="FILE",
                         help="write to FILE instead of stdout; FILE.svg or FILE.png draws "
                              "the picture with Graphviz's dot")
-    parser.set_defaults(run=run)
 
 
 def run(args, io) -> int:

@@ -45,7 +45,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                 raise
             continue  # a subcommand not built yet
         if name == command:
-            module.add_parser(subparsers)
+            parser_of_command = subparsers.add_parser(name, help=module.HELP,
+                                                      description=module.DESCRIPTION)
+            module.add_arguments(parser_of_command)
+            parser_of_command.set_defaults(run=module.run)
         else:
             subparsers.add_parser(name, help=module.HELP)
     return parser

@@ -9,16 +9,14 @@ VERDICT_COLOURS = {"proved": "green", "holds": "green", "refuted": "red", "error
 
 
 HELP = "check formulas (a claims file, or one --formula) against the truth"
+DESCRIPTION = ("Check every claim of a TOML claims file, or one formula given with "
+               "--formula and the network options, against SymPy's derivation. "
+               "Verdicts: proved, holds, refuted (with a counterexample and a "
+               "diagnosis), error. Exit 0 every claim met, 1 a claim refuted or not "
+               "meeting its expect, 2 invalid input or a verdict error.")
 
 
-def add_parser(subparsers):
-    p = subparsers.add_parser(
-        "verify", help=HELP,
-        description="Check every claim of a TOML claims file, or one formula given with "
-                    "--formula and the network options, against SymPy's derivation. "
-                    "Verdicts: proved, holds, refuted (with a counterexample and a "
-                    "diagnosis), error. Exit 0 every claim met, 1 a claim refuted or not "
-                    "meeting its expect, 2 invalid input or a verdict error.")
+def add_arguments(p):
     p.add_argument("file", nargs="?", metavar="FILE.toml", help="a claims file")
     p.add_argument("--formula", metavar="F", help='one formula, e.g. "delta[L] = a[L] - y"')
     p.add_argument("--json", action="store_true", help="print one JSON document")
@@ -29,7 +27,6 @@ def add_parser(subparsers):
     p.add_argument("--seed", metavar="S", default="0",
                    help="seed of the sampled points and of Hypothesis (default 0)")
     add_network_options(p)
-    p.set_defaults(run=run)
 
 
 def _claims_from_args(args):
