@@ -241,7 +241,7 @@ def _prime_calls(node) -> list:
 def _rewrites(formula: Formula, net, l):
     """Small edits of the right side that undo a classic slip:
     (kind, node, replacement, what was found, what is expected)."""
-    from .notation import Index, Transpose
+    from .notation import Call, Index, Transpose
     for call in _prime_calls(formula.right):
         argument, index = call.args[0], call.args[0].index
         candidates = [] if argument.name == "z" else [("prime_at_a", index)]
@@ -252,6 +252,15 @@ def _rewrites(formula: Formula, net, l):
             if in_range(fixed, l, net.depth):
                 yield (kind, argument, fixed, f"{call.func}({argument.name}[{index}])",
                        f"{call.func}(z[{new_index}])")
+    for call in _sigma_of_expressions(formula.right):
+        names = {net.activation(k).name for k in range(1, net.depth + 1)}
+        suffix = call.func[len("sigma"):]  # "" or "_prime"
+        # layer 1's activation is the hidden one (the output one when L = 1)
+        for name in sorted(names - {net.activation(1).name}):
+            renamed = Call(name + suffix, call.args, call.axis, column=call.column)
+            yield ("sigma_activation", call, renamed,
+                   f"{call.func}(...), which on an expression other than z[k] or a[k] is the "
+                   "hidden activation's", f"{name}{suffix}(...)")
     for node in _weights(formula.right):
         if isinstance(node, Transpose):
             yield ("transpose_slip", node, node.operand, f"{_name(node.operand)}.T",
@@ -259,6 +268,18 @@ def _rewrites(formula: Formula, net, l):
         else:
             yield ("transpose_slip", node, Transpose(node, column=node.column),
                    _name(node), f"{_name(node)}.T")
+
+
+def _sigma_of_expressions(node) -> list:
+    """sigma(X) and sigma_prime(X) calls whose X is not z[k] or a[k]."""
+    from .notation import Call
+    found = []
+    if isinstance(node, Call) and node.func in ("sigma", "sigma_prime") and not (
+            isinstance(node.args[0], Quantity) and node.args[0].name in ("z", "a")):
+        found.append(node)
+    for child in children(node):
+        found += _sigma_of_expressions(child)
+    return found
 
 
 def _name(node) -> str:

@@ -211,3 +211,13 @@ def test_result_json_has_the_contract_fields():
 def test_the_public_api_takes_a_network_given_as_a_dict():
     assert verify("a[L] = sigma(z[L])", {"layers": [2, 1]}).verdict == "proved"
     assert verify("a[L] = sigma(z[L])", {"layers": [2]}).verdict == "error"
+
+
+def test_sigma_of_an_expression_is_the_hidden_activation_and_the_slip_is_named():
+    net = Network(layers=[2, 3, 2], hidden="relu", output="tanh")
+    result = verify("a[2] = sigma(W[2] @ a[1] + b[2])", net)
+    assert result.verdict == "refuted"
+    assert result.diagnosis["kind"] == "sigma_activation"
+    assert result.diagnosis["expected"] == "tanh(...)"
+    assert verify("a[2] = tanh(W[2] @ a[1] + b[2])", net).verdict == "proved"
+    assert verify("a[1] = sigma(W[1] @ x + b[1])", net).verdict == "proved"
