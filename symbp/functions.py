@@ -37,7 +37,6 @@ class Activation:
     numpy_prime: Callable
     sympy: Callable
     latex: str
-    latex_prime: str          # the derivative written out, in terms of z
     elementwise: bool = True
     output_only: bool = False
     kink: bool = False        # not differentiable at z = 0: sampled points keep |z| >= 1e-3
@@ -86,46 +85,46 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in [
         numpy=lambda z, axis=0: np.asarray(z, dtype=float),
         numpy_prime=lambda z, axis=0: np.ones_like(z, dtype=float),
         sympy=_elementwise(lambda z: z),
-        latex=r"\operatorname{id}", latex_prime="1"),
+        latex=r"\operatorname{id}"),
     Activation(
         "sigmoid",
         numpy=_sigmoid,
         numpy_prime=lambda z, axis=0: _sigmoid(z) * (1.0 - _sigmoid(z)),
         sympy=_elementwise(lambda z: 1 / (1 + _sympy().exp(-z))),
-        latex=r"\sigma", latex_prime=r"\sigma(z)\,(1 - \sigma(z))"),
+        latex=r"\sigma"),
     Activation(
         "tanh",
         numpy=lambda z, axis=0: np.tanh(z),
         numpy_prime=lambda z, axis=0: 1.0 - np.tanh(z) ** 2,
         sympy=_elementwise(lambda z: _sympy().tanh(z)),
-        latex=r"\tanh", latex_prime=r"1 - \tanh^2(z)"),
+        latex=r"\tanh"),
     Activation(
         "relu",
         numpy=lambda z, axis=0: np.where(z > 0, z, 0.0),
         numpy_prime=lambda z, axis=0: np.where(np.asarray(z) > 0, 1.0, 0.0),
         sympy=_elementwise(lambda z: _sympy().Piecewise((z, z > 0), (0, True))),
-        latex=r"\operatorname{relu}", latex_prime=r"\operatorname{step}(z)",
+        latex=r"\operatorname{relu}",
         kink=True, dead_below=True),
     Activation(
         "leaky_relu",
         numpy=lambda z, axis=0: np.where(z > 0, z, LEAKY_SLOPE * np.asarray(z)),
         numpy_prime=lambda z, axis=0: np.where(np.asarray(z) > 0, 1.0, LEAKY_SLOPE),
         sympy=_elementwise(lambda z: _sympy().Piecewise(
-            (z, z > 0), (_sympy().Rational(1, 100) * z, True))),
-        latex=r"\operatorname{leaky}", latex_prime=r"1 \text{ if } z > 0 \text{ else } 0.01",
+            (z, z > 0), (_sympy().Rational(str(LEAKY_SLOPE)) * z, True))),
+        latex=r"\operatorname{leaky}",
         kink=True),
     Activation(
         "softplus",
         numpy=lambda z, axis=0: np.logaddexp(0.0, z),
         numpy_prime=_sigmoid,
         sympy=_elementwise(lambda z: _sympy().log(1 + _sympy().exp(z))),
-        latex=r"\operatorname{softplus}", latex_prime=r"\sigma(z)"),
+        latex=r"\operatorname{softplus}"),
     Activation(
         "softmax",
         numpy=_softmax,
         numpy_prime=lambda z, axis=0: _softmax(z, axis) * (1.0 - _softmax(z, axis)),
         sympy=_sympy_softmax,
-        latex=r"\operatorname{softmax}", latex_prime=r"s_i(\delta_{ij} - s_j)",
+        latex=r"\operatorname{softmax}",
         elementwise=False, output_only=True),
 ]}
 
