@@ -105,7 +105,7 @@ class _Walker:
         if node.op == "@":
             return self.matmul(left, right, node.column)
         if node.op == "**":
-            return self.power(left, node.right, right, node.column)
+            return self.power(left, right)
         return self.elementwise(node.op, left, right, node.column)
 
     def _Call(self, node: Call):
@@ -185,7 +185,7 @@ class NumericEvaluator(_Walker):
             return {"+": np.add, "-": np.subtract, "*": np.multiply,
                     "/": np.divide}[op](left, right)
 
-    def power(self, base, exponent_node, exponent, column):
+    def power(self, base, exponent):
         value = float(exponent)
         exponent = int(value) if value.is_integer() else value
         with np.errstate(all="ignore"):
@@ -253,7 +253,7 @@ class SymbolicEvaluator(_Walker):
             return value[i if rows > 1 else 0, j if cols > 1 else 0]
         return self.sp.Matrix(*shape, lambda i, j: apply(entry(left, i, j), entry(right, i, j)))
 
-    def power(self, base, exponent_node, exponent, column):
+    def power(self, base, exponent):
         if self.is_scalar(base):
             return base ** exponent
         return base.applyfunc(lambda e: e ** exponent)
