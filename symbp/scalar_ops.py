@@ -52,12 +52,13 @@ class Op:
 
 
 def _activation(name: str) -> dict:
-    """forward, local derivative and SymPy form of an activation of the table."""
+    """forward, local derivative, SymPy form, LaTeX and kink of an activation of the table."""
     import numpy as np
     act = ACTIVATIONS[name]
     return dict(forward=lambda a: float(act.numpy(np.array([a]))[0]),
                 local=(lambda a, out: float(act.numpy_prime(np.array([a]))[0]),),
-                sympy=act.sympy_scalar)
+                sympy=act.sympy_scalar, latex=lambda a: rf"{act.latex}({a})",
+                kink=(lambda a: a == 0) if act.kink else _never)
 
 
 def _sign(a: float) -> float:
@@ -126,13 +127,12 @@ OPS: dict[str, Op] = {op.name: op for op in [
        sympy=lambda a: sympy_module().Abs(a), latex=lambda a: rf"\lvert {a} \rvert",
        latex_local=(lambda a: rf"\operatorname{{sign}}({a})",),
        kink=lambda a: a == 0),
-    Op("sigmoid", **_activation("sigmoid"), latex=lambda a: rf"\sigma({a})",
+    Op("sigmoid", **_activation("sigmoid"),
        latex_local=(lambda a: rf"\sigma({a})\,(1 - \sigma({a}))",)),
-    Op("tanh", **_activation("tanh"), latex=lambda a: rf"\tanh({a})",
+    Op("tanh", **_activation("tanh"),
        latex_local=(lambda a: rf"(1 - \tanh^{{2}}({a}))",)),
-    Op("relu", **_activation("relu"), latex=lambda a: rf"\operatorname{{relu}}({a})",
-       latex_local=(lambda a: rf"\operatorname{{step}}({a})",),
-       kink=lambda a: a == 0),
+    Op("relu", **_activation("relu"),
+       latex_local=(lambda a: rf"\operatorname{{step}}({a})",)),
 ]}
 
 KINK_RULES = {"relu": "relu'(0) = 0", "abs": "abs'(0) = sign(0) = 0"}
