@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from .functions import ACTIVATIONS
 from .notation import BinOp, Call, Name, Neg, Number, Quantity, Transpose
@@ -170,7 +171,9 @@ def fraction_text(value: Fraction) -> str:
 
 # -- SymPy expressions --------------------------------------------------------
 
+@lru_cache(maxsize=None)
 def _sympy_printers():
+    # the classes subclass SymPy's printers, imported only when first needed
     from sympy.printing.latex import LatexPrinter
     from sympy.printing.str import StrPrinter
 
