@@ -65,6 +65,38 @@ def network_from_args(args):
     return Network(**fields)
 
 
+def add_random_options(parser, random_help: str, seed_help: str):
+    """``--random N [--vary-depth] [--seed S]`` of verify and grade."""
+    parser.add_argument("--random", metavar="N", default="0", help=random_help)
+    parser.add_argument("--vary-depth", dest="vary_depth", action="store_true",
+                        help="with --random: vary the depth too")
+    parser.add_argument("--seed", metavar="S", default="0", help=seed_help)
+
+
+def random_options(args) -> tuple[int, int]:
+    """(count of random networks, seed) from ``add_random_options``'s options."""
+    count = parse_int("--random", args.random)
+    seed = parse_int("--seed", args.seed)
+    if count < 0:
+        raise UsageError(f"--random {count} is negative; give a number of networks >= 0")
+    if args.vary_depth and not count:
+        raise UsageError("--vary-depth varies the random networks; give --random N too")
+    return count, seed
+
+
+def key_values(option: str, text: str, form: str, example: str) -> list[tuple[str, str]]:
+    """``KEY=VALUE,KEY=VALUE`` as a list of (key, value) pairs; a part that is
+    not ``form`` is a UsageError."""
+    pairs = []
+    for part in text.split(","):
+        key, sep, value = (piece.strip() for piece in part.partition("="))
+        if not sep or not key or not value:
+            raise UsageError(f"{option} '{part.strip()}' is not {form}",
+                             suggestion=f"write e.g. {option} {example}")
+        pairs.append((key, value))
+    return pairs
+
+
 def parse_int(option: str, text: str) -> int:
     try:
         return int(text)
@@ -155,5 +187,6 @@ def _json_default(value):
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-__all__ = ["SymbpError", "add_network_options", "network_fields", "network_from_args",
-           "write_atomic", "Output", "parse_int", "parse_int_list"]
+__all__ = ["SymbpError", "add_network_options", "add_random_options", "key_values",
+           "network_fields", "network_from_args", "random_options", "write_atomic", "Output",
+           "parse_int", "parse_int_list"]

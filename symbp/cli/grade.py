@@ -23,13 +23,10 @@ def add_arguments(parser):
     parser.add_argument("function", metavar="MODULE:FUNC",
                         help="e.g. my_backprop:gradients or path/to/file.py:gradients")
     common.add_network_options(parser)
-    parser.add_argument("--random", metavar="N", default="0",
-                        help="also grade N networks drawn by Hypothesis that keep the options' "
-                             "depth, activations, loss, layout, reduction and bias")
-    parser.add_argument("--vary-depth", dest="vary_depth", action="store_true",
-                        help="with --random: vary the depth too (FUNC written for any depth)")
-    parser.add_argument("--seed", default="0",
-                        help="seed of the point and of Hypothesis's draws (default 0)")
+    common.add_random_options(
+        parser, "also grade N networks drawn by Hypothesis that keep the options' depth "
+                "(unless --vary-depth), activations, loss, layout, reduction and bias",
+        "seed of the point and of Hypothesis's draws (default 0)")
     parser.add_argument("--rtol", help="tolerance relative to each gradient's largest entry "
                                        "(default from the dtype returned and the network's size)")
     parser.add_argument("--atol", help="absolute tolerance (default a few rounding units of "
@@ -41,12 +38,7 @@ def add_arguments(parser):
 
 def run(args, io) -> int:
     net = common.network_from_args(args)
-    seed = common.parse_int("--seed", args.seed)
-    count = common.parse_int("--random", args.random)
-    if count < 0:
-        raise UsageError(f"--random {count} is negative; give a number of networks >= 0")
-    if args.vary_depth and not count:
-        raise UsageError("--vary-depth varies the random networks; give --random N too")
+    count, seed = common.random_options(args)
     tolerances = {name: _tolerance(f"--{name}", getattr(args, name)) for name in ("rtol", "atol")}
     names = _names(args.names)
     func = load_function(args.function)
@@ -105,16 +97,7 @@ def _tolerance(option: str, text):
 
 
 def _names(text) -> dict:
-    if not text:
-        return {}
-    names = {}
-    for part in text.split(","):
-        key, sep, name = (piece.strip() for piece in part.partition("="))
-        if not sep or not key or not name:
-            raise UsageError(f"--names {text!r}: {part!r} is not KEY=NAME; expected e.g. "
-                             "--names W1=w,b1=b")
-        names[key] = name
-    return names
+    return dict(common.key_values("--names", text, "KEY=NAME", "W1=w,b1=b")) if text else {}
 
 
 def load_function(spec: str):

@@ -77,13 +77,10 @@ def _paint(text: str, io) -> str:
 def parse_values(items: list) -> dict:
     """``--at apple=100,tax=1.1`` (repeatable) -> {"apple": 100.0, "tax": 1.1}."""
     values = {}
-    for item in ",".join(items).split(","):
-        if not item.strip():
-            continue
-        name, equals, text = (part.strip() for part in item.partition("="))
-        if not equals or not name:
-            raise GraphError(f"--at '{item.strip()}' is not NAME=VALUE",
-                             suggestion="write e.g. --at apple=100,tax=1.1")
+    # repeated --at options, and empty parts (a trailing comma), are allowed
+    parts = [part for item in items for part in item.split(",") if part.strip()]
+    for name, text in common.key_values("--at", ",".join(parts), "NAME=VALUE",
+                                        "apple=100,tax=1.1"):
         if name in values:
             raise GraphError(f"--at gives '{name}' twice")
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import UsageError
-from .common import add_network_options, network_fields, parse_int
+from .common import add_network_options, add_random_options, network_fields, random_options
 
 VERDICT_COLOURS = {"proved": "green", "holds": "green", "refuted": "red", "error": "red"}
 
@@ -20,12 +20,8 @@ def add_arguments(p):
     p.add_argument("file", nargs="?", metavar="FILE.toml", help="a claims file")
     p.add_argument("--formula", metavar="F", help='one formula, e.g. "delta[L] = a[L] - y"')
     p.add_argument("--json", action="store_true", help="print one JSON document")
-    p.add_argument("--random", metavar="N", default="0",
-                   help="also check each claim on N networks drawn by Hypothesis")
-    p.add_argument("--vary-depth", dest="vary_depth", action="store_true",
-                   help="with --random: vary the depth too")
-    p.add_argument("--seed", metavar="S", default="0",
-                   help="seed of the sampled points and of Hypothesis (default 0)")
+    add_random_options(p, "also check each claim on N networks drawn by Hypothesis",
+                       "seed of the sampled points and of Hypothesis (default 0)")
     add_network_options(p)
 
 
@@ -52,12 +48,7 @@ def _claims_from_args(args):
 
 def run(args, io) -> int:
     from ..claims import check_claims
-    random = parse_int("--random", args.random)
-    seed = parse_int("--seed", args.seed)
-    if random < 0:
-        raise UsageError(f"--random {random} is negative; expected a count >= 0")
-    if args.vary_depth and not random:
-        raise UsageError("--vary-depth goes with --random N")
+    random, seed = random_options(args)
     claims = _claims_from_args(args)
     step = io.progress(len(claims.claims) * (random + 1), "verify")
     results = check_claims(claims, seed=seed, random=random, vary_depth=args.vary_depth,
