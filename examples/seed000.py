@@ -12,8 +12,9 @@ does not match.
 
 import sys
 
-import symbp
 from side_by_side import show
+
+import symbp
 
 # What the article prints (its code's output and its worked forward pass).
 ARTICLE = {

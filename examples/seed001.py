@@ -15,12 +15,12 @@ article's; the script exits 1 if one does not match.
 import sys
 
 import numpy as np
-
-import symbp
 from side_by_side import show
 
+import symbp
+
 BILL = "price = (apple*apple_num + orange*orange_num) * tax"
-PRICES = dict(apple=100, apple_num=2, orange=150, orange_num=3, tax=1.1)
+PRICES = {"apple": 100, "apple_num": 2, "orange": 150, "orange_num": 3, "tax": 1.1}
 
 # The article's affine layer: two samples (rows) of two inputs, three units.
 X = [[0.0, 0.0], [1.0, 1.0]]

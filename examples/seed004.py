@@ -15,9 +15,10 @@ beside it.  The script exits 1 if a number of the article is not matched.
 import sys
 
 import numpy as np
+from side_by_side import show as _show
+from side_by_side import text as _text
 
 import symbp
-from side_by_side import show as _show, text as _text
 
 RATE, STEPS = 0.1, 1000
 

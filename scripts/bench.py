@@ -19,12 +19,14 @@ import timeit
 
 import numpy as np
 import sympy
-from sympy.core.cache import clear_cache
+from sympy.core.cache import clear_cache as clear_sympy_cache
 
 import symbp
-from symbp.codegen import engine
 from symbp.network import Network
-from symbp.symbolic import _Program, _program, derive, truth
+from symbp.truth.codegen import engine
+from symbp.truth.exact import truth
+from symbp.truth.pieces import derive
+from symbp.truth.program import Program, clear_cache
 
 TABLE = [[2, 4, 3, 2], [8, 16, 8], [32, 64, 32]]
 GROWTH = [[8, 16, 8], [16, 32, 16], [32, 64, 32], [64, 128, 64]]
@@ -32,8 +34,8 @@ GROWTH = [[8, 16, 8], [16, 32, 16], [32, 64, 32], [64, 128, 64]]
 
 def _fresh():
     """Forget every cached derivation, ours and SymPy's, so timings start cold."""
-    _program.cache_clear()
     clear_cache()
+    clear_sympy_cache()
 
 
 def _best(fn, repeat=5):
@@ -54,7 +56,7 @@ def truth_phases(net, point):
     start = time.perf_counter()
     pieces = derive(net.replace(batch=1))
     derived = time.perf_counter()
-    program = _Program(pieces)
+    program = Program(pieces)
     compiled = time.perf_counter()
     program.run(net, net.check_point(point))
     evaluated = time.perf_counter()
@@ -75,11 +77,12 @@ def table():
             point = net.sample(0)
             d, c, _ = truth_phases(net, point)
             t = truth(net)
-            ev = _best(lambda: t.gradient(point))
-            bp = _best(lambda: symbp.backprop(net, point))
-            fd = _best(lambda: symbp.finite_differences(net, point), repeat=2)
+            ev = _best(lambda t=t, point=point: t.gradient(point))
+            bp = _best(lambda net=net, point=point: symbp.backprop(net, point))
+            fd = _best(lambda net=net, point=point: symbp.finite_differences(net, point),
+                       repeat=2)
             rows[(tuple(layers), batch)] = (d, c, ev, bp, fd)
-            print(f"{str(layers):>14} {batch:>3} {d:8.3f} {c:9.3f} {ev * 1e3:7.2f}ms "
+            print(f"{layers!s:>14} {batch:>3} {d:8.3f} {c:9.3f} {ev * 1e3:7.2f}ms "
                   f"{bp * 1e3:7.2f}ms {fd * 1e3:7.1f}ms {ev / bp:8.2f} {d / fd:9.2f}")
     print("times in seconds unless marked; truth = one gradient evaluation of the "
           "derived truth (checks the point, runs forward and backward)")
@@ -103,7 +106,7 @@ def _derive_time(layers, batch, repeat=3):
     for _ in range(repeat):
         net = Network(layers=layers, batch=batch)
         _fresh()
-        times.append(_once(lambda: truth(net)))
+        times.append(_once(lambda net=net: truth(net)))
     return sorted(times)[len(times) // 2]
 
 
@@ -120,7 +123,7 @@ def _symbp_command():
 def _run(args, timeout=600):
     start = time.perf_counter()
     done = subprocess.run(_symbp_command() + args, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
     return time.perf_counter() - start, done
 
 
@@ -142,7 +145,7 @@ def cli_targets():
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", probe] + _symbp_command() +
                          ["check", "--layers", "64,128,64", "--batch", "8"],
-                         capture_output=True, text=True, timeout=600).stdout.split()
+                         capture_output=True, text=True, timeout=600, check=False).stdout.split()
     took = time.perf_counter() - start
     code, kib = int(out[0]), int(out[1])
     target(f"peak memory of `symbp check --layers 64,128,64 --batch 8` "
@@ -182,7 +185,7 @@ def _claims_file(folder, count):
 
 def verify_targets():
     try:
-        from symbp.verifier import verify  # noqa: F401  (only timed if it exists)
+        from symbp.verification.verdicts import verify  # noqa: F401  (only timed if it exists)
     except ImportError:
         print("  skipped  verify timings: symbp.verify is not there yet")
         return
@@ -218,14 +221,14 @@ def main():
     one, many = _derive_time([32, 64, 32], 1), _derive_time([32, 64, 32], 64)
     target(f"derivation at batch 64 / batch 1, [32, 64, 32] ({many:.3f} s / {one:.3f} s)",
            many / one, 1.2, unit="x")
-    d, c, ev, bp, fd = rows[((32, 64, 32), 8)]
+    _d, _c, ev, bp, _fd = rows[((32, 64, 32), 8)]
     target(f"truth evaluation / NumPy backprop, [32, 64, 32] batch 8 "
            f"({ev * 1e3:.2f} ms / {bp * 1e3:.2f} ms)", ev / bp, 3.0, unit="x")
     counts, times = [], []
     for layers in GROWTH:
         counts.append(parameters(layers))
         times.append(_total_truth_time(layers, 8))
-    pairs = ", ".join(f"{p}: {t:.2f} s" for p, t in zip(counts, times))
+    pairs = ", ".join(f"{p}: {t:.2f} s" for p, t in zip(counts, times, strict=True))
     target(f"log-log slope of truth time vs parameters over [8,16,8]..[64,128,64] ({pairs})",
            _slope(counts, times), 1.2, unit="")
     cli_targets()

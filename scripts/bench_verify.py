@@ -9,15 +9,15 @@ finds the derivations, points and symbolic matrices cached.  Run:
 
 import time
 
-from symbp.claims import Claims, claims_from_dict, check_claims
+from symbp.verification.claims import Claims, check_claims, claims_from_dict
 
 NETWORKS = [
-    dict(layers=[2, 4, 3, 2], hidden="sigmoid", output="sigmoid", loss="half_sse"),
-    dict(layers=[3, 3, 3, 3], hidden="tanh", output="identity", loss="mse", batch=2),
-    dict(layers=[2, 4, 3], hidden="relu", output="softmax", loss="cce", batch=3, layout="row"),
-    dict(layers=[4, 3, 2, 2, 1], hidden="softplus", output="sigmoid", loss="bce", batch=2,
-         reduction="sum"),
-    dict(layers=[2, 5, 3], hidden="leaky_relu", output="sigmoid", loss="sse", batch=4),
+    {"layers": [2, 4, 3, 2], "hidden": "sigmoid", "output": "sigmoid", "loss": "half_sse"},
+    {"layers": [3, 3, 3, 3], "hidden": "tanh", "output": "identity", "loss": "mse", "batch": 2},
+    {"layers": [2, 4, 3], "hidden": "relu", "output": "softmax", "loss": "cce", "batch": 3, "layout": "row"},
+    {"layers": [4, 3, 2, 2, 1], "hidden": "softplus", "output": "sigmoid", "loss": "bce", "batch": 2,
+         "reduction": "sum"},
+    {"layers": [2, 5, 3], "hidden": "leaky_relu", "output": "sigmoid", "loss": "sse", "batch": 4},
 ]
 COLUMN = [
     "delta[L] = da[L] * sigma_prime(z[L])",

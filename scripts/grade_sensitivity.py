@@ -63,13 +63,13 @@ def gradcheck_detects(net, point, key, index):
             @staticmethod
             def forward(ctx, *tensors):
                 ctx.save_for_backward(*tensors)
-                values = dict(zip(keys, (t.detach().numpy() for t in tensors)))
+                values = dict(zip(keys, (t.detach().numpy() for t in tensors), strict=True))
                 return torch.tensor(net.total_loss(dict(values, x=point["x"], y=point["y"])),
                                     dtype=torch.float64)
 
             @staticmethod
             def backward(ctx, upstream):
-                values = {k: t.detach().numpy().copy() for k, t in zip(keys, ctx.saved_tensors)}
+                values = {k: t.detach().numpy().copy() for k, t in zip(keys, ctx.saved_tensors, strict=True)}
                 grads = backward(values, point["x"], point["y"])
                 return tuple(upstream * torch.from_numpy(np.ascontiguousarray(grads[k]))
                              for k in keys)
@@ -101,7 +101,7 @@ def main():
                       if have_torch else math.nan)
             worst["grade"] = max(worst["grade"], ours)
             worst["gradcheck"] = max(worst["gradcheck"], theirs) if have_torch else math.nan
-            print(f"{str(net):<70} {key:<4} {str(index):<7} {ours:>9.1e} {theirs:>10.1e}")
+            print(f"{net!s:<70} {key:<4} {index!s:<7} {ours:>9.1e} {theirs:>10.1e}")
     print(f"smallest relative error caught in every entry tried: grade {worst['grade']:.1e}, "
           f"gradcheck (defaults) {worst['gradcheck']:.1e}")
 

@@ -22,25 +22,27 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Network": "network",
-    "backprop": "numeric",
-    "finite_differences": "finite",
-    "verify": "verifier",
-    "load_claims": "claims",
-    "derive": "derivation",
-    "Derivation": "derivation",
-    "grade": "grading",
-    "graph": "scalar_graph",
+    "backprop": "sources.backprop",
+    "finite_differences": "sources.finite",
+    "verify": "verification.verdicts",
+    "load_claims": "verification.claims",
+    "derive": "derivation.checked",
+    "Derivation": "derivation.checked",
+    "grade": "grading.grades",
+    "graph": "scalar.graphs",
     "SymbpError": "errors",
     "NetworkError": "errors",
     "PointError": "errors",
     "FormulaError": "errors",
     "ClaimsError": "errors",
     "GraphError": "errors",
-    "ACTIVATIONS": "functions",
-    "LOSSES": "functions",
+    "ACTIVATIONS": "tables",
+    "LOSSES": "tables",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = ["ACTIVATIONS", "LOSSES", "ClaimsError", "Derivation", "FormulaError", "GraphError",
+           "Network", "NetworkError", "PointError", "SymbpError", "__version__", "backprop",
+           "derive", "finite_differences", "grade", "graph", "load_claims", "verify"]
 
 
 def __getattr__(name):

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import NetworkError, PointError
-from .functions import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
+from symbp.errors import NetworkError, PointError
+from symbp.tables import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
 
 KINK_MARGIN = 1e-3
 # bce and cce take log(a) (and log(1 - a)): outputs this close to 0 or 1 make
@@ -40,7 +40,7 @@ class _LossName(str):
     ``net.loss(point) -> float``; a str that can be called gives both.
     """
 
-    def __new__(cls, name: str, network: "Network"):
+    def __new__(cls, name: str, network: Network):
         self = super().__new__(cls, name)
         self._network = network
         return self
@@ -159,6 +159,16 @@ class Network:
             keys += [f"W{l}", f"b{l}"] if self.bias else [f"W{l}"]
         return keys
 
+    @property
+    def parameter_count(self) -> int:
+        """How many weights and biases the network has.
+
+        >>> Network(layers=[2, 3, 1]).parameter_count
+        13
+        """
+        return sum(rows * cols for rows, cols in
+                   (self.shape(key[0], int(key[1:])) for key in self.param_keys()))
+
     def point_shapes(self) -> dict[str, tuple[int, int]]:
         """Every key of a point with its shape."""
         shapes = {}
@@ -173,7 +183,7 @@ class Network:
         fields["layers"], fields["loss"] = list(self.layers), str(self.loss)
         return fields
 
-    def replace(self, **changes) -> "Network":
+    def replace(self, **changes) -> Network:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
 
@@ -214,19 +224,47 @@ class Network:
             arrays[key] = value
         return arrays
 
-    def forward(self, point) -> tuple[list, list]:
+    def forward(self, point, *, start: int = 0, a=None) -> tuple[list, list]:
         """NumPy forward pass: ``(zs, activations)``, ``zs[0]`` is None and
-        ``activations[0]`` is ``x``."""
+        ``activations[0]`` is ``x``.
+
+        With ``start = k`` and ``a``, the pass resumes from a[k] = ``a`` (the
+        lists then hold None below layer k): finite differences perturb a
+        hidden activation this way.
+
+        >>> net = Network(layers=[2, 3, 1])
+        >>> zs, acts = net.forward(net.sample(seed=0))
+        >>> [a.shape for a in acts]
+        [(2, 1), (3, 1), (1, 1)]
+        """
         p = self.check_point(point)
-        zs, acts = [None], [p["x"]]
-        for l in range(1, self.depth + 1):
-            W = p[f"W{l}"]
-            z = W @ acts[-1] if self.layout == "column" else acts[-1] @ W
-            if self.bias:
-                z = z + p[f"b{l}"]
+        zs, acts = [None] * (start + 1), [None] * start + [p["x"] if a is None else a]
+        for l in range(start + 1, self.depth + 1):
+            z = self.affine(acts[-1], p[f"W{l}"], p[f"b{l}"] if self.bias else None)
             zs.append(z)
             acts.append(self.activation(l).numpy(z, self.units_axis))
         return zs, acts
+
+    def affine(self, a, W, b=None):
+        """One layer's pre-activation from the layer below: ``W @ a + b`` in
+        column layout, ``a @ W + b`` in row layout (the one place the forward
+        step is written).  ``a`` and ``W`` may be NumPy arrays or SymPy
+        matrices; a bias that does not already have z's shape is broadcast
+        across the samples.
+
+        >>> net = Network(layers=[2, 1], layout="row")
+        >>> net.affine(np.ones((3, 2)), np.ones((2, 1)), np.ones((1, 1))).ravel().tolist()
+        [3.0, 3.0, 3.0]
+        """
+        z = W @ a if self.layout == "column" else a @ W
+        if b is None:
+            return z
+        if isinstance(z, np.ndarray) or tuple(b.shape) == tuple(z.shape):
+            return z + b
+        # SymPy matrices do not broadcast: repeat the bias across the samples
+        rows, cols = z.shape
+        ones = type(z).ones
+        return z + (b @ ones(1, cols) if self.layout == "column" else ones(rows, 1) @ b)
 
     def per_sample_losses(self, point) -> np.ndarray:
         """Each sample's loss, a vector of length m."""
@@ -242,7 +280,7 @@ class Network:
     def gradient(self, point) -> dict[str, np.ndarray]:
         """dL/dW[l], dL/db[l] from the symbolic derivation (the truth)."""
         checked = self.check_point(point)
-        from .symbolic import truth
+        from symbp.truth.exact import truth
         return truth(self).gradient(checked)
 
     def per_sample(self, point) -> dict[str, np.ndarray]:
@@ -250,7 +288,7 @@ class Network:
         derivation: ``delta1..deltaL`` (d loss_i / d z[k]_i, stacked like z[k])
         and ``da0..daL`` (d loss_i / d a[k]_i, stacked like a[k])."""
         checked = self.check_point(point)
-        from .symbolic import truth
+        from symbp.truth.exact import truth
         return truth(self).per_sample(checked)
 
     def sample(self, seed: int = 0) -> dict[str, np.ndarray]:

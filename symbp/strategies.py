@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from .functions import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
-from .network import Network
+from symbp.network import Network
+from symbp.tables import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
 
 HIDDEN = tuple(name for name, a in ACTIVATIONS.items() if not a.output_only)
 

@@ -21,7 +21,7 @@ With Hypothesis::
 
 from __future__ import annotations
 
-from .grading import grade
+from symbp.grading.grades import grade
 
 __all__ = ["assert_gradients"]
 

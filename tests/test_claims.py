@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from symbp import load_claims
-from symbp.claims import ClaimResult, check_claims
 from symbp.cli.main import main
 from symbp.errors import ClaimsError
+from symbp.verification.claims import ClaimResult, check_claims
 
 ROOT = Path(__file__).resolve().parent.parent
 NETWORK = '[network]\nlayers = [2, 3, 2]\nbatch = 3\n'
@@ -232,7 +232,7 @@ def test_random_with_vary_depth_keeps_formulas_checkable(tmp_path):
 def test_python_m_symbp_verifies_the_nielsen_example():
     completed = subprocess.run([sys.executable, "-m", "symbp", "verify",
                                 str(ROOT / "examples" / "nielsen.toml")],
-                               capture_output=True, text=True, timeout=600, cwd=ROOT)
+                               capture_output=True, text=True, timeout=600, cwd=ROOT, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "BP2" in completed.stdout and "proved" in completed.stdout
     assert completed.stderr == ""

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sympy
 
-from symbp.functions import ACTIVATIONS, LOSSES
+from symbp.tables import ACTIVATIONS, LOSSES
 
 POINTS = np.array([-3.0, -1.2, -0.4, 0.3, 0.9, 2.5])
 
@@ -36,7 +36,7 @@ def test_softmax_matches_sympy_and_its_prime_is_the_jacobian_diagonal(layout_axi
     zs = sympy.symbols("z0:3", real=True)
     forms = ACTIVATIONS["softmax"].sympy(list(zs))
     values = np.array([0.2, -1.0, 1.5])
-    subs = dict(zip(zs, values))
+    subs = dict(zip(zs, values, strict=True))
     expected = np.array([float(f.subs(subs)) for f in forms])
     diagonal = np.array([float(sympy.diff(forms[i], zs[i]).subs(subs)) for i in range(3)])
     column = values[:, None] if layout_axis == 0 else values[None, :]
@@ -56,7 +56,7 @@ def test_loss_and_its_gradient_match_sympy(name):
     a_values = np.array([0.2, 0.7, 0.45])
     y_values = {"real": np.array([0.9, -0.3, 0.1]), "unit": np.array([0.3, 0.6, 0.9]),
                 "simplex": np.array([0.2, 0.5, 0.3])}[loss.domain]
-    subs = {**dict(zip(a, a_values)), **dict(zip(y, y_values))}
+    subs = {**dict(zip(a, a_values, strict=True)), **dict(zip(y, y_values, strict=True))}
     expected = float(form.subs(subs))
     expected_grad = np.array([float(sympy.diff(form, ai).subs(subs)) for ai in a])
     for axis, shape in ((0, (n, 1)), (1, (1, n))):

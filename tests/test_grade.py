@@ -14,10 +14,10 @@ import sys
 
 import numpy as np
 import pytest
+import user_backprops as user
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import user_backprops as user
 from symbp import grade
 from symbp.cli.main import main
 from symbp.network import Network
@@ -59,8 +59,8 @@ def keys_of(report):
     ("loop_sigmoid_column", "--layers 3,4,2 --batch 3"),
     ("vectorised_tanh_softmax_row",
      "--layers 3,4,3 --hidden tanh --output softmax --loss cce --layout row --batch 3"),
-    ("seed001_two_layer", "--layers 4,5,3 --hidden relu --output identity --loss sse "
-                          "--reduction sum --layout row --no-bias --batch 4"),
+    ("seed001_two_layer", ("--layers 4,5,3 --hidden relu --output identity --loss sse "
+                          "--reduction sum --layout row --no-bias --batch 4")),
 ])
 def test_right_backprops_pass_on_random_networks(in_scratch, function, options):
     status, doc = run_json("grade", f"user_backprops:{function}", *options.split(),
@@ -71,7 +71,8 @@ def test_right_backprops_pass_on_random_networks(in_scratch, function, options):
     assert not (in_scratch / ".hypothesis").exists()
 
 
-def test_a_backprop_for_any_depth_passes_with_vary_depth(in_scratch):
+@pytest.mark.usefixtures("in_scratch")
+def test_a_backprop_for_any_depth_passes_with_vary_depth():
     status, out, err = run("grade", "user_backprops:loop_sigmoid_column", "--layers", "2,3,2",
                            "--random", 10, "--vary-depth")
     assert status == 0, out + err
@@ -80,7 +81,8 @@ def test_a_backprop_for_any_depth_passes_with_vary_depth(in_scratch):
 
 # -- the wrong ones fail, naming the keys -------------------------------------------------
 
-def test_seed004_bias_averaged_is_named_with_its_diagnosis(in_scratch):
+@pytest.mark.usefixtures("in_scratch")
+def test_seed004_bias_averaged_is_named_with_its_diagnosis():
     status, doc = run_json("grade", "user_backprops:seed004_bias_averaged", *SEED004.split(),
                            "--names", SEED004_NAMES)
     assert status == 1
@@ -96,7 +98,8 @@ def test_seed004_bias_averaged_is_named_with_its_diagnosis(in_scratch):
     assert bias["max_rel_error"] == pytest.approx(0.5)
 
 
-def test_seed004_human_report_and_shrunk_network(in_scratch):
+@pytest.mark.usefixtures("in_scratch")
+def test_seed004_human_report_and_shrunk_network():
     status, out, err = run("grade", "user_backprops:seed004_bias_averaged", *SEED004.split(),
                            "--names", SEED004_NAMES, "--random", 20)
     assert status == 1 and err == ""
@@ -107,7 +110,8 @@ def test_seed004_human_report_and_shrunk_network(in_scratch):
     assert "layers=[1, 1]" in out and "batch=2" in out
 
 
-def test_missing_transpose_on_square_layers(in_scratch):
+@pytest.mark.usefixtures("in_scratch")
+def test_missing_transpose_on_square_layers():
     status, doc = run_json("grade", "user_backprops:missing_transpose_column",
                            "--layers", "3,3,3", "--batch", 2)
     assert status == 1
@@ -115,7 +119,8 @@ def test_missing_transpose_on_square_layers(in_scratch):
     assert {k for k, v in keys.items() if not v["ok"]} == {"W1", "b1"}
 
 
-def test_missing_transpose_found_among_random_networks(in_scratch):
+@pytest.mark.usefixtures("in_scratch")
+def test_missing_transpose_found_among_random_networks():
     status, doc = run_json("grade", "user_backprops:missing_transpose_column",
                            "--layers", "3,4,2", "--random", 20)
     assert status == 1
@@ -126,7 +131,8 @@ def test_missing_transpose_found_among_random_networks(in_scratch):
         assert {k["key"] for k in failing["keys"] if not k["ok"]} == {"W1", "b1"}
 
 
-def test_sigma_prime_of_a_is_caught_on_hidden_layers_only(in_scratch):
+@pytest.mark.usefixtures("in_scratch")
+def test_sigma_prime_of_a_is_caught_on_hidden_layers_only():
     status, doc = run_json("grade", "user_backprops:sigma_prime_of_a_tanh_row",
                            "--layers", "3,4,4,2", "--hidden", "tanh", "--output", "identity",
                            "--reduction", "sum", "--layout", "row", "--batch", 2)
@@ -135,7 +141,8 @@ def test_sigma_prime_of_a_is_caught_on_hidden_layers_only(in_scratch):
     assert {k for k, v in keys.items() if not v["ok"]} == {"W1", "b1", "W2", "b2"}
 
 
-def test_exception_in_func_reported_with_file_and_line(in_scratch):
+@pytest.mark.usefixtures("in_scratch")
+def test_exception_in_func_reported_with_file_and_line():
     status, doc = run_json("grade", "user_backprops:missing_transpose_column",
                            "--layers", "3,4,2")
     assert status == 1
@@ -194,7 +201,7 @@ def test_the_largest_error_is_located():
 
 
 def test_a_func_that_returns_no_dict():
-    report = grade(lambda params, x, y: [1, 2], NET)
+    report = grade(lambda _params, _x, _y: [1, 2], NET)
     assert not report.ok and {k.problem for k in report.keys} == {"not_dict"}
 
 
@@ -265,7 +272,7 @@ def test_float32_tolerance_is_looser_but_still_catches_a_percent():
     net = Network(layers=[4, 5, 3], batch=4)
     right32 = configured(net, np.float32)
     loose, tight = grade(right32, net).keys, grade(configured(net), net).keys
-    assert all(k32.tolerance > 1e3 * k64.tolerance for k32, k64 in zip(loose, tight))
+    assert all(k32.tolerance > 1e3 * k64.tolerance for k32, k64 in zip(loose, tight, strict=True))
 
     def off(params, x, y):
         grads = right32(params, x, y)
@@ -274,7 +281,8 @@ def test_float32_tolerance_is_looser_but_still_catches_a_percent():
     assert [k.key for k in grade(off, net).wrong] == ["W2"]
 
 
-def test_rtol_and_atol_override(in_scratch):
+@pytest.mark.usefixtures("in_scratch")
+def test_rtol_and_atol_override():
     argv = ["grade", "user_backprops:seed004_bias_averaged", *SEED004.split(),
             "--names", SEED004_NAMES]
     assert run(*argv, "--rtol", "0.6")[0] == 0
@@ -294,7 +302,8 @@ def test_rtol_and_atol_override(in_scratch):
     (["user_backprops:seed001_two_layer", "--layers", "2,1", "--vary-depth"], "--random"),
     (["user_backprops:seed001_two_layer", "--layers", "2,1", "--random", "-3"], "negative"),
 ])
-def test_invalid_input_is_exit_2(in_scratch, argv, fragment):
+@pytest.mark.usefixtures("in_scratch")
+def test_invalid_input_is_exit_2(argv, fragment):
     status, out, err = run("grade", *argv)
     assert status == 2 and out == ""
     assert fragment in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -302,7 +311,7 @@ def test_invalid_input_is_exit_2(in_scratch, argv, fragment):
 
 def test_a_module_that_fails_on_import_is_exit_2(in_scratch):
     (in_scratch / "broken_backprop.py").write_text("import numpy\n\nraise RuntimeError('no data')\n")
-    status, out, err = run("grade", "broken_backprop:f", "--layers", "2,1")
+    status, _out, err = run("grade", "broken_backprop:f", "--layers", "2,1")
     assert status == 2
     assert "RuntimeError: no data at broken_backprop.py:3" in err
 
@@ -315,14 +324,14 @@ def test_real_command_line_from_the_users_directory(tmp_path):
     done = subprocess.run([sys.executable, "-m", "symbp", "grade",
                            "my_backprop:seed004_bias_averaged", *SEED004.split(),
                            "--names", SEED004_NAMES, "--random", "5"],
-                          cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+                          cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300, check=False)
     assert done.returncode == 1, done.stderr
     assert "b1 (b): WRONG" in done.stdout and done.stderr == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my_backprop.py"]
     by_path = subprocess.run([sys.executable, "-m", "symbp", "grade",
                               str(tmp_path / "my_backprop.py") + ":loop_sigmoid_column",
                               "--layers", "2,3,1"], capture_output=True, text=True, env=env,
-                             timeout=300)
+                             timeout=300, check=False)
     assert by_path.returncode == 0, by_path.stdout + by_path.stderr
 
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 
 import symbp
-from symbp.finite import finite_differences_per_sample
-from symbp.numeric import backprop_per_sample
+from symbp.sources.backprop import backprop_per_sample
+from symbp.sources.finite import finite_differences_per_sample
 from symbp.strategies import networks
-from symbp.symbolic import truth
+from symbp.truth.exact import truth
 
 
 def assert_close_to_scale(reference, other, tolerance, what, floor):
@@ -51,9 +51,9 @@ def test_per_sample_delta_and_da_agree(net):
 
 
 @pytest.mark.parametrize("fields", [
-    dict(layers=[4, 32, 3], hidden="tanh", output="sigmoid", batch=3),
-    dict(layers=[3, 33, 2], hidden="relu", output="softmax", loss="cce", batch=2,
-         layout="row", reduction="sum"),
+    {"layers": [4, 32, 3], "hidden": "tanh", "output": "sigmoid", "batch": 3},
+    {"layers": [3, 33, 2], "hidden": "relu", "output": "softmax", "loss": "cce", "batch": 2,
+         "layout": "row", "reduction": "sum"},
 ])
 def test_a_wide_layer(fields):
     net = symbp.Network(**fields)
@@ -63,8 +63,8 @@ def test_a_wide_layer(fields):
     assert_close_to_scale(true_gradient, symbp.finite_differences(net, point), 1e-5, "fd", 1e-9)
 
 
-SEED_000 = dict(layers=[2, 2, 1], hidden="relu", output="identity", loss="half_sse",
-                bias=False)
+SEED_000 = {"layers": [2, 2, 1], "hidden": "relu", "output": "identity", "loss": "half_sse",
+                "bias": False}
 SEED_000_POINT = {"x": np.array([[1.0], [2.0]]), "W1": np.array([[0.5, 0.2], [0.3, 0.7]]),
                   "W2": np.array([[0.6, 0.8]]), "y": np.array([[1.5]])}
 

@@ -9,22 +9,22 @@ from symbp.network import KINK_MARGIN, Network
 
 
 @pytest.mark.parametrize("fields,fragment", [
-    (dict(layers=[2]), "layers=[2]"),
-    (dict(layers=[2, 0, 1]), "size 0"),
-    (dict(layers="2,3"), "layers='2,3'"),
-    (dict(layers=[2, 2.5]), "size 2.5"),
-    (dict(layers=[2, 2], hidden="cosine"),
+    ({"layers": [2]}, "layers=[2]"),
+    ({"layers": [2, 0, 1]}, "size 0"),
+    ({"layers": "2,3"}, "layers='2,3'"),
+    ({"layers": [2, 2.5]}, "size 2.5"),
+    ({"layers": [2, 2], "hidden": "cosine"},
      "hidden='cosine' is not an activation; expected one of identity, sigmoid"),
-    (dict(layers=[2, 2], loss="hinge"), "loss='hinge' is not a loss"),
-    (dict(layers=[2, 2], batch=0), "batch=0"),
-    (dict(layers=[2, 2], batch=True), "batch=True"),
-    (dict(layers=[2, 3, 2], hidden="softmax"), "hidden='softmax' can only be the output"),
-    (dict(layers=[2, 2], reduction="max"), "reduction='max'"),
-    (dict(layers=[2, 2], layout="diagonal"), "layout='diagonal'"),
-    (dict(layers=[2, 2], bias="yes"), "bias='yes'"),
-    (dict(layers=[2, 2], output="identity", loss="bce"), "loss='bce' needs outputs in (0, 1)"),
-    (dict(layers=[2, 2], output="tanh", loss="cce"), "loss='cce'"),
-    (dict(layers=[2, 1], output="softmax", loss="bce"), "at least 2 output units"),
+    ({"layers": [2, 2], "loss": "hinge"}, "loss='hinge' is not a loss"),
+    ({"layers": [2, 2], "batch": 0}, "batch=0"),
+    ({"layers": [2, 2], "batch": True}, "batch=True"),
+    ({"layers": [2, 3, 2], "hidden": "softmax"}, "hidden='softmax' can only be the output"),
+    ({"layers": [2, 2], "reduction": "max"}, "reduction='max'"),
+    ({"layers": [2, 2], "layout": "diagonal"}, "layout='diagonal'"),
+    ({"layers": [2, 2], "bias": "yes"}, "bias='yes'"),
+    ({"layers": [2, 2], "output": "identity", "loss": "bce"}, "loss='bce' needs outputs in (0, 1)"),
+    ({"layers": [2, 2], "output": "tanh", "loss": "cce"}, "loss='cce'"),
+    ({"layers": [2, 1], "output": "softmax", "loss": "bce"}, "at least 2 output units"),
 ])
 def test_invalid_fields_name_the_field_and_what_is_allowed(fields, fragment):
     with pytest.raises(NetworkError) as info:

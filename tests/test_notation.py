@@ -9,16 +9,30 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from symbp.errors import FormulaError, SymbpError
 from symbp.network import Network
-from symbp.notation import (MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_SIZE, BinOp, Call,
-                            Index, Name, Neg, Number, Quantity, Transpose, parse_expression,
-                            parse_formula)
-from symbp.verifier import verify
+from symbp.notation.parser import (
+    MAX_DEPTH,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    MAX_SIZE,
+    BinOp,
+    Call,
+    Index,
+    Name,
+    Neg,
+    Number,
+    Quantity,
+    Transpose,
+    parse_expression,
+    parse_formula,
+)
+from symbp.verification.verdicts import verify
 
-W = lambda base, offset=0: Quantity("W", Index(base, offset))  # noqa: E731
+W = lambda base, offset=0: Quantity("W", Index(base, offset))
 
 
 # -- accepted forms ------------------------------------------------------------
@@ -118,7 +132,7 @@ PATHOLOGICAL = [
 @pytest.mark.parametrize("text", PATHOLOGICAL)
 def test_pathological_input_is_rejected_before_any_evaluation(text):
     net = Network(layers=[2, 2])
-    with mock.patch("symbp.evaluate._Walker.run", side_effect=AssertionError("evaluated")):
+    with mock.patch("symbp.notation.evaluate._Walker.run", side_effect=AssertionError("evaluated")):
         with pytest.raises(FormulaError):
             parse_formula(text)
         result = verify(text, net)
@@ -170,7 +184,7 @@ TOKENS = st.lists(st.sampled_from(ALPHABET), max_size=30).map("".join)
 NET = Network(layers=[1, 1], output="identity")
 
 
-def _forbidden(*args, **kwargs):
+def _forbidden(*args, **_kwargs):
     raise AssertionError(f"a formula ran code: {args!r}")
 
 

@@ -1,6 +1,6 @@
 """The symbolic truth against plain NumPy central differences computed here.
 
-Nothing here uses symbp.backprop or symbp.finite: the reference is a few
+Nothing here uses symbp.backprop or symbp.sources.finite: the reference is a few
 lines of NumPy on ``net.loss`` (and, for delta, on a forward pass restarted
 from z[k]), so the truth is checked against an independent computation.
 """
@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 import sympy
 
-from symbp.codegen import engine
-from symbp.functions import ACTIVATIONS, LOSSES
 from symbp.network import Network
-from symbp.symbolic import _Program, derive, truth
+from symbp.tables import ACTIVATIONS, LOSSES
+from symbp.truth.codegen import engine
+from symbp.truth.exact import truth
+from symbp.truth.pieces import ActivationPiece, AffinePiece, LossPiece, derive
+from symbp.truth.program import Program, program_for
 
 HIDDEN = [name for name, act in ACTIVATIONS.items() if not act.output_only]
 
@@ -79,7 +81,7 @@ def check_against_differences(net, seed=0):
     _assert_close(per_sample["da0"], da0, name="da0")
     zs, _ = net.forward(point)
     for k in range(1, net.depth + 1):
-        delta = central_differences(lambda p: _loss_from(net, p, k, p["z"]).sum(),
+        delta = central_differences(lambda p, k=k: _loss_from(net, p, k, p["z"]).sum(),
                                     {**point, "z": zs[k]}, "z")
         _assert_close(per_sample[f"delta{k}"], delta, name=f"delta{k}")
         assert per_sample[f"da{k}"].shape == net.shape("a", k)
@@ -129,18 +131,19 @@ def test_a_width_32_layer():
 
 def test_batch_sizes_share_one_derivation():
     one, many = Network(layers=[2, 3, 2]), Network(layers=[2, 3, 2], batch=64)
-    assert truth(one)._program is truth(many)._program
+    assert program_for(one) is program_for(many)
     check_against_differences(many.replace(batch=5))
 
 
 def test_engines_agree(monkeypatch):
+    pytest.importorskip("symengine")  # without it both runs would be SymPy's
     net = Network(layers=[3, 5, 2], hidden="leaky_relu", output="identity", loss="l1",
                   batch=2, layout="row")
     point = net.sample(2)
     results = []
     for name in ("sympy", "symengine"):
         monkeypatch.setenv("SYMBP_ENGINE", name)
-        program = _Program(derive(net))
+        program = Program(derive(net))
         results.append(program.run(net, net.check_point(point)).grads)
     for key in results[0]:
         np.testing.assert_allclose(results[0][key], results[1][key], rtol=1e-12)
@@ -181,7 +184,7 @@ def test_symbolic_matrices_have_the_shapes_and_the_values(net):
         source = {"x": point["x"], "y": point["y"], "W": point.get(f"W{k}"),
                   "b": point.get(f"b{k}"), "z": zs[k] if name == "z" else None}.get(name)
         if source is not None:
-            values.update(zip(matrix, np.asarray(source).ravel()))
+            values.update(zip(matrix, np.asarray(source).ravel(), strict=True))
     grads, per_sample = t.gradient(point), t.per_sample(point)
     for k in range(1, L + 1):
         np.testing.assert_allclose(_evaluate(s[("dW", k)], values), grads[f"W{k}"], rtol=1e-9)
@@ -214,9 +217,8 @@ def _output_net(activation, loss="half_sse"):
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
 def test_activation_templates_equal_the_entry_by_entry_jacobian(name):
-    from symbp.codegen import sparse_jacobian
-    from symbp.symbolic import _ActivationPiece
-    piece = _ActivationPiece(_output_net(name), 1)
+    from symbp.truth.codegen import sparse_jacobian
+    piece = ActivationPiece(_output_net(name), 1)
     # every table entry fits a template differentiated once, not per entry
     assert piece.template is not None or piece.normalised is not None
     fast = piece.J if piece.normalised is None else piece.normalised.jacobian(piece.z)
@@ -227,9 +229,8 @@ def test_activation_templates_equal_the_entry_by_entry_jacobian(name):
 
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_loss_templates_equal_the_term_by_term_gradient(loss):
-    from symbp.codegen import sparse_jacobian
-    from symbp.symbolic import _LossPiece
-    piece = _LossPiece(_output_net("sigmoid", loss))
+    from symbp.truth.codegen import sparse_jacobian
+    piece = LossPiece(_output_net("sigmoid", loss))
     assert piece.template
     direct = sparse_jacobian([piece.expr], piece.a)
     for j, entry in enumerate(piece.grad):
@@ -242,17 +243,16 @@ def test_wide_softmax_output_is_vectorised():
 
 
 def test_entry_by_entry_fallbacks_agree_with_the_templates():
-    from symbp.symbolic import _ActivationPiece, _LossPiece
     net = Network(layers=[2, 4], output="softmax", loss="bce")
     rng = np.random.default_rng(0)
     z, up = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
-    fast, slow = _ActivationPiece(net, 1), _ActivationPiece(net, 1)
+    fast, slow = ActivationPiece(net, 1), ActivationPiece(net, 1)
     slow.normalised = None
     fast.compile(), slow.compile()
     np.testing.assert_allclose(slow.forward(z), fast.forward(z), rtol=1e-12)
     np.testing.assert_allclose(slow.vjp(z, up), fast.vjp(z, up), rtol=1e-12)
     a, y = fast.forward(z), rng.uniform(0.1, 0.9, size=(4, 3))
-    fast, slow = _LossPiece(net), _LossPiece(net)
+    fast, slow = LossPiece(net), LossPiece(net)
     slow.template = None
     fast.compile(), slow.compile()
     np.testing.assert_allclose(slow.value(a, y), fast.value(a, y), rtol=1e-12)
@@ -260,9 +260,8 @@ def test_entry_by_entry_fallbacks_agree_with_the_templates():
 
 
 def test_affine_template_refuses_entries_that_are_not_a_matrix_product():
-    from symbp.codegen import affine_template
-    from symbp.symbolic import _AffinePiece
-    piece = _AffinePiece(Network(layers=[2, 2]), 1, sympy)
+    from symbp.truth.codegen import affine_template
+    piece = AffinePiece(Network(layers=[2, 2]), 1, sympy)
     args = (piece.z, piece.a, piece.W, piece.b, piece.J_a, piece.J_W, piece.J_b)
     assert affine_template(*args) is not None
     wrong = dict(piece.J_a)

@@ -3,14 +3,15 @@ and their classic corruptions are refuted with the right diagnosis."""
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import symbp
-from symbp import proof
-from symbp.functions import ACTIVATIONS, LOSSES
 from symbp.network import Network
 from symbp.strategies import networks
-from symbp.verifier import verify
+from symbp.tables import ACTIVATIONS, LOSSES
+from symbp.verification import proof
+from symbp.verification.verdicts import verify
 
 ELEMENTWISE = [name for name, a in ACTIVATIONS.items() if a.elementwise]
 BP2 = {"column": "delta[l] = (W[l+1].T @ delta[l+1]) * sigma_prime(z[l])",
@@ -169,7 +170,7 @@ def test_the_counterexample_is_a_point_where_both_sides_have_the_reported_values
     np.testing.assert_allclose(example["left"], symbp.finite_differences(net, point)[f"W{l}"],
                                rtol=1e-5, atol=1e-8)
     # delta[l] @ a[l-1].T from the hand-coded backprop (independent of the truth)
-    from symbp.numeric import backprop_per_sample
+    from symbp.sources.backprop import backprop_per_sample
     _, acts = net.forward(point)
     delta = backprop_per_sample(net, point)[f"delta{l}"]
     np.testing.assert_allclose(example["right"], delta @ acts[l - 1].T, rtol=1e-9)

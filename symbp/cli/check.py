@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from . import common
-
+from symbp.cli import common
 
 HELP = "compare the symbolic gradient, NumPy backprop and finite differences"
 DESCRIPTION = ("For one network, derive every dL/dW[l], dL/db[l] with SymPy (the truth) "
@@ -21,11 +20,9 @@ def add_arguments(parser):
 def run(args, io) -> int:
     net = common.network_from_args(args)
     seed = common.parse_int("--seed", args.seed)
-    from ..consistency import BACKPROP_TOLERANCE, FINITE_TOLERANCE, compare_gradients
-    shapes = net.point_shapes()
-    entries = sum(shapes[key][0] * shapes[key][1] for key in net.param_keys())
+    from symbp.sources.check import BACKPROP_TOLERANCE, FINITE_TOLERANCE, compare_gradients
     report = compare_gradients(net, seed=seed,
-                               progress=io.progress(entries, "finite differences"))
+                               progress=io.progress(net.parameter_count, "finite differences"))
     if args.json:
         io.json(report.to_json())
         return 0 if report.agree else 1

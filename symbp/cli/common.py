@@ -8,16 +8,18 @@ import os
 import sys
 import tempfile
 import time
+from typing import ClassVar
 
-from ..errors import SymbpError, UsageError
+from symbp.errors import SymbpError, UsageError
+
 
 def add_network_options(parser, layers_required: bool = False):
     """The network options of contract section 5; the names they accept and
     their defaults are read from the tables and from Network itself."""
     import dataclasses
 
-    from ..functions import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
-    from ..network import Network
+    from symbp.network import Network
+    from symbp.tables import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
     default = {f.name: f.default for f in dataclasses.fields(Network)}
 
     def listed(names, field):
@@ -58,7 +60,7 @@ def network_fields(args) -> dict:
 
 def network_from_args(args):
     """A Network from the command-line options (``--layers`` required)."""
-    from ..network import Network
+    from symbp.network import Network
     fields = network_fields(args)
     if "layers" not in fields:
         raise UsageError("--layers is required, e.g. --layers 2,4,3,2")
@@ -137,7 +139,7 @@ class Output:
     """stdout/stderr with colour only on a terminal (and never with NO_COLOR),
     and a progress line on a terminal only."""
 
-    CODES = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
+    CODES: ClassVar[dict] = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
 
     def __init__(self, out=None, err=None):
         self.out = out or sys.stdout
@@ -164,7 +166,7 @@ class Output:
         """A callable ``step(done)`` that redraws a progress line on a terminal
         (stderr), and does nothing when stderr is piped."""
         if not self._is_terminal(self.err) or total <= 1:
-            return lambda done: None
+            return lambda _done: None
         start = time.monotonic()
 
         def step(done: int):
@@ -187,6 +189,16 @@ def _json_default(value):
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-__all__ = ["SymbpError", "add_network_options", "add_random_options", "key_values",
-           "network_fields", "network_from_args", "random_options", "write_atomic", "Output",
-           "parse_int", "parse_int_list"]
+__all__ = [
+    "Output",
+    "SymbpError",
+    "add_network_options",
+    "add_random_options",
+    "key_values",
+    "network_fields",
+    "network_from_args",
+    "parse_int",
+    "parse_int_list",
+    "random_options",
+    "write_atomic",
+]

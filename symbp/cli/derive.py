@@ -6,8 +6,7 @@ invalid input.
 
 from __future__ import annotations
 
-from . import common
-
+from symbp.cli import common
 
 HELP = "write the checked derivation of delta, dW, db for a network"
 DESCRIPTION = ("Write the backpropagation of one network step by step (forward pass "
@@ -32,8 +31,8 @@ def add_arguments(p):
 
 
 def run(args, io) -> int:
-    from ..derivation import FORMATS, derive
-    from ..errors import UsageError
+    from symbp.derivation.checked import FORMATS, derive
+    from symbp.errors import UsageError
     if args.format not in FORMATS:
         raise UsageError(f"--format {args.format!r} is not a format; expected one of "
                          + ", ".join(FORMATS))

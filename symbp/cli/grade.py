@@ -7,9 +7,8 @@ import importlib.util
 import os
 import sys
 
-from ..errors import UsageError
-from . import common
-
+from symbp.cli import common
+from symbp.errors import UsageError
 
 HELP = "check your own backprop function against the symbolic truth"
 DESCRIPTION = ("Import FUNC from MODULE (a module in the current directory or on "
@@ -42,8 +41,8 @@ def run(args, io) -> int:
     tolerances = {name: _tolerance(f"--{name}", getattr(args, name)) for name in ("rtol", "atol")}
     names = _names(args.names)
     func = load_function(args.function)
-    from ..grading import grade
-    from ..random_grade import grade_random
+    from symbp.grading.grades import grade
+    from symbp.grading.random_grade import grade_random
     report = grade(func, net, seed=seed, names=names, **tolerances)
     found = grade_random(func, net, count, vary_depth=args.vary_depth, seed=seed, names=names,
                          on_network=io.progress(count, "grade"),
@@ -120,7 +119,7 @@ def load_function(spec: str):
 
 
 def _import(module_name: str):
-    from ..grading import describe_exception
+    from symbp.grading.grades import describe_exception
     is_path = module_name.endswith(".py") or os.sep in module_name
     try:
         if not is_path:
@@ -142,7 +141,7 @@ def _import(module_name: str):
         what, where = describe_exception(missing)
         raise UsageError(f"importing {module_name!r} failed: {what}"
                          + (f" at {where}" if where else "")) from None
-    except (Exception, SystemExit) as raised:  # anything the user's module does on import
+    except (Exception, SystemExit) as raised:  # noqa: BLE001  (anything the user's module does on import)
         what, where = describe_exception(raised)
         if isinstance(raised, SyntaxError) and raised.filename:
             what = f"{type(raised).__name__}: {raised.msg}"

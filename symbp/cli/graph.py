@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from . import common
-from ..errors import GraphError, UsageError
+from symbp.cli import common
+from symbp.errors import GraphError, UsageError
 
 FORMATS = ("text", "json", "dot", "latex")
 PICTURES = (".svg", ".png")
@@ -40,11 +40,11 @@ def run(args, io) -> int:
                          "cannot be", suggestion="drop --format, or write to a file "
                                                  "of another extension")
     values = parse_values(args.at)
-    from ..scalar_graph import graph
+    from symbp.scalar.graphs import graph
     g = graph(args.formula, **values)
     status = 0 if g.sympy_agrees else 1
     if picture:
-        from ..graph_render import agreement, render
+        from symbp.scalar.render import agreement, render
         common.write_atomic(args.out_file, render(g.to_dot(), extension[1:]))
         io.print(f"wrote {args.out_file}: {g.output} = {g.value:.12g}; {agreement(g)}")
         return status
@@ -60,7 +60,7 @@ def run(args, io) -> int:
     else:
         io.print(_paint(document, io) if args.format in (None, "text") else document)
     if status and args.format not in (None, "text"):
-        from ..graph_render import agreement
+        from symbp.scalar.render import agreement
         io.error(agreement(g))
     return status
 

@@ -12,8 +12,8 @@ import importlib
 import os
 import sys
 
-from ..errors import SymbpError
-from .common import Output
+from symbp.cli.common import Output
+from symbp.errors import SymbpError
 
 SUBCOMMANDS = ("check", "verify", "derive", "grade", "graph")
 
@@ -22,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of printing usage and exiting."""
 
     def error(self, message):
-        from ..errors import UsageError
+        from symbp.errors import UsageError
         raise UsageError(f"{self.prog}: {message}", suggestion=f"see '{self.prog} --help'")
 
 
@@ -30,7 +30,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s own options are built (the others are
     listed by their one-line HELP), since building network options reads the
     tables, which imports NumPy: ``symbp --help`` stays fast."""
-    from .. import __version__
+    from symbp import __version__
     parser = _Parser(prog="symbp", description=(
         "Symbolic backpropagation checker: SymPy's derivative of the network is the "
         "truth; formulas, hand-written backprops and derivations are checked against it."))
@@ -78,7 +78,7 @@ def main(argv=None, stdout=None, stderr=None) -> int:
         return done.code if isinstance(done.code, int) else 0
     except BrokenPipeError:
         # the reader went away (symbp ... | head): stop quietly, as cat does
-        sys.stderr = open(os.devnull, "w")
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115  (open until the process exits)
         return 141
     except KeyboardInterrupt:
         io.error("interrupted.")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..errors import UsageError
-from .common import add_network_options, add_random_options, network_fields, random_options
+from symbp.cli.common import add_network_options, add_random_options, network_fields, random_options
+from symbp.errors import UsageError
 
 VERDICT_COLOURS = {"proved": "green", "holds": "green", "refuted": "red", "error": "red"}
 
@@ -26,8 +26,8 @@ def add_arguments(p):
 
 
 def _claims_from_args(args):
-    from ..claims import Claim, Claims, load_claims
-    from ..network import Network
+    from symbp.network import Network
+    from symbp.verification.claims import Claim, Claims, load_claims
     fields = network_fields(args)
     if args.file and args.formula:
         raise UsageError("give a claims file or --formula, not both")
@@ -47,7 +47,7 @@ def _claims_from_args(args):
 
 
 def run(args, io) -> int:
-    from ..claims import check_claims
+    from symbp.verification.claims import check_claims
     random, seed = random_options(args)
     claims = _claims_from_args(args)
     step = io.progress(len(claims.claims) * (random + 1), "verify")
@@ -115,7 +115,7 @@ def _details(io, r):
     io.print(f"{indent}{result.message}")
     example = result.counterexample
     if example:
-        from ..network import Network
+        from symbp.network import Network
         where = "" if example["l"] is None else f"l = {example['l']}, "
         io.print(f"{indent}counterexample: {where}seed {example['seed']}, "
                  f"{Network(**example['network'])}")

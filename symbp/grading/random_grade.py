@@ -1,0 +1,99 @@
+"""A user's backprop graded on networks drawn by Hypothesis (``grade --random N``).
+
+The networks are like the given one (:func:`symbp.verification.search.similar_networks`);
+a wrong gradient is shrunk to the smallest network (and point seed) that
+still shows it.
+
+>>> import numpy as np
+>>> from symbp.network import Network
+>>> def zeros(params, x, y):
+...     return {key: np.zeros_like(value) for key, value in params.items()}
+>>> found = grade_random(zeros, Network(layers=[2, 2]), 3)
+>>> found.ok, found.failing.network.layers
+(False, (1, 1))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from symbp.grading.grades import GradeReport, grade
+from symbp.network import Network
+
+
+@dataclass
+class RandomGrade:
+    """What ``grade_random`` found: how many networks were graded before the
+    first failure (all of them when none failed), and the smallest failing
+    network's report, shrunk by Hypothesis (None when every one was right)."""
+
+    tried: int
+    failing: GradeReport | None
+
+    @property
+    def ok(self) -> bool:
+        return self.failing is None
+
+    def to_json(self) -> dict:
+        return {"ok": self.ok, "networks_checked": self.tried,
+                "failing": self.failing.to_json() if self.failing else None}
+
+
+class _Wrong(Exception):
+    """Raised inside the Hypothesis test so that it shrinks the failing network."""
+
+    def __init__(self, report: GradeReport):
+        super().__init__(str(report))
+        self.report = report
+
+
+def grade_random(func, net: Network, n: int, *, vary_depth: bool = False, seed: int = 0,
+                 rtol=None, atol=None, names=None, on_network=None) -> RandomGrade:
+    """Grade ``func`` on ``n`` networks drawn by Hypothesis from
+    ``symbp.verification.search.similar_networks(net)``; ``on_network(done)`` follows them.
+
+    Hypothesis runs with its own settings, whatever profile is loaded: no
+    example database, derandomized from ``seed``, no deadline.  A failure is
+    shrunk to the smallest network (and point seed) that still fails.
+    """
+    from hypothesis import given, reject
+    from hypothesis import strategies as st
+
+    from symbp.errors import NetworkError
+    from symbp.verification.search import isolated, scratch_storage, similar_networks
+    names = dict(names or {})
+    calls, failures = [0], []
+
+    @isolated(n, seed)
+    @given(similar_networks(net, vary_depth=vary_depth), st.integers(0, 2**32 - 1))
+    def attempt(candidate, point_seed):
+        if not failures:
+            calls[0] += 1
+            if on_network is not None:
+                on_network(min(calls[0], n))
+        try:
+            report = grade(func, candidate, rtol=rtol, atol=atol, seed=point_seed,
+                           names={k: v for k, v in names.items() if k in candidate.param_keys()})
+        except NetworkError:
+            reject()  # no point away from the kinks on this network: not a counterexample
+        if not report.ok:
+            failures.append(report)
+            raise _Wrong(report)
+
+    try:
+        with scratch_storage():
+            attempt()
+    except _Wrong as wrong:
+        return RandomGrade(calls[0], wrong.report)
+    except Exception:
+        if not failures:
+            raise
+    else:
+        return RandomGrade(calls[0], None)
+    # a flaky FUNC (right then wrong on the same network): the smallest failure seen
+    return RandomGrade(calls[0], min(failures, key=_size))
+
+
+def _size(report: GradeReport):
+    net = report.network
+    return (net.depth, sum(net.layers), net.batch)

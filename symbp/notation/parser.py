@@ -1,0 +1,397 @@
+"""The formula notation (contract section 2), parsed into symbp's own tree.
+
+Python's ``ast`` module tokenises and parses the text; a strict whitelist then
+turns the few node types the notation has into the dataclasses below, and
+everything else is a :class:`FormulaError` naming the column.  Nothing here
+evaluates user text: no ``eval``, ``exec`` or ``sympify``.  The tree is read
+by ``symbp.notation.evaluate`` (numeric and symbolic) and by ``symbp.graph``.
+
+>>> parse_formula("delta[l] = (W[l+1].T @ delta[l+1]) * sigma_prime(z[l])").left
+Quantity(column=1, name='delta', index=Index(base='l', offset=0))
+
+Caps keep any input cheap to reject: the text's length, the nesting depth,
+the size of numbers and exponents, and the sizes ``ones`` and ``eye`` build.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from symbp.errors import FormulaError
+from symbp.tables import ACTIVATIONS
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 40
+MAX_EXPONENT = 64
+MAX_SIZE = 4096
+MAX_DIGITS = 20
+
+INDEXED = {"W": "W", "b": "b", "z": "z", "a": "a", "delta": "delta", "dZ": "delta",
+           "dz": "delta", "da": "da", "dA": "da", "dW": "dW", "db": "db", "n": "n"}
+PLAIN = ("x", "y", "m")
+MATRIX_FUNCTIONS = {  # name: number of matrix arguments
+    "sigma": 1, "sigma_prime": 1, "step": 1, "log": 1, "exp": 1, "sqrt": 1,
+    "abs": 1, "sign": 1, "sum": 1, "mean": 1, "outer": 2, "ones": 0, "eye": 0,
+    **{name: 1 for name in ACTIVATIONS}, **{name + "_prime": 1 for name in ACTIVATIONS}}
+SCALAR_FUNCTIONS = ("exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu")
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@",
+           ast.Pow: "**"}
+
+
+# -- the tree -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Index:
+    """An index expression: ``base`` is 'l', 'L' or None (a literal), plus ``offset``."""
+    base: str | None
+    offset: int
+
+    def resolve(self, l: int | None, depth: int) -> int:
+        """The integer this index stands for, given the free index l and L."""
+        start = {"l": l, "L": depth, None: 0}[self.base]
+        return start + self.offset
+
+    def __str__(self):
+        if self.base is None:
+            return str(self.offset)
+        return self.base + (f"{self.offset:+d}" if self.offset else "")
+
+
+@dataclass(frozen=True)
+class Node:
+    column: int = field(default=0, kw_only=True, compare=False)
+
+
+@dataclass(frozen=True)
+class Number(Node):
+    value: Fraction
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    """``x``, ``y``, ``m`` in formulas; any variable in scalar graphs."""
+    name: str
+
+
+@dataclass(frozen=True)
+class Quantity(Node):
+    """An indexed quantity, its name normalised (``dZ`` and ``dz`` are ``delta``)."""
+    name: str
+    index: Index
+
+
+@dataclass(frozen=True)
+class BinOp(Node):
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Transpose(Node):
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """A function call; ``axis`` is set for ``sum``/``mean`` with an axis."""
+    func: str
+    args: tuple
+    axis: int | None = None
+
+
+@dataclass(frozen=True)
+class Formula:
+    left: Node
+    right: Node
+    text: str
+
+    def uses_free_index(self) -> bool:
+        return any(index.base == "l" for index in indices(self.left) + indices(self.right))
+
+
+def children(node: Node) -> tuple:
+    """The sub-expressions of a node, in order."""
+    if isinstance(node, BinOp):
+        return (node.left, node.right)
+    if isinstance(node, (Neg, Transpose)):
+        return (node.operand,)
+    if isinstance(node, Call):
+        return node.args
+    return ()
+
+
+def indices(node: Node) -> list[Index]:
+    """Every index used in a tree (of quantities, and of sizes like n[k])."""
+    found = [node.index] if isinstance(node, Quantity) else []
+    for child in children(node):
+        found += indices(child)
+    return found
+
+
+# -- parsing ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dialect:
+    """What a parse allows: the matrix notation, or scalar graph expressions."""
+    matrix: bool
+    functions: tuple
+
+
+MATRIX = Dialect(matrix=True, functions=tuple(MATRIX_FUNCTIONS))
+SCALAR = Dialect(matrix=False, functions=SCALAR_FUNCTIONS)
+
+
+def parse_formula(text: str, dialect: Dialect = MATRIX) -> Formula:
+    """Parse ``LEFT = RIGHT`` into a :class:`Formula`."""
+    _check_text(text)
+    equals = _top_level_equals(text)
+    if not equals:
+        raise FormulaError("the formula has no '='; write it as LEFT = RIGHT",
+                           column=1, text=text)
+    if len(equals) > 1:
+        raise FormulaError("the formula has more than one '='; write it as LEFT = RIGHT",
+                           column=equals[1] + 1, text=text)
+    cut = equals[0]
+    left = parse_expression(text[:cut], dialect, column_offset=0)
+    right = parse_expression(text[cut + 1:], dialect, column_offset=cut + 1)
+    return Formula(left, right, text)
+
+
+def _top_level_equals(text: str) -> list[int]:
+    # an '=' inside brackets is a keyword argument (sum(X, axis=0)), not the equation's
+    depth, found = 0, []
+    for match in re.finditer(r"[()\[\]]|(?<![=<>!])=(?!=)", text):
+        char = match.group()
+        depth += char in "(["
+        depth -= char in ")]"
+        if char == "=" and depth == 0:
+            found.append(match.start())
+    return found
+
+
+def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 0) -> Node:
+    """Parse one expression of the notation into the tree."""
+    _check_text(text)
+    stripped = text.strip()
+    lead = column_offset + len(text) - len(text.lstrip())
+    if not stripped:
+        raise FormulaError("an expression is missing", column=column_offset + 1)
+    if "\n" in stripped or ";" in stripped:
+        raise FormulaError("a formula is one line with one '='", column=lead + 1)
+    try:
+        with warnings.catch_warnings():
+            # Python's own warnings about the text (SyntaxWarning, invalid
+            # escapes) would reach the user's terminal; the whitelist below
+            # rejects whatever they are about anyway
+            warnings.simplefilter("ignore")
+            tree = ast.parse(stripped, mode="eval")
+    except SyntaxError as error:
+        if not error.offset or error.offset > len(stripped):
+            # Python reports offset 0 when the text ends in the middle of an expression
+            raise FormulaError("the expression ends too early", column=lead + len(stripped) + 1,
+                               text=stripped, suggestion="something is missing at its end"
+                               ) from None
+        raise FormulaError(f"syntax error ({error.msg})", column=lead + error.offset,
+                           text=stripped, suggestion="check the brackets and operators") from None
+    except (ValueError, RecursionError, MemoryError):
+        raise FormulaError("the formula cannot be read", column=lead + 1) from None
+    return _Converter(stripped, lead, dialect).convert(tree.body, 0)
+
+
+def _check_text(text):
+    if not isinstance(text, str):
+        raise FormulaError(f"a formula must be text, not {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"the formula is {len(text)} characters long; "
+                           f"at most {MAX_LENGTH} are allowed", column=MAX_LENGTH + 1)
+    depth = 0
+    for position, char in enumerate(text):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if depth > MAX_DEPTH:
+            raise FormulaError(f"brackets nest deeper than {MAX_DEPTH}",
+                               column=position + 1)
+
+
+class _Converter:
+    """ast -> symbp tree, one method per accepted ast node type."""
+
+    def __init__(self, text: str, lead: int, dialect: Dialect):
+        self.text, self.lead, self.dialect = text, lead, dialect
+        self._encoded = text.encode("utf-8")
+
+    def column(self, node) -> int:
+        # ast offsets count UTF-8 bytes; report characters
+        prefix = self._encoded[:getattr(node, "col_offset", 0)]
+        return self.lead + len(prefix.decode("utf-8", errors="ignore")) + 1
+
+    def source(self, node) -> str:
+        return ast.get_source_segment(self.text, node) or type(node).__name__
+
+    def fail(self, node, message, suggestion=None):
+        raise FormulaError(message, column=self.column(node), text=self.source(node),
+                           suggestion=suggestion)
+
+    def not_notation(self, node, suggestion=None):
+        self.fail(node, f"'{self.source(node)}' is not part of the notation", suggestion)
+
+    def convert(self, node, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            self.fail(node, f"the expression nests deeper than {MAX_DEPTH}")
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            self.not_notation(node)
+        return method(node, depth + 1)
+
+    def _Constant(self, node, _depth):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            what = "strings" if isinstance(value, str) else f"'{self.source(node)}'"
+            self.fail(node, f"{what} are not part of the notation" if isinstance(value, str)
+                      else f"{what} is not part of the notation")
+        literal = self.source(node)
+        if len(literal.replace(".", "").lstrip("0")) > MAX_DIGITS or "e" in literal.lower() \
+                or "j" in literal.lower() or "_" in literal or literal.lower().startswith("0x"):
+            self.fail(node, f"the number '{literal}' is not allowed",
+                      f"write plain decimals with at most {MAX_DIGITS} digits")
+        return Number(Fraction(literal), column=self.column(node))
+
+    def _Name(self, node, _depth):
+        name = node.id
+        if name.startswith("_") or name.endswith("_"):
+            self.not_notation(node)
+        if not self.dialect.matrix:
+            if name in self.dialect.functions:
+                self.fail(node, f"'{name}' is a function; call it as {name}(...)")
+            return Name(name, column=self.column(node))
+        if name in PLAIN:
+            return Name(name, column=self.column(node))
+        if name in INDEXED:
+            self.fail(node, f"'{name}' needs an index, e.g. {name}[l] or {name}[L]")
+        self.not_notation(node, "the quantities are x, y, m, W[k], b[k], z[k], a[k], "
+                                "delta[k], da[k], dW[k], db[k], n[k]")
+
+    def _Subscript(self, node, _depth):
+        if not self.dialect.matrix or not isinstance(node.value, ast.Name) \
+                or node.value.id not in INDEXED:
+            self.not_notation(node, "only W, b, z, a, delta, dZ, dz, da, dA, dW, db and n "
+                                    "take an index")
+        return Quantity(INDEXED[node.value.id], self.index(node.slice),
+                        column=self.column(node))
+
+    def index(self, node) -> Index:
+        if isinstance(node, ast.Constant) and type(node.value) is int and node.value < 1000:
+            return Index(None, node.value)
+        if isinstance(node, ast.Name) and node.id in ("l", "L"):
+            return Index(node.id, 0)
+        if (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
+                and isinstance(node.left, ast.Name) and node.left.id in ("l", "L")
+                and isinstance(node.right, ast.Constant) and type(node.right.value) is int
+                and node.right.value < 1000):
+            sign = 1 if isinstance(node.op, ast.Add) else -1
+            return Index(node.left.id, sign * node.right.value)
+        self.fail(node, f"'{self.source(node)}' is not an index",
+                  "an index is an integer, or l or L plus or minus an integer: 2, L, L-1, l+1")
+
+    def _Attribute(self, node, depth):
+        if not self.dialect.matrix or node.attr != "T":
+            self.fail(node, f"'.{node.attr}' is not part of the notation",
+                      "the only attribute is .T (transpose)" if self.dialect.matrix else None)
+        return Transpose(self.convert(node.value, depth), column=self.column(node))
+
+    def _UnaryOp(self, node, depth):
+        operand = self.convert(node.operand, depth)
+        if isinstance(node.op, ast.USub):
+            return Neg(operand, column=self.column(node))
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        self.not_notation(node)
+
+    def _BinOp(self, node, depth):
+        op = _BINARY.get(type(node.op))
+        if op is None or (op == "@" and not self.dialect.matrix):
+            self.not_notation(node)
+        left = self.convert(node.left, depth)
+        right = self.convert(node.right, depth)
+        if op == "**":
+            self.check_exponent(node.right, right)
+        return BinOp(op, left, right, column=self.column(node))
+
+    def check_exponent(self, ast_node, exponent: Node):
+        value = constant_value(exponent)
+        if value is None:
+            if self.dialect.matrix:
+                self.fail(ast_node, "an exponent must be a number", "for example a[l]**2")
+            return
+        if abs(value) > MAX_EXPONENT:
+            self.fail(ast_node, f"the exponent {value} is larger than {MAX_EXPONENT}")
+
+    def _Call(self, node, depth):
+        if not isinstance(node.func, ast.Name) or node.func.id not in self.dialect.functions:
+            allowed = ", ".join(self.dialect.functions)
+            name = self.source(node.func)
+            self.fail(node, f"'{name}' is not a function of the notation",
+                      f"expected one of {allowed}")
+        func = node.func.id
+        args = [self.convert(arg, depth) for arg in node.args]
+        axis = None
+        for keyword in node.keywords:
+            if keyword.arg != "axis" or func not in ("sum", "mean"):
+                self.fail(keyword.value if keyword.arg else node,
+                          f"{func}() takes no argument '{keyword.arg}'")
+            axis = self.axis(keyword.value)
+        if func in ("sum", "mean") and len(args) == 2 and axis is None:
+            axis = self.axis(node.args[1])
+            args = args[:1]
+        if not self.dialect.matrix:
+            expected = 1
+        elif func in ("ones", "eye"):
+            expected = 2 if func == "ones" else 1
+            for arg, raw in zip(args, node.args, strict=True):
+                self.check_size(raw, arg)
+        else:
+            expected = MATRIX_FUNCTIONS[func]
+        if len(args) != expected:
+            self.fail(node, f"{func}() takes {expected} argument{'s' * (expected != 1)}, "
+                            f"{len(args)} given")
+        return Call(func, tuple(args), axis, column=self.column(node))
+
+    def axis(self, node) -> int:
+        if isinstance(node, ast.Constant) and type(node.value) is int and node.value in (0, 1):
+            return node.value
+        self.fail(node, f"axis={self.source(node)} is not an axis; expected 0 or 1")
+
+    def check_size(self, raw, arg: Node):
+        if isinstance(arg, Number) and arg.value.denominator == 1 and 1 <= arg.value <= MAX_SIZE:
+            return
+        if (isinstance(arg, Name) and arg.name == "m") or \
+                (isinstance(arg, Quantity) and arg.name == "n"):
+            return
+        self.fail(raw, f"'{self.source(raw)}' is not a size",
+                  f"a size is an integer from 1 to {MAX_SIZE}, m or n[k]")
+
+
+def constant_value(node: Node) -> Fraction | None:
+    """The value of a tree made only of numbers, or None."""
+    if isinstance(node, Number):
+        return node.value
+    if isinstance(node, Neg):
+        inner = constant_value(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, BinOp) and node.op in "+-*/":
+        left, right = constant_value(node.left), constant_value(node.right)
+        if left is None or right is None or (node.op == "/" and right == 0):
+            return None
+        return {"+": left + right, "-": left - right, "*": left * right,
+                "/": left / right if right else None}[node.op]
+    return None

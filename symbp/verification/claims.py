@@ -1,0 +1,204 @@
+"""Claims files (contract section 3): reading them, and checking every claim.
+
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "claims.toml"
+>>> _ = path.write_text('[network]\\nlayers = [2, 3, 1]\\n'
+...                     '[[claim]]\\nname = "BP1"\\n'
+...                     'formula = "delta[L] = da[L] * sigma_prime(z[L])"\\n')
+>>> claims = load_claims(path)
+>>> [(c.name, c.network.layers) for c in claims.claims]
+[('BP1', (2, 3, 1))]
+>>> [r.result.verdict for r in check_claims(claims)]
+['proved']
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from symbp.errors import ClaimsError, SymbpError
+
+VERDICTS = ("proved", "holds", "refuted")
+TOP_KEYS = {"title": str, "network": dict, "claim": list}
+CLAIM_KEYS = {"name": str, "formula": str, "source": str, "expect": str, "network": dict}
+NETWORK_KEYS = {"layers": list, "hidden": str, "output": str, "loss": str, "batch": int,
+                "reduction": str, "layout": str, "bias": bool}
+_TYPE_NAMES = {str: "a string", dict: "a table", list: "a list", int: "an integer",
+               bool: "true or false"}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim: its formula and the network it is checked on."""
+    name: str
+    formula: str
+    network: object           # a Network
+    source: str | None = None
+    expect: str | None = None
+
+
+@dataclass(frozen=True)
+class Claims:
+    """A claims file: its title and claims (each with its own network)."""
+    title: str | None
+    claims: tuple
+    path: str | None = None
+
+
+@dataclass
+class ClaimResult:
+    """A claim's verdict (a verifier Result) and how many networks it was checked on."""
+    claim: Claim
+    result: object
+    networks_checked: int = 1
+
+    @property
+    def met(self) -> bool:
+        """True when the verdict is what the claim expects (by default, that it holds)."""
+        verdict, expect = self.result.verdict, self.claim.expect
+        if verdict == "error":
+            return False
+        if expect in (None, "holds"):
+            return verdict in ("proved", "holds")
+        return verdict == expect
+
+    def to_json(self) -> dict:
+        """The claim's entry of the JSON document (contract section 5)."""
+        result = self.result.to_json()
+        return {"name": self.claim.name, "formula": self.claim.formula,
+                "source": self.claim.source, "verdict": result["verdict"],
+                "expect": self.claim.expect, "met": self.met,
+                "layers_checked": result["layers_checked"],
+                "networks_checked": self.networks_checked,
+                "counterexample": result["counterexample"],
+                "diagnosis": result["diagnosis"], "message": result["message"]}
+
+
+def _check_type(value, expected, where: str, key: str):
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if not ok:
+        raise ClaimsError(f"{where}: '{key}' must be {_TYPE_NAMES[expected]}, "
+                          f"not {value!r}")
+
+
+def _check_keys(table: dict, allowed: dict, where: str):
+    for key, value in table.items():
+        if key not in allowed:
+            raise ClaimsError(f"{where}: unknown key '{key}'; expected one of "
+                              + ", ".join(allowed))
+        _check_type(value, allowed[key], where, key)
+
+
+def _network_fields(table: dict, where: str) -> dict:
+    _check_keys(table, NETWORK_KEYS, where)
+    return dict(table)
+
+
+def _network(fields: dict, where: str):
+    from symbp.network import Network
+    if "layers" not in fields:
+        raise ClaimsError(f"{where}: the network has no 'layers'; add layers = [2, 3, 1] "
+                          "to [network] or to [claim.network]")
+    try:
+        return Network(**fields)
+    except SymbpError as error:
+        raise ClaimsError(f"{where}: {error.message}") from None
+
+
+def load_claims(path) -> Claims:
+    """Read a claims file; a ClaimsError names the claim and the key at fault."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "it is not UTF-8 text"
+        raise ClaimsError(f"cannot read the claims file {path}: {reason}") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ClaimsError(f"{path} is not valid TOML: {error}") from None
+    return claims_from_dict(document, str(path))
+
+
+def claims_from_dict(document: dict, path: str | None = None) -> Claims:
+    """Claims from an already parsed document (the tables of a claims file)."""
+    where = path or "the claims file"
+    _check_keys(document, TOP_KEYS, where)
+    base = _network_fields(document.get("network", {}), f"{where} [network]")
+    entries = document.get("claim", [])
+    if not entries:
+        raise ClaimsError(f"{where} has no [[claim]]; add one with a name and a formula")
+    claims = []
+    for number, entry in enumerate(entries, start=1):
+        claims.append(_claim(entry, number, base, where))
+    return Claims(document.get("title"), tuple(claims), path)
+
+
+def _claim(entry, number: int, base: dict, where: str) -> Claim:
+    label = f"claim {number}"
+    if not isinstance(entry, dict):
+        raise ClaimsError(f"{where}: {label} must be a table ([[claim]])")
+    if isinstance(entry.get("name"), str):
+        label = f"claim {number} ('{entry['name']}')"
+    _check_keys(entry, CLAIM_KEYS, f"{where}: {label}")
+    if "formula" not in entry:
+        raise ClaimsError(f"{where}: {label} has no 'formula'; add formula = \"LEFT = RIGHT\"")
+    expect = entry.get("expect")
+    if expect is not None and expect not in VERDICTS:
+        raise ClaimsError(f"{where}: {label}: 'expect' = {expect!r} is not a verdict; "
+                          "expected one of proved, holds, refuted")
+    override = _network_fields(entry.get("network", {}), f"{where}: {label} [claim.network]")
+    network = _network({**base, **override},
+                       f"{where}: {label} [claim.network]" if override
+                       else f"{where}: {label} [network]")
+    return Claim(name=entry.get("name", f"claim {number}"), formula=entry["formula"],
+                 network=network, source=entry.get("source"), expect=expect)
+
+
+def check_claim(claim: Claim, *, seed: int = 0, random: int = 0,
+                vary_depth: bool = False, on_network=None) -> ClaimResult:
+    """The claim's verdict on its network, and on ``random`` networks drawn by
+    Hypothesis when asked (:mod:`symbp.verification.random_check`); ``on_network()`` is
+    called after each drawn network."""
+    from symbp.verification.verdicts import DEFAULT_SEEDS, verify
+    seeds = tuple(seed + s for s in DEFAULT_SEEDS)
+    result = verify(claim.formula, claim.network, seeds=seeds)
+    if not random:
+        return ClaimResult(claim, result, 1)
+    from symbp.verification.random_check import check_random
+    combined, count = check_random(claim.formula, claim.network, result, count=random,
+                                   vary_depth=vary_depth, seed=seed, seeds=seeds,
+                                   on_network=on_network)
+    return ClaimResult(claim, combined, count)
+
+
+def check_claims(claims: Claims, *, seed: int = 0, random: int = 0,
+                 vary_depth: bool = False, progress=None) -> list[ClaimResult]:
+    """Every claim's result, in order.
+
+    ``progress(done)`` counts networks checked, ``random + 1`` a claim (a
+    ``--random 200`` run of one claim is long work too)."""
+    per_claim = random + 1
+    results = []
+    for index, claim in enumerate(claims.claims):
+        on_network = _network_counter(progress, index * per_claim, per_claim)
+        results.append(check_claim(claim, seed=seed, random=random, vary_depth=vary_depth,
+                                   on_network=on_network))
+        if progress is not None:
+            progress((index + 1) * per_claim)
+    return results
+
+
+def _network_counter(progress, base: int, per_claim: int):
+    """``on_network()`` for one claim: reports networks done, never past the
+    claim's share (shrinking may try more networks than asked)."""
+    tried = 0
+
+    def on_network():
+        nonlocal tried
+        tried += 1
+        if progress is not None:
+            progress(base + min(tried, per_claim - 1))
+    return on_network

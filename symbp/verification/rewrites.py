@@ -1,0 +1,128 @@
+"""Diagnoses that rewrite a refuted formula in one place and check it again.
+
+Each rewrite undoes a classic slip: a derivative evaluated at a[k] where
+z[k] was meant (``prime_at_a``), at the layer next door (``prime_layer``),
+sigma of an expression meant as another layer's activation
+(``sigma_activation``), a missing or extra transpose on a weight matrix
+(``transpose_slip``).  Rewrites are tried at the counterexample only (a
+handful of numeric evaluations); the first under which the formula holds
+names the slip.
+
+>>> from symbp.network import Network
+>>> from symbp.notation.parser import parse_formula
+>>> from symbp.verification.values import numeric_quantities
+>>> net = Network(layers=[2, 3, 2])
+>>> formula = parse_formula("delta[l] = (W[l+1].T @ delta[l+1]) * sigma_prime(a[l])")
+>>> values = numeric_quantities(net, net.sample(seed=0))
+>>> repair_diagnosis(formula, net, values, 1)["kind"]
+'prime_at_a'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from symbp.errors import SymbpError
+from symbp.notation.evaluate import ShapeMismatch, evaluate_numeric, in_range
+from symbp.notation.parser import Call, Formula, Index, Quantity, Transpose, children
+from symbp.verification.diagnosis import close
+from symbp.verification.values import as_matrices
+
+
+def _rebuilt(node, target, replacement):
+    """The tree with the node ``target`` (by identity) replaced."""
+    if node is target:
+        return replacement
+    changes = {}
+    for item in dataclasses.fields(node):
+        value = getattr(node, item.name)
+        if isinstance(value, tuple) and value and hasattr(value[0], "column"):
+            changes[item.name] = tuple(_rebuilt(v, target, replacement) for v in value)
+        elif hasattr(value, "column") and item.name != "column":
+            changes[item.name] = _rebuilt(value, target, replacement)
+    return dataclasses.replace(node, **changes) if changes else node
+
+
+def _prime_calls(node) -> list:
+    found = []
+    if isinstance(node, Call) and node.func.endswith("_prime") and node.args \
+            and isinstance(node.args[0], Quantity) and node.args[0].name in ("z", "a"):
+        found.append(node)
+    for child in children(node):
+        found += _prime_calls(child)
+    return found
+
+
+def _rewrites(formula: Formula, net, l):
+    """Small edits of the right side that undo a classic slip:
+    (kind, node, replacement, what was found, what is expected)."""
+    for call in _prime_calls(formula.right):
+        argument, index = call.args[0], call.args[0].index
+        candidates = [] if argument.name == "z" else [("prime_at_a", index)]
+        candidates += [("prime_layer", Index(index.base, index.offset + step))
+                       for step in (-1, 1)]
+        for kind, new_index in candidates:
+            fixed = Quantity("z", new_index, column=argument.column)
+            if in_range(fixed, l, net.depth):
+                yield (kind, argument, fixed, f"{call.func}({argument.name}[{index}])",
+                       f"{call.func}(z[{new_index}])")
+    for call in _sigma_of_expressions(formula.right):
+        names = {net.activation(k).name for k in range(1, net.depth + 1)}
+        suffix = call.func[len("sigma"):]  # "" or "_prime"
+        # layer 1's activation is the hidden one (the output one when L = 1)
+        for name in sorted(names - {net.activation(1).name}):
+            renamed = Call(name + suffix, call.args, call.axis, column=call.column)
+            yield ("sigma_activation", call, renamed,
+                   (f"{call.func}(...), which on an expression other than z[k] or a[k] is the "
+                   "hidden activation's"), f"{name}{suffix}(...)")
+    for node in _weights(formula.right):
+        if isinstance(node, Transpose):
+            yield ("transpose_slip", node, node.operand, f"{_name(node.operand)}.T",
+                   _name(node.operand))
+        else:
+            yield ("transpose_slip", node, Transpose(node, column=node.column),
+                   _name(node), f"{_name(node)}.T")
+
+
+def _sigma_of_expressions(node) -> list:
+    """sigma(X) and sigma_prime(X) calls whose X is not z[k] or a[k]."""
+    found = []
+    if isinstance(node, Call) and node.func in ("sigma", "sigma_prime") and not (
+            isinstance(node.args[0], Quantity) and node.args[0].name in ("z", "a")):
+        found.append(node)
+    for child in children(node):
+        found += _sigma_of_expressions(child)
+    return found
+
+
+def _name(node) -> str:
+    return f"{node.name}[{node.index}]"
+
+
+def _weights(node) -> list:
+    """W[k] quantities, and transposed ones as their Transpose node."""
+    if isinstance(node, Transpose) and isinstance(node.operand, Quantity) \
+            and node.operand.name == "W":
+        return [node]
+    if isinstance(node, Quantity) and node.name == "W":
+        return [node]
+    return [found for child in children(node) for found in _weights(child)]
+
+
+def repair_diagnosis(formula: Formula, net, values, l) -> dict | None:
+    """The slip a one-place edit undoes: a derivative evaluated at a[k] or at
+    the wrong layer, a missing or extra transpose on a weight matrix.  Tried
+    at the counterexample only (a handful of numeric evaluations)."""
+    for kind, node, replacement, found, expected in _rewrites(formula, net, l):
+        right = _rebuilt(formula.right, node, replacement)
+        try:
+            left, repaired = as_matrices(evaluate_numeric(formula.left, net, values, l),
+                                         evaluate_numeric(right, net, values, l))
+        except (ShapeMismatch, SymbpError):
+            continue
+        if left.shape == repaired.shape and close(left, repaired).all():
+            return {"kind": kind, "found": found, "expected": expected,
+                    "column": node.column,
+                    "text": f"the right side has {found} (column {node.column}); "
+                            f"with {expected} the formula holds."}
+    return None

@@ -1,0 +1,67 @@
+"""Hypothesis searches that symbp runs itself (``--random N`` of verify and grade).
+
+Both commands draw networks *like* the user's (same activations, loss,
+layout, reduction, bias and, unless ``vary_depth``, depth; other widths and
+batches) and let Hypothesis shrink a failure to the smallest network.  The
+runs use settings of their own whatever profile the environment loads: no
+example database, derandomized from the seed, quiet, and no ``.hypothesis``
+folder left in the user's working directory.
+
+>>> from symbp.network import Network
+>>> strategy = similar_networks(Network(layers=[2, 3, 2], hidden="tanh"))
+"""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import contextmanager
+
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from symbp.strategies import networks
+
+MAX_DEPTH = 4
+MAX_WIDTH = 5
+MAX_BATCH = 4
+
+
+def similar_networks(net, *, vary_depth: bool = False):
+    """Networks like ``net`` with other widths and batches; half of them have
+    every layer the same width, so that square weights, where a missing
+    transpose hides from the shapes, are always among them."""
+    fixed = {"hidden": net.hidden, "output": net.output, "loss": str(net.loss), "layout": net.layout,
+                 "reduction": net.reduction, "bias": net.bias}
+    depth = st.integers(1, max(MAX_DEPTH, net.depth)) if vary_depth else net.depth
+    widths = st.integers(1, MAX_WIDTH)
+    return st.one_of(
+        networks(depth=depth, width=widths, max_batch=MAX_BATCH, **fixed),
+        widths.flatmap(lambda w: networks(depth=depth, width=w, max_batch=MAX_BATCH, **fixed)))
+
+
+def isolated(count: int, seed: int):
+    """Decorate a ``@given`` test to run ``count`` examples with symbp's own settings."""
+    def decorate(test):
+        configured = settings(
+            parent=settings.get_profile("default"), database=None, derandomize=True,
+            max_examples=count, deadline=None, phases=(Phase.generate, Phase.shrink),
+            suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
+            print_blob=False, verbosity=Verbosity.quiet)(test)
+        return hypothesis_seed(seed)(configured)
+    return decorate
+
+
+@contextmanager
+def scratch_storage():
+    """Point Hypothesis's storage (its cache of constants read from the user's
+    modules) at a temporary directory for the run: ``database=None`` alone
+    still writes ``.hypothesis/constants`` into the working directory."""
+    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
+    previous = storage_directory(intent_to_write=False).home_directory
+    with tempfile.TemporaryDirectory(prefix="symbp-hypothesis-") as scratch:
+        set_hypothesis_home_dir(scratch)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(previous)
