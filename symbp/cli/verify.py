@@ -12,8 +12,11 @@ HELP = "check formulas (a claims file, or one --formula) against the truth"
 DESCRIPTION = ("Check every claim of a TOML claims file, or one formula given with "
                "--formula and the network options, against SymPy's derivation. "
                "Verdicts: proved, holds, refuted (with a counterexample and a "
-               "diagnosis), error. Exit 0 every claim met, 1 a claim refuted or not "
-               "meeting its expect, 2 invalid input or a verdict error.")
+               "diagnosis), error; and for every size (every width and batch size of "
+               "networks like the claim's): proved, holds or refuted. Exit 0 every "
+               "claim met, 1 a claim refuted or not meeting its expect (or "
+               "expect_general), 2 invalid input or a verdict error. The notation: "
+               "docs/verify.md and contract section 2.")
 
 
 def add_arguments(p):
@@ -69,6 +72,8 @@ def run(args, io) -> int:
 
 
 def _layers_text(result) -> str:
+    if result.result.verdict == "error":
+        return "not checked"
     layers = result.result.layers_checked
     text = f"l = {', '.join(map(str, layers))}" if layers else "no free index"
     if result.networks_checked > 1:
@@ -100,6 +105,30 @@ def _report(io, claims, results):
     io.print(io.paint(line, "green" if met == len(results) else "red"))
 
 
+def _general_lines(io, r, indent):
+    """``for every size: ...`` (contract section 9), and the warning when the
+    claim holds on its network only."""
+    general = r.result.general
+    if general is None:
+        return
+    colour = {"proved": "green", "holds": "green", "refuted": "yellow"}.get(general.verdict, "red")
+    if general.verdict == "proved":
+        detail = f" ({general.scope})"
+    elif general.verdict == "refuted" and general.counterexample:
+        from symbp.network import Network
+        where = Network(**general.counterexample["network"])
+        what = general.diagnosis["text"] if general.diagnosis else general.message
+        detail = f" on layers={list(where.layers)} batch={where.batch}: {what}"
+    else:
+        detail = f" ({general.message})" if general.message else ""
+    expect = ""
+    if r.claim.expect_general:
+        expect = f"  expected {r.claim.expect_general}: " + ("met" if r.general_met else "NOT met")
+    io.print(f"{indent}{io.paint('for every size: ' + general.verdict, colour)}{detail}{expect}")
+    if general.warning:
+        io.print(f"{indent}{io.paint('warning: ' + general.warning, 'yellow')}")
+
+
 def _details(io, r):
     import numpy as np
     result, indent = r.result, " " * 9
@@ -109,6 +138,9 @@ def _details(io, r):
         io.print(f"{indent}{result.message}")
         return
     if result.verdict != "refuted":
+        _general_lines(io, r, indent)
+        if result.message:
+            io.print(io.paint(f"{indent}{result.message}", "dim"))
         return
     if result.diagnosis:
         io.print(f"{indent}diagnosis ({result.diagnosis['kind']}): {result.diagnosis['text']}")
@@ -125,3 +157,4 @@ def _details(io, r):
                                        suppress_small=True, max_line_width=90)
                 text = text.replace("\n", "\n" + indent + " " * 9)
                 io.print(f"{indent}  {side + ':':7}{text}")
+    _general_lines(io, r, indent)

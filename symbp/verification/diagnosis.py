@@ -20,7 +20,8 @@ Kinds, each a dict with ``kind``, ``text`` (one sentence) and its own fields:
 * ``zeros``: the claimed value is all zeros where the truth is not;
 * ``factor``: the claimed value is a constant multiple of the truth; ``factor``
   is a name (``"-1"``, ``"m"``, ``"1/m"``, ``"n[L]"``, ``"1/n[L]"``, ``"2"``,
-  ``"1/2"``), else a fraction (``"3/7"``) or a decimal, ``value`` the float;
+  ``"1/2"``), else a fraction (``"3/7"``) or a decimal, ``value`` the float,
+  ``names`` every name the value has here (``["2", "m"]`` at m = 2);
 * ``partial``: it agrees on some entries only; ``samples`` (with ``net``),
   ``rows``, ``columns`` list which ones agree where whole ones do, else
   ``agree`` counts the entries that agree out of ``entries``.
@@ -129,13 +130,25 @@ def _factor(truth, claimed, net) -> dict | None:
     names, value = _factor_names(value, net)
     if truth.size == 1 and names[0] not in dict(_named_factors(net)):
         return None  # any two numbers are multiples: only a named factor says something
+    return factor_diagnosis(names, value)
+
+
+_MEANINGS = {"m": " (a sum where a mean is expected, or a missing 1/m?)",
+             "1/m": " (a mean where a sum is expected, or a doubled 1/m?)",
+             "-1": " (a sign flip)"}
+
+
+def factor_diagnosis(names: list, value: float) -> dict:
+    """The ``factor`` diagnosis for a factor known by ``names`` (the first is
+    its name, the others equal it here: ``2 (= m)`` at m = 2).
+
+    >>> factor_diagnosis(["m"], 4.0)["text"]
+    'the right side is m times the truth (a sum where a mean is expected, or a missing 1/m?).'
+    """
     name = names[0]
     also = f" (= {', '.join(names[1:])})" if len(names) > 1 else ""
-    meaning = {"m": " (a sum where a mean is expected, or a missing 1/m?)",
-               "1/m": " (a mean where a sum is expected, or a doubled 1/m?)",
-               "-1": " (a sign flip)"}.get(name, "")
-    return {"kind": "factor", "factor": name, "value": value,
-            "text": f"the right side is {name}{also} times the truth{meaning}."}
+    return {"kind": "factor", "factor": name, "value": value, "names": list(names),
+            "text": f"the right side is {name}{also} times the truth{_MEANINGS.get(name, '')}."}
 
 
 def _listed(positions) -> str:

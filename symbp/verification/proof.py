@@ -26,20 +26,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from symbp.verification.zero import cancels
+from symbp.verification.zero import size as _size
+
 ENTRY_BUDGET = 4000
 TOTAL_BUDGET = 80000
-CANCEL_ATOMS = 6
-
-
-def _size(expr, cap: int) -> int:
-    """Tree nodes of ``expr``, counting no further than just past ``cap``."""
-    import sympy
-    count = 0
-    for _ in sympy.preorder_traversal(expr):
-        count += 1
-        if count > cap:
-            break
-    return count
 
 
 @lru_cache(maxsize=64)
@@ -75,48 +66,6 @@ class _Budget:
         return size <= ENTRY_BUDGET and self.spent <= TOTAL_BUDGET
 
 
-def _cancels(expr) -> bool:
-    """True when ``expr`` is shown to be 0.
-
-    Common factors are pulled out of the sums first (``factor_terms``, no
-    expansion): a product is 0 when one factor is, and the factor that
-    cancels is usually small (sigma'(z) - a (1 - a) beside a long sum over
-    the next layer).  Each factor, smallest first, is then put over a common
-    denominator (``cancel``), as it is or with tanh and friends written with
-    exp and piecewise branches (relu, step) folded out, every branch
-    cancelling.  ``cancel`` is tried only on a factor with at most
-    ``CANCEL_ATOMS`` distinct function applications: its common denominators
-    multiply out one binomial per atom, which is what grows past use.
-    """
-    import sympy
-    try:
-        factored = sympy.factor_terms(expr)
-    except (sympy.PolynomialError, TypeError, ValueError, NotImplementedError):
-        factored = expr
-    if factored == 0:
-        return True
-    factors = [f for f in sympy.Mul.make_args(factored) if not f.is_number]
-    factors.sort(key=lambda f: _size(f, ENTRY_BUDGET))
-    return any(_factor_cancels(factor) for factor in factors)
-
-
-def _factor_cancels(factor) -> bool:
-    import sympy
-    if factor.is_Pow and factor.exp.is_positive:
-        factor = factor.base
-    if len(factor.atoms(sympy.Function)) > CANCEL_ATOMS:
-        return False
-    try:
-        if sympy.cancel(factor) == 0:
-            return True
-        rewritten = sympy.piecewise_fold(factor.rewrite(sympy.exp))
-        if isinstance(rewritten, sympy.Piecewise):
-            return all(sympy.cancel(branch) == 0 for branch, _ in rewritten.args)
-        return sympy.cancel(rewritten) == 0
-    except (sympy.PolynomialError, TypeError, ValueError, NotImplementedError):
-        return False
-
-
 def _entry_is_zero(expr, assumptions, net, budget: _Budget) -> bool | None:
     """True when proved zero, False when not, None when over the budget."""
     if assumptions:
@@ -141,13 +90,13 @@ def _reduces_to_zero(expr, net, assumptions) -> bool | None:
         expanded = expanded.xreplace(dict(assumptions))
     if expanded == 0:  # a claim about the forward pass, equal term by term
         return True
-    if _cancels(expr):
+    if cancels(expr):
         return True
     if expanded == expr:
         return False
     if _size(expanded, ENTRY_BUDGET) > ENTRY_BUDGET:
         return None
-    return _cancels(expanded)
+    return cancels(expanded)
 
 
 def _differences(left, right) -> list:
