@@ -75,6 +75,15 @@ def activation_entry(name: str, z, i, n, *, kinks_as_branches: bool = False):
 
 
 @cache
+def elementwise_forms(name: str):
+    """``(t, act(t), act'(t))`` of an element-wise activation at a dummy t,
+    kinks in indicator form (the derivative is SymPy's, of the table's form)."""
+    t = sympy.Dummy("t", real=True)
+    form = ACTIVATIONS[name].sympy_scalar(t)
+    return t, indicator_form(form), indicator_form(sympy.diff(form, t))
+
+
+@cache
 def activation_vjp(name: str):
     """d <G, act(Z)> / d Z[P] over N units: G's pull-back through the
     activation at unit P (softmax: its full Jacobian), or None."""

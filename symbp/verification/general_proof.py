@@ -12,7 +12,8 @@ The quantities are tried three ways, each a proof when it succeeds:
 2. every gradient is composed from the lemmas down to the loss (``delta[L] =
    a[L] - y`` under softmax and cce, with the targets summing to 1);
 3. as 2, with the highest z[k] the formula names replaced by W[k] a[k-1] +
-   b[k] (claims about the forward pass), then every z below it too.
+   b[k] (claims about the forward pass), then every z below it down to the
+   lowest weights the formula names.
 
 A formula whose indices are all relative to l or L is then also proved at
 other depths, once for every way its indices can meet the ends of the
@@ -133,10 +134,11 @@ def _attempts(used, family):
     weights = {k for name, k in used if name in ("W", "b")}
     if forward and weights:  # a claim about the forward pass names the weights
         # the layer the claim defines, from the one below; then every layer
-        # below it too (a forward pass written out over several layers)
+        # down to the lowest weights it names (a forward pass over several layers)
         yield FamilyTruth(family, unfolded=frozenset({max(forward)}))
-        if len(weights) > 1:
-            yield FamilyTruth(family, unfolded=frozenset(range(1, max(forward) + 1)))
+        lowest = min(min(forward), min(weights) - 1)
+        if max(forward) - lowest > 1:
+            yield FamilyTruth(family, unfolded=frozenset(range(lowest + 1, max(forward) + 1)))
 
 
 @lru_cache(maxsize=1024)

@@ -28,14 +28,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
 
 import sympy
 
 from symbp.notation.evaluate import ShapeMismatch, SymbolicEvaluator
 from symbp.tables import ACTIVATIONS
-from symbp.truth.general import M, Family, FamilyTruth, size
-from symbp.truth.indexed import indicator_form
+from symbp.truth.general import M, Family, FamilyTruth, elementwise_forms, size
 
 ROW = sympy.Symbol("_r", integer=True, nonnegative=True)
 COLUMN = sympy.Symbol("_c", integer=True, nonnegative=True)
@@ -152,15 +150,6 @@ class Quantities(Mapping):
         return self._laid_out(n[k], m, lambda p, s: entry(k, p, s))
 
 
-@cache
-def _forms(name: str):
-    """An element-wise activation and its derivative at a dummy t, kinks in
-    indicator form."""
-    t = sympy.Dummy("t", real=True)
-    form = ACTIVATIONS[name].sympy_scalar(t)
-    return t, indicator_form(form), indicator_form(sympy.diff(form, t))
-
-
 _FUNCTIONS = {"log": sympy.log, "exp": sympy.exp, "sqrt": sympy.sqrt, "abs": sympy.Abs,
               "sign": sympy.sign, "step": lambda e: sympy.Heaviside(e, 0)}
 
@@ -251,7 +240,7 @@ class IndexEvaluator(SymbolicEvaluator):
                                  prime).body
         self.count(*value.shape)
         if activation.elementwise:
-            t, form, derivative = _forms(activation.name)
+            t, form, derivative = elementwise_forms(activation.name)
             chosen = derivative if prime else form
             return value.map(lambda e: chosen.xreplace({t: e}))
         if activation.sympy_indexed is None:
