@@ -153,8 +153,10 @@ def _details(io, r):
                  f"{Network(**example['network'])}")
         for side in ("left", "right"):
             if example[side] is not None:
-                text = np.array2string(np.asarray(example[side]), precision=6,
-                                       suppress_small=True, max_line_width=90)
+                # six significant digits: a vanishing gradient (1e-11) is not "0."
+                values = np.asarray(example[side], dtype=float)
+                text = np.array2string(values, max_line_width=90,
+                                       formatter={"float_kind": lambda v: f"{v:.6g}"})
                 text = text.replace("\n", "\n" + indent + " " * 9)
                 io.print(f"{indent}  {side + ':':7}{text}")
     _general_lines(io, r, indent)

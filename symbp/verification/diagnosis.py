@@ -40,18 +40,22 @@ ATOL = 1e-9
 
 
 def close(left: np.ndarray, right: np.ndarray, rtol: float = RTOL,
-          atol: float = ATOL) -> np.ndarray:
+          atol: float = ATOL, scale: float | None = None) -> np.ndarray:
     """Entry-wise agreement of two float arrays of one shape.
 
-    The absolute part scales with the larger array's magnitude, so that a
-    value computed through cancellations (a - y after a softmax chain rule)
-    is not refuted by rounding; NaNs agree with NaNs only.
+    The absolute part scales with ``scale``, by default the larger array's
+    magnitude (at least 1), so that a value computed through cancellations (a
+    - y after a softmax chain rule) is not refuted by rounding; NaNs agree
+    with NaNs only.  ``verify`` passes the running bound of what was computed
+    (:mod:`symbp.verification.tolerance`), so that a truth that is merely
+    small is not "agreed with" by 0.
     """
     left = np.asarray(left, dtype=float)
     right = np.asarray(right, dtype=float)
-    finite = np.concatenate([np.abs(left[np.isfinite(left)]).ravel(),
-                             np.abs(right[np.isfinite(right)]).ravel(), [1.0]])
-    scale = float(np.max(finite))
+    if scale is None:
+        finite = np.concatenate([np.abs(left[np.isfinite(left)]).ravel(),
+                                 np.abs(right[np.isfinite(right)]).ravel(), [1.0]])
+        scale = float(np.max(finite))
     with np.errstate(invalid="ignore"):
         return np.isclose(left, right, rtol=rtol, atol=atol * scale, equal_nan=True)
 
@@ -60,24 +64,25 @@ def _shape(array) -> list[int]:
     return [int(size) for size in np.shape(array)]
 
 
-def diagnose(truth, claimed, *, net=None) -> dict | None:
+def diagnose(truth, claimed, *, net=None, scale: float | None = None) -> dict | None:
     """The slip that turns ``truth`` into ``claimed``, or None (see the module doc).
 
     ``net`` (a Network) lets factors be named ``m`` and ``n[L]`` and agreement
-    be described by samples.
+    be described by samples; ``scale`` is the tolerance's (see :func:`close`).
     """
     truth = np.atleast_2d(np.asarray(truth, dtype=float))
     claimed = np.atleast_2d(np.asarray(claimed, dtype=float))
     if truth.shape != claimed.shape:
         return _different_shapes(truth, claimed)
-    agree = close(truth, claimed)
+    agree = close(truth, claimed, scale=scale)
     if agree.all():
         return None
-    if truth.shape[0] == truth.shape[1] and truth.size > 1 and close(truth.T, claimed).all():
+    if truth.shape[0] == truth.shape[1] and truth.size > 1 and \
+            close(truth.T, claimed, scale=scale).all():
         return {"kind": "transpose", "text": "the right side is the truth transposed."}
     if not claimed.any():
         return {"kind": "zeros", "text": "the right side is all zeros where the truth is not."}
-    found = _factor(truth, claimed, net)
+    found = _factor(truth, claimed, net, scale)
     if found is not None:
         return found
     if agree.any():
@@ -120,12 +125,12 @@ def _factor_names(value: float, net) -> tuple[list[str], float]:
     return [f"{value:.6g}"], value
 
 
-def _factor(truth, claimed, net) -> dict | None:
+def _factor(truth, claimed, net, scale) -> dict | None:
     weight = float(np.sum(truth * truth))
     if not np.isfinite(weight) or weight == 0.0 or not np.isfinite(claimed).all():
         return None
     value = float(np.sum(truth * claimed)) / weight
-    if value == 0.0 or not close(value * truth, claimed).all():
+    if value == 0.0 or not close(value * truth, claimed, scale=scale).all():
         return None
     names, value = _factor_names(value, net)
     if truth.size == 1 and names[0] not in dict(_named_factors(net)):

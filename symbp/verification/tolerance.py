@@ -160,6 +160,12 @@ def as_matrices(left: Bounded, right: Bounded) -> tuple[Bounded, Bounded]:
             Bounded(np.atleast_2d(np.asarray(right.value, float)), np.atleast_2d(right.bound)))
 
 
+def scale(left: Bounded, right: Bounded) -> float:
+    """The larger side's running bound: what the absolute floor is relative to."""
+    return max(float(np.max(b[np.isfinite(b)], initial=0.0))
+               for b in (np.asarray(left.bound), np.asarray(right.bound)))
+
+
 def compare(left: Bounded, right: Bounded) -> str:
     """``agree``, ``differ`` (shapes or values), ``left undefined`` or
     ``right undefined`` (a NaN or an infinity among its entries)."""
@@ -170,8 +176,7 @@ def compare(left: Bounded, right: Bounded) -> str:
         return "right undefined"
     if left.value.shape != right.value.shape:
         return "differ"
-    bounds = [np.max(b[np.isfinite(b)], initial=0.0) for b in (left.bound, right.bound)]
-    floor = ATOL * max(bounds)
+    floor = ATOL * scale(left, right)
     with np.errstate(all="ignore"):
         agree = np.abs(left.value - right.value) <= RTOL * np.abs(right.value) + floor
     return "agree" if agree.all() else "differ"

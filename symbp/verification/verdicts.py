@@ -40,7 +40,7 @@ from symbp.notation.parser import Formula, Quantity, children, parse_formula
 from symbp.verification.diagnosis import diagnose
 from symbp.verification.rewrites import repair_diagnosis
 from symbp.verification.tolerance import as_matrices as bounded_matrices
-from symbp.verification.tolerance import compare, evaluate_bounded
+from symbp.verification.tolerance import compare, evaluate_bounded, scale
 from symbp.verification.values import numeric_quantities
 
 DEFAULT_SEEDS = (0, 1, 2)
@@ -271,6 +271,7 @@ def _numeric_check(formula: Formula, net, layers, seeds) -> Result | None:
             outcome = compare(left, right)
             if outcome == "agree":
                 continue
+            bound = scale(left, right)
             left, right = (side.value for side in bounded_matrices(left, right))
             if outcome == "left undefined":
                 return Result(formula.text, "error", [x for x in layers if x is not None],
@@ -278,7 +279,7 @@ def _numeric_check(formula: Formula, net, layers, seeds) -> Result | None:
                                       f"seed {seed} (NaN or infinity: a log or square root "
                                       "of a negative number, or a division by zero?)")
             return _refutation(formula, net, layers, l, seed, point, values, left, right,
-                               undefined=outcome == "right undefined")
+                               bound, undefined=outcome == "right undefined")
     return None
 
 
@@ -311,7 +312,7 @@ def _try_numeric(node, net, values, l):
         return None
 
 
-def _refutation(formula, net, layers, l, seed, point, values, left, right,
+def _refutation(formula, net, layers, l, seed, point, values, left, right, bound,
                 undefined=False) -> Result:
     if undefined:
         diagnosis = {"kind": "undefined", "text": "the right side is undefined (NaN or "
@@ -321,7 +322,8 @@ def _refutation(formula, net, layers, l, seed, point, values, left, right,
         return Result(formula.text, "refuted", [x for x in layers if x is not None],
                       counterexample=_counterexample(net, l, seed, point, left, right),
                       diagnosis=diagnosis, message=message)
-    diagnosis = repair_diagnosis(formula, net, values, l) or diagnose(left, right, net=net)
+    diagnosis = repair_diagnosis(formula, net, values, l) or diagnose(left, right, net=net,
+                                                                      scale=bound)
     if left.shape != right.shape:
         message = (f"the two sides have different shapes{_at(l)}: {list(left.shape)} and "
                    f"{list(right.shape)}.")
