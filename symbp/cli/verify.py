@@ -136,6 +136,8 @@ def _details(io, r):
         io.print(io.paint(f"{indent}source: {r.claim.source}", "dim"))
     if result.verdict == "error":
         io.print(f"{indent}{result.message}")
+        if result.general is not None and result.general.verdict != "error":
+            _general_lines(io, r, indent)  # too large here, checked on smaller networks
         return
     if result.verdict != "refuted":
         _general_lines(io, r, indent)

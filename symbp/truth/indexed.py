@@ -226,9 +226,22 @@ def linear_sums(expr) -> tuple:
     return sympy.Add(*rest), merged
 
 
+def renamed(expr):
+    """``expr`` with every sum's bound variable a fresh dummy: a canonical
+    ``_k1`` put where an expression with sums of its own is substituted
+    could otherwise capture theirs."""
+    def fresh(total):
+        (bound, low, high), = total.limits
+        dummy = sympy.Dummy("t", integer=True)
+        return sympy.Sum(total.function.xreplace({bound: dummy}), (dummy, low, high))
+    return expr.replace(lambda e: isinstance(e, sympy.Sum) and len(e.limits) == 1, fresh)
+
+
 def instantiate(template, symbols: dict, bases: dict):
     """``template`` with symbols replaced (``symbols``) and every entry
-    ``B[i, ...]`` of an IndexedBase in ``bases`` replaced by ``bases[B](i, ...)``."""
+    ``B[i, ...]`` of an IndexedBase in ``bases`` replaced by ``bases[B](i, ...)``;
+    the template's sums get fresh bound variables first (:func:`renamed`)."""
+    template = renamed(template)
     expr = template.xreplace(symbols) if symbols else template
     if not bases:
         return expr

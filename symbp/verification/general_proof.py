@@ -213,9 +213,9 @@ def _every_depth(formula, family: Family, layout: str) -> bool:
     of its indices against the ends of networks of every depth."""
     exprs = sorted(set(indices(formula.left) + indices(formula.right)),
                    key=lambda e: (str(e.base), e.offset))
-    if not exprs or any(e.base is None for e in exprs):
+    if any(e.base is None for e in exprs):
         return False  # an absolute index (W[2]) means one depth
-    offsets = [e.offset for e in exprs]
+    offsets = [e.offset for e in exprs] or [0]
     span = max(offsets) - min(offsets)
     seen = set()
     for depth in range(1, max(offsets) - min(min(offsets), 0) + span + 6):
