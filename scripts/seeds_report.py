@@ -109,8 +109,8 @@ def table(claims: list) -> str:
         if key != article:
             article = key
             lines += ["", f"### {ARTICLES.get(key, key)}", "",
-                      "| claim | formula | what the article says | verdict | diagnosis "
-                      "| for every size |",
+                      ("| claim | formula | what the article says | verdict | diagnosis "
+                       "| for every size |"),
                       "|---|---|---|---|---|---|"]
         lines.append(f"| {cell(claim['name'])} | {code(claim['formula'])} | "
                      f"{cell(claim.get('source'))} | {verdict_cell(claim)} | "

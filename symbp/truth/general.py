@@ -20,8 +20,9 @@ evaluator over symbolic sizes maps the layout onto them.
 >>> p, s = sympy.symbols("p s", integer=True)
 >>> truth.delta(2, p, s)
 (-y[p, s] + 1/(1 + exp(-z2[p, s])))*exp(-z2[p, s])/(1 + exp(-z2[p, s]))**2
->>> truth.da(1, p, s)
-Sum((-y[_k1, s] + 1/(1 + exp(-z2[_k1, s])))*exp(-z2[_k1, s])*W2[_k1, p]/(1 + exp(-z2[_k1, s]))**2, (_k1, 0, n2 - 1))
+>>> normal(truth.da(1, p, s))  # doctest: +NORMALIZE_WHITESPACE
+Sum(exp(-z2[_k1, s])*W2[_k1, p]/(1 + exp(-z2[_k1, s]))**3, (_k1, 0, n2 - 1))
+  - Sum(exp(-z2[_k1, s])*W2[_k1, p]*y[_k1, s]/(1 + exp(-z2[_k1, s]))**2, (_k1, 0, n2 - 1))
 """
 
 from __future__ import annotations

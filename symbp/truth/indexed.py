@@ -169,6 +169,9 @@ def _kronecker(term, dummy):
 
 def _sum(summand, dummy, low, high, rules):
     """The normal form of ``Sum(summand, (dummy, low, high))``, summand normal."""
+    length = high - low + 1
+    if length.is_Integer and length <= 1:  # a batch of one, a single unit
+        return normal(summand.xreplace({dummy: low}), rules) if length == 1 else sympy.S.Zero
     total = []
     for term in terms(summand):
         factors = sympy.Mul.make_args(term)

@@ -10,7 +10,9 @@ The quantities are tried three ways, each a proof when it succeeds:
    BP1) is a generic upstream gradient, a symbol of its own, and everything
    below it is composed from the lemmas: one generic layer;
 2. every gradient is composed from the lemmas down to the loss (``delta[L] =
-   a[L] - y`` under softmax and cce, with the targets summing to 1);
+   a[L] - y`` under softmax and cce, with the targets summing to 1), unless
+   both sides name the same most upstream gradient (then they differ
+   whatever its value, and this way only costs);
 3. as 2, with the highest z[k] the formula names replaced by W[k] a[k-1] +
    b[k] (claims about the forward pass), then every z below it down to the
    lowest weights the formula names.
@@ -41,9 +43,15 @@ import sympy
 
 from symbp.notation.evaluate import ShapeMismatch, in_range
 from symbp.notation.parser import Quantity, children, indices
-from symbp.truth.general import Family, FamilyTruth, size
+from symbp.truth.general import Family, FamilyTruth, M, size
 from symbp.truth.indexed import TooLarge
-from symbp.verification.index_form import IndexMatrix, SymbolicNetwork, evaluate_index
+from symbp.verification.index_form import (
+    COLUMN,
+    ROW,
+    IndexMatrix,
+    SymbolicNetwork,
+    evaluate_index,
+)
 from symbp.verification.zero import index_zero
 from symbp.verification.zero import size as node_count
 
@@ -74,14 +82,27 @@ def prove_for_every_size(formula, net, layers) -> GeneralProof:
                                           "for this network's pieces")
     for l in layers:
         outcome = _prove_at(formula, family, net.layout, l)
-        if outcome is not True and outcome is not False:
-            return GeneralProof(False, reason=outcome)
-        if outcome is False:
-            return GeneralProof(False, reason="SymPy did not reduce LEFT - RIGHT to 0 with "
-                                              "symbolic sizes")
+        if not outcome.proved:
+            return GeneralProof(False, reason=outcome.reason)
     if _every_depth(formula, family, net.layout):
         return GeneralProof(True, SCOPE_DEPTHS)
     return GeneralProof(True, SCOPE_SIZES)
+
+
+def prove_at_its_sizes(formula, net, layers) -> GeneralProof:
+    """The same proof with the network's own widths and batch (sums over
+    ranges of known length): what is true at these sizes only, such as
+    ``dW = delta @ a.T`` at batch 1, at a cost that does not grow with them."""
+    family = Family.of(net)
+    if not FamilyTruth(family).pieces_known():
+        return GeneralProof(False, reason="the tables give no form over symbolic sizes "
+                                          "for this network's pieces")
+    sizes = (tuple(net.layers), net.batch)
+    for l in layers:
+        outcome = _prove_at(formula, family, net.layout, l, sizes)
+        if not outcome.proved:
+            return GeneralProof(False, reason=outcome.reason)
+    return GeneralProof(True, "this network's sizes")
 
 
 def _quantities(node) -> list:
@@ -93,8 +114,11 @@ def _quantities(node) -> list:
 
 def _used(formula, depth, l) -> list:
     """(name, k) of every quantity of the formula at l."""
-    return [(q.name, q.index.resolve(l, depth))
-            for q in _quantities(formula.left) + _quantities(formula.right)]
+    return _used_on(formula.left, depth, l) + _used_on(formula.right, depth, l)
+
+
+def _used_on(side, depth, l) -> list:
+    return [(q.name, q.index.resolve(l, depth)) for q in _quantities(side)]
 
 
 def _frontier(used, depth):
@@ -125,10 +149,17 @@ def _targets_sum_to_one(family: Family):
     return (rule,)
 
 
-def _attempts(used, family):
+def _attempts(formula, used, family, l):
     frontier = _frontier(used, family.depth)
     if frontier is not None:
         yield FamilyTruth(family, opaque=frozenset({frontier}))
+        sides = [_frontier(_used_on(side, family.depth, l), family.depth)
+                 for side in (formula.left, formula.right)]
+        if sides[0] == sides[1]:
+            # both sides are written in the same upstream gradient, and differ
+            # whatever its value: composing it down to the loss seldom helps
+            # and costs the most (dW = delta @ a.T at batch 1, for every size)
+            return
     yield FamilyTruth(family)
     forward = [k for name, k in used if name in ("z", "a") and k >= 1]
     weights = {k for name, k in used if name in ("W", "b")}
@@ -141,55 +172,67 @@ def _attempts(used, family):
             yield FamilyTruth(family, unfolded=frozenset(range(lowest + 1, max(forward) + 1)))
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    proved: bool
+    local: bool = False  # the proof used only the layers the formula names
+    reason: str | None = None
+
+
+_NO_PROOF = "SymPy did not reduce LEFT - RIGHT to 0 with symbolic sizes"
+
+
 @lru_cache(maxsize=1024)
-def _prove_at(formula, family: Family, layout: str, l):
-    """True (proved, by a local proof when ``_local`` says so), False, or a
-    phrase saying why no proof could be tried."""
-    net = SymbolicNetwork(family, layout, tuple(size(k) for k in range(family.depth + 1)),
-                          sympy.Symbol("m", integer=True, positive=True))
+def _prove_at(formula, family: Family, layout: str, l, sizes=None) -> _Outcome:
+    """One l's proof, with symbolic sizes, or with ``sizes`` = (widths, batch)."""
+    if sizes is None:
+        net = SymbolicNetwork(family, layout, tuple(size(k) for k in range(family.depth + 1)), M)
+        concrete = {}
+    else:
+        net = SymbolicNetwork(family, layout, tuple(map(sympy.Integer, sizes[0])),
+                              sympy.Integer(sizes[1]))
+        concrete = {size(k): width for k, width in enumerate(net.layers)}
+        concrete[M] = net.batch
     used = _used(formula, family.depth, l)
     rules = _targets_sum_to_one(family)
     over_budget = False
-    for truth in _attempts(used, family):
+    for truth in _attempts(formula, used, family, l):
         try:
             left = evaluate_index(formula.left, net, l, truth)
             right = evaluate_index(formula.right, net, l, truth)
         except ShapeMismatch:
-            return "an operation does not fit the shapes for every size"
+            return _Outcome(False, reason="an operation does not fit the shapes for every size")
         except NotImplementedError:
-            return "a function has no form over symbolic sizes"
+            return _Outcome(False, reason="a function has no form over symbolic sizes")
         difference = _difference(left, right)
         if difference is None:
-            return "the two sides have different shapes for some sizes"
+            return _Outcome(False, reason="the two sides have different shapes for some sizes")
+        difference = difference.xreplace(concrete) if concrete else difference
         try:
-            if node_count(difference, PROOF_BUDGET) <= PROOF_BUDGET and \
-                    index_zero(difference, rules):
-                _LOCAL[(formula, family, layout, l)] = truth.touched <= {k for _, k in used}
-                return True
-            over_budget = over_budget or node_count(difference, PROOF_BUDGET) > PROOF_BUDGET
+            if node_count(difference, PROOF_BUDGET) > PROOF_BUDGET:
+                over_budget = True
+            elif index_zero(difference, rules):
+                return _Outcome(True, local=truth.touched <= {k for _, k in used})
         except TooLarge:
             over_budget = True
         except (ArithmeticError, TypeError, ValueError, RecursionError, NotImplementedError):
             continue  # SymPy gave up on this form: try the next one
-    if over_budget:
-        return "the expressions exceed the proof budget"
-    return False
-
-
-_LOCAL: dict = {}
+    return _Outcome(False, reason="the expressions exceed the proof budget" if over_budget
+                    else _NO_PROOF)
 
 
 def _difference(left, right):
     """LEFT - RIGHT at the generic entry, or None when the shapes differ."""
     left_matrix, right_matrix = isinstance(left, IndexMatrix), isinstance(right, IndexMatrix)
+    # entry() reads a size-1 axis at 0: a 3 x 1 side has no column index
     if left_matrix and right_matrix:
         if left.shape != right.shape:
             return None
-        return left.body - right.body
+        return left.entry(ROW, COLUMN) - right.entry(ROW, COLUMN)
     if left_matrix:
-        return left.body - right
+        return left.entry(ROW, COLUMN) - right
     if right_matrix:
-        return left - right.body
+        return left - right.entry(ROW, COLUMN)
     return left - right
 
 
@@ -228,7 +271,7 @@ def _every_depth(formula, family: Family, layout: str) -> bool:
                 return False
             at = Family(depth, family.hidden, family.output, family.loss,
                         family.reduction, family.bias)
-            if _prove_at(formula, at, layout, l) is not True or \
-                    not _LOCAL.get((formula, at, layout, l), False):
+            outcome = _prove_at(formula, at, layout, l)
+            if not (outcome.proved and outcome.local):
                 return False
     return bool(seen)

@@ -33,7 +33,7 @@ import sympy
 
 from symbp.notation.evaluate import ShapeMismatch, SymbolicEvaluator
 from symbp.tables import ACTIVATIONS
-from symbp.truth.general import M, Family, FamilyTruth, elementwise_forms, size
+from symbp.truth.general import Family, FamilyTruth, M, elementwise_forms, size
 
 ROW = sympy.Symbol("_r", integer=True, nonnegative=True)
 COLUMN = sympy.Symbol("_c", integer=True, nonnegative=True)
@@ -51,7 +51,7 @@ class IndexMatrix:
         return (self.rows, self.cols)
 
     @property
-    def T(self) -> IndexMatrix:  # noqa: N802 (NumPy's name for a transpose)
+    def T(self) -> IndexMatrix:
         return IndexMatrix(self.cols, self.rows,
                            self.body.xreplace({ROW: COLUMN, COLUMN: ROW}))
 

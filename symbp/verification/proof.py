@@ -175,7 +175,7 @@ def _evaluator():
         def function(self, func, value):
             if func != "step":
                 return super().function(func, value)
-            step = lambda e: sympy.Heaviside(e, 0)  # noqa: E731 (1 where e > 0, else 0)
+            step = lambda e: sympy.Heaviside(e, 0)
             return step(value) if self.is_scalar(value) else value.applyfunc(step)
     return KinksAsTerms
 

@@ -46,7 +46,7 @@ class Bounded:
         return np.shape(self.value)
 
     @property
-    def T(self):  # noqa: N802 (NumPy's name for a transpose)
+    def T(self):
         return Bounded(np.transpose(self.value), np.transpose(self.bound))
 
     def __neg__(self):

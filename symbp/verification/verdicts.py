@@ -7,8 +7,10 @@ refutes it with a counterexample and, where one fits, a diagnosis.  A formula
 that holds numerically is then tried symbolically: first for every width and
 batch size (:mod:`symbp.verification.general_proof`, whose cost does not
 depend on the sizes: a proof for every size is a proof on this network too),
-then on the network's own symbols (:mod:`symbp.verification.proof`); each
-bounded by expression size, never by a clock.  Without a proof the verdict
+then the same way with this network's own sizes (what only they make true,
+such as ``dW[l] = delta[l] @ a[l-1].T`` at batch 1), then entry by entry on
+the network's own symbols (:mod:`symbp.verification.proof`); each bounded by
+expression size, never by a clock.  Without a proof the verdict
 stays ``holds``.  ``Result.general`` is the claim on every network of its
 family (:mod:`symbp.verification.general`).
 
@@ -169,6 +171,8 @@ def _verdict(parsed, net, layers, seeds, prove, network_proof):
         return Result(text, "proved", checked, message=message), proof, False
     if limit is not None:
         return Result(text, "error", checked, message=limit), proof, True
+    if _prove_at_its_sizes(parsed, net, layers):
+        return Result(text, "proved", checked), proof, False
     reason = _network_proof(parsed, net, layers) if network_proof else \
         "the proof on this network's own symbols was not attempted at its size"
     if reason is None:
@@ -184,6 +188,14 @@ def _prove_for_every_size(parsed, net, layers):
         return prove_for_every_size(parsed, net, layers)
     except (ArithmeticError, TypeError, ValueError, RecursionError) as failure:
         return GeneralProof(False, reason=f"SymPy could not finish ({type(failure).__name__})")
+
+
+def _prove_at_its_sizes(parsed, net, layers) -> bool:
+    from symbp.verification.general_proof import prove_at_its_sizes
+    try:
+        return prove_at_its_sizes(parsed, net, layers).proved
+    except (ArithmeticError, TypeError, ValueError, RecursionError):
+        return False
 
 
 def _network_proof(parsed, net, layers) -> str | None:
