@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from symbp.derivation.draft import Equation, build_document, summary_table
+from symbp.derivation.printers import DOCUMENT_PRINTERS, Display, Heading, Table, Text
 from symbp.errors import SymbpError
-from symbp.notation.latex import DOCUMENT_PRINTERS, Display, Heading, Table, Text
 
 FORMATS = tuple(DOCUMENT_PRINTERS)
 EXPAND_MAX_WIDTH = 4

@@ -23,18 +23,12 @@ from symbp.derivation.calculus import (
     per_sample_loss,
     softmax_pieces,
 )
-from symbp.notation.latex import (
-    Display,
-    Heading,
-    Table,
-    Text,
-    activation_latex,
-    latex_notation,
-    sympy_latex,
-    sympy_notation,
-)
+from symbp.derivation.printers import Display, Heading, Table, Text
+from symbp.derivation.sympy_printing import sympy_latex, sympy_notation
+from symbp.notation.latex import latex_notation
 from symbp.notation.parser import parse_formula
-from symbp.tables import LOSSES
+from symbp.notation.quantities import QUANTITIES
+from symbp.tables import ACTIVATIONS, LOSSES
 
 
 @dataclass
@@ -82,7 +76,7 @@ class _Writer:
         return "x" if k == 0 else f"a[{k}]"
 
     def shape(self, name: str, k: int):
-        return self.net.shape({"delta": "z", "da": "a", "dW": "W", "db": "b"}.get(name, name), k)
+        return self.net.shape(QUANTITIES[name].like, k)
 
     def dims(self, name: str, k: int) -> str:
         rows, cols = self.shape(name, k)
@@ -115,7 +109,7 @@ class _Writer:
         for l in range(1, self.L + 1):
             rows.append((f"{l}", f"${self.dims('W', l)}$",
                          f"${self.dims('b', l)}$" if net.bias else "-",
-                         f"${self.dims('z', l)}$", f"${activation_latex(net.activation(l).name)}$"))
+                         f"${self.dims('z', l)}$", f"${net.activation(l).latex}$"))
         self.add(Table(("layer l", "W", "b", "z, a, delta", "activation"), tuple(rows),
                        ("c", "c", "c", "c", "c")))
 
@@ -167,8 +161,8 @@ class _Writer:
 
     def activation_identity(self, name: str):
         derivative = activation_derivative(name)
-        value = rf"{activation_latex(name)}(z)"
-        line = rf"{activation_latex(name)}'(z) = " + sympy_latex(derivative.raw, {Z: "z"})
+        value = rf"{ACTIVATIONS[name].latex}(z)"
+        line = rf"{ACTIVATIONS[name].latex}'(z) = " + sympy_latex(derivative.raw, {Z: "z"})
         if derivative.form != derivative.raw:
             line += " = " + sympy_latex(derivative.form, {S: value, Z: "z"})
         return line
@@ -188,7 +182,7 @@ class _Writer:
         names = {A: "a_j", Y: "y_j", Z: "z_j"}
         self.add(Text("Entry by entry, the chain-rule product simplifies (SymPy):"),
                  Display((r"\delta_j = \frac{\partial \ell}{\partial a_j}\,"
-                          rf"{activation_latex(name)}'(z_j) = "
+                          rf"{ACTIVATIONS[name].latex}'(z_j) = "
                           + sympy_latex(error.product, names) + " = "
                           + sympy_latex(error.simplified, names),)))
         if error.cancels:

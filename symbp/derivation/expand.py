@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from symbp.notation.latex import Display, Heading, Text
+from symbp.derivation.printers import Display, Heading, Text
 
 SEEDS = (0, 1)
 
