@@ -194,16 +194,16 @@ def test_o_writes_the_whole_file(tmp_path):
 
 
 def test_a_failed_check_writes_nothing_and_names_the_equation(tmp_path, monkeypatch):
-    import symbp.verification.verdicts
+    import symbp.derivation.checked
 
-    real = symbp.verification.verdicts.verify
+    real = symbp.derivation.checked.verify
 
     def refute_bias_gradients(formula, net, *args, **kwargs):
         result = real(formula, net, *args, **kwargs)
         if formula.startswith("db[1]"):
             result.verdict = "refuted"
         return result
-    monkeypatch.setattr(symbp.verification.verdicts, "verify", refute_bias_gradients)
+    monkeypatch.setattr(symbp.derivation.checked, "verify", refute_bias_gradients)
     target = tmp_path / "d.tex"
     target.write_text("old")
     code, out, err = run("derive", "--layers", "2,2,1", "-o", str(target))

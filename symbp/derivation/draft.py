@@ -23,6 +23,7 @@ from symbp.derivation.calculus import (
     per_sample_loss,
     softmax_pieces,
 )
+from symbp.derivation.expand import expand_section
 from symbp.derivation.printers import Display, Heading, Table, Text
 from symbp.derivation.sympy_printing import sympy_latex, sympy_notation
 from symbp.notation.latex import latex_notation
@@ -204,7 +205,7 @@ class _Writer:
             "\\frac{\\partial s_k}{\\partial z_j}$, through the full Jacobian. Writing "
             "$\\delta = \\frac{\\partial \\ell}{\\partial a} \\odot s \\odot (1 - s)$ with the "
             "diagonal alone drops the off-diagonal terms $-s_k s_j$ and is wrong."))
-        pieces = softmax_pieces(str(net.loss), units, net.loss == "cce")
+        pieces = softmax_pieces(str(net.loss), units, LOSSES[net.loss].domain == "simplex")
         if units <= 4 and units > 1:
             names = {s: f"s_{{{k + 1}}}" for k, s in enumerate(pieces.s)}
             jac = sympy_latex(pieces.jacobian, names)
@@ -285,7 +286,6 @@ def build_document(net, expand: bool = False) -> Draft:
     writer.hidden()
     writer.gradients()
     if expand:
-        from symbp.derivation.expand import expand_section
         expand_section(writer)
     return writer.draft
 

@@ -22,6 +22,7 @@ error.  A quantity that does not exist on the network (an index out of range,
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import cache
 
 import numpy as np
@@ -237,7 +238,6 @@ class SymbolicEvaluator(Evaluator):
         return not isinstance(value, self.sp.MatrixBase)
 
     def number(self, value):
-        from fractions import Fraction
         value = Fraction(value)
         return self.sp.Rational(value.numerator, value.denominator)
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from symbp.errors import FormulaError, SymbpError
+from symbp.network import Network
 from symbp.notation.evaluate import (
     ShapeMismatch,
     bias_error,
@@ -36,6 +37,7 @@ from symbp.notation.parser import parse_formula
 from symbp.notation.quantities import QUANTITIES
 from symbp.notation.tree import Formula, Quantity, subtrees
 from symbp.verification.diagnosis import close, diagnose
+from symbp.verification.proof import prove_formula
 from symbp.verification.rewrites import repair_diagnosis
 from symbp.verification.values import as_matrices, numeric_quantities
 
@@ -78,7 +80,6 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True) -> Result:
     text = formula.text if isinstance(formula, Formula) else formula
     try:
         if isinstance(net, dict):
-            from symbp.network import Network
             net = Network(**net)
         parsed = formula if isinstance(formula, Formula) else parse_formula(formula)
         layers = layers_to_check(parsed, net)
@@ -87,7 +88,6 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True) -> Result:
             return refutation
         checked = [l for l in layers if l is not None]
         if prove:
-            from symbp.verification.proof import prove_formula
             try:
                 reason = prove_formula(parsed, net, layers)
             except (ArithmeticError, TypeError, ValueError, RecursionError) as failure:
