@@ -58,3 +58,7 @@ class GraphError(SymbpError, ValueError):
 
 class UsageError(SymbpError):
     """A command-line option or argument is invalid."""
+
+
+class OutputError(SymbpError):
+    """Standard output cannot be written (a full disk, /dev/full, a closed stream)."""

@@ -19,10 +19,15 @@ def add_arguments(parser):
 
 def run(args, io) -> int:
     net = common.network_from_args(args)
-    seed = common.parse_int("--seed", args.seed)
-    from symbp.sources.check import BACKPROP_TOLERANCE, FINITE_TOLERANCE, compare_gradients
-    report = compare_gradients(net, seed=seed,
-                               progress=io.progress(net.parameter_count, "finite differences"))
+    seed = common.parse_seed(args.seed)
+    from symbp.sources.check import (
+        BACKPROP_TOLERANCE,
+        FINITE_TOLERANCE,
+        compare_gradients,
+        finite_difference_count,
+    )
+    report = compare_gradients(net, seed=seed, progress=io.progress(
+        finite_difference_count(net), "finite differences"))
     if args.json:
         io.json(report.to_json())
         return 0 if report.agree else 1
@@ -33,9 +38,17 @@ def run(args, io) -> int:
         mark = io.paint("ok", "green") if p.agree else io.paint("DIFFERS", "red")
         io.print(f"{p.key:<6} {p.backprop_abs:>13.3e} {p.backprop_rel:>10.2e}   "
                  f"{p.finite_abs:>15.3e} {p.finite_rel:>10.2e}  {mark}")
+    if report.sampled:
+        sampled = [p for p in report.parameters if p.entries < p.size]
+        io.print(f"finite differences: {net.parameter_count:,} parameters, so "
+                 + "; ".join(f"{p.key} at {p.entries} of its {p.size:,} entries and along "
+                             f"{p.directions} random directions" for p in sampled)
+                 + " (the other parameters at every entry)")
     if report.agree:
         io.print(io.paint("all agree", "green") + f": backprop within {BACKPROP_TOLERANCE:g} and "
-                 f"finite differences within {FINITE_TOLERANCE:g} of each gradient's largest entry")
+                 f"finite differences within {FINITE_TOLERANCE:g} of each gradient's largest "
+                 f"entry (or, where it vanishes, within rounding: {report.floor:.1e} for "
+                 "finite differences)")
         return 0
     bad = ", ".join(p.key for p in report.parameters if not p.agree)
     io.print(io.paint("disagreement", "red") + f" on {bad}")

@@ -70,7 +70,9 @@ def main(argv=None, stdout=None, stderr=None) -> int:
         if not getattr(args, "run", None):
             parser.print_help(io.out)
             return 2
-        return args.run(args, io)
+        status = args.run(args, io)
+        io.flush()
+        return status
     except SymbpError as error:
         io.error(str(error))
         return error.exit_code
@@ -86,4 +88,7 @@ def main(argv=None, stdout=None, stderr=None) -> int:
 
 
 def console_main():
-    sys.exit(main())
+    """The console script: ``main`` in a supervised child, so that Ctrl-C
+    always ends the run within a second (:mod:`symbp.cli.supervisor`)."""
+    from symbp.cli.supervisor import run_supervised
+    sys.exit(run_supervised(main))
