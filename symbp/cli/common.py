@@ -355,7 +355,6 @@ def _json_default(value):
 __all__ = [
     "Output",
     "SymbpError",
-    "OutputError",
     "add_network_options",
     "add_random_options",
     "escape_controls",

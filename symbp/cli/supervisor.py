@@ -29,6 +29,7 @@ FORWARD_AFTER = 0.2   # seconds: Ctrl-C sent to the parent alone is passed on to
 KILL_AFTER = 0.8      # seconds: a child still running after Ctrl-C is stopped
 _POLL = 0.02
 _PASSED_ON = (signal.SIGTERM, signal.SIGHUP)
+_CRASHES = (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT)
 
 
 class _Interrupted(Exception):
@@ -136,8 +137,8 @@ def _exit_status(status: int) -> int:
         name = signal.Signals(signum).name
     except ValueError:
         name = "unknown"
-    reason = " (the system ran out of memory, or the process was killed)" \
-        if signum == signal.SIGKILL else " (a crash in a native library)"
+    reason = ", perhaps by the system running out of memory" if signum == signal.SIGKILL else \
+        ", a crash inside a native library" if signum in _CRASHES else ""
     _say(f"symbp stopped: its process was ended by signal {signum} ({name}){reason}.")
     return 128 + signum
 
