@@ -82,13 +82,13 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
 
 @pytest.mark.parametrize("options", [
     # finite differences off by 2e-10 where W2's gradient is ~1e-5: rounding
-    "--layers 4,1,3,2,4 --hidden leaky_relu --output identity --loss sse --batch 1 "
-    "--reduction mean --layout row --seed 667152",
+    ("--layers 4,1,3,2,4 --hidden leaky_relu --output identity --loss sse --batch 1 "
+    "--reduction mean --layout row --seed 667152"),
     "--layers 1,1,1,1,1,1,1,1,1,1,1",
     "--layers 1,1,1,1,1,1,1,1,1,1,1 --hidden leaky_relu --output identity --loss l1",
     # a softmax under l1 whose errors share one sign: every gradient is 0
-    "--layers 1,2,2 --hidden relu --output softmax --loss l1 --layout row --no-bias "
-    "--seed 812726",
+    ("--layers 1,2,2 --hidden relu --output softmax --loss l1 --layout row --no-bias "
+    "--seed 812726"),
     "--layers 4,50 --output softmax --loss cce",
     "--layers 4,100 --output softmax --loss cce --batch 3",
     "--layers 32,64,32 --hidden relu --output softmax --loss cce",

@@ -2,7 +2,6 @@
 inside a native call that Python's own signal handling cannot interrupt; a
 process that dies of a signal is one sentence (real subprocesses)."""
 
-import os
 import signal
 import subprocess
 import sys

@@ -2,7 +2,6 @@
 what is already there (a device, a symlink, a read-only file, a pipe)."""
 
 import os
-import signal
 import stat
 import subprocess
 import sys
@@ -22,7 +21,7 @@ def leftovers(folder):
 
 
 def test_o_onto_dev_null_writes_through_and_keeps_the_device(cli):
-    status, out, err = cli("derive", "--layers", "2,2", "-o", os.devnull)
+    status, _out, err = cli("derive", "--layers", "2,2", "-o", os.devnull)
     assert (status, err) == (0, "")
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
     status, _, err = cli(*GRAPH, "-o", os.devnull)
