@@ -111,7 +111,7 @@ class Grid:
     # -- linear algebra and reductions ------------------------------------------------
 
     @property
-    def T(self) -> Grid:  # noqa: N802  (NumPy's name)
+    def T(self) -> Grid:
         return Grid([list(column) for column in zip(*self.rows, strict=True)])
 
     def __matmul__(self, other: Grid) -> Grid:

@@ -95,10 +95,10 @@ BATCHNORM = Layer(
     vacuous=lambda c: frozenset({"dx", "dgamma"}) if c["N"] == 1 else frozenset(),
     read_back=_read_eps(0),
     forward_slips=(
-        ("the variance with ddof=1 (unbiased) where batch norm uses the biased variance "
-         "(ddof=0)", lambda a, c: normalise(a, c, 0, ddof=1)),
-        ("x normalised over axis 1 (each sample's features, as layer norm does) where batch "
-         "norm normalises over axis 0 (the batch)", lambda a, c: normalise(a, c, 1)),
+        (("the variance with ddof=1 (unbiased) where batch norm uses the biased variance "
+         "(ddof=0)"), lambda a, c: normalise(a, c, 0, ddof=1)),
+        (("x normalised over axis 1 (each sample's features, as layer norm does) where batch "
+         "norm normalises over axis 0 (the batch)"), lambda a, c: normalise(a, c, 1)),
         ("eps added outside the square root: (x - mu) / (sqrt(var) + eps)",
          lambda a, c: normalise(a, c, 0, eps_outside=True))),
     cs231n=Cs231n("batchnorm_forward", ("batchnorm_backward", "batchnorm_backward_alt"),
@@ -116,10 +116,10 @@ LAYERNORM = Layer(
     vacuous=lambda c: frozenset({"dx", "dgamma"}) if c["D"] == 1 else frozenset(),
     read_back=_read_eps(1),
     forward_slips=(
-        ("the variance with ddof=1 (unbiased) where layer norm uses the biased variance "
-         "(ddof=0)", lambda a, c: normalise(a, c, 1, ddof=1)),
-        ("x normalised over axis 0 (the batch, as batch norm does) where layer norm "
-         "normalises over axis 1 (each sample's features)", lambda a, c: normalise(a, c, 0)),
+        (("the variance with ddof=1 (unbiased) where layer norm uses the biased variance "
+         "(ddof=0)"), lambda a, c: normalise(a, c, 1, ddof=1)),
+        (("x normalised over axis 0 (the batch, as batch norm does) where layer norm "
+         "normalises over axis 1 (each sample's features)"), lambda a, c: normalise(a, c, 0)),
         ("eps added outside the square root: (x - mu) / (sqrt(var) + eps)",
          lambda a, c: normalise(a, c, 1, eps_outside=True))),
     cs231n=Cs231n("layernorm_forward", ("layernorm_backward",), _param_args(),

@@ -6,7 +6,9 @@ upstream gradient ``dout``; the scalar ``sum(dout * out)`` (the output itself
 for a loss) is differentiated with respect to every input symbol.  That is
 the exact vector-Jacobian product for any ``dout``: the derivation is done
 once per shape and turned into one compiled function (SymEngine's
-``Lambdify`` with common subexpressions), then evaluated at many points.
+``Lambdify`` with common subexpressions, its "lambda" backend: built in well
+under a millisecond where LLVM's takes 10-20 ms, and as fast for these small
+sizes), then evaluated at many points.
 
 SymEngine builds and differentiates the expressions (about a hundred times
 faster than SymPy here; both give the same derivatives, which
@@ -77,6 +79,11 @@ def _objective(layer, out: Grid, engine):
     return engine.Add(*terms), dout
 
 
+def _compiled(engine, arguments, expressions):
+    """One function of ``arguments`` returning every expression (see the module doc)."""
+    return engine.Lambdify(arguments, expressions, cse=True, backend="lambda")
+
+
 def argument_values(layer, arrays: dict, config: dict, dout=None) -> list:
     """The numbers for a derivation's arguments, in order: every operand's
     entries (labels as their one-hot matrix), the parameters, ``dout``."""
@@ -114,22 +121,27 @@ class Truth:
         self.layer = layer
         grids, symbols, _, result = build(layer, config)
         out = result["out"]
-        self.out_size = len(out.entries)
+        self.out_shape = out.shape
         total, dout = _objective(layer, out, engine)
         self.differentiated = [op for op in layer.operands if op.grad]
         grads = [total.diff(s) for op in self.differentiated for s in grids[op.name].entries]
         arguments = [s for op in layer.operands for s in grids[op.name].entries]
         arguments += [symbols[p.name] for p in layer.parameters]
         arguments += [] if dout is None else dout.entries
-        self._function = engine.Lambdify(arguments, out.entries + grads, cse=True)
+        self._function = _compiled(engine, arguments, out.entries + grads)
 
     def __call__(self, arrays: dict, config: dict, dout=None):
+        """``(out, {gradient key: array})`` at ``arrays`` for upstream gradient
+        ``dout`` (ignored for a loss; zeros when None: the output alone)."""
+        if dout is None and not self.layer.loss:
+            dout = np.zeros(self.out_shape)
         values = np.asarray(self._function(argument_values(self.layer, arrays, config, dout)),
                             dtype=float).ravel()
-        out, grads = values[:self.out_size], by_key(self.layer, values[self.out_size:], config)
+        size = self.out_shape[0] * self.out_shape[1]
+        out, grads = values[:size], by_key(self.layer, values[size:], config)
         if self.layer.loss:
             return float(out[0]), grads
-        return out.reshape(np.shape(dout)), grads
+        return out.reshape(self.out_shape), grads
 
 
 _CACHE: dict = {}
@@ -177,11 +189,11 @@ class HeldPath:
         value = ops.staged[held].entries
         arguments = [s for op in layer.operands for s in grids[op.name].entries]
         arguments += [symbols[p.name] for p in layer.parameters]
-        self._value = engine.Lambdify(arguments, value + [v.diff(s) for v in value for s in inputs],
-                                      cse=True)
+        self._value = _compiled(engine, arguments,
+                                value + [v.diff(s) for v in value for s in inputs])
         arguments += ([] if dout is None else dout.entries) + held_symbols
-        self._split = engine.Lambdify(arguments, [total.diff(s) for s in inputs]
-                                      + [total.diff(h) for h in held_symbols], cse=True)
+        self._split = _compiled(engine, arguments, [total.diff(s) for s in inputs]
+                                + [total.diff(h) for h in held_symbols])
         self.n_inputs, self.n_held = len(inputs), len(held_symbols)
 
     def __call__(self, arrays: dict, config: dict, dout=None):
