@@ -47,6 +47,18 @@ class KeyResult:
         return {"key": self.key, "ok": self.ok, "max_abs_error": self.max_abs_error,
                 "diagnosis": self.diagnosis, "message": self.message, "note": self.note}
 
+    def line(self) -> str:
+        """One line of the human report."""
+        note = f" (note: {self.note})" if self.note else ""
+        if self.ok:
+            return f"{self.key}: {'ok' if self.tested else 'untested (all zeros here)'}{note}"
+        if self.diagnosis and self.diagnosis["kind"] == "mutates":
+            return f"{self.key}: WRONG, {self.diagnosis['text'].rstrip('.')}"
+        text = self.message or f"off by up to {self.max_abs_error:.3g}"
+        if self.diagnosis:
+            text += f"; {self.diagnosis['text'].rstrip('.')}"
+        return f"{self.key}: WRONG, {text}{note}"
+
 
 @dataclass
 class Draw:
@@ -136,8 +148,11 @@ def _grade_key(layer, config, arrays, dout, key, truth, value, scale) -> KeyResu
 def _mutation(found, change: dict) -> KeyResult:
     what = "cache" if change["what"] == "self" else change["what"]
     who = found.forward if change["stage"] == "forward" and found.forward else found.name
-    also = f" (also {', '.join(change['also'])})" if change["also"] else ""
-    text = (f"{who} changed {change['path']}{also} in place, by up to {change['change']:.3g}: "
+    given = found.forward or found.name
+    also = [f"the {a} given to {given}" if "[" not in a and "." not in a else a
+            for a in change["also"]]
+    same = f" (the same array as {', '.join(also)})" if also else ""
+    text = (f"{who} changed {change['path']} in place{same}, by up to {change['change']:.3g}: "
             "symbp graded it on copies; a caller that reads it again gets the changed values.")
     return KeyResult(what, False, change["change"], {"kind": "mutates", "what": what,
                                                      "path": change["path"],
@@ -158,6 +173,11 @@ def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
         label = "" if result["problem"] == "unimplemented" else f"the {result['stage']} "
         return Draw(verdict, config, seed, mutated, f"{label}{result['what']}{at}")
     arrays, config, notes, refused = _read_back(layer, found, arrays, config, result["out"])
+    # a value the code fixes itself (DLFS batch norm's eps) and that could not be read
+    # back is not part of the configuration it was graded at
+    unread = set(_convention(layer, found).reads) - set(layer.read_back(arrays, result["out"],
+                                                                        config))
+    shown = {k: v for k, v in config.items() if k not in unread}
     truth_out, truth = truth_for(layer, config)(arrays, config, dout)
     out = _array(result["out"])
     if refused or out is None or out.size != np.size(truth_out) or \
@@ -166,7 +186,7 @@ def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
             ("its output is not numbers", None) if out is None else \
             describe_forward(layer, config, arrays, out, truth_out)
         keys = [KeyResult("out", False, diagnosis=diagnosis, message=what)] + mutated
-        return Draw("forward_wrong", config, seed, keys, f"the forward differs: {what}", notes)
+        return Draw("forward_wrong", shown, seed, keys, f"the forward differs: {what}", notes)
     scale = max([float(np.max(np.abs(t), initial=0.0)) for t in truth.values()] + [0.0])
     keys = [_grade_key(layer, config, arrays, dout, key, truth[key], result["grads"].get(key),
                        scale) for key in truth] + mutated
@@ -174,4 +194,4 @@ def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
     missing = [k.key for k in keys if not k.implemented]
     verdict = "wrong" if wrong else "unimplemented" if missing else "ok"
     message = f"not implemented: {', '.join(missing)}" if missing and not wrong else None
-    return Draw(verdict, config, seed, keys, message, notes)
+    return Draw(verdict, shown, seed, keys, message, notes)

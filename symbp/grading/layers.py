@@ -39,6 +39,21 @@ class LayerReport:
     message: str | None = None
     notes: list = field(default_factory=list)
 
+    def lines(self) -> list[str]:
+        """The human report: a head line, the message, one line per key, the notes."""
+        head = f"{self.found.name} ({self.found.layer}, {self.found.style}): "
+        if self.verdict == "ok":
+            return [f"{head}ok on {self.configs_tried} configurations"] + \
+                [f"  note: {note}" for note in self.notes]
+        where = f" at {config_text(self.config)} (point seed {self.seed})" if self.config else ""
+        lines = [f"{head}{self.verdict.upper()}{where}"]
+        lines += [f"  {self.message}"] if self.message else []
+        lines += [f"  {key.line()}" for key in self.keys]
+        return lines + [f"  note: {note}" for note in self.notes]
+
+    def __str__(self):
+        return "\n".join(self.lines())
+
     def to_json(self) -> dict:
         return {"name": self.found.name, "layer": self.found.layer, "style": self.found.style,
                 "verdict": self.verdict, "configs_tried": self.configs_tried,
@@ -63,6 +78,13 @@ class LayersReport:
 
     def to_json(self) -> dict:
         return {"file": self.file, "layers": [r.to_json() for r in self.layers]}
+
+
+def config_text(config: dict) -> str:
+    """``N = 2, d = 2x3, eps = 1e-05``."""
+    def value(v):
+        return "x".join(map(str, v)) if isinstance(v, (tuple, list)) else f"{v:g}"
+    return ", ".join(f"{k} = {value(v)}" for k, v in config.items())
 
 
 class _Failed(Exception):
@@ -90,6 +112,13 @@ def _check_fixed(fixed: dict, found: list) -> None:
                          f"have {', '.join(sorted(known))}")
 
 
+def _with_seed(layer, config: dict, seed: int) -> dict:
+    """A layer whose forward draws at random (dropout) is given the point's
+    seed (cs231n's ``dropout_param["seed"]``), so that its mask is repeatable."""
+    random = any(op.kind == "mask" for op in layer.operands)
+    return {**config, "seed": seed} if random else config
+
+
 def _report(found, draw: Draw, tried: int) -> LayerReport:
     config = {k: v for k, v in draw.config.items() if k != "targets"}
     return LayerReport(found, draw.verdict, tried, draw.keys, config, draw.seed,
@@ -103,7 +132,7 @@ def _first_draw(user, found, layer, fixed) -> tuple[Draw, dict]:
     tries = layer.dlfs.tries if found.style == "dlfs" else ({},)
     first = None
     for extra in tries:
-        draw = grade_draw(user, found, layer, {**config, **extra, "seed": 0}, 0)
+        draw = grade_draw(user, found, layer, _with_seed(layer, {**config, **extra}, 0), 0)
         first = first or (draw, extra)
         if draw.verdict not in ("error", "forward_wrong"):
             return draw, extra
@@ -127,17 +156,28 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
     if failing is not None:
         return _report(found, failing, tally.tried)
     if tally.untested:
-        keys = ", ".join(tally.untested)
         last = tally.last
         return LayerReport(found, "untested", tally.tried, last.keys, last.config, last.seed,
-                           f"{keys} {'was' if len(tally.untested) == 1 else 'were'} all zeros "
-                           "in every configuration tried, so a zero from the code cannot be "
-                           "told from a right answer: nothing was tested for "
-                           f"{'it' if len(tally.untested) == 1 else 'them'}", last.notes)
+                           _untested(layer, tally.untested, fixed), last.notes)
     verdict = "unimplemented" if tally.unimplemented else "ok"
     return LayerReport(found, verdict, tally.tried, tally.summary(),
                        message=tally.last.message if tally.unimplemented else None,
                        notes=sorted(tally.notes))
+
+
+def _untested(layer, keys: list, fixed: dict) -> str:
+    one = len(keys) == 1
+    at = _listed(fixed)
+    why = (f"as they are for every point of {layer.name} at {at}" if at and
+           set(keys) <= layer.vacuous(layer.complete({**layer.default_config(), **fixed}))
+           else "at every point drawn")
+    return (f"{', '.join(keys)} {'was' if one else 'were'} all zeros at every configuration "
+            f"tried ({why}), so a zero from the code cannot be told from a right answer: "
+            f"nothing was tested for {'it' if one else 'them'}")
+
+
+def _listed(values: dict) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in values.items())
 
 
 class _Tally:
@@ -183,8 +223,8 @@ def _search(user, found, layer, count, seed, fixed, extra, tally, on_draw) -> Dr
     @given(layer_configs(layer, **fixed), st.integers(0, 2**31 - 1))
     def attempt(config, point_seed):
         try:
-            draw = grade_draw(user, found, layer, {**config, **extra, "seed": point_seed},
-                              point_seed)
+            draw = grade_draw(user, found, layer, _with_seed(layer, {**config, **extra},
+                                                             point_seed), point_seed)
         except LayerError:
             reject()   # no point away from the kinks here: not a counterexample
         if not failures:

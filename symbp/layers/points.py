@@ -37,10 +37,13 @@ def check_config(layer, config: dict) -> dict:
     if unknown:
         raise LayerError(f"{layer.name} has no {', '.join(unknown)}; its configuration is "
                          f"{', '.join(sorted(known - {'seed'}))}")
+    config = dict(config)
     for size in layer.sizes:
         if size.name not in config:
             raise LayerError(f"{layer.name} needs its size {size.name}")
-        values = config[size.name] if size.dims else (config[size.name],)
+        if size.dims and not isinstance(config[size.name], (tuple, list)):
+            config[size.name] = (config[size.name],)   # d=6: one trailing dimension
+        values = tuple(config[size.name]) if size.dims else (config[size.name],)
         if size.dims and not values:
             raise LayerError(f"{layer.name}'s {size.name} needs at least one size")
         for value in values:

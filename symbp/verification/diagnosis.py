@@ -104,10 +104,10 @@ LITERAL_FACTORS = [("-1", -1.0), ("2", 2.0), ("1/2", 0.5), ("-2", -2.0), ("-1/2"
 
 
 def _named_factors(net, factors=None) -> list[tuple[str, float]]:
+    if factors is not None:   # a layer's own names first: "1/N (= 1/2)"
+        return [(name, float(value)) for name, value, _ in factors] + LITERAL_FACTORS
     # literal constants first: when m or n[L] equals 2, the text names both
     names = list(LITERAL_FACTORS)
-    if factors is not None:
-        return names + [(name, float(value)) for name, value, _ in factors]
     if net is not None and net.batch > 1:
         names += [("m", float(net.batch)), ("1/m", 1.0 / net.batch),
                   ("-m", -float(net.batch)), ("-1/m", -1.0 / net.batch)]
