@@ -170,7 +170,7 @@ def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
     if result["problem"] is not None:
         at = f" at {result['where']}" if result["where"] else ""
         verdict = "unimplemented" if result["problem"] == "unimplemented" else "error"
-        label = "" if result["problem"] == "unimplemented" else f"the {result['stage']} "
+        label = f"the {result['stage']} raised " if result["problem"] == "raised" else ""
         return Draw(verdict, config, seed, mutated, f"{label}{result['what']}{at}")
     arrays, config, notes, refused = _read_back(layer, found, arrays, config, result["out"])
     # a value the code fixes itself (DLFS batch norm's eps) and that could not be read

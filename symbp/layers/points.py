@@ -66,7 +66,8 @@ def check_config(layer, config: dict) -> dict:
 
 
 def _sizes(layer, config) -> str:
-    return ", ".join(f"{s.name} = {config[s.name]}" for s in layer.sizes)
+    return ", ".join(f"{s.name} = " + ("x".join(map(str, config[s.name])) if s.dims
+                                         else str(config[s.name])) for s in layer.sizes)
 
 
 def draw_arrays(layer, config: dict, rng) -> dict:
