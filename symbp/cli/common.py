@@ -213,8 +213,8 @@ def _json_default(value):
 __all__ = [
     "Output",
     "SymbpError",
-    "add_network_options",
     "add_layer_config_option",
+    "add_network_options",
     "add_random_options",
     "key_values",
     "layer_config",

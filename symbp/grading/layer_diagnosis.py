@@ -65,8 +65,7 @@ def diagnose_key(layer, config, arrays, dout, key: str, truth: np.ndarray, claim
     return _path_variant(layer, config, arrays, dout, key, truth, claimed) or _worded(found, key)
 
 
-def _reduced_axis(shape) -> str:
-    return "axis 0 (the batch)" if shape[0] == 1 else "axis 1 (the features)"
+_AXES = ("axis 0 (the batch)", "axis 1 (the features)")
 
 
 def _path_variant(layer, config, arrays, dout, key, truth, claimed) -> dict | None:
@@ -88,9 +87,10 @@ def _path_variant(layer, config, arrays, dout, key, truth, claimed) -> dict | No
             pooled = np.full(adjoint.size, adjoint.sum()) @ jacobian
             variant = without + by_key(layer, pooled, config)[key]
             if close(variant, claimed).all():
+                axis = 0 if adjoint.shape[0] == 1 else 1
                 return {"kind": "axis", "quantity": name, "text": (
                     f"{key} has d{name} summed over every axis where it is summed over "
-                    f"{_reduced_axis(adjoint.shape)} only (a sum without axis=...?).")}
+                    f"{_AXES[axis]} only (np.sum without axis={axis}?).")}
     return None
 
 
@@ -148,8 +148,8 @@ def describe_forward(layer, config, arrays, out, truth_out) -> tuple[str, dict |
     error = np.abs(claimed - expected)
     where = np.unravel_index(int(np.argmax(error)), error.shape)
     at = f" at [{', '.join(map(str, where))}]" if where else ""
-    return (f"its output differs from symbp's definition by up to {float(np.max(error)):.3g}"
-            f"{at}", None)
+    return ((f"its output differs from symbp's definition by up to {float(np.max(error)):.3g}"
+            f"{at}"), None)
 
 
 def _other_parameters(layer, config, arrays, out, claimed) -> str | None:

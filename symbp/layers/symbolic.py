@@ -79,6 +79,16 @@ def _objective(layer, out: Grid, engine):
     return engine.Add(*terms), dout
 
 
+def gradient(total, symbols) -> list:
+    """d total / d s for each symbol s, differentiating each term of the sum
+    only with respect to its own symbols (sum rule; see
+    :func:`symbp.truth.codegen.sparse_jacobian`): a layer's objective is a sum
+    of one term per output entry, each of a few inputs."""
+    from symbp.truth.codegen import sparse_jacobian
+    found = sparse_jacobian([total], symbols)
+    return [found.get((0, k), 0) for k in range(len(symbols))]
+
+
 def _compiled(engine, arguments, expressions):
     """One function of ``arguments`` returning every expression (see the module doc)."""
     return engine.Lambdify(arguments, expressions, cse=True, backend="lambda")
@@ -124,7 +134,7 @@ class Truth:
         self.out_shape = out.shape
         total, dout = _objective(layer, out, engine)
         self.differentiated = [op for op in layer.operands if op.grad]
-        grads = [total.diff(s) for op in self.differentiated for s in grids[op.name].entries]
+        grads = gradient(total, [s for op in self.differentiated for s in grids[op.name].entries])
         arguments = [s for op in layer.operands for s in grids[op.name].entries]
         arguments += [symbols[p.name] for p in layer.parameters]
         arguments += [] if dout is None else dout.entries
@@ -192,8 +202,7 @@ class HeldPath:
         self._value = _compiled(engine, arguments,
                                 value + [v.diff(s) for v in value for s in inputs])
         arguments += ([] if dout is None else dout.entries) + held_symbols
-        self._split = _compiled(engine, arguments, [total.diff(s) for s in inputs]
-                                + [total.diff(h) for h in held_symbols])
+        self._split = _compiled(engine, arguments, gradient(total, inputs + held_symbols))
         self.n_inputs, self.n_held = len(inputs), len(held_symbols)
 
     def __call__(self, arrays: dict, config: dict, dout=None):
