@@ -7,8 +7,11 @@ of a new network shape derives, which is slow on purpose, and is cached).
 Locally: no deadline (derivation time varies), the default database.
 """
 
+import io
+import json
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 _slow = [HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -16,3 +19,27 @@ settings.register_profile("symbp-ci", parent=settings.get_profile("ci"),
                           suppress_health_check=_slow)
 settings.register_profile("symbp-dev", deadline=None, suppress_health_check=_slow)
 settings.load_profile("symbp-ci" if os.environ.get("CI") else "symbp-dev")
+
+
+class CommandLine:
+    """symbp's real command line, run in this process: ``cli("check",
+    "--layers", "2,3,2")`` returns ``(status, stdout, stderr)``; arguments
+    may be numbers.  ``cli.json(...)`` adds ``--json``, checks that stderr is
+    empty and returns ``(status, document)``."""
+
+    def __call__(self, *argv):
+        from symbp.cli.main import main
+        out, err = io.StringIO(), io.StringIO()
+        status = main([str(arg) for arg in argv], stdout=out, stderr=err)
+        return status, out.getvalue(), err.getvalue()
+
+    def json(self, *argv):
+        status, out, err = self(*argv, "--json")
+        assert err == "", err
+        return status, json.loads(out)
+
+
+@pytest.fixture
+def cli():
+    """The command line (:class:`CommandLine`), shared by every test file."""
+    return CommandLine()

@@ -38,6 +38,7 @@ from symbp.errors import UsageError
 from symbp.grading.sandbox import UserCodeFailed
 from symbp.grading.user_code import describe_exception
 from symbp.network import Network
+from symbp.truth.exact import truth as symbolic_truth
 from symbp.verification.diagnosis import diagnose
 
 SAFETY = 16          # measured worst rounding error of correct backprops is < 1 * eps * size
@@ -180,7 +181,6 @@ def _checked_names(names, net) -> dict:
 
 def _output_scale(net, p, truth) -> float:
     """U of the module doc: the size of the terms the gradients are sums of."""
-    from symbp.truth.exact import truth as symbolic_truth
     da_out = symbolic_truth(net).per_sample(p)[f"da{net.depth}"]
     per_total = 1.0 / net.batch if net.reduction == "mean" else 1.0
     largest = [float(np.max(np.abs(g))) for g in truth.values()]

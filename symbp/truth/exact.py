@@ -27,6 +27,7 @@ import numpy as np
 
 from symbp.errors import NetworkError
 from symbp.network import Network
+from symbp.truth import matrices
 from symbp.truth.program import Pass, program_for
 
 # One symbol per weight: [256,512,256] (263k parameters) derives in ~12 s and
@@ -78,15 +79,13 @@ class Truth:
         >>> s[("delta", 1)].shape, s[("dW", 1)].shape
         ((2, 3), (2, 2))
         """
-        from symbp.truth.matrices import symbolic_matrices
-        return symbolic_matrices(self.net, self.net.batch if batch is None else batch)
+        return matrices.symbolic_matrices(self.net, self.net.batch if batch is None else batch)
 
     @property
     def assumptions(self) -> dict:
         """Substitutions true at every sampled point (cce: each sample's last
         target is 1 minus the others), for the network's batch."""
-        from symbp.truth.matrices import assumptions
-        return assumptions(self.net, self.net.batch)
+        return matrices.assumptions(self.net, self.net.batch)
 
 
 def truth(net: Network) -> Truth:
