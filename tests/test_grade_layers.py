@@ -5,8 +5,6 @@ hand without symbp) and small files written here, each with one slip;
 verdicts and diagnoses are asserted on the key where the slip is.
 """
 
-import io
-import json
 import os
 import subprocess
 import sys
@@ -17,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 
 import symbp
-from symbp.cli.main import main
 from symbp.strategies import layer_configs
 from symbp.testing import assert_layer
 
@@ -26,12 +23,6 @@ EXAMPLES = os.path.join(ROOT, "examples", "layers")
 CS231N = os.path.join(EXAMPLES, "cs231n_style.py")
 DLFS = os.path.join(EXAMPLES, "dlfs_style.py")
 BUGS = os.path.join(EXAMPLES, "classic_bugs.py")
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    status = main([str(a) for a in argv], stdout=out, stderr=err)
-    return status, out.getvalue(), err.getvalue()
 
 
 def graded(path, **options):
@@ -114,8 +105,8 @@ def test_only_takes_catalogue_names_too():
     assert sorted(reports) == ["batchnorm_backward", "batchnorm_backward_alt"]
 
 
-def test_dlfs_batchnorm_at_a_batch_of_one_is_untested():
-    status, out, err = run("grade-layers", DLFS, "--only", "BatchNormalization",
+def test_dlfs_batchnorm_at_a_batch_of_one_is_untested(cli):
+    status, out, err = cli("grade-layers", DLFS, "--only", "BatchNormalization",
                            "--config", "N=1", "--random", "5")
     assert status == 0 and err == ""
     assert "BatchNormalization (batchnorm, dlfs): UNTESTED at N = 1" in out
@@ -223,7 +214,7 @@ def test_templates_and_not_implemented_are_unimplemented(tmp_path):
     assert "NotImplementedError: TODO" in reports["sigmoid_backward"].message
 
 
-def test_a_backward_that_raises_is_error_with_the_users_line(tmp_path, monkeypatch):
+def test_a_backward_that_raises_is_error_with_the_users_line(tmp_path, monkeypatch, cli):
     monkeypatch.chdir(tmp_path)
     path = user_file(tmp_path, """
         def tanh_forward(x):
@@ -237,9 +228,9 @@ def test_a_backward_that_raises_is_error_with_the_users_line(tmp_path, monkeypat
         def svm_loss(x, y):
             return 0.0
         """)
-    status, out, _ = run("grade-layers", path, "--json")
+    status, document = cli.json("grade-layers", path)
     assert status == 1
-    reports = {r["name"]: r for r in json.loads(out)["layers"]}
+    reports = {r["name"]: r for r in document["layers"]}
     tanh = reports["tanh_backward"]
     assert tanh["verdict"] == "error" and tanh["config"]["D"] == 3
     assert tanh["message"] == "the backward raised ValueError: only two features at layers.py:9"
@@ -327,10 +318,9 @@ def test_the_books_relu_writes_into_dout(tmp_path):
 
 # -- the command line and the Python API ---------------------------------------------------
 
-def test_json_document_as_the_contract_shows():
-    status, out, err = run("grade-layers", BUGS, "--only", "batchnorm,relu", "--json")
-    assert status == 1 and err == ""
-    document = json.loads(out)
+def test_json_document_as_the_contract_shows(cli):
+    status, document = cli.json("grade-layers", BUGS, "--only", "batchnorm,relu")
+    assert status == 1
     assert document["file"] == BUGS
     assert [r["name"] for r in document["layers"]] == ["relu_backward", "batchnorm_backward"]
     layer = document["layers"][1]
@@ -339,8 +329,8 @@ def test_json_document_as_the_contract_shows():
     assert dx["ok"] is False and dx["max_abs_error"] > 0 and dx["diagnosis"]["kind"] == "axis"
 
 
-def test_exit_0_for_a_right_file_and_the_human_report():
-    status, out, err = run("grade-layers", CS231N, "--only", "affine,softmax_loss", "--random", "5")
+def test_exit_0_for_a_right_file_and_the_human_report(cli):
+    status, out, err = cli("grade-layers", CS231N, "--only", "affine,softmax_loss", "--random", "5")
     assert status == 0 and err == ""
     assert "affine_backward (affine, cs231n): ok on 6 configurations" in out
     assert out.rstrip().endswith("summary: 2 ok")
@@ -353,8 +343,8 @@ def test_exit_0_for_a_right_file_and_the_human_report():
     ([CS231N, "--only", "conv_backward_naive"], "conv_backward_naive is not among the layers"),
     ([CS231N, "--config", "Q=2"], "no layer graded has Q"),
     ([CS231N, "--random", "-1"], "--random -1 is negative")])
-def test_invalid_input_is_exit_2_and_one_sentence(argv, words):
-    status, out, err = run("grade-layers", *argv)
+def test_invalid_input_is_exit_2_and_one_sentence(argv, words, cli):
+    status, out, err = cli("grade-layers", *argv)
     assert status == 2 and out == "" and err.count("\n") == 1
     import re
     assert re.search(words, err), err

@@ -5,26 +5,17 @@ the same definition differentiated by SymPy gives the same numbers; seed
 001's affine numbers; ``symbp check --layer``.
 """
 
-import io
-import json
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symbp.cli.main import main
 from symbp.errors import LayerError
 from symbp.layers import LAYERS, compare_layer, layer_named
 from symbp.layers.points import check_config, sample_point
 from symbp.layers.symbolic import build, quantities, truth_for
 from symbp.strategies import layer_configs
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    status = main([str(a) for a in argv], stdout=out, stderr=err)
-    return status, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize("name", list(LAYERS))
@@ -132,12 +123,11 @@ def test_a_layer_too_large_to_derive_is_refused_before_anything_is_built():
         check_config(layer_named("affine"), {"N": 16, "d": (16, 16), "M": 1})
 
 
-def test_check_layer_command():
-    status, out, err = run("check", "--layer", "batchnorm", "--config", "N=4,D=3,eps=1e-3")
+def test_check_layer_command(cli):
+    status, out, err = cli("check", "--layer", "batchnorm", "--config", "N=4,D=3,eps=1e-3")
     assert status == 0 and err == ""
     assert "all agree" in out and "dgamma" in out
-    status, out, _ = run("check", "--layer", "affine", "--config", "N=2,d=2x3,M=2", "--json")
-    document = json.loads(out)
+    status, document = cli.json("check", "--layer", "affine", "--config", "N=2,d=2x3,M=2")
     assert status == 0 and document["agree"] and document["config"]["d"] == [2, 3]
     assert [g["key"] for g in document["gradients"]] == ["dx", "dw", "db"]
 
@@ -148,6 +138,6 @@ def test_check_layer_command():
     (["--layers", "2,2", "--config", "N=2"], "give --layer NAME too"),
     (["--layer", "dropout", "--config", "p=2"], "p is a probability"),
     (["--layer", "relu", "--config", "N=two"], "'two' is not a number")])
-def test_check_layer_bad_input_is_exit_2(argv, words):
-    status, out, err = run("check", *argv)
+def test_check_layer_bad_input_is_exit_2(argv, words, cli):
+    status, out, err = cli("check", *argv)
     assert status == 2 and out == "" and words in err and err.count("\n") == 1
