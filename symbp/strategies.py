@@ -83,7 +83,7 @@ def layer_configs(layer, **fixed):
     (sizes where a gradient is identically zero, such as batch norm's N = 1,
     are left out), except those given in ``fixed`` (values or strategies)."""
     layer = layer_named(layer) if isinstance(layer, str) else layer
-    drawn = {s.name for s in layer.sizes} | {p.name for p in layer.parameters}
+    drawn = layer.config_names()
     unknown = set(fixed) - drawn - {"seed"}
     if unknown:
         raise TypeError(f"layer_configs({layer.name!r}) got unknown fields {sorted(unknown)}; "

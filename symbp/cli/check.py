@@ -31,7 +31,7 @@ def run(args, io) -> int:
         raise UsageError("--config sets a layer's sizes; give --layer NAME too")
     net = common.network_from_args(args)
     seed = common.parse_int("--seed", args.seed)
-    from symbp.sources.check import BACKPROP_TOLERANCE, FINITE_TOLERANCE, compare_gradients
+    from symbp.sources.check import compare_gradients
     report = compare_gradients(net, seed=seed,
                                progress=io.progress(net.parameter_count, "finite differences"))
     if args.json:
@@ -39,14 +39,7 @@ def run(args, io) -> int:
         return 0 if report.agree else 1
     io.print(f"network: {net}")
     io.print(f"point: seed {seed}, loss {report.loss:.12g}")
-    io.print(f"{'param':<6} {'backprop abs':>13} {'rel':>10}   {'finite-diff abs':>15} {'rel':>10}")
-    for p in report.parameters:
-        mark = io.paint("ok", "green") if p.agree else io.paint("DIFFERS", "red")
-        io.print(f"{p.key:<6} {p.backprop_abs:>13.3e} {p.backprop_rel:>10.2e}   "
-                 f"{p.finite_abs:>15.3e} {p.finite_rel:>10.2e}  {mark}")
-    if report.agree:
-        io.print(io.paint("all agree", "green") + f": backprop within {BACKPROP_TOLERANCE:g} and "
-                 f"finite differences within {FINITE_TOLERANCE:g} of each gradient's largest entry")
+    if _table(io, report.parameters, "param", "backprop", report.agree):
         return 0
     bad = ", ".join(p.key for p in report.parameters if not p.agree)
     io.print(io.paint("disagreement", "red") + f" on {bad}")
@@ -62,7 +55,7 @@ def _run_layer(args, io) -> int:
     seed = common.parse_int("--seed", args.seed)
     from symbp.layers import layer_named
     from symbp.layers.check import compare_layer, entry_count
-    from symbp.sources.check import BACKPROP_TOLERANCE, FINITE_TOLERANCE
+    from symbp.sources.check import BACKPROP_TOLERANCE
     layer = layer_named(args.layer)
     config = {**layer.default_config(), **common.layer_config(args.config)}
     report = compare_layer(layer, config, seed=seed,
@@ -77,15 +70,23 @@ def _run_layer(args, io) -> int:
         io.paint("DIFFERS", "red")
     io.print(f"forward: symbp's NumPy vs the definition {report.forward_abs:.3e} "
              f"({report.forward_rel:.2e} relative)  {mark}")
-    io.print(f"{'grad':<7} {'backward abs':>13} {'rel':>10}   {'finite-diff abs':>15} {'rel':>10}")
-    for k in report.keys:
-        mark = io.paint("ok", "green") if k.agree else io.paint("DIFFERS", "red")
-        io.print(f"{k.key:<7} {k.backprop_abs:>13.3e} {k.backprop_rel:>10.2e}   "
-                 f"{k.finite_abs:>15.3e} {k.finite_rel:>10.2e}  {mark}")
-    if report.agree:
-        io.print(io.paint("all agree", "green") + f": symbp's backward within "
-                 f"{BACKPROP_TOLERANCE:g} and finite differences within {FINITE_TOLERANCE:g} "
-                 "of each gradient's largest entry")
+    if _table(io, report.keys, "grad", "backward", report.agree):
         return 0
     io.print(io.paint("disagreement", "red"))
     return 1
+
+
+def _table(io, rows, label: str, second: str, agree: bool) -> bool:
+    """One line per gradient (the second source's and finite differences'
+    distance from the truth), then "all agree" when they do; returns ``agree``."""
+    from symbp.sources.check import BACKPROP_TOLERANCE, FINITE_TOLERANCE
+    io.print(f"{label:<7} {second + ' abs':>13} {'rel':>10}   {'finite-diff abs':>15} {'rel':>10}")
+    for row in rows:
+        mark = io.paint("ok", "green") if row.agree else io.paint("DIFFERS", "red")
+        io.print(f"{row.key:<7} {row.backprop_abs:>13.3e} {row.backprop_rel:>10.2e}   "
+                 f"{row.finite_abs:>15.3e} {row.finite_rel:>10.2e}  {mark}")
+    if agree:
+        io.print(io.paint("all agree", "green") + f": {second} within {BACKPROP_TOLERANCE:g} "
+                 f"and finite differences within {FINITE_TOLERANCE:g} of each gradient's "
+                 "largest entry")
+    return agree

@@ -115,28 +115,26 @@ def _grads(layer, names, values, label: str) -> dict:
     return grads
 
 
+def _pair(name: str, function, args, expected: str) -> tuple:
+    """What a cs231n forward (or loss) returns: two values, the first not None."""
+    result = _call("forward", name, function, *args)
+    if result is None or (isinstance(result, (tuple, list)) and result and result[0] is None):
+        raise _unimplemented("forward", f"{name} returned None")
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise _Stop({"problem": "returned", "stage": "forward", "where": None,
+                     "what": f"{name} returned {type(result).__name__} where {expected} "
+                             "is expected"})
+    return result
+
+
 def _cs231n(module, layer, found, arrays, config, dout, watch) -> tuple:
     convention = layer.cs231n
     args = convention.args(arrays, config)
     backward = getattr(module, found.name)
     if convention.forward is None:         # a loss: one function, (loss, gradient)
-        result = _call("forward", found.name, backward, *args)
-        if result is None or (isinstance(result, (tuple, list)) and result[0] is None):
-            raise _unimplemented("forward", f"{found.name} returned None")
-        if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise _Stop({"problem": "returned", "stage": "forward", "where": None,
-                         "what": f"{found.name} returned {type(result).__name__} where "
-                                 "(loss, dx) is expected"})
-        return plain(result[0]), _grads(layer, convention.returns[1:], result[1], found.name)
-    forward = getattr(module, found.forward)
-    result = _call("forward", found.forward, forward, *args)
-    if result is None or (isinstance(result, (tuple, list)) and result[0] is None):
-        raise _unimplemented("forward", f"{found.forward} returned None")
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise _Stop({"problem": "returned", "stage": "forward", "where": None,
-                     "what": f"{found.forward} returned {type(result).__name__} where "
-                             "(out, cache) is expected"})
-    out, cache = result
+        loss, gradient = _pair(found.name, backward, args, "(loss, dx)")
+        return plain(loss), _grads(layer, convention.returns[1:], gradient, found.name)
+    out, cache = _pair(found.forward, getattr(module, found.forward), args, "(out, cache)")
     watch.checkpoint("forward")
     watch.add(dout, "dout")
     watch.add(cache, "cache")

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from symbp.errors import LayerError
 from symbp.grading.discovery import Found, discover, looked_for, select
 from symbp.grading.layer_draws import FAILING, Draw, KeyResult, grade_draw
@@ -96,7 +98,7 @@ class _Failed(Exception):
 
 
 def _fixed_for(layer, fixed: dict) -> dict:
-    names = {s.name for s in layer.sizes} | {p.name for p in layer.parameters}
+    names = layer.config_names()
     return {k: v for k, v in fixed.items() if k in names}
 
 
@@ -105,7 +107,7 @@ def _check_fixed(fixed: dict, found: list) -> None:
     known = set()
     for one in found:
         layer = LAYERS[one.layer]
-        known |= {s.name for s in layer.sizes} | {p.name for p in layer.parameters}
+        known |= layer.config_names()
     unknown = sorted(set(fixed) - known)
     if unknown:
         raise LayerError(f"no layer graded has {', '.join(unknown)}; their configurations "
@@ -243,7 +245,9 @@ def _search(user, found, layer, count, seed, fixed, extra, tally, on_draw) -> Dr
     except Exception:
         if not failures:
             raise
-        return min(failures, key=lambda d: sorted(d.config.items(), key=str))
+        # a flaky layer (right then wrong at one configuration): the smallest failure seen
+        return min(failures, key=lambda d: sum(int(np.prod(d.config[s.name]))
+                                               for s in layer.sizes))
     return None
 
 

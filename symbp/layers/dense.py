@@ -49,8 +49,7 @@ AFFINE = Layer(
     cs231n=Cs231n("affine_forward", ("affine_backward",),
                   lambda a, _c: (a["x"], a["w"], a["b"]), ("dx", "dw", "db")),
     dlfs=Dlfs("Affine", init=lambda a, _c: (a["w"], a["b"]), forward=lambda a, _c: (a["x"],),
-              returns=("dx",), attributes={"dW": "dw", "db": "db"}),
-    summary="x is N x d1 x ... x dk, flattened to N x D; w is D x M, b has M entries")
+              returns=("dx",), attributes={"dW": "dw", "db": "db"}))
 
 
 # -- element-wise activations (their NumPy forms come from the activation table) --------
@@ -86,8 +85,7 @@ def _node(name: str, title: str, dlfs_name: str, define, forward, backward) -> L
         name, title, operands=(_matrix("N", "D", "dx", "x"), _matrix("N", "D", "dy", "y")),
         sizes=NxD, define=define, forward=forward, backward=backward,
         dlfs=Dlfs(dlfs_name, init=lambda _a, _c: (), forward=lambda a, _c: (a["x"], a["y"]),
-                  returns=("dx", "dy")),
-        summary="seed 001's node, on arrays (its scalars are the 1 x 1 case)")
+                  returns=("dx", "dy")))
 
 
 MULTIPLY = _node("multiply", "multiply node: out = x * y", "MulLayer",
@@ -152,5 +150,4 @@ DROPOUT = Layer(
                   lambda a, c: (a["x"], {"p": c["p"], "mode": "train", "seed": c.get("seed", 0)}),
                   ("dx",), reads={"scale": _cs231n_scales}),
     dlfs=Dlfs("Dropout", init=lambda _a, c: (1.0 - c["p"],), forward=lambda a, _c: (a["x"],),
-              returns=("dx",), reads={"scale": _dlfs_scales}),
-    summary="the mask is the one the user's forward applied, read back from its output")
+              returns=("dx",), reads={"scale": _dlfs_scales}))

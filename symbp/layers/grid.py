@@ -17,8 +17,6 @@ definition names (``ops.stage("mu", ...)``) can be held constant by a
 
 from __future__ import annotations
 
-from itertools import product
-
 
 def _broadcast(left: tuple, right: tuple) -> tuple:
     shape = []
@@ -44,10 +42,6 @@ class Grid:
         """A grid of fresh symbols ``name_i_j``."""
         return cls([[engine.Symbol(f"{name}_{i}_{j}", **assumptions) for j in range(n_cols)]
                     for i in range(n_rows)])
-
-    @classmethod
-    def full(cls, value, n_rows: int, n_cols: int) -> Grid:
-        return cls([[value] * n_cols for _ in range(n_rows)])
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -135,12 +129,6 @@ class Grid:
         count = n * m if axis is None else (n if axis == 0 else m)
         return self.sum(axis).map(lambda total: total / count)
 
-    def reshape(self, n_rows: int, n_cols: int) -> Grid:
-        values = self.entries
-        return Grid([values[i * n_cols:(i + 1) * n_cols] for i in range(n_rows)])
-
-    def indices(self):
-        return product(range(self.shape[0]), range(self.shape[1]))
 
 
 def _total(values):

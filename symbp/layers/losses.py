@@ -70,8 +70,7 @@ SOFTMAX_LOSS = Layer(
     cs231n=Cs231n(None, ("softmax_loss",), lambda a, _c: (a["x"], a["y"]), ("loss", "dx")),
     dlfs=Dlfs("SoftmaxWithLoss", init=lambda _a, _c: (),
               forward=lambda a, c: (a["x"], _dlfs_targets(a, c)), returns=("dx",),
-              tries=({"targets": "labels"}, {"targets": "onehot"})),
-    summary="DLFS's SoftmaxWithLoss gets labels, or one-hot targets when it takes only those")
+              tries=({"targets": "labels"}, {"targets": "onehot"})))
 
 
 # -- SVM loss ------------------------------------------------------------------------------------
@@ -139,5 +138,4 @@ L2 = Layer(
     cs231n=Cs231n(None, ("l2_regularization", "l2_loss"), lambda a, c: (a["w"], c["reg"]),
                   ("loss", "dw"),
                   reads={"coefficient": lambda _c: {
-                      0.5: None, 1.0: "reg * sum(w ** 2) without the 1/2 (so dw = 2 * reg * w)"}}),
-    summary="functions l2_regularization(w, reg) or l2_loss(w, reg) -> (loss, dw)")
+                      0.5: None, 1.0: "reg * sum(w ** 2) without the 1/2 (so dw = 2 * reg * w)"}}))

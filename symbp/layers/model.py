@@ -146,15 +146,11 @@ class Layer:
     factors: Callable[[dict], list] = lambda _config: []
     cs231n: Cs231n | None = None
     dlfs: Dlfs | None = None
-    summary: str = ""
 
     @property
     def grads(self) -> dict[str, str]:
         """Each differentiated operand's gradient key: ``{"x": "dx", ...}``."""
         return {op.name: op.grad for op in self.operands if op.grad}
-
-    def operand(self, name: str) -> Operand:
-        return next(op for op in self.operands if op.name == name)
 
     def default_config(self) -> dict:
         """A configuration with every size at the low end of its drawn range
@@ -172,15 +168,16 @@ class Layer:
                 config[p.name] = p.follows(config)
         return config
 
+    def config_names(self) -> set[str]:
+        """Every size and parameter name of the configuration."""
+        return {size.name for size in self.sizes} | {p.name for p in self.parameters}
+
     def shapes(self, config: dict) -> dict[str, tuple]:
         return {op.name: tuple(op.shape(config)) for op in self.operands}
 
     def shape_key(self, config: dict) -> tuple:
         """What the symbolic derivation depends on: every operand's grid shape."""
         return tuple(tuple(op.grid(config)) for op in self.operands)
-
-    def out_shape(self, arrays: dict, config: dict) -> tuple:
-        return () if self.loss else tuple(np.shape(self.forward(arrays, config)))
 
 
 def features(config: dict) -> int:

@@ -88,40 +88,40 @@ def _param_args(**fixed):
     return lambda a, c: (a["x"], a["gamma"], a["beta"], {**fixed, "eps": c["eps"]})
 
 
-BATCHNORM = Layer(
-    "batchnorm", "batch normalisation, train mode (biased variance)",
-    operands=_operands(), sizes=(Size("N", 2, 5), Size("D", 1, 4)), parameters=(EPS,),
-    define=_define(0), forward=lambda a, c: normalise(a, c, 0), backward=_backward(0),
-    vacuous=lambda c: frozenset({"dx", "dgamma"}) if c["N"] == 1 else frozenset(),
-    read_back=_read_eps(0),
-    forward_slips=(
-        (("the variance with ddof=1 (unbiased) where batch norm uses the biased variance "
-         "(ddof=0)"), lambda a, c: normalise(a, c, 0, ddof=1)),
-        (("x normalised over axis 1 (each sample's features, as layer norm does) where batch "
-         "norm normalises over axis 0 (the batch)"), lambda a, c: normalise(a, c, 1)),
-        ("eps added outside the square root: (x - mu) / (sqrt(var) + eps)",
-         lambda a, c: normalise(a, c, 0, eps_outside=True))),
+_AXES = ("axis 0 (the batch)", "axis 1 (each sample's features)")
+
+
+def _normalisation(name: str, title: str, axis: int, sizes: tuple, **conventions) -> Layer:
+    """Batch norm (axis 0) or layer norm (axis 1): one definition, two axes."""
+    kind, other = ("batch norm", "layer norm")[axis], 1 - axis
+    alone = sizes[axis].name    # with one entry along the axis, x - mu is 0
+    return Layer(
+        name, title, operands=_operands(), sizes=sizes, parameters=(EPS,),
+        define=_define(axis), forward=lambda a, c: normalise(a, c, axis),
+        backward=_backward(axis),
+        vacuous=lambda c: frozenset({"dx", "dgamma"}) if c[alone] == 1 else frozenset(),
+        read_back=_read_eps(axis),
+        forward_slips=(
+            ((f"the variance with ddof=1 (unbiased) where {kind} uses the biased variance "
+             "(ddof=0)"), lambda a, c: normalise(a, c, axis, ddof=1)),
+            (f"x normalised over {_AXES[other]} where {kind} normalises over {_AXES[axis]}",
+             lambda a, c: normalise(a, c, other)),
+            ("eps added outside the square root: (x - mu) / (sqrt(var) + eps)",
+             lambda a, c: normalise(a, c, axis, eps_outside=True))),
+        **conventions)
+
+
+BATCHNORM = _normalisation(
+    "batchnorm", "batch normalisation, train mode (biased variance)", 0,
+    (Size("N", 2, 5), Size("D", 1, 4)),
     cs231n=Cs231n("batchnorm_forward", ("batchnorm_backward", "batchnorm_backward_alt"),
-                  _param_args(mode="train", momentum=0.9),
-                  ("dx", "dgamma", "dbeta")),
+                  _param_args(mode="train", momentum=0.9), ("dx", "dgamma", "dbeta")),
     dlfs=Dlfs("BatchNormalization", init=lambda a, _c: (a["gamma"], a["beta"]),
               forward=lambda a, _c: (a["x"],), returns=("dx",),
-              attributes={"dgamma": "dgamma", "dbeta": "dbeta"}, reads={"eps": None}),
-    summary="mu and var over the batch (axis 0); gamma and beta have D entries")
+              attributes={"dgamma": "dgamma", "dbeta": "dbeta"}, reads={"eps": None}))
 
-LAYERNORM = Layer(
-    "layernorm", "layer normalisation (biased variance)",
-    operands=_operands(), sizes=(Size("N", 1, 4), Size("D", 2, 5)), parameters=(EPS,),
-    define=_define(1), forward=lambda a, c: normalise(a, c, 1), backward=_backward(1),
-    vacuous=lambda c: frozenset({"dx", "dgamma"}) if c["D"] == 1 else frozenset(),
-    read_back=_read_eps(1),
-    forward_slips=(
-        (("the variance with ddof=1 (unbiased) where layer norm uses the biased variance "
-         "(ddof=0)"), lambda a, c: normalise(a, c, 1, ddof=1)),
-        (("x normalised over axis 0 (the batch, as batch norm does) where layer norm "
-         "normalises over axis 1 (each sample's features)"), lambda a, c: normalise(a, c, 0)),
-        ("eps added outside the square root: (x - mu) / (sqrt(var) + eps)",
-         lambda a, c: normalise(a, c, 1, eps_outside=True))),
+LAYERNORM = _normalisation(
+    "layernorm", "layer normalisation (biased variance)", 1,
+    (Size("N", 1, 4), Size("D", 2, 5)),
     cs231n=Cs231n("layernorm_forward", ("layernorm_backward",), _param_args(),
-                  ("dx", "dgamma", "dbeta")),
-    summary="mu and var over each sample's features (axis 1); gamma and beta have D entries")
+                  ("dx", "dgamma", "dbeta")))

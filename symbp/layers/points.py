@@ -32,7 +32,7 @@ MAX_ENTRIES = 600      # every operand's entries together: the derivation is ent
 def check_config(layer, config: dict) -> dict:
     """``config`` completed (parameters that follow others) and checked: every
     size given and within its limits, no unknown key; a LayerError otherwise."""
-    known = {s.name for s in layer.sizes} | {p.name for p in layer.parameters} | {"seed"}
+    known = layer.config_names() | {"seed"}
     unknown = sorted(set(config) - known)
     if unknown:
         raise LayerError(f"{layer.name} has no {', '.join(unknown)}; its configuration is "
