@@ -60,6 +60,8 @@ def grade_file_cold(runs: int = 3):
 
 
 def batchnorm_truth_cold():
+    import symengine  # noqa: F401  (imported first: the figure is the derivations, not the import)
+
     from symbp.layers import LAYERS
     from symbp.layers.symbolic import clear_cache, truth_for
     layer = LAYERS["batchnorm"]

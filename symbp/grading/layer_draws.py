@@ -78,12 +78,17 @@ def _convention(layer, found):
 
 def _read_back(layer, found, arrays, config, out) -> tuple[dict, dict, list, str | None]:
     """Arrays and configuration completed with what the user's forward fixed
-    itself; notes; or the sentence saying the value it fixed is not allowed."""
+    itself; notes; or the sentence saying the value it fixed is not allowed.
+
+    A value the code fixes itself that could not be read back (DLFS batch
+    norm's eps at N = 1) is left out of the configuration reported.
+    """
     found_values = layer.read_back(arrays, out, config)
     arrays = {**arrays, **{k: v for k, v in found_values.items() if k in arrays}}
     notes = []
     for name, accepted in _convention(layer, found).reads.items():
         if name not in found_values:
+            config = {k: v for k, v in config.items() if k != name}
             continue
         value = found_values[name]
         meaning = next(p.meaning for p in layer.parameters if p.name == name)
@@ -172,12 +177,8 @@ def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
         verdict = "unimplemented" if result["problem"] == "unimplemented" else "error"
         label = f"the {result['stage']} raised " if result["problem"] == "raised" else ""
         return Draw(verdict, config, seed, mutated, f"{label}{result['what']}{at}")
-    arrays, config, notes, refused = _read_back(layer, found, arrays, config, result["out"])
-    # a value the code fixes itself (DLFS batch norm's eps) and that could not be read
-    # back is not part of the configuration it was graded at
-    unread = set(_convention(layer, found).reads) - set(layer.read_back(arrays, result["out"],
-                                                                        config))
-    shown = {k: v for k, v in config.items() if k not in unread}
+    arrays, shown, notes, refused = _read_back(layer, found, arrays, config, result["out"])
+    config = {**config, **shown}   # the truth needs every parameter, read back or not
     truth_out, truth = truth_for(layer, config)(arrays, config, dout)
     out = _array(result["out"])
     if refused or out is None or out.size != np.size(truth_out) or \

@@ -66,7 +66,7 @@ def quantities(layer, config: dict) -> dict:
     """
     import sympy
     grids, _, ops, result = build(layer, config, "sympy")
-    named = {**{name: grid for name, grid in grids.items()}, **ops.staged, **result}
+    named = {**grids, **ops.staged, **result}
     return {name: sympy.Matrix(grid.rows) for name, grid in named.items()}
 
 
@@ -79,14 +79,18 @@ def _objective(layer, out: Grid, engine):
     return engine.Add(*terms), dout
 
 
-def gradient(total, symbols) -> list:
+def gradient(engine, total, symbols) -> list:
     """d total / d s for each symbol s, differentiating each term of the sum
-    only with respect to its own symbols (sum rule; see
-    :func:`symbp.truth.codegen.sparse_jacobian`): a layer's objective is a sum
-    of one term per output entry, each of a few inputs."""
-    from symbp.truth.codegen import sparse_jacobian
-    found = sparse_jacobian([total], symbols)
-    return [found.get((0, k), 0) for k in range(len(symbols))]
+    only with respect to its own symbols (the sum rule): a layer's objective
+    is a sum of one term per output entry, each of a few inputs, so this
+    costs the terms' sizes rather than their sizes times the symbols.  (As
+    :func:`symbp.truth.codegen.sparse_jacobian` does for networks; that
+    module imports SymPy, which the layers' truth does without.)"""
+    wanted, parts = set(symbols), {}
+    for term in total.args if isinstance(total, engine.Add) else (total,):
+        for symbol in term.free_symbols & wanted:
+            parts.setdefault(symbol, []).append(term.diff(symbol))
+    return [engine.Add(*parts[symbol]) if symbol in parts else 0 for symbol in symbols]
 
 
 def _compiled(engine, arguments, expressions):
@@ -133,8 +137,8 @@ class Truth:
         out = result["out"]
         self.out_shape = out.shape
         total, dout = _objective(layer, out, engine)
-        self.differentiated = [op for op in layer.operands if op.grad]
-        grads = gradient(total, [s for op in self.differentiated for s in grids[op.name].entries])
+        grads = gradient(engine, total, [s for op in layer.operands if op.grad
+                                         for s in grids[op.name].entries])
         arguments = [s for op in layer.operands for s in grids[op.name].entries]
         arguments += [symbols[p.name] for p in layer.parameters]
         arguments += [] if dout is None else dout.entries
@@ -193,8 +197,7 @@ class HeldPath:
         grids, symbols, ops, result = build(layer, config, held=held)
         total, dout = _objective(layer, result["out"], engine)
         self.shape = ops.held_symbols.shape
-        self.differentiated = [op for op in layer.operands if op.grad]
-        inputs = [s for op in self.differentiated for s in grids[op.name].entries]
+        inputs = [s for op in layer.operands if op.grad for s in grids[op.name].entries]
         held_symbols = ops.held_symbols.entries
         value = ops.staged[held].entries
         arguments = [s for op in layer.operands for s in grids[op.name].entries]
@@ -202,7 +205,7 @@ class HeldPath:
         self._value = _compiled(engine, arguments,
                                 value + [v.diff(s) for v in value for s in inputs])
         arguments += ([] if dout is None else dout.entries) + held_symbols
-        self._split = _compiled(engine, arguments, gradient(total, inputs + held_symbols))
+        self._split = _compiled(engine, arguments, gradient(engine, total, inputs + held_symbols))
         self.n_inputs, self.n_held = len(inputs), len(held_symbols)
 
     def __call__(self, arrays: dict, config: dict, dout=None):
