@@ -12,9 +12,9 @@ DESCRIPTION = (
     "Deep Learning from Scratch's Affine, Relu, BatchNormalization...), run each forward "
     "and backward in a separate process on configurations drawn by Hypothesis, and "
     "compare the forward with symbp's definition and every gradient with the exact "
-    "vector-Jacobian product SymPy derives from it. Exit 0 every graded layer right "
-    "(unimplemented and untested ones are listed), 1 a layer wrong, forward_wrong or "
-    "error, 2 invalid input.")
+    "vector-Jacobian product symbp derives symbolically from it. Exit 0 every graded "
+    "layer right (unimplemented and untested ones are listed), 1 a layer wrong, "
+    "forward_wrong or error, 2 invalid input.")
 
 _VERDICT_COLOURS = {"ok": "green", "wrong": "red", "forward_wrong": "red", "error": "red",
                     "unimplemented": "yellow", "untested": "yellow"}
