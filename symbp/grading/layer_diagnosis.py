@@ -95,33 +95,41 @@ def _path_variant(layer, config, arrays, dout, key, truth, claimed) -> dict | No
 
 
 def _axis_of_parameter(layer, config, arrays, dout, key, truth, claimed) -> dict | None:
-    """A parameter's gradient summed over everything, over the wrong axis, or
-    not over the batch: compared with its per-sample contributions."""
+    """A parameter's gradient not summed over the batch, summed over the
+    wrong axis, or over everything: compared with its per-sample
+    contributions (the truth for ``dout`` restricted to one sample)."""
+    shapes = {"left": list(truth.shape), "right": list(claimed.shape)}
+    per_sample = _per_sample(layer, config, arrays, dout, key, truth)
+    if per_sample is not None:
+        if claimed.shape == per_sample.shape and close(per_sample, claimed).all():
+            return {"kind": "axis", **shapes, "text": (
+                f"{key} is not summed over the batch: one row per sample {claimed.shape} "
+                f"where their sum over axis 0 {truth.shape} is expected.")}
+        other = per_sample.sum(axis=1)
+        if claimed.shape == other.shape and close(other, claimed).all():
+            return {"kind": "axis", **shapes, "text": (
+                f"{key} is summed over axis 1 (the features) where the sum is over axis 0 "
+                "(the batch).")}
     if claimed.size == 1 and truth.size > 1 and np.isclose(claimed.ravel()[0], truth.sum()):
-        return {"kind": "axis", "left": list(truth.shape), "right": list(claimed.shape),
-                "text": f"{key} is the sum over every axis where a sum over axis 0 "
-                        f"(the batch) is expected, one entry per feature {truth.shape}."}
-    if layer.loss or np.ndim(dout) != 2:
+        return {"kind": "axis", **shapes, "text": (
+            f"{key} is the sum over every axis where a sum over axis 0 (the batch) is "
+            f"expected, one entry per feature {truth.shape}.")}
+    return None
+
+
+def _per_sample(layer, config, arrays, dout, key, truth):
+    """Each sample's contribution to gradient ``key`` (samples x entries), or
+    None when the gradient is not a sum over samples (a loss, an input's)."""
+    if layer.loss or np.ndim(dout) != 2 or truth.ndim != 1:
         return None
     truth_of = truth_for(layer, config)
-    per_sample = []
+    rows = []
     for i in range(np.shape(dout)[0]):
         only_i = np.zeros_like(dout)
         only_i[i] = dout[i]
-        per_sample.append(truth_of(arrays, config, only_i)[1][key])
-    per_sample = np.array(per_sample)
-    if not close(per_sample.sum(axis=0), truth).all() or per_sample.ndim != 2:
-        return None   # not a sum over samples
-    if claimed.shape == per_sample.shape and close(per_sample, claimed).all():
-        return {"kind": "axis", "left": list(truth.shape), "right": list(claimed.shape),
-                "text": f"{key} is not summed over the batch: one row per sample "
-                        f"{claimed.shape} where their sum over axis 0 {truth.shape} is expected."}
-    other = per_sample.sum(axis=1)
-    if claimed.shape == other.shape and close(other, claimed).all():
-        return {"kind": "axis", "left": list(truth.shape), "right": list(claimed.shape),
-                "text": f"{key} is summed over axis 1 (the features) where the sum is over "
-                        f"axis 0 (the batch)."}
-    return None
+        rows.append(truth_of(arrays, config, only_i)[1][key])
+    rows = np.array(rows)
+    return rows if close(rows.sum(axis=0), truth).all() else None
 
 
 def describe_forward(layer, config, arrays, out, truth_out) -> tuple[str, dict | None]:
