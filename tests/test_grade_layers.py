@@ -71,6 +71,12 @@ def test_classic_bugs_shrink_to_the_smallest_configuration(bugs):
     assert keyed(bugs["batchnorm_backward"])["dx"].diagnosis["quantity"] == "mu"
 
 
+def test_random_0_grades_the_first_configuration_only():
+    reports = graded(BUGS, random=0)
+    assert {r.verdict for r in reports.values()} == {"wrong"}
+    assert {r.configs_tried for r in reports.values()} == {1}
+
+
 @pytest.mark.parametrize("path,count", [(CS231N, 11), (DLFS, 9)])
 def test_the_right_examples_are_ok_everywhere(path, count):
     reports = graded(path, random=25, seed=5)

@@ -151,10 +151,12 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
             f"{found.name} needs the cache of {found.forward}, which is not defined"))
     fixed = _fixed_for(layer, fixed or {})
     draw, extra = _first_draw(user, found, layer, fixed)
-    if draw.verdict == "unimplemented" or count == 0:
+    if draw.verdict == "unimplemented":
         return _report(found, draw, 1)
     tally = _Tally(draw)
-    failing = _search(user, found, layer, count, seed, fixed, extra, tally, on_draw)
+    # Hypothesis's smallest failure; else the first configuration's, if it failed there
+    failing = (_search(user, found, layer, count, seed, fixed, extra, tally, on_draw)
+               if count else None) or (draw if draw.verdict in FAILING else None)
     if failing is not None:
         return _report(found, failing, tally.tried)
     if tally.untested:
@@ -169,17 +171,13 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
 
 def _untested(layer, keys: list, fixed: dict) -> str:
     one = len(keys) == 1
-    at = _listed(fixed)
+    at = config_text(fixed)
     why = (f"as they are for every point of {layer.name} at {at}" if at and
            set(keys) <= layer.vacuous(layer.complete({**layer.default_config(), **fixed}))
            else "at every point drawn")
     return (f"{', '.join(keys)} {'was' if one else 'were'} all zeros at every configuration "
             f"tried ({why}), so a zero from the code cannot be told from a right answer: "
             f"nothing was tested for {'it' if one else 'them'}")
-
-
-def _listed(values: dict) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in values.items())
 
 
 class _Tally:
