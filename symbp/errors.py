@@ -62,3 +62,8 @@ class UsageError(SymbpError):
 
 class OutputError(SymbpError):
     """Standard output cannot be written (a full disk, /dev/full, a closed stream)."""
+
+
+class LayerError(SymbpError, ValueError):
+    """A layer name, configuration or point is invalid (``symbp check --layer``,
+    ``symbp grade-layers``)."""
