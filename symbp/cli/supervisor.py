@@ -79,6 +79,11 @@ def _become_worker(parent: int, previous_sigint, work):
         code = 130
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else 0
+    except BaseException:  # noqa: BLE001  (printed below, as Python would)
+        # a bug in symbp: reported as Python would, with its traceback
+        import traceback
+        traceback.print_exc()
+        code = 1
     finally:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
