@@ -136,6 +136,8 @@ def load_claims(path) -> Claims:
         raise ClaimsError(f"{path} is not valid TOML: {error}") from None
     except RecursionError:
         raise ClaimsError(f"{path}: its arrays or tables nest too deeply to read") from None
+    except ValueError:      # Python's own limit on integers: 4,300 digits
+        raise ClaimsError(f"{path}: a number in it has too many digits to read") from None
     return claims_from_dict(document, str(path))
 
 
