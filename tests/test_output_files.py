@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from symbp.cli.common import write_atomic
+from symbp.cli.files import write_atomic
 from symbp.errors import UsageError
 
 GRAPH = ("graph", "f = x*y", "--at", "x=2,y=3")
@@ -130,7 +130,7 @@ def test_a_full_disk_leaves_the_old_file_and_one_sentence(tmp_path):
 
 KILLED = """
 import sys
-from symbp.cli.common import write_atomic
+from symbp.cli.files import write_atomic
 for n in range(1000):
     write_atomic(sys.argv[1], bytes([n % 250 + 1]) * 20_000_000)
 """

@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 
-from symbp.cli.common import Output
+from symbp.cli.output import Output
 from symbp.errors import SymbpError
 
 SUBCOMMANDS = ("check", "verify", "derive", "grade", "grade-layers", "graph")
