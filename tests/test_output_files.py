@@ -117,11 +117,10 @@ sys.exit(main(sys.argv[1:]))
 
 def test_a_full_disk_leaves_the_old_file_and_one_sentence(tmp_path):
     # RLIMIT_FSIZE makes a write fail as a full disk does (EFBIG, like ENOSPC)
-    path = tmp_path / "derivation.tex"
+    path = tmp_path / "graph.txt"
     path.write_text("old\n")
-    done = subprocess.run([sys.executable, "-c", WRITER, "derive", "--layers", "2,2",
-                           "-o", str(path)], capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run([sys.executable, "-c", WRITER, *GRAPH, "-o", str(path)],
+                          capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"cannot write {path}:")
     assert len(done.stderr.strip().splitlines()) == 1
