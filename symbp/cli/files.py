@@ -61,9 +61,11 @@ def write_atomic(path: str, data: str | bytes):
 
 
 def _is_stream(path) -> bool:
-    # names of the process's own open files: written through, never replaced
+    # names of a process's open files (/dev/stdout, /dev/fd/1, /proc/self/fd/1):
+    # written through, never replaced
     absolute = os.path.abspath(path)
-    return absolute.startswith(("/dev/", "/proc/"))
+    return absolute in ("/dev/stdout", "/dev/stderr") or \
+        absolute.startswith(("/dev/fd/", "/proc/"))
 
 
 def _usual_device(status) -> bool:

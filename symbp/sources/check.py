@@ -81,16 +81,17 @@ class ParameterCheck:
     backprop_rel: float
     finite_abs: float
     finite_rel: float
-    floor: float = 0.0          # the finite differences' rounding floor
+    backprop_floor: float = 0.0     # differences below these are rounding
+    finite_floor: float = 0.0
     entries: int = 0
     size: int = 0
     directions: int = 0
 
     @property
     def agree(self) -> bool:
-        backprop_floor = self.floor * RELATIVE_STEP
-        return ((self.backprop_rel <= BACKPROP_TOLERANCE or self.backprop_abs <= backprop_floor)
-                and (self.finite_rel <= FINITE_TOLERANCE or self.finite_abs <= self.floor))
+        return ((self.backprop_rel <= BACKPROP_TOLERANCE
+                 or self.backprop_abs <= self.backprop_floor)
+                and (self.finite_rel <= FINITE_TOLERANCE or self.finite_abs <= self.finite_floor))
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class CheckReport:
 
     @property
     def floor(self) -> float:
+        """The finite differences' rounding floor at this point's loss."""
         return finite_floor(self.loss)
 
     def to_json(self) -> dict:
@@ -205,7 +207,8 @@ def compare_gradients(net, point=None, *, seed: int = 0, progress=None) -> Check
         finite = _finite_check(truth[key], from_finite[key], entries.get(key),
                                directions.get(key, []), directional[key])
         checks.append(ParameterCheck(key, *scaled_difference(truth[key], from_backprop[key]),
-                                     *finite, floor=finite_floor(loss),
+                                     *finite, backprop_floor=rounding_floor(loss),
+                                     finite_floor=finite_floor(loss),
                                      entries=len(entries.get(key, range(size))), size=size,
                                      directions=len(directions.get(key, []))))
     return CheckReport(net, seed, loss, checks)
