@@ -160,7 +160,7 @@ def _claim(entry, number: int, base: dict, where: str) -> Claim:
     if not isinstance(entry, dict):
         raise ClaimsError(f"{where}: {label} must be a table ([[claim]])")
     if isinstance(entry.get("name"), str):
-        label = f"claim {number} ('{entry['name']}')"
+        label = f"claim {number} ({_SHORT.repr(entry['name'])})"
     _check_keys(entry, CLAIM_KEYS, f"{where}: {label}")
     if "formula" not in entry:
         raise ClaimsError(f"{where}: {label} has no 'formula'; add formula = \"LEFT = RIGHT\"")
