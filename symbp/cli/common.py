@@ -18,7 +18,7 @@ def add_network_options(parser, layers_required: bool = False):
     their defaults are read from the tables and from Network itself."""
     import dataclasses
 
-    from symbp.network import Network
+    from symbp.network import TARGETS, Network
     from symbp.tables import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
     default = {f.name: f.default for f in dataclasses.fields(Network)}
 
@@ -41,6 +41,11 @@ def add_network_options(parser, layers_required: bool = False):
                        + listed(LAYOUTS, "layout"))
     group.add_argument("--no-bias", dest="no_bias", action="store_true",
                        help="a network without biases")
+    group.add_argument("--targets", help="soft: any targets in the loss's domain; onehot: "
+                       "each sample's target is one class; " + listed(TARGETS, "targets"))
+    group.add_argument("--l2", metavar="LAMBDA",
+                       help="L2 weight decay: adds (LAMBDA/2) * sum ||W[l]||^2 to the total "
+                            "loss (default 0; Ng's lambda/(2m) is --l2 lambda/m)")
 
 
 def network_fields(args) -> dict:
@@ -48,13 +53,15 @@ def network_fields(args) -> dict:
     fields = {}
     if args.layers is not None:
         fields["layers"] = parse_int_list("--layers", args.layers)
-    for name in ("hidden", "output", "loss", "reduction", "layout"):
+    for name in ("hidden", "output", "loss", "reduction", "layout", "targets"):
         if getattr(args, name) is not None:
             fields[name] = getattr(args, name)
     if args.batch is not None:
         fields["batch"] = parse_int("--batch", args.batch)
     if args.no_bias:
         fields["bias"] = False
+    if args.l2 is not None:
+        fields["l2"] = parse_number("--l2", args.l2)
     return fields
 
 
@@ -104,6 +111,18 @@ def parse_int(option: str, text: str) -> int:
         return int(text)
     except ValueError:
         raise UsageError(f"{option} {text!r} is not an integer") from None
+
+
+def parse_number(option: str, text: str) -> float:
+    """A finite decimal number (``1e-3``, ``0.5``, or a fraction such as ``0.7/4``)."""
+    try:
+        numerator, _, denominator = text.partition("/")
+        value = float(numerator) / (float(denominator) if denominator else 1.0)
+    except (ValueError, ZeroDivisionError):
+        raise UsageError(f"{option} {text!r} is not a number, e.g. {option} 0.01") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise UsageError(f"{option} {text!r} is not a finite number")
+    return value
 
 
 def parse_int_list(option: str, text: str) -> list[int]:
@@ -199,6 +218,7 @@ __all__ = [
     "network_from_args",
     "parse_int",
     "parse_int_list",
+    "parse_number",
     "random_options",
     "write_atomic",
 ]
