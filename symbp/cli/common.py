@@ -7,7 +7,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 from typing import ClassVar
 
 from symbp.errors import SymbpError, UsageError
@@ -181,22 +180,68 @@ class Output:
     def error(self, sentence: str):
         print(sentence.replace("\n", " "), file=self.err)
 
-    def progress(self, total: int, label: str = ""):
-        """A callable ``step(done)`` that redraws a progress line on a terminal
-        (stderr), and does nothing when stderr is piped."""
-        if not self._is_terminal(self.err) or total <= 1:
-            return lambda _done: None
-        start = time.monotonic()
+    def progress(self, total: int, label: str = "") -> Progress:
+        """A :class:`Progress`: call it with the count done; a bar on a terminal
+        (stderr), nothing when stderr is piped."""
+        return Progress(self.err, total, label,
+                        enabled=self._is_terminal(self.err) and total > 1)
 
-        def step(done: int):
-            width = 30
-            filled = int(width * done / total)
-            elapsed = time.monotonic() - start
-            end = "\n" if done >= total else ""
-            self.err.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] "
-                           f"{done}/{total} {elapsed:.1f}s{end}")
-            self.err.flush()
-        return step
+
+class Progress:
+    """A progress bar drawn by rich on ``stream``, callable as ``step(done)``.
+
+    rich (a dependency) rather than a bar of our own: it redraws in place,
+    shows the elapsed and remaining time, and cleans up the line.  It is
+    imported only when a bar is shown, so piped runs never pay for it.
+    The bar ends when ``done`` reaches ``total`` or the ``with`` block ends.
+
+    >>> import io
+    >>> with Progress(io.StringIO(), 3, "grade", enabled=False) as step:
+    ...     step(1)
+    """
+
+    def __init__(self, stream, total: int, label: str = "", enabled: bool = True):
+        self.stream, self.total, self.label, self.enabled = stream, total, label, enabled
+        self._bar = self._task = None
+
+    def __call__(self, done: int):
+        if not self.enabled:
+            return
+        if self._bar is None:
+            from rich import progress
+            from rich.console import Console
+            self._bar = progress.Progress(
+                progress.TextColumn(self.label), progress.BarColumn(),
+                progress.MofNCompleteColumn(), progress.TimeElapsedColumn(),
+                progress.TimeRemainingColumn(),
+                console=Console(file=self.stream), auto_refresh=False)
+            self._bar.start()
+            self._task = self._bar.add_task(self.label, total=self.total)
+        self._bar.update(self._task, completed=done, refresh=True)
+        if done >= self.total:
+            self.close()
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+            self.enabled = False
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+def printable(text: str) -> str:
+    r"""Text from the user's code with control characters escaped, so that it
+    cannot move the cursor or rewrite the terminal's lines.
+
+    >>> printable("ok\x1b[2J")
+    'ok\\x1b[2J'
+    """
+    return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in text)
 
 
 def _json_default(value):
@@ -210,6 +255,7 @@ def _json_default(value):
 
 __all__ = [
     "Output",
+    "Progress",
     "SymbpError",
     "add_network_options",
     "add_random_options",
@@ -219,6 +265,7 @@ __all__ = [
     "parse_int",
     "parse_int_list",
     "parse_number",
+    "printable",
     "random_options",
     "write_atomic",
 ]

@@ -44,6 +44,7 @@ from symbp.grading.user_code import (
     UserCodeError,
     UserError,
     call_named,
+    call_named_watched,
     check_target,
     describe_exception,
     import_failure,
@@ -258,7 +259,15 @@ class UserFunction:
         self.output: list[str] = []
 
     def __call__(self, *args):
-        outcome = self.user.call(call_named, self.name, *args)
+        return self._call(call_named, *args)
+
+    def watched(self, params, x, y) -> tuple:
+        """``(value, inputs changed in place)`` of a call with these arguments
+        (:func:`symbp.grading.user_code.call_watched`, run in the child)."""
+        return self._call(call_named_watched, params, x, y)
+
+    def _call(self, function, *args):
+        outcome = self.user.call(function, self.name, *args)
         if outcome.output:
             self.output.append(outcome.output)
         if outcome.error is not None:
