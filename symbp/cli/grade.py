@@ -18,7 +18,6 @@ OUTPUT_SHOWN = 20   # lines of FUNC's own output shown in the human report
 
 def add_arguments(parser):
     from symbp.grading.sandbox import DEFAULT_TIMEOUT
-    from symbp.verification.search import MAX_WIDTH
     parser.add_argument("function", metavar="MODULE:FUNC",
                         help="e.g. my_backprop:gradients or path/to/file.py:gradients")
     common.add_network_options(parser)
@@ -30,7 +29,8 @@ def add_arguments(parser):
                         help="with --random: keep every width of --layers (code written for "
                              "one size); only the batch varies")
     parser.add_argument("--max-width", dest="max_width", metavar="K",
-                        help=f"with --random: widths from 1 to K (default {MAX_WIDTH})")
+                        help="with --random: widths from 1 to K (default: the range --random "
+                             "draws from, docs/grade.md)")
     parser.add_argument("--rtol", help="tolerance relative to each gradient's largest entry "
                                        "(default from the dtype returned and the network's size)")
     parser.add_argument("--atol", help="absolute tolerance (default a few rounding units of "

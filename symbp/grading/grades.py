@@ -34,7 +34,7 @@ from symbp.grading.keys import check_map, match_gradients
 from symbp.grading.report import GradeReport, KeyGrade
 from symbp.grading.sandbox import UserCodeFailed, UserFunction
 from symbp.grading.slips import Context, bias_reduction, shifted_extra
-from symbp.grading.user_code import UserError, call_watched, describe_exception
+from symbp.grading.user_code import UserError, call_watched, describe_exception, numpy_restored
 from symbp.network import Network
 
 MAX_ZERO_REDRAWS = 20   # points tried when a true gradient is exactly 0 (contract section 10)
@@ -133,7 +133,8 @@ def _call(func, params, x, y):
         if isinstance(func, UserFunction):   # runs in the user's own process
             value, changed = func.watched(params, x, y)
         else:
-            value, changed = call_watched(func, params, x, y)
+            with numpy_restored():
+                value, changed = call_watched(func, params, x, y)
         return value, list(changed), None
     except UserCodeFailed as failed:
         return None, [], failed.error

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from symbp.errors import UsageError
+from symbp.grading.user_code import Unreadable
 
 # the conventions, in the order they are tried; each turns symbp's key into the user's
 CONVENTIONS = (
@@ -179,5 +180,6 @@ def _as_mapping(result, net, returns, found):
 def _kind(value) -> str:
     if value is None:
         return "None"
-    kind = getattr(value, "kind", None)   # an Unreadable stands for the user's object
-    return f"a {kind if isinstance(kind, str) else type(value).__name__}"
+    if isinstance(value, Unreadable):    # stands for an object of the user's
+        return f"a {value.kind}" + (f" symbp cannot read ({value.reason})" if value.reason else "")
+    return f"a {type(value).__name__}"

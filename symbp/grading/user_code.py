@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from contextlib import contextmanager
 import os
 import sys
 import sysconfig
@@ -220,6 +221,26 @@ def call_watched(function, params: dict, x, y) -> tuple:
               np.array(x, copy=True), np.array(y, copy=True))
     value = function(params, x, y)
     return plain(value), _changed(before, params, x, y)
+
+
+@contextmanager
+def numpy_restored():
+    """Put back whatever a call replaced in NumPy's namespace (``np.abs =
+    ...``), for the calls that run in symbp's own process (the Python API):
+    symbp's truth and comparison use NumPy after them.
+
+    >>> with numpy_restored():
+    ...     np.abs = None
+    >>> int(np.abs(-1))
+    1
+    """
+    saved = dict(vars(np))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if vars(np).get(name) is not value:
+                setattr(np, name, value)
 
 
 def call_named_watched(module, name: str, params: dict, x, y) -> tuple:
