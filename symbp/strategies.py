@@ -10,6 +10,11 @@ what the code under test handles (contract section 6).
 >>> @given(networks(hidden=st.sampled_from(["tanh", "relu"]), depth=2, max_width=8))
 ... def test_shapes(net):
 ...     assert net.depth == 2 and net.reduction == "mean" and net.bias
+
+>>> from symbp.strategies import layer_configs
+>>> @given(layer_configs("batchnorm", D=3))
+... def test_batchnorm_configs(config):
+...     assert config["D"] == 3 and config["N"] >= 2
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 from symbp.errors import NetworkError
+from symbp.layers import layer_named
 from symbp.network import Network
 from symbp.tables import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
 
@@ -106,3 +112,35 @@ def all_networks(**fields):
 def points(net: Network):
     """Points for ``net``, kinks avoided: each drawn from a seed via ``net.sample``."""
     return st.integers(0, 2**32 - 1).map(net.sample)
+
+
+MAX_DIMS = 2   # affine's x: N x d1 (x d2)
+
+
+def layer_configs(layer, **fixed):
+    """Configurations of a catalogue layer (``"batchnorm"`` or its entry):
+    every size and parameter the layer has, drawn from its ranges and choices
+    (sizes where a gradient is identically zero, such as batch norm's N = 1,
+    are left out), except those given in ``fixed`` (values or strategies)."""
+    layer = layer_named(layer) if isinstance(layer, str) else layer
+    drawn = layer.config_names()
+    unknown = set(fixed) - drawn - {"seed"}
+    if unknown:
+        raise TypeError(f"layer_configs({layer.name!r}) got unknown fields {sorted(unknown)}; "
+                        f"expected among {sorted(drawn)}")
+
+    @st.composite
+    def configs(draw) -> dict:
+        config = {name: draw(_as_strategy(value)) for name, value in fixed.items()}
+        for size in layer.sizes:
+            if size.name in config:
+                continue
+            one = st.integers(size.low, size.high)
+            config[size.name] = tuple(draw(st.lists(one, min_size=1, max_size=MAX_DIMS))) \
+                if size.dims else draw(one)
+        for p in layer.parameters:
+            if p.name not in config and p.follows is None:
+                config[p.name] = draw(st.sampled_from(p.choices))
+        return layer.complete(config)
+
+    return configs()
