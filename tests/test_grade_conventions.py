@@ -23,9 +23,10 @@ from symbp.network import Network
 TESTS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TESTS)
 EXAMPLES = os.path.join(ROOT, "examples", "grade")
-NG = "--layers 4,5,3,1 --hidden relu --output sigmoid --loss bce --batch 3".split()
-CS231N = ("--layers 4,5,3 --hidden relu --output softmax --loss cce --layout row "
-          "--batch 4").split()
+NG = ["--layers", "4,5,3,1", "--hidden", "relu", "--output", "sigmoid", "--loss", "bce",
+      "--batch", "3"]
+CS231N = ["--layers", "4,5,3", "--hidden", "relu", "--output", "softmax", "--loss", "cce",
+          "--layout", "row", "--batch", "4"]
 
 NET = Network(layers=[3, 3, 2], hidden="tanh", output="sigmoid", loss="bce", batch=3)
 RIGHT = user.make_backprop("tanh", "sigmoid", "bce", "mean", "column", True)
@@ -109,7 +110,7 @@ def test_a_tuple_is_read_in_the_default_order_or_in_returns():
 
 
 def test_a_tuple_of_the_wrong_length_says_so():
-    report = grade(lambda p, x, y: (1, 2, 3), NET)
+    report = grade(lambda *_: (1, 2, 3), NET)
     assert {k.problem for k in report.keys} == {"not_dict"}
     assert "tuple of 3" in report.keys[0].message and "W1, b1, W2, b2" in report.keys[0].message
 
@@ -393,5 +394,5 @@ def test_ngs_planted_bugs_named_as_factors(cli):
 
 def test_grad_names_map_a_missing_key_is_a_usage_error():
     with pytest.raises(UsageError, match="it returned dW1, db1"):
-        grade(lambda p, x, y: {"dW1": 0, "db1": 0}, Network(layers=[2, 1]),
+        grade(lambda *_: {"dW1": 0, "db1": 0}, Network(layers=[2, 1]),
               grad_names={"W1": "gradW"})

@@ -160,7 +160,8 @@ def test_a_func_past_the_time_limit_is_a_verdict(hostile):
     assert bad.returncode == 2 and "--timeout" in bad.stderr
 
 
-def test_a_hypothesis_py_beside_the_users_file_is_not_imported(tmp_path, hostile):
+@pytest.mark.usefixtures("hostile")
+def test_a_hypothesis_py_beside_the_users_file_is_not_imported(tmp_path):
     (tmp_path / "hypothesis.py").write_text("raise ImportError('not the library')\n")
     done = run_symbp("grade", "hostile.py:right", *NET, "--random", 3, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -48,7 +48,7 @@ def contract_example(path: str) -> str:
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     section = text.split("## 6.")[1].split("\n## ")[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
     return next(block for block in blocks if "@given(networks(" in block)
 
 

@@ -31,13 +31,14 @@ def forward_propagation(X, parameters):
     A2 = relu(Z2)
     Z3 = np.dot(W3, A2) + b3
     A3 = sigmoid(Z3)
-    cache = (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3)
+    cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2, "Z3": Z3, "A3": A3}
     return A3, cache
 
 
 def backward_propagation(parameters, cache, X, Y):
     m = X.shape[1]
-    (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3) = cache
+    W2, W3 = parameters["W2"], parameters["W3"]
+    A1, A2, A3 = cache["A1"], cache["A2"], cache["A3"]
 
     dZ3 = A3 - Y
     dW3 = 1. / m * np.dot(dZ3, A2.T)

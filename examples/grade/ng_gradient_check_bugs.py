@@ -35,7 +35,7 @@ def forward_propagation_n(X, Y, parameters):
 
 def backward_propagation_n(X, Y, cache):
     m = X.shape[1]
-    (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3) = cache
+    (_Z1, A1, _W1, _b1, _Z2, A2, W2, _b2, _Z3, A3, W3, _b3) = cache
 
     dZ3 = A3 - Y
     dW3 = 1. / m * np.dot(dZ3, A2.T)

@@ -4,10 +4,11 @@ and files written whole or not at all."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tempfile
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from symbp.errors import SymbpError, UsageError
 
@@ -140,7 +141,7 @@ def parse_number(option: str, text: str) -> float:
         value = float(numerator) / (float(denominator) if denominator else 1.0)
     except (ValueError, ZeroDivisionError):
         raise UsageError(f"{option} {text!r} is not a number, e.g. {option} 0.01") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise UsageError(f"{option} {text!r} is not a finite number")
     return value
 
@@ -248,7 +249,7 @@ class Progress:
             self._bar = None
             self.enabled = False
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info):

@@ -51,8 +51,8 @@ class Derivation:
 
     >>> from symbp.network import Network
     >>> d = derive(Network(layers=[1, 1]), standalone=True)
-    >>> d._repr_markdown_().startswith("# Backpropagation"), d._repr_latex_()[:16]
-    (True, '$$\\begin{aligned}')
+    >>> d._repr_markdown_().startswith("# Backpropagation"), d._repr_latex_().startswith("$$")
+    (True, True)
     """
     text: str
     format: str

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from contextlib import contextmanager
 import os
 import sys
 import sysconfig
 import traceback
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -31,7 +31,7 @@ import numpy as np
 @lru_cache(maxsize=1)
 def _definition():
     """The penalty's term of one weight, and its derivative by that weight (SymPy)."""
-    import sympy   # here, not at the top: networks without l2 never need it
+    import sympy  # here, not at the top: networks without l2 never need it
     weight = sympy.Symbol("w", real=True)
     strength = sympy.Symbol("lambda", nonnegative=True)
     term = strength / 2 * weight ** 2
