@@ -98,7 +98,7 @@ def match_gradients(result, net, *, names=None, grad_names=None, returns=None) -
     if absent:
         raise UsageError(f"the gradient names name {', '.join(map(repr, absent))}, which FUNC "
                          f"did not return; it returned {', '.join(found.returned) or 'no keys'}")
-    used, conventions = set(), []
+    used, conventions = set(), []   # per key read by a convention: every one that fits
     for key in net.param_keys():
         tried = _candidates(key, (names or {}).get(key), grad_names.get(key))
         hit = next(((name, how) for name, how in tried if name in by_text and name not in used),
@@ -109,10 +109,13 @@ def match_gradients(result, net, *, names=None, grad_names=None, returns=None) -
         name, how = hit
         used.add(name)
         found.values[key], found.names[key] = result[by_text[name]], name
-        if how not in ("W1", "names", "grad_names"):
-            conventions.append(how)
+        fits = {how for how, convert in CONVENTIONS if convert(key) == name}
+        if fits and "W1" not in fits:
+            conventions.append(fits)
     if conventions:
-        how = max(set(conventions), key=conventions.count)
+        # the convention every key fits (db1 fits dW1 and dw1 alike), else the first key's
+        common = set.intersection(*conventions) or conventions[0]
+        how = next(how for how, _ in CONVENTIONS if how in common)
         examples = ", ".join(f"{_apply(how, k)} is {k}" for k in net.param_keys()[:2])
         found.notes.append(f"gradient keys read by the {how} convention ({examples}, ...)")
     for text in found.returned:

@@ -129,18 +129,15 @@ def _maths_habits(text: str, lead: int, dialect: Dialect):
     """Habits from maths that Python would misread, caught before it does:
     a prime (``sigmoid'(z)``: Python sees a string), ``^`` (Python's xor) for
     a transpose or a power, and ``lambda`` spelled as the stand-in."""
-    prime = re.search(r"([A-Za-z_]\w*)?\s*['\"]", text)
+    prime = re.search(r"([A-Za-z_]\w*)'", text)     # a name with a prime: f'(z)
     if prime:
         name = prime.group(1)
-        column = lead + prime.end()
         primed = _PRIMED.get(name, name)
-        if f"{primed}_prime" in FUNCTIONS:
-            raise FormulaError(f"the prime in {name}' is not part of the notation",
-                               column=column, suggestion=f"write {primed}_prime(...) for "
-                                                         "the derivative")
-        raise FormulaError("quotes are not part of the notation", column=column,
-                           suggestion="a derivative is written name_prime(...), e.g. "
-                                      "sigma_prime(z[l])")
+        raise FormulaError(f"the prime in {name}' is not part of the notation",
+                           column=lead + prime.end(),
+                           suggestion=f"write {primed}_prime(...) for the derivative"
+                           if f"{primed}_prime" in FUNCTIONS else
+                           "a derivative is written name_prime(...), e.g. sigma_prime(z[l])")
     caret = re.search(r"\^", text)
     if caret:
         column = lead + caret.start() + 1
