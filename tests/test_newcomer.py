@@ -35,8 +35,8 @@ def test_without_biases_the_gradients_are_linear_in_w_only(cli):
 
 @pytest.mark.parametrize("hidden,identity", [
     ("tanh", r"\tanh'(z) = 1 - \tanh\left(z\right)^{2}"),
-    ("sigmoid", r"\sigma'(z) = \frac{e^{- z}}{\left(1 + e^{- z}\right)^{2}} = "
-                r"\sigma(z) \left(1 - \sigma(z)\right)"),
+    ("sigmoid", (r"\sigma'(z) = \frac{e^{- z}}{\left(1 + e^{- z}\right)^{2}} = "
+                 r"\sigma(z) \left(1 - \sigma(z)\right)")),
 ])
 def test_identities_are_printed_once(cli, hidden, identity):
     lines = [line for line in markdown(cli, "--layers", "2,2,1", "--hidden", hidden).splitlines()

@@ -113,6 +113,9 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
             warnings.simplefilter("ignore")
             tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
+        primed = _primed_name(stripped, lead)
+        if primed is not None:
+            raise primed from None
         if not error.offset or error.offset > len(stripped):
             # Python reports offset 0 when the text ends in the middle of an expression
             raise FormulaError("the expression ends too early", column=lead + len(stripped) + 1,
@@ -125,19 +128,25 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
     return _Converter(stripped, lead, dialect).convert(tree.body, 0)
 
 
-def _maths_habits(text: str, lead: int, dialect: Dialect):
-    """Habits from maths that Python would misread, caught before it does:
-    a prime (``sigmoid'(z)``: Python sees a string), ``^`` (Python's xor) for
-    a transpose or a power, and ``lambda`` spelled as the stand-in."""
+def _primed_name(text: str, lead: int) -> FormulaError | None:
+    """The error for a maths prime (``sigmoid'(z)``), which Python reads as
+    the start of a string: asked when Python could not parse the text."""
     prime = re.search(r"([A-Za-z_]\w*)'", text)     # a name with a prime: f'(z)
     if prime:
         name = prime.group(1)
         primed = _PRIMED.get(name, name)
-        raise FormulaError(f"the prime in {name}' is not part of the notation",
-                           column=lead + prime.end(),
-                           suggestion=f"write {primed}_prime(...) for the derivative"
-                           if f"{primed}_prime" in FUNCTIONS else
-                           "a derivative is written name_prime(...), e.g. sigma_prime(z[l])")
+        return FormulaError(f"the prime in {name}' is not part of the notation",
+                            column=lead + prime.end(),
+                            suggestion=f"write {primed}_prime(...) for the derivative"
+                            if f"{primed}_prime" in FUNCTIONS else
+                            "a derivative is written name_prime(...), e.g. sigma_prime(z[l])")
+    return None
+
+
+def _maths_habits(text: str, lead: int, dialect: Dialect):
+    """Habits from maths that Python would misread, caught before it does:
+    ``^`` (Python's xor) for a transpose or a power, and ``lambda`` spelled
+    as the stand-in."""
     caret = re.search(r"\^", text)
     if caret:
         column = lead + caret.start() + 1
