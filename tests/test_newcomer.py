@@ -124,3 +124,35 @@ def test_derivations_render_in_a_real_notebook(tmp_path, monkeypatch):
     # the HTML shows the Markdown rendering: headings, and $$ maths for MathJax
     assert '<h2 id="Forward-pass">' in html or ">Forward pass</h2>" in html
     assert "$$" in html and "\\section*" not in html
+
+
+class FakeTerminal:
+    """A stream that says it is a terminal, as stderr is in an interactive shell."""
+
+    def __init__(self):
+        import io
+        self.buffer = io.StringIO()
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        return self.buffer.write(text)
+
+    def flush(self):
+        pass
+
+
+def test_progress_is_drawn_on_a_terminal_only():
+    import io
+
+    from symbp.cli.common import Output
+    terminal = FakeTerminal()
+    with Output(io.StringIO(), terminal).progress(3, "grade") as step:
+        for done in (1, 2, 3):
+            step(done)
+    assert "grade" in terminal.buffer.getvalue() and "3/3" in terminal.buffer.getvalue()
+    piped = io.StringIO()
+    with Output(io.StringIO(), piped).progress(3, "grade") as step:
+        step(1)
+    assert piped.getvalue() == ""
