@@ -94,10 +94,9 @@ def test_derive_output_with_a_file_name_says_which_option(cli):
 
 
 NOTEBOOK_CELLS = [
-    "import symbp\nnet = symbp.Network(layers=[2, 2, 1], hidden='tanh')",
+    "import symbp\nnet = symbp.Network(layers=[1, 1], output='identity')",
     "symbp.derive(net)",
     "symbp.derive(net, standalone=True)",
-    "symbp.derive(net, format='markdown')",
 ]
 
 
@@ -122,7 +121,7 @@ def test_derivations_render_in_a_real_notebook(tmp_path, monkeypatch):
             assert "\\section" not in text and "tabular" not in text and "\\textbf" not in text
     html, _ = exporters.HTMLExporter().from_notebook_node(notebook)
     # the HTML shows the Markdown rendering: headings, and $$ maths for MathJax
-    assert '<h2 id="Forward-pass">' in html or ">Forward pass</h2>" in html
+    assert 'id="Forward-pass"' in html or ">Forward pass</h2>" in html
     assert "$$" in html and "\\section*" not in html
 
 

@@ -145,7 +145,9 @@ class UserProcess:
         self._process.start()
         child_end.close()
         self._connection = parent_end
-        reply = self._receive(f"importing {self.target}")
+        # importing may take longer than a call (a module that imports torch):
+        # a short limit for calls is not one for the import
+        reply = self._receive(f"importing {self.target}", max(self.timeout, DEFAULT_TIMEOUT))
         if isinstance(reply, UserError):
             self.stop()
             raise UserCodeError(f"importing {self.target!r} failed: {reply.what}")
@@ -210,10 +212,11 @@ class UserProcess:
             return Outcome(None, reply, "")
         return Outcome(*reply)
 
-    def _receive(self, what: str):
+    def _receive(self, what: str, limit: float | None = None):
         """The child's next message, or a UserError when it ends or runs out
         of time.  Waits in short steps so that Ctrl-C reaches the parent."""
-        deadline = time.monotonic() + self.timeout
+        limit = self.timeout if limit is None else limit
+        deadline = time.monotonic() + limit
         try:
             while time.monotonic() < deadline:
                 if self._connection.poll(_POLL):
@@ -228,7 +231,7 @@ class UserProcess:
                     break
             else:
                 return UserError("timeout", f"{what} did not finish within "
-                                            f"{self.timeout:g} s (the time limit)")
+                                            f"{limit:g} s (the time limit)")
         except KeyboardInterrupt:
             self.stop()
             raise
