@@ -122,8 +122,9 @@ class Network:
             raise NetworkError(f"bias={self.bias!r} is not a boolean; expected true or false")
         object.__setattr__(self, "bias", bool(self.bias))
         _one_of("targets", self.targets, TARGETS, "a kind of targets")
-        if isinstance(self.l2, (bool, np.bool_)) or not isinstance(self.l2, (int, float, np.number)) \
-                or not np.isfinite(self.l2) or self.l2 < 0:
+        number = isinstance(self.l2, (int, float, np.number)) and \
+            not isinstance(self.l2, (bool, np.bool_))
+        if not number or not np.isfinite(self.l2) or self.l2 < 0:
             raise NetworkError(f"l2={self.l2!r} is not a weight decay; expected a number >= 0 "
                                "(lambda of (lambda/2) * sum ||W||^2; 0 for none)")
         object.__setattr__(self, "l2", float(self.l2))

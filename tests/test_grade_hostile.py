@@ -293,3 +293,11 @@ def test_random_returns_through_the_child_process_give_clean_reports(tmp_path):
             report = grade(func, net)
             assert not report.ok or report.error is None
             json.dumps(report.to_json(), allow_nan=False, default=str)
+
+
+def test_control_characters_in_returned_keys_are_escaped(cli, tmp_path):
+    (tmp_path / "spoof.py").write_text(
+        'def grads(params, x, y):\n    return {"\\x1b[2J\\rW1": 1.0}\n')
+    status, out, _ = cli("grade", f"{tmp_path / 'spoof.py'}:grads", *NET)
+    assert status == 1 and "\x1b" not in out and "\r" not in out
+    assert "\\x1b[2J\\rW1" in out

@@ -107,7 +107,7 @@ def run(args, io) -> int:
         _print_random(io, found, count, seed, args)
     _print_output(io, output)
     io.print(io.paint("every gradient right", "green") if ok else
-             io.paint("wrong: " + _wrong_line(report, found), "red"))
+             io.paint("wrong: " + common.printable(_wrong_line(report, found)), "red"))
     return 0 if ok else 1
 
 
@@ -131,12 +131,13 @@ _CAUSE_FLAGS = {"onehot_targets": "try --targets onehot, or --labels if FUNC tak
 
 
 def _print_report(io, report, args):
+    # the lines echo FUNC's keys and messages: control characters are escaped
     for line in report.heading():
-        io.print(line)
+        io.print(common.printable(line))
     for key in report.keys:
-        io.print("  " + io.paint(key.line(), "green" if key.ok else "red"))
+        io.print("  " + io.paint(common.printable(key.line()), "green" if key.ok else "red"))
     for line in report.remarks():
-        io.print("  " + io.paint(line, "yellow"))
+        io.print("  " + io.paint(common.printable(line), "yellow"))
     if report.order_assumed and not args.returns:
         io.print("  " + io.paint("note: --returns dW1,db1,... gives another order", "yellow"))
     for cause in report.causes if not report.ok else []:
