@@ -44,15 +44,17 @@ _pay_one_time_costs()
 
 
 def assert_gradients(func, net, point=None, *, rtol=None, atol=None, names=None,
-                     seed: int = 0) -> None:
+                     seed: int = 0, **reading) -> None:
     """Raise AssertionError unless ``func(params, x, y)`` returns every gradient of
     ``net``'s total loss at ``point`` (default ``net.sample(seed)``).
 
     The message is ``symbp grade``'s report: the network and point, then one
     line per key, each wrong one with how far off it is, where, and a
     diagnosis where one fits (a factor such as 1/m, a transpose, a shape).
+    ``reading`` takes :func:`symbp.grade`'s ``grad_names``, ``returns`` and
+    ``labels``: how FUNC's answer is read.
     """
-    report = grade(func, net, point, rtol=rtol, atol=atol, names=names, seed=seed)
+    report = grade(func, net, point, rtol=rtol, atol=atol, names=names, seed=seed, **reading)
     if not report.ok:
         wrong = ", ".join(k.key for k in report.wrong)
         raise AssertionError(f"wrong gradient(s): {wrong}\n{report}")
