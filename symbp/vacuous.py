@@ -49,6 +49,14 @@ def cut_off(net: Network, zs) -> bool:
     may be cut at another layer (Ng's sizes 4, 5, 3, 1 with a batch of 3 do
     this at about 0.5% of points).  ``zs`` are the pre-activations of
     :meth:`Network.forward`.
+
+    >>> import numpy as np
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[1, 1, 1], hidden="relu", batch=2)
+    >>> cut_off(net, [None, np.array([[-1.0, 2.0]]), np.array([[0.5, 0.5]])])
+    False
+    >>> cut_off(net, [None, np.array([[-1.0, -2.0]]), np.array([[0.5, 0.5]])])
+    True
     """
     dead = np.zeros((net.depth + 1, net.batch), dtype=bool)   # dead[k, s]: layer k of s
     for k in range(1, net.depth + 1):

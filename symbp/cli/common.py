@@ -135,7 +135,11 @@ def parse_int(option: str, text: str) -> int:
 
 
 def parse_number(option: str, text: str) -> float:
-    """A finite decimal number (``1e-3``, ``0.5``, or a fraction such as ``0.7/4``)."""
+    """A finite decimal number (``1e-3``, ``0.5``, or a fraction such as ``0.7/4``).
+
+    >>> parse_number("--l2", "0.7/4")
+    0.175
+    """
     try:
         numerator, _, denominator = text.partition("/")
         value = float(numerator) / (float(denominator) if denominator else 1.0)

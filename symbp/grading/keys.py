@@ -68,7 +68,12 @@ def key_text(key) -> str:
 
 
 def check_map(mapping, net, what: str) -> dict:
-    """A map from symbp's keys to the user's, checked against the network."""
+    """A map from symbp's keys to the user's, checked against the network.
+
+    >>> from symbp.network import Network
+    >>> check_map({"W1": "w"}, Network(layers=[2, 1]), "names")
+    {'W1': 'w'}
+    """
     mapping = dict(mapping or {})
     unknown = [k for k in mapping if k not in net.param_keys()]
     if unknown:
