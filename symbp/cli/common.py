@@ -4,8 +4,10 @@ written whole or not at all (:mod:`symbp.cli.files`)."""
 
 from __future__ import annotations
 
+import math
+
 from symbp.cli.files import write_atomic
-from symbp.cli.output import Output, escape_controls
+from symbp.cli.output import Output, Progress, escape_controls, printable
 from symbp.errors import SymbpError, UsageError
 
 
@@ -14,7 +16,7 @@ def add_network_options(parser, layers_required: bool = False):
     their defaults are read from the tables and from Network itself."""
     import dataclasses
 
-    from symbp.network import Network
+    from symbp.network import TARGETS, Network
     from symbp.tables import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
     default = {f.name: f.default for f in dataclasses.fields(Network)}
 
@@ -37,6 +39,11 @@ def add_network_options(parser, layers_required: bool = False):
                        + listed(LAYOUTS, "layout"))
     group.add_argument("--no-bias", dest="no_bias", action="store_true",
                        help="a network without biases")
+    group.add_argument("--targets", help="soft: any targets in the loss's domain; onehot: "
+                       "each sample's target is one class; " + listed(TARGETS, "targets"))
+    group.add_argument("--l2", metavar="LAMBDA",
+                       help="L2 weight decay: adds (LAMBDA/2) * sum ||W[l]||^2 to the total "
+                            "loss (default 0; Ng's lambda/(2m) is --l2 lambda/m)")
 
 
 def network_fields(args) -> dict:
@@ -44,13 +51,15 @@ def network_fields(args) -> dict:
     fields = {}
     if args.layers is not None:
         fields["layers"] = parse_int_list("--layers", args.layers)
-    for name in ("hidden", "output", "loss", "reduction", "layout"):
+    for name in ("hidden", "output", "loss", "reduction", "layout", "targets"):
         if getattr(args, name) is not None:
             fields[name] = getattr(args, name)
     if args.batch is not None:
         fields["batch"] = parse_int("--batch", args.batch)
     if args.no_bias:
         fields["bias"] = False
+    if args.l2 is not None:
+        fields["l2"] = parse_number("--l2", args.l2)
     return fields
 
 
@@ -123,6 +132,22 @@ def parse_int(option: str, text: str) -> int:
         raise UsageError(f"{option} {text!r} is not an integer") from None
 
 
+def parse_number(option: str, text: str) -> float:
+    """A finite decimal number (``1e-3``, ``0.5``, or a fraction such as ``0.7/4``).
+
+    >>> parse_number("--l2", "0.7/4")
+    0.175
+    """
+    try:
+        numerator, _, denominator = text.partition("/")
+        value = float(numerator) / (float(denominator) if denominator else 1.0)
+    except (ValueError, ZeroDivisionError):
+        raise UsageError(f"{option} {text!r} is not a number, e.g. {option} 0.01") from None
+    if not math.isfinite(value):
+        raise UsageError(f"{option} {text!r} is not a finite number")
+    return value
+
+
 def parse_seed(text: str) -> int:
     """``--seed S``: an integer >= 0 (NumPy's and Hypothesis's seeds are).
 
@@ -145,6 +170,7 @@ def parse_int_list(option: str, text: str) -> list[int]:
 
 __all__ = [
     "Output",
+    "Progress",
     "SymbpError",
     "add_layer_config_option",
     "add_network_options",
@@ -156,7 +182,9 @@ __all__ = [
     "network_from_args",
     "parse_int",
     "parse_int_list",
+    "parse_number",
     "parse_seed",
+    "printable",
     "random_options",
     "write_atomic",
 ]

@@ -9,32 +9,32 @@ import json
 import os
 import re
 import sys
-import time
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from symbp.errors import OutputError
 
-# C0 and C1 control characters (newline and tab kept), and the bidirectional
-# overrides that reorder text on screen: none reaches the terminal raw
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
-                       "\u202a-\u202e\u2066-\u2069]")
-_READABLE = {"\r": "\\r", "\x1b": "\\x1b"}
+
+def printable(text: str) -> str:
+    r"""Text from the user (names, formulas, file names, keys, messages, what
+    their code printed) with every character that is not printable escaped
+    as Python writes it, so that it cannot move the cursor, recolour or
+    rewrite the terminal's lines (ESC, \r, the bidirectional overrides).
+
+    >>> printable("ok\x1b[2J\r\u202e")
+    'ok\\x1b[2J\\r\\u202e'
+    """
+    return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in text)
 
 
 def escape_controls(text: str, keep=None) -> str:
-    r"""``text`` with every control character written as an escape (``\x1b``,
-    ``\r``, ``\u202e``), so that names, formulas and file names from user
-    input cannot move the cursor, recolour or overwrite what symbp prints.
-    ``keep`` is a compiled pattern of sequences left as they are.
+    r""":func:`printable` line by line: ``text`` may span lines.  ``keep`` is
+    a compiled pattern (one group) of sequences left as they are.
 
-    >>> escape_controls("BP1\x1b[2K\rBP2 holds")
-    'BP1\\x1b[2K\\rBP2 holds'
+    >>> escape_controls("BP1\x1b[2K\rBP2 holds\nnext line")
+    'BP1\\x1b[2K\\rBP2 holds\nnext line'
     """
-    def escape(match):
-        char = match.group()
-        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
     if keep is None:
-        return _CONTROLS.sub(lambda m: _READABLE.get(m.group()) or escape(m), text)
+        return "\n".join(printable(line) for line in text.split("\n"))
     pieces = keep.split(text)
     return "".join(piece if index % 2 else escape_controls(piece)
                    for index, piece in enumerate(pieces))
@@ -96,22 +96,58 @@ class Output:
             os.close(null)
         raise OutputError(f"cannot write the output: {error.strerror or error}") from None
 
-    def progress(self, total: int, label: str = ""):
-        """A callable ``step(done)`` that redraws a progress line on a terminal
-        (stderr), and does nothing when stderr is piped."""
-        if not self._is_terminal(self.err) or total <= 1:
-            return lambda _done: None
-        start = time.monotonic()
+    def progress(self, total: int, label: str = "") -> Progress:
+        """A :class:`Progress`: call it with the count done; a bar on a terminal
+        (stderr), nothing when stderr is piped."""
+        return Progress(self.err, total, label,
+                        enabled=self._is_terminal(self.err) and total > 1)
 
-        def step(done: int):
-            width = 30
-            filled = int(width * done / total)
-            elapsed = time.monotonic() - start
-            end = "\n" if done >= total else ""
-            self.err.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] "
-                           f"{done}/{total} {elapsed:.1f}s{end}")
-            self.err.flush()
-        return step
+
+class Progress:
+    """A progress bar drawn by rich on ``stream``, callable as ``step(done)``.
+
+    rich (a dependency) rather than a bar of our own: it redraws in place,
+    shows the elapsed and remaining time, and cleans up the line.  It is
+    imported only when a bar is shown, so piped runs never pay for it.
+    The bar ends when ``done`` reaches ``total`` or the ``with`` block ends.
+
+    >>> import io
+    >>> with Progress(io.StringIO(), 3, "grade", enabled=False) as step:
+    ...     step(1)
+    """
+
+    def __init__(self, stream, total: int, label: str = "", enabled: bool = True):
+        self.stream, self.total, self.label, self.enabled = stream, total, label, enabled
+        self._bar = self._task = None
+
+    def __call__(self, done: int):
+        if not self.enabled:
+            return
+        if self._bar is None:
+            from rich import progress
+            from rich.console import Console
+            self._bar = progress.Progress(
+                progress.TextColumn(self.label), progress.BarColumn(),
+                progress.MofNCompleteColumn(), progress.TimeElapsedColumn(),
+                progress.TimeRemainingColumn(),
+                console=Console(file=self.stream), auto_refresh=False)
+            self._bar.start()
+            self._task = self._bar.add_task(self.label, total=self.total)
+        self._bar.update(self._task, completed=done, refresh=True)
+        if done >= self.total:
+            self.close()
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+            self.enabled = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
 
 def _json_default(value):

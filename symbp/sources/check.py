@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from symbp.errors import NetworkError
 from symbp.sources.backprop import backprop
 from symbp.sources.finite import RELATIVE_STEP, sampled_finite_differences
 
@@ -194,6 +195,10 @@ def compare_gradients(net, point=None, *, seed: int = 0, progress=None) -> Check
     at ``point`` (drawn from ``seed`` when not given); ``progress(done)``
     follows the finite differences, one call per difference taken (their
     number is :func:`finite_difference_count`)."""
+    reason = net.untestable()
+    if reason is not None:
+        raise NetworkError(f"{net} cannot show a disagreement: {reason}",
+                           suggestion="give the output layer at least 2 units")
     point = net.sample(seed) if point is None else net.check_point(point)
     truth = net.gradient(point)
     from_backprop = backprop(net, point)
