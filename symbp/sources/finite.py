@@ -30,9 +30,9 @@ def step_for(value: float) -> float:
 
 
 def output_step_for(value: float) -> float:
-    """The step at an output a[L]: relative to the value itself, since a loss
-    may take log(a) (cce over 1000 classes has outputs of ~1e-3 and
-    d loss / d a = -y / a, whose curvature an absolute step would cross).
+    """The step at an output a[L] of a loss that takes log(a): relative to
+    the value itself (cce over 1000 classes has outputs of ~1e-3, and
+    d loss / d a = -y / a has a curvature an absolute step would cross).
 
     >>> output_step_for(1e-3), output_step_for(0.0)
     (6e-09, 6e-12)
@@ -154,7 +154,8 @@ def finite_differences_per_sample(net, point) -> dict[str, np.ndarray]:
             resume = (lambda k=k, v=value: _losses_from(net, p, k, net.activation(k).numpy(
                 v, net.units_axis))) if name == "delta" else \
                 (lambda k=k, v=value: _losses_from(net, p, k, v))
-            step = output_step_for if (name, k) == ("da", net.depth) else step_for
+            logs = LOSSES[net.loss].logs and (name, k) == ("da", net.depth)
+            step = output_step_for if logs else step_for
             result[f"{name}{k}"] = central_differences(resume, value, pick=own_sample, step=step)
     return result
 
