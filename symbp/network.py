@@ -27,10 +27,22 @@ from symbp.vacuous import constant_output, cut_off, untestable
 
 TARGETS = ("soft", "onehot")
 
+# A point is redrawn when a kink is within reach of a finite difference's
+# step.  The contract's margin, |z| >= 1e-3, holds up to KINK_VALUES values
+# at kinks per point; with more (a relu layer of 512 units and a batch of 64
+# has 32,768) some value is almost surely that close and every draw would be
+# rejected, so the margin shrinks in proportion, never below MIN_KINK_MARGIN:
+# a step of finite differences moves z by at most ~3e-5 (6e-6 times an input
+# of ~4.5).
 KINK_MARGIN = 1e-3
-# bce and cce take log(a) (and log(1 - a)): outputs this close to 0 or 1 make
-# their derivatives huge and finite differences meaningless, so such points
-# are redrawn too
+KINK_VALUES = 1000
+MIN_KINK_MARGIN = 1e-4
+# bce takes log(1 - a), and 1 - a keeps only eps / (1 - a) of its relative
+# precision: outputs this close to 1 are redrawn.  Outputs near 0 are not:
+# a sigmoid or softmax output is computed to full relative precision however
+# small it is, and the loss's curvature in z stays bounded (softmax with cce
+# is log-sum-exp), so a 1000-class softmax, whose outputs are all ~1e-3, is
+# checked like a 10-class one.
 LOG_MARGIN = 1e-2
 _MAX_REDRAWS = 2000
 
@@ -332,6 +344,8 @@ class Network:
         Weights are scaled by 1/sqrt(fan-in) so that sigmoid, softmax and log
         stay well conditioned; a point near a kink is redrawn, never returned.
         """
+        if not _integer(seed) or seed < 0:
+            raise NetworkError(f"seed={seed!r} is not a seed; expected an integer >= 0")
         rng = np.random.default_rng(seed)
         for _ in range(_MAX_REDRAWS):
             point = self._draw(rng)
@@ -376,18 +390,37 @@ class Network:
         return per_sample.T.copy() if self.layout == "column" else per_sample
 
     def near_kink(self, point) -> bool:
-        """True where the point is too close to a kink (or, under bce/cce, to
-        an output of 0 or 1) to check gradients at."""
+        """True where the point is too close to a kink (or, under bce, to an
+        output of 1) to check gradients at; see ``kink_margin``."""
         zs, acts = self.forward(point)
+        margin = self.kink_margin
         for l in range(1, self.depth + 1):
             activation = self.activation(l)
-            if activation.kink and np.any(np.abs(zs[l]) < KINK_MARGIN):
+            if activation.kink and np.any(np.abs(zs[l]) < margin):
                 return True
         if cut_off(self, zs):
             return True
         loss = LOSSES[self.loss]
-        if loss.kink and np.any(np.abs(acts[-1] - point["y"]) < KINK_MARGIN):
+        if loss.kink and np.any(np.abs(acts[-1] - point["y"]) < margin):
             return True
-        if loss.logs and not constant_output(self):
-            return bool(np.any((acts[-1] < LOG_MARGIN) | (acts[-1] > 1 - LOG_MARGIN)))
+        if loss.log_complement and not constant_output(self):
+            return bool(np.any(acts[-1] > 1 - LOG_MARGIN))
         return False
+
+    @property
+    def kink_margin(self) -> float:
+        """How close to a kink a sampled point may come: 1e-3 (contract
+        section 1) up to ``KINK_VALUES`` values at kinks per point, less in
+        proportion beyond, never below ``MIN_KINK_MARGIN``.
+
+        >>> Network(layers=[2, 4, 1], hidden="relu").kink_margin
+        0.001
+        >>> Network(layers=[2, 512, 1], hidden="relu", batch=8).kink_margin
+        0.000244140625
+        """
+        values = sum(self.layers[l] for l in range(1, self.depth + 1)
+                     if self.activation(l).kink)
+        if LOSSES[self.loss].kink:
+            values += self.layers[-1]
+        values *= self.batch
+        return max(MIN_KINK_MARGIN, KINK_MARGIN * min(1.0, KINK_VALUES / max(values, 1)))

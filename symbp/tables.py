@@ -150,7 +150,8 @@ class Loss:
     domain: str = "real"
     min_units: dict = field(default_factory=dict)
     kink: bool = False
-    logs: bool = False
+    logs: bool = False             # takes log(a): d loss / d a is as steep as 1 / a
+    log_complement: bool = False   # takes log(1 - a): outputs near 1 lose their digits
 
 
 def _units(a, axis):
@@ -191,7 +192,7 @@ LOSSES: dict[str, Loss] = {l.name: l for l in [
         sympy=lambda a, y: -_sympy().Add(*[
             yi * _sympy().log(ai) + (1 - yi) * _sympy().log(1 - ai) for ai, yi in zip(a, y, strict=True)]),
         latex=r"-\sum_j \left[y_j \log a_j + (1 - y_j)\log(1 - a_j)\right]",
-        outputs=("sigmoid", "softmax"), domain="unit", logs=True,
+        outputs=("sigmoid", "softmax"), domain="unit", logs=True, log_complement=True,
         # a one-unit softmax is 1 whatever its input: log(1 - a) is log 0
         min_units={"softmax": 2}),
     Loss(

@@ -43,3 +43,17 @@ class CommandLine:
 def cli():
     """The command line (:class:`CommandLine`), shared by every test file."""
     return CommandLine()
+
+
+@pytest.fixture
+def require_tool():
+    """``require_tool("dot", "graphviz")``: skip the test where the program is
+    missing (fail instead under SYMBP_REQUIRE_TOOLS=1, as CI sets)."""
+    import shutil
+
+    def require(program: str, package: str):
+        if shutil.which(program) is None:
+            if os.environ.get("SYMBP_REQUIRE_TOOLS") == "1":
+                pytest.fail(f"{program} is required (SYMBP_REQUIRE_TOOLS=1) but not installed")
+            pytest.skip(f"{program} is not installed (Debian package {package})")
+    return require
