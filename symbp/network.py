@@ -26,6 +26,15 @@ KINK_MARGIN = 1e-3
 LOG_MARGIN = 1e-2
 _MAX_REDRAWS = 2000
 
+# Sizes are checked when a network is made, before anything is allocated or
+# derived (README, "Choices"): the arrays of one gradient evaluation (a point,
+# its gradient, each layer's z, a and their gradients for the whole batch)
+# must fit in MEMORY_LIMIT bytes; `symbp check` holds about three times that
+# at its peak (truth, backprop and finite differences side by side).  Each
+# layer costs a step of Python in every pass, hence MAX_DEPTH.
+MEMORY_LIMIT = 2 * 1024 ** 3
+MAX_DEPTH = 1000
+
 
 def _one_of(field: str, value, allowed, what: str):
     if value not in allowed:
@@ -53,6 +62,16 @@ class _LossName(str):
 
     def __deepcopy__(self, memo):
         return str(self)
+
+
+def _bytes(count: int) -> str:
+    """A byte count in the largest unit that keeps it >= 1: '2 GiB', '149 TiB'."""
+    for unit, size in (("TiB", 1024 ** 4), ("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+        if count >= size:
+            value = count / size
+            text = f"{value:,.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
+            return f"{text} {unit}"
+    return f"{count} bytes"
 
 
 def _integer(value) -> bool:
@@ -112,6 +131,7 @@ class Network:
             raise NetworkError(f"bias={self.bias!r} is not a boolean; expected true or false")
         object.__setattr__(self, "bias", bool(self.bias))
         self._check_pairing()
+        self._check_sizes()
 
     def _check_pairing(self):
         allowed = LOSSES[self.loss].outputs
@@ -124,6 +144,34 @@ class Network:
             raise NetworkError(f"loss={str(self.loss)!r} with output={self.output!r} needs at "
                                f"least {least} output units, but layers ends in "
                                f"{self.layers[-1]}")
+
+    def _check_sizes(self):
+        if self.depth > MAX_DEPTH:
+            raise NetworkError(f"layers has {self.depth} layers after the input; symbp takes "
+                               f"networks of at most {MAX_DEPTH}, since every layer is a step "
+                               "of every pass", suggestion="check a shallower network: the "
+                               "same formulas hold at every depth")
+        needed = self.memory_needed
+        if needed > MEMORY_LIMIT:
+            samples = f"{self.batch:,} sample" + ("s" if self.batch > 1 else "")
+            raise NetworkError(
+                f"layers={list(self.layers)} with batch={self.batch} needs about "
+                f"{_bytes(needed)} for one gradient ({self.parameter_count:,} parameters, "
+                f"{samples}); symbp takes networks that need at most {_bytes(MEMORY_LIMIT)}",
+                suggestion="check a narrower network or a smaller batch: the same formulas "
+                           "hold at every size")
+
+    @property
+    def memory_needed(self) -> int:
+        """Bytes of float64 arrays one gradient evaluation holds: the point and
+        its gradient, and z, a and their gradients at every layer for the batch
+        (computed from the sizes alone, before anything is allocated).
+
+        >>> Network(layers=[2, 3, 2], batch=4).memory_needed
+        1232
+        """
+        units = sum(self.layers)
+        return 8 * (2 * self.parameter_count + self.batch * (4 * units + self.layers[-1]))
 
     # -- structure -----------------------------------------------------------
 

@@ -1,8 +1,12 @@
-"""The numeric truth of one network shape: vectorised NumPy code emitted from
-the verified templates of each local derivative (:mod:`symbp.truth.pieces`),
-composed by the chain rule as vector-Jacobian products from the loss back to
-the input.  One sample's derivation serves every batch size, so its cost
-does not depend on the batch.
+"""The element-wise route's numbers: one network shape's derivation
+(:mod:`symbp.truth.pieces`, one symbol per weight) as vectorised NumPy code
+emitted from the verified templates of each local derivative, composed by
+the chain rule from the loss back to the input.
+
+This is the second symbolic route, for small networks: its cost grows with
+every width (not with the batch).  The truth that ``Network.gradient`` uses
+is :mod:`symbp.truth.chain`, derived once for every size; the tests check
+that the two routes agree.
 """
 
 from __future__ import annotations
