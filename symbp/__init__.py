@@ -11,7 +11,8 @@ backprop and finite differences are checked against it, and so are formulas
 True
 
 Modules are not named after the functions they export (``verify`` lives in
-``verifier``) so that importing a submodule never shadows a function here.
+``verification.verdicts``) so that importing a submodule never shadows a
+function here.
 The names below are imported lazily (module ``__getattr__``) so that
 ``symbp --help`` starts without importing SymPy.
 """

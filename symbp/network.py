@@ -243,8 +243,8 @@ class Network:
 
     @property
     def _constant_output(self) -> bool:
-        # a softmax of a single unit is 1 whatever its input
-        return self.output == "softmax" and self.layers[-1] == 1
+        # a normalising output (softmax) of a single unit is 1 whatever its input
+        return not ACTIVATIONS[self.output].elementwise and self.layers[-1] == 1
 
     # -- points --------------------------------------------------------------
 

@@ -12,10 +12,13 @@ lemma once, as a clean clone does, and never reads a user's cache.
 """
 
 import atexit
+import io
+import json
 import os
 import shutil
 import tempfile
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 _slow = [HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -28,3 +31,27 @@ if "SYMBP_CACHE_DIR" not in os.environ:
     _cache = tempfile.mkdtemp(prefix="symbp-tests-")
     os.environ["SYMBP_CACHE_DIR"] = _cache
     atexit.register(shutil.rmtree, _cache, ignore_errors=True)
+
+
+class CommandLine:
+    """symbp's real command line, run in this process: ``cli("check",
+    "--layers", "2,3,2")`` returns ``(status, stdout, stderr)``; arguments
+    may be numbers.  ``cli.json(...)`` adds ``--json``, checks that stderr is
+    empty and returns ``(status, document)``."""
+
+    def __call__(self, *argv):
+        from symbp.cli.main import main
+        out, err = io.StringIO(), io.StringIO()
+        status = main([str(arg) for arg in argv], stdout=out, stderr=err)
+        return status, out.getvalue(), err.getvalue()
+
+    def json(self, *argv):
+        status, out, err = self(*argv, "--json")
+        assert err == "", err
+        return status, json.loads(out)
+
+
+@pytest.fixture
+def cli():
+    """The command line (:class:`CommandLine`), shared by every test file."""
+    return CommandLine()

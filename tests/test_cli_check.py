@@ -8,14 +8,6 @@ import sys
 
 import pytest
 
-from symbp.cli.main import main
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    status = main(list(argv), stdout=out, stderr=err)
-    return status, out.getvalue(), err.getvalue()
-
 
 @pytest.mark.parametrize("options", [
     "--layers 2,3,2",
@@ -25,8 +17,8 @@ def run(*argv):
     "--layers 2,6,2 --hidden softplus --output sigmoid --loss bce --no-bias",
     "--layers 1,1",
 ])
-def test_check_agrees(options):
-    status, out, err = run("check", *options.split())
+def test_check_agrees(cli, options):
+    status, out, err = cli("check", *options.split())
     assert status == 0, out + err
     assert "all agree" in out and err == ""
 
@@ -45,15 +37,15 @@ def test_check_agrees(options):
     ("--layers 2,3,2 --batch 1000000000", "1,000,000,000 samples); symbp takes networks"),
     ("--layers 2,3,2 --batch 10000000", "needs about 2.2 GiB"),
 ])
-def test_check_invalid_input_is_one_sentence_and_exit_2(options, fragment):
-    status, _out, err = run("check", *options.split())
+def test_check_invalid_input_is_one_sentence_and_exit_2(cli, options, fragment):
+    status, _out, err = cli("check", *options.split())
     assert status == 2
     assert fragment in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-def test_check_json_document():
-    status, out, _ = run("check", "--layers", "2,3,2", "--batch", "2", "--json")
+def test_check_json_document(cli):
+    status, out, _ = cli("check", "--layers", "2,3,2", "--batch", "2", "--json")
     document = json.loads(out)
     assert status == 0 and document["agree"] is True
     assert [p["key"] for p in document["parameters"]] == ["W1", "b1", "W2", "b2"]

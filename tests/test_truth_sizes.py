@@ -282,13 +282,10 @@ def test_a_network_within_the_limits_is_described_without_allocating():
     assert net.memory_needed <= 2 * 1024 ** 3 and peak < 1_000_000
 
 
-def test_a_claims_file_with_a_huge_layer_is_exit_2(tmp_path):
-    from symbp.cli.main import main
+def test_a_claims_file_with_a_huge_layer_is_exit_2(cli, tmp_path):
     claims = tmp_path / "huge.toml"
     claims.write_text('title = "huge"\n[network]\nlayers = [9223372036854775807, 3]\n'
                       '[[claim]]\nname = "BP1"\nformula = "delta[L] = da[L]"\n')
-    import io
-    err = io.StringIO()
-    assert main(["verify", str(claims)], stdout=io.StringIO(), stderr=err) == 2
-    assert "symbp takes networks that need at most 2 GiB" in err.getvalue()
-    assert len(err.getvalue().strip().splitlines()) == 1
+    status, _out, err = cli("verify", claims)
+    assert status == 2 and "symbp takes networks that need at most 2 GiB" in err
+    assert len(err.strip().splitlines()) == 1

@@ -21,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from symbp.derivation.draft import Equation, build_document, summary_table
-from symbp.errors import SymbpError
-from symbp.notation.latex import DOCUMENT_PRINTERS, Display, Heading, Table, Text
+from symbp.derivation.printers import DOCUMENT_PRINTERS, Display, Heading, Table, Text
+from symbp.errors import SymbpError, UsageError
+from symbp.verification.verdicts import verify
 
 FORMATS = tuple(DOCUMENT_PRINTERS)
 EXPAND_MAX_WIDTH = 4
@@ -77,14 +78,12 @@ def derive(net, format: str = "latex", standalone: bool = False, expand: bool = 
     True
     """
     if format not in FORMATS:
-        from symbp.errors import UsageError
         raise UsageError(f"format={format!r} is not a derivation format; expected one of "
                          + ", ".join(FORMATS))
     if expand and max(net.layers) > EXPAND_MAX_WIDTH:
-        from symbp.errors import UsageError
-        raise UsageError(f"--expand writes one line per weight and needs every width "
-                         f"<= {EXPAND_MAX_WIDTH}, but layers is {list(net.layers)}",
-                         suggestion="derive without --expand, or use a smaller network")
+        raise UsageError(f"the element-wise expansion writes one line per weight and needs "
+                         f"every width <= {EXPAND_MAX_WIDTH}, but layers is {list(net.layers)}",
+                         suggestion="derive without the expansion, or use a smaller network")
     draft = build_document(net, expand=expand)
     total = len(draft.equations) + len(draft.expanded)
     _check_equations(net, draft.equations, total, progress)
@@ -104,7 +103,6 @@ def _display(equation: Equation) -> Display:
 def _check_equations(net, equations, total, progress):
     """Verify each equation on ``net`` and keep its verdict; the first that
     is neither proved nor holds stops the derivation."""
-    from symbp.verification.verdicts import verify
     prove = net.parameter_count <= PROOF_MAX_PARAMETERS
     for done, equation in enumerate(equations, 1):
         result = verify(equation.formula, net, prove=prove)

@@ -23,18 +23,13 @@ from symbp.derivation.calculus import (
     per_sample_loss,
     softmax_pieces,
 )
-from symbp.notation.latex import (
-    Display,
-    Heading,
-    Table,
-    Text,
-    activation_latex,
-    latex_notation,
-    sympy_latex,
-    sympy_notation,
-)
+from symbp.derivation.expand import expand_section
+from symbp.derivation.printers import Display, Heading, Table, Text
+from symbp.derivation.sympy_printing import sympy_latex, sympy_notation
+from symbp.notation.latex import latex_notation
 from symbp.notation.parser import parse_formula
-from symbp.tables import LOSSES
+from symbp.notation.quantities import QUANTITIES
+from symbp.tables import ACTIVATIONS, LOSSES
 
 
 @dataclass
@@ -82,7 +77,7 @@ class _Writer:
         return "x" if k == 0 else f"a[{k}]"
 
     def shape(self, name: str, k: int):
-        return self.net.shape({"delta": "z", "da": "a", "dW": "W", "db": "b"}.get(name, name), k)
+        return self.net.shape(QUANTITIES[name].like, k)
 
     def dims(self, name: str, k: int) -> str:
         rows, cols = self.shape(name, k)
@@ -115,7 +110,7 @@ class _Writer:
         for l in range(1, self.L + 1):
             rows.append((f"{l}", f"${self.dims('W', l)}$",
                          f"${self.dims('b', l)}$" if net.bias else "-",
-                         f"${self.dims('z', l)}$", f"${activation_latex(net.activation(l).name)}$"))
+                         f"${self.dims('z', l)}$", f"${net.activation(l).latex}$"))
         self.add(Table(("layer l", "W", "b", "z, a, delta", "activation"), tuple(rows),
                        ("c", "c", "c", "c", "c")))
 
@@ -167,8 +162,8 @@ class _Writer:
 
     def activation_identity(self, name: str):
         derivative = activation_derivative(name)
-        value = rf"{activation_latex(name)}(z)"
-        line = rf"{activation_latex(name)}'(z) = " + sympy_latex(derivative.raw, {Z: "z"})
+        value = rf"{ACTIVATIONS[name].latex}(z)"
+        line = rf"{ACTIVATIONS[name].latex}'(z) = " + sympy_latex(derivative.raw, {Z: "z"})
         if derivative.form != derivative.raw:
             line += " = " + sympy_latex(derivative.form, {S: value, Z: "z"})
         return line
@@ -188,7 +183,7 @@ class _Writer:
         names = {A: "a_j", Y: "y_j", Z: "z_j"}
         self.add(Text("Entry by entry, the chain-rule product simplifies (SymPy):"),
                  Display((r"\delta_j = \frac{\partial \ell}{\partial a_j}\,"
-                          rf"{activation_latex(name)}'(z_j) = "
+                          rf"{ACTIVATIONS[name].latex}'(z_j) = "
                           + sympy_latex(error.product, names) + " = "
                           + sympy_latex(error.simplified, names),)))
         if error.cancels:
@@ -210,7 +205,7 @@ class _Writer:
             "\\frac{\\partial s_k}{\\partial z_j}$, through the full Jacobian. Writing "
             "$\\delta = \\frac{\\partial \\ell}{\\partial a} \\odot s \\odot (1 - s)$ with the "
             "diagonal alone drops the off-diagonal terms $-s_k s_j$ and is wrong."))
-        pieces = softmax_pieces(str(net.loss), units, net.loss == "cce")
+        pieces = softmax_pieces(str(net.loss), units, LOSSES[net.loss].domain == "simplex")
         if units <= 4 and units > 1:
             names = {s: f"s_{{{k + 1}}}" for k, s in enumerate(pieces.s)}
             jac = sympy_latex(pieces.jacobian, names)
@@ -291,7 +286,6 @@ def build_document(net, expand: bool = False) -> Draft:
     writer.hidden()
     writer.gradients()
     if expand:
-        from symbp.derivation.expand import expand_section
         expand_section(writer)
     return writer.draft
 

@@ -30,15 +30,15 @@ Hypothesis and reports the smallest failing one.
 
 from __future__ import annotations
 
-import os
-import sysconfig
-import traceback
 from dataclasses import dataclass
 
 import numpy as np
 
 from symbp.errors import UsageError
+from symbp.grading.sandbox import UserCodeFailed
+from symbp.grading.user_code import describe_exception
 from symbp.network import Network
+from symbp.truth.exact import truth as symbolic_truth
 from symbp.verification.diagnosis import diagnose
 
 SAFETY = 16          # measured worst rounding error of correct backprops is < 1 * eps * size
@@ -181,7 +181,6 @@ def _checked_names(names, net) -> dict:
 
 def _output_scale(net, p, truth) -> float:
     """U of the module doc: the size of the terms the gradients are sums of."""
-    from symbp.truth.exact import truth as symbolic_truth
     da_out = symbolic_truth(net).per_sample(p)[f"da{net.depth}"]
     per_total = 1.0 / net.batch if net.reduction == "mean" else 1.0
     largest = [float(np.max(np.abs(g))) for g in truth.values()]
@@ -208,36 +207,10 @@ def _call(func, params, x, y):
     """FUNC's result and None, or None and (what it raised, where in the user's code)."""
     try:
         return func(params, x, y), None
+    except UserCodeFailed as failed:   # raised in the user's process (symbp.grading.sandbox)
+        return None, (failed.error.what, failed.error.where)
     except (Exception, SystemExit) as raised:  # noqa: BLE001  (the user's code may raise anything)
         return None, describe_exception(raised)
-
-
-def describe_exception(raised: BaseException) -> tuple[str, str | None]:
-    """What the user's code raised ('Type: message') and where ('file:line'):
-    the last frame of the traceback that is neither symbp's, nor the standard
-    library's, nor an installed package's (numpy's, torch's)."""
-    frames = traceback.extract_tb(raised.__traceback__)
-    user = [f for f in frames if not _library_file(f.filename)]
-    message = str(raised).strip().splitlines()[0] if str(raised).strip() else ""
-    what = f"{type(raised).__name__}: {message}" if message else type(raised).__name__
-    return what, (f"{_short(user[-1].filename)}:{user[-1].lineno}" if user else None)
-
-
-def _library_file(filename: str) -> bool:
-    # frames in installed packages (numpy, torch) and the standard library are
-    # not where the user's slip is: report the last frame before them
-    paths = sysconfig.get_paths()
-    roots = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
-    roots.update({os.path.dirname(np.__file__), os.path.dirname(os.path.abspath(__file__))})
-    return any(filename.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
-
-
-def _short(filename: str) -> str:
-    try:
-        relative = os.path.relpath(filename)
-    except ValueError:
-        return filename
-    return filename if relative.startswith("..") else relative
 
 
 def _grade_key(net, key, name, truth, result, scale, rtol, atol) -> KeyGrade:

@@ -17,8 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hypothesis import given, reject
+from hypothesis import strategies as st
+
+from symbp.errors import NetworkError
 from symbp.grading.grades import GradeReport, grade
 from symbp.network import Network
+from symbp.verification.search import isolated, scratch_storage, similar_networks
 
 
 @dataclass
@@ -56,11 +61,6 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False, seed: 
     example database, derandomized from ``seed``, no deadline.  A failure is
     shrunk to the smallest network (and point seed) that still fails.
     """
-    from hypothesis import given, reject
-    from hypothesis import strategies as st
-
-    from symbp.errors import NetworkError
-    from symbp.verification.search import isolated, scratch_storage, similar_networks
     names = dict(names or {})
     calls, failures = [0], []
 

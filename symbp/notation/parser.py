@@ -18,11 +18,26 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from symbp.errors import FormulaError
-from symbp.tables import ACTIVATIONS
+from symbp.notation.functions import FUNCTIONS
+from symbp.notation.quantities import SPELLINGS, spellings
+from symbp.notation.tree import (
+    BinOp,
+    Call,
+    Formula,
+    Index,
+    Name,
+    Neg,
+    Node,
+    Number,
+    Quantity,
+    Transpose,
+    Walker,
+    constant_value,
+)
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
@@ -30,112 +45,8 @@ MAX_EXPONENT = 64
 MAX_SIZE = 4096
 MAX_DIGITS = 20
 
-INDEXED = {"W": "W", "b": "b", "z": "z", "a": "a", "delta": "delta", "dZ": "delta",
-           "dz": "delta", "da": "da", "dA": "da", "dW": "dW", "db": "db", "n": "n"}
-PLAIN = ("x", "y", "m")
-MATRIX_FUNCTIONS = {  # name: number of matrix arguments
-    "sigma": 1, "sigma_prime": 1, "step": 1, "log": 1, "exp": 1, "sqrt": 1,
-    "abs": 1, "sign": 1, "sum": 1, "mean": 1, "outer": 2, "ones": 0, "eye": 0,
-    **{name: 1 for name in ACTIVATIONS}, **{name + "_prime": 1 for name in ACTIVATIONS}}
-SCALAR_FUNCTIONS = ("exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu")
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@",
            ast.Pow: "**"}
-
-
-# -- the tree -----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Index:
-    """An index expression: ``base`` is 'l', 'L' or None (a literal), plus ``offset``."""
-    base: str | None
-    offset: int
-
-    def resolve(self, l: int | None, depth: int) -> int:
-        """The integer this index stands for, given the free index l and L."""
-        start = {"l": l, "L": depth, None: 0}[self.base]
-        return start + self.offset
-
-    def __str__(self):
-        if self.base is None:
-            return str(self.offset)
-        return self.base + (f"{self.offset:+d}" if self.offset else "")
-
-
-@dataclass(frozen=True)
-class Node:
-    column: int = field(default=0, kw_only=True, compare=False)
-
-
-@dataclass(frozen=True)
-class Number(Node):
-    value: Fraction
-
-
-@dataclass(frozen=True)
-class Name(Node):
-    """``x``, ``y``, ``m`` in formulas; any variable in scalar graphs."""
-    name: str
-
-
-@dataclass(frozen=True)
-class Quantity(Node):
-    """An indexed quantity, its name normalised (``dZ`` and ``dz`` are ``delta``)."""
-    name: str
-    index: Index
-
-
-@dataclass(frozen=True)
-class BinOp(Node):
-    op: str
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True)
-class Neg(Node):
-    operand: Node
-
-
-@dataclass(frozen=True)
-class Transpose(Node):
-    operand: Node
-
-
-@dataclass(frozen=True)
-class Call(Node):
-    """A function call; ``axis`` is set for ``sum``/``mean`` with an axis."""
-    func: str
-    args: tuple
-    axis: int | None = None
-
-
-@dataclass(frozen=True)
-class Formula:
-    left: Node
-    right: Node
-    text: str
-
-    def uses_free_index(self) -> bool:
-        return any(index.base == "l" for index in indices(self.left) + indices(self.right))
-
-
-def children(node: Node) -> tuple:
-    """The sub-expressions of a node, in order."""
-    if isinstance(node, BinOp):
-        return (node.left, node.right)
-    if isinstance(node, (Neg, Transpose)):
-        return (node.operand,)
-    if isinstance(node, Call):
-        return node.args
-    return ()
-
-
-def indices(node: Node) -> list[Index]:
-    """Every index used in a tree (of quantities, and of sizes like n[k])."""
-    found = [node.index] if isinstance(node, Quantity) else []
-    for child in children(node):
-        found += indices(child)
-    return found
 
 
 # -- parsing ------------------------------------------------------------------
@@ -147,8 +58,7 @@ class Dialect:
     functions: tuple
 
 
-MATRIX = Dialect(matrix=True, functions=tuple(MATRIX_FUNCTIONS))
-SCALAR = Dialect(matrix=False, functions=SCALAR_FUNCTIONS)
+MATRIX = Dialect(matrix=True, functions=tuple(FUNCTIONS))
 
 
 def parse_formula(text: str, dialect: Dialect = MATRIX) -> Formula:
@@ -223,8 +133,10 @@ def _check_text(text):
                                column=position + 1)
 
 
-class _Converter:
+class _Converter(Walker):
     """ast -> symbp tree, one method per accepted ast node type."""
+
+    prefix = "_convert_"
 
     def __init__(self, text: str, lead: int, dialect: Dialect):
         self.text, self.lead, self.dialect = text, lead, dialect
@@ -248,12 +160,12 @@ class _Converter:
     def convert(self, node, depth: int) -> Node:
         if depth > MAX_DEPTH:
             self.fail(node, f"the expression nests deeper than {MAX_DEPTH}")
-        method = getattr(self, "_" + type(node).__name__, None)
-        if method is None:
-            self.not_notation(node)
-        return method(node, depth + 1)
+        return self.walk(node, depth + 1)
 
-    def _Constant(self, node, _depth):
+    def unknown(self, node, _depth):
+        self.not_notation(node)
+
+    def _convert_Constant(self, node, _depth):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             what = "strings" if isinstance(value, str) else f"'{self.source(node)}'"
@@ -266,7 +178,7 @@ class _Converter:
                       f"write plain decimals with at most {MAX_DIGITS} digits")
         return Number(Fraction(literal), column=self.column(node))
 
-    def _Name(self, node, _depth):
+    def _convert_Name(self, node, _depth):
         name = node.id
         if name.startswith("_") or name.endswith("_"):
             self.not_notation(node)
@@ -274,19 +186,20 @@ class _Converter:
             if name in self.dialect.functions:
                 self.fail(node, f"'{name}' is a function; call it as {name}(...)")
             return Name(name, column=self.column(node))
-        if name in PLAIN:
+        if name in spellings(indexed=False):
             return Name(name, column=self.column(node))
-        if name in INDEXED:
+        if name in spellings(indexed=True):
             self.fail(node, f"'{name}' needs an index, e.g. {name}[l] or {name}[L]")
-        self.not_notation(node, "the quantities are x, y, m, W[k], b[k], z[k], a[k], "
-                                "delta[k], da[k], dW[k], db[k], n[k]")
+        self.not_notation(node, "the quantities are " + ", ".join(
+            spellings(indexed=False) + [f"{q}[k]" for q in spellings(indexed=True)]))
 
-    def _Subscript(self, node, _depth):
+    def _convert_Subscript(self, node, _depth):
+        indexed = spellings(indexed=True)
         if not self.dialect.matrix or not isinstance(node.value, ast.Name) \
-                or node.value.id not in INDEXED:
-            self.not_notation(node, "only W, b, z, a, delta, dZ, dz, da, dA, dW, db and n "
+                or node.value.id not in indexed:
+            self.not_notation(node, f"only {', '.join(indexed[:-1])} and {indexed[-1]} "
                                     "take an index")
-        return Quantity(INDEXED[node.value.id], self.index(node.slice),
+        return Quantity(SPELLINGS[node.value.id], self.index(node.slice),
                         column=self.column(node))
 
     def index(self, node) -> Index:
@@ -303,13 +216,13 @@ class _Converter:
         self.fail(node, f"'{self.source(node)}' is not an index",
                   "an index is an integer, or l or L plus or minus an integer: 2, L, L-1, l+1")
 
-    def _Attribute(self, node, depth):
+    def _convert_Attribute(self, node, depth):
         if not self.dialect.matrix or node.attr != "T":
             self.fail(node, f"'.{node.attr}' is not part of the notation",
                       "the only attribute is .T (transpose)" if self.dialect.matrix else None)
         return Transpose(self.convert(node.value, depth), column=self.column(node))
 
-    def _UnaryOp(self, node, depth):
+    def _convert_UnaryOp(self, node, depth):
         operand = self.convert(node.operand, depth)
         if isinstance(node.op, ast.USub):
             return Neg(operand, column=self.column(node))
@@ -317,7 +230,7 @@ class _Converter:
             return operand
         self.not_notation(node)
 
-    def _BinOp(self, node, depth):
+    def _convert_BinOp(self, node, depth):
         op = _BINARY.get(type(node.op))
         if op is None or (op == "@" and not self.dialect.matrix):
             self.not_notation(node)
@@ -336,7 +249,7 @@ class _Converter:
         if abs(value) > MAX_EXPONENT:
             self.fail(ast_node, f"the exponent {value} is larger than {MAX_EXPONENT}")
 
-    def _Call(self, node, depth):
+    def _convert_Call(self, node, depth):
         if not isinstance(node.func, ast.Name) or node.func.id not in self.dialect.functions:
             allowed = ", ".join(self.dialect.functions)
             name = self.source(node.func)
@@ -345,22 +258,20 @@ class _Converter:
         func = node.func.id
         args = [self.convert(arg, depth) for arg in node.args]
         axis = None
+        entry = FUNCTIONS[func] if self.dialect.matrix else None
+        takes_axis = entry is not None and entry.takes_axis
         for keyword in node.keywords:
-            if keyword.arg != "axis" or func not in ("sum", "mean"):
+            if keyword.arg != "axis" or not takes_axis:
                 self.fail(keyword.value if keyword.arg else node,
                           f"{func}() takes no argument '{keyword.arg}'")
             axis = self.axis(keyword.value)
-        if func in ("sum", "mean") and len(args) == 2 and axis is None:
+        if takes_axis and len(args) == 2 and axis is None:
             axis = self.axis(node.args[1])
             args = args[:1]
-        if not self.dialect.matrix:
-            expected = 1
-        elif func in ("ones", "eye"):
-            expected = 2 if func == "ones" else 1
-            for arg, raw in zip(args, node.args, strict=True):
+        expected = 1 if entry is None else entry.arity
+        if entry is not None and entry.kind == "sizes":
+            for arg, raw in zip(args, node.args, strict=False):
                 self.check_size(raw, arg)
-        else:
-            expected = MATRIX_FUNCTIONS[func]
         if len(args) != expected:
             self.fail(node, f"{func}() takes {expected} argument{'s' * (expected != 1)}, "
                             f"{len(args)} given")
@@ -379,19 +290,3 @@ class _Converter:
             return
         self.fail(raw, f"'{self.source(raw)}' is not a size",
                   f"a size is an integer from 1 to {MAX_SIZE}, m or n[k]")
-
-
-def constant_value(node: Node) -> Fraction | None:
-    """The value of a tree made only of numbers, or None."""
-    if isinstance(node, Number):
-        return node.value
-    if isinstance(node, Neg):
-        inner = constant_value(node.operand)
-        return None if inner is None else -inner
-    if isinstance(node, BinOp) and node.op in "+-*/":
-        left, right = constant_value(node.left), constant_value(node.right)
-        if left is None or right is None or (node.op == "/" and right == 0):
-            return None
-        return {"+": left + right, "-": left - right, "*": left * right,
-                "/": left / right if right else None}[node.op]
-    return None

@@ -114,7 +114,7 @@ def render(source: str, fmt: str) -> bytes:
     if program is None:
         raise SymbpError("Graphviz's 'dot' program is not installed, so no picture can be "
                          "drawn", suggestion="install the Debian package graphviz "
-                         "(apt-get install graphviz), or write the source with --format dot")
+                         "(apt-get install graphviz), or write the Graphviz source instead")
     try:
         done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"),
                               capture_output=True, timeout=DOT_TIMEOUT, check=False)

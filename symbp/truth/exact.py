@@ -67,15 +67,15 @@ class Truth:
         >>> s[("delta", 1)].shape, s[("dW", 1)].shape
         ((2, 3), (2, 2))
         """
-        from symbp.truth.matrices import symbolic_matrices
-        return symbolic_matrices(self.net, self.net.batch if batch is None else batch)
+        from symbp.truth import matrices  # SymPy: only proofs need it, not the numbers
+        return matrices.symbolic_matrices(self.net, self.net.batch if batch is None else batch)
 
     @property
     def assumptions(self) -> dict:
         """Substitutions true at every sampled point (cce: each sample's last
         target is 1 minus the others), for the network's batch."""
-        from symbp.truth.matrices import assumptions
-        return assumptions(self.net, self.net.batch)
+        from symbp.truth import matrices  # SymPy: see symbolic()
+        return matrices.assumptions(self.net, self.net.batch)
 
 
 def truth(net: Network) -> Truth:

@@ -19,6 +19,7 @@ from operator import add
 import sympy
 
 from symbp.network import Network
+from symbp.tables import LOSSES
 from symbp.truth.pieces import ActivationPiece, AffinePiece, LossPiece, reduction_weights
 
 # A symbolic derivation is attempted only while its estimated size, in terms
@@ -138,13 +139,14 @@ def _weighted(entries, samples, weights):
 
 
 def assumptions(net: Network, batch: int) -> dict:
-    """What every sampled point satisfies, as substitutions: for ``cce`` each
-    sample's last target is 1 minus the sum of its others; {} otherwise.
+    """What every sampled point satisfies, as substitutions: where the loss's
+    targets are probability vectors (``cce``), each sample's last target is 1
+    minus the sum of its others; {} otherwise.
 
     >>> assumptions(Network(layers=[2, 2], output="softmax", loss="cce"), 1)
     {y_2_1: 1 - y_1_1}
     """
-    if net.loss != "cce":
+    if LOSSES[net.loss].domain != "simplex":
         return {}
     n = net.layers[-1]
     template = [None] * n

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from symbp.errors import ClaimsError, SymbpError
+from symbp.network import Network
+from symbp.verification.verdicts import DEFAULT_SEEDS, verify
 
 VERDICTS = ("proved", "holds", "refuted")
 TOP_KEYS = {"title": str, "network": dict, "claim": list}
@@ -97,7 +99,6 @@ def _network_fields(table: dict, where: str) -> dict:
 
 
 def _network(fields: dict, where: str):
-    from symbp.network import Network
     if "layers" not in fields:
         raise ClaimsError(f"{where}: the network has no 'layers'; add layers = [2, 3, 1] "
                           "to [network] or to [claim.network]")
@@ -162,11 +163,11 @@ def check_claim(claim: Claim, *, seed: int = 0, random: int = 0,
     """The claim's verdict on its network, and on ``random`` networks drawn by
     Hypothesis when asked (:mod:`symbp.verification.random_check`); ``on_network()`` is
     called after each drawn network."""
-    from symbp.verification.verdicts import DEFAULT_SEEDS, verify
     seeds = tuple(seed + s for s in DEFAULT_SEEDS)
     result = verify(claim.formula, claim.network, seeds=seeds)
     if not random:
         return ClaimResult(claim, result, 1)
+    # Hypothesis (~0.35 s to import) is loaded only when --random asks for it
     from symbp.verification.random_check import check_random
     combined, count = check_random(claim.formula, claim.network, result, count=random,
                                    vary_depth=vary_depth, seed=seed, seeds=seeds,

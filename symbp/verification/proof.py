@@ -26,6 +26,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import sympy
+
+from symbp.notation.evaluate import ShapeMismatch, evaluate_symbolic
+from symbp.truth.exact import truth
+
 ENTRY_BUDGET = 4000
 TOTAL_BUDGET = 80000
 CANCEL_ATOMS = 6
@@ -33,7 +38,6 @@ CANCEL_ATOMS = 6
 
 def _size(expr, cap: int) -> int:
     """Tree nodes of ``expr``, counting no further than just past ``cap``."""
-    import sympy
     count = 0
     for _ in sympy.preorder_traversal(expr):
         count += 1
@@ -45,7 +49,6 @@ def _size(expr, cap: int) -> int:
 @lru_cache(maxsize=64)
 def symbols_of(net):
     """The truth's symbolic matrices and assumptions for ``net`` (cached), or None."""
-    from symbp.truth.exact import truth
     derivation = truth(net)
     matrices = derivation.symbolic()
     return None if matrices is None else (matrices, derivation.assumptions)
@@ -88,7 +91,6 @@ def _cancels(expr) -> bool:
     ``CANCEL_ATOMS`` distinct function applications: its common denominators
     multiply out one binomial per atom, which is what grows past use.
     """
-    import sympy
     try:
         factored = sympy.factor_terms(expr)
     except (sympy.PolynomialError, TypeError, ValueError, NotImplementedError):
@@ -101,7 +103,6 @@ def _cancels(expr) -> bool:
 
 
 def _factor_cancels(factor) -> bool:
-    import sympy
     if factor.is_Pow and factor.exp.is_positive:
         factor = factor.base
     if len(factor.atoms(sympy.Function)) > CANCEL_ATOMS:
@@ -151,7 +152,6 @@ def _reduces_to_zero(expr, net, assumptions) -> bool | None:
 
 
 def _differences(left, right) -> list:
-    import sympy
     left_matrix = isinstance(left, sympy.MatrixBase)
     right_matrix = isinstance(right, sympy.MatrixBase)
     if left_matrix and right_matrix:
@@ -168,7 +168,6 @@ def _differences(left, right) -> list:
 def prove_formula(formula, net, layers) -> str | None:
     """None when LEFT - RIGHT is proved zero on every entry for every l in
     ``layers``; otherwise the reason, as a phrase."""
-    from symbp.notation.evaluate import ShapeMismatch, evaluate_symbolic
     found = symbols_of(net)
     if found is None:
         return "the network is too large for a symbolic proof"

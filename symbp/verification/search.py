@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
 
 from symbp.strategies import networks
 
@@ -57,7 +58,6 @@ def scratch_storage():
     """Point Hypothesis's storage (its cache of constants read from the user's
     modules) at a temporary directory for the run: ``database=None`` alone
     still writes ``.hypothesis/constants`` into the working directory."""
-    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
     previous = storage_directory(intent_to_write=False).home_directory
     with tempfile.TemporaryDirectory(prefix="symbp-hypothesis-") as scratch:
         set_hypothesis_home_dir(scratch)

@@ -25,9 +25,19 @@ from functools import lru_cache
 import numpy as np
 
 from symbp.errors import FormulaError, SymbpError
-from symbp.notation.evaluate import LOWEST_INDEX, ShapeMismatch, evaluate_numeric, in_range
-from symbp.notation.parser import Formula, Quantity, children, parse_formula
+from symbp.network import Network
+from symbp.notation.evaluate import (
+    ShapeMismatch,
+    bias_error,
+    evaluate_numeric,
+    in_range,
+    range_error,
+)
+from symbp.notation.parser import parse_formula
+from symbp.notation.quantities import QUANTITIES
+from symbp.notation.tree import Formula, Quantity, subtrees
 from symbp.verification.diagnosis import close, diagnose
+from symbp.verification.proof import prove_formula
 from symbp.verification.rewrites import repair_diagnosis
 from symbp.verification.values import as_matrices, numeric_quantities
 
@@ -70,7 +80,6 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True) -> Result:
     text = formula.text if isinstance(formula, Formula) else formula
     try:
         if isinstance(net, dict):
-            from symbp.network import Network
             net = Network(**net)
         parsed = formula if isinstance(formula, Formula) else parse_formula(formula)
         layers = layers_to_check(parsed, net)
@@ -79,7 +88,6 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True) -> Result:
             return refutation
         checked = [l for l in layers if l is not None]
         if prove:
-            from symbp.verification.proof import prove_formula
             try:
                 reason = prove_formula(parsed, net, layers)
             except (ArithmeticError, TypeError, ValueError, RecursionError) as failure:
@@ -99,29 +107,19 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True) -> Result:
 
 # -- which l -------------------------------------------------------------------
 
-def quantities(node) -> list[Quantity]:
-    """Every indexed quantity in a tree."""
-    found = [node] if isinstance(node, Quantity) else []
-    for child in children(node):
-        found += quantities(child)
-    return found
-
-
 def layers_to_check(formula: Formula, net) -> list:
     """The values of l to check ([None] for a formula without l), or a
     FormulaError when a quantity does not exist on the network."""
-    used = quantities(formula.left) + quantities(formula.right)
+    used = [node for side in (formula.left, formula.right) for node in subtrees(side)
+            if isinstance(node, Quantity)]
     for q in used:
-        if q.name in ("b", "db") and not net.bias:
-            raise FormulaError(f"{q.name}[{q.index}] does not exist: the network has no "
-                               "biases (bias = false)", column=q.column)
+        if QUANTITIES[q.name].bias and not net.bias:
+            raise bias_error(q)
     L = net.depth
     if not formula.uses_free_index():
         for q in used:
             if not in_range(q, None, L):
-                raise FormulaError(f"{q.name}[{q.index}] is out of range on this network: "
-                                   f"the index must be from {LOWEST_INDEX[q.name]} to L = {L}",
-                                   column=q.column)
+                raise range_error(q, L)
         return [None]
     layers = [l for l in range(1, L + 1) if all(in_range(q, l, L) for q in used)]
     if not layers:
