@@ -275,11 +275,11 @@ def test_sizes_beyond_the_limits_are_one_sentence_before_any_allocation(fields, 
 def test_a_network_within_the_limits_is_described_without_allocating():
     tracemalloc.start()
     try:
-        net = Network(layers=[2, 3, 2], batch=8_000_000)
+        net = Network(layers=[2, 3, 2], batch=4_000_000)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert net.memory_needed <= 2 * 1024 ** 3 and peak < 1_000_000
+    assert net.memory_needed > 0.8 * 1024 ** 3 and peak < 1_000_000
 
 
 def test_a_claims_file_with_a_huge_layer_is_exit_2(cli, tmp_path):
@@ -287,5 +287,5 @@ def test_a_claims_file_with_a_huge_layer_is_exit_2(cli, tmp_path):
     claims.write_text('title = "huge"\n[network]\nlayers = [9223372036854775807, 3]\n'
                       '[[claim]]\nname = "BP1"\nformula = "delta[L] = da[L]"\n')
     status, _out, err = cli("verify", claims)
-    assert status == 2 and "symbp takes networks that need at most 2 GiB" in err
+    assert status == 2 and "symbp takes networks that need at most 1 GiB" in err
     assert len(err.strip().splitlines()) == 1

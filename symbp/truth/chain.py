@@ -54,13 +54,17 @@ class Chain:
         # the samples' axis of every array: where the reduction's weights go
         self.weights_shape = (1, -1) if layout == "column" else (-1, 1)
 
+    def _activations(self, net):
+        return [functions("activation", net.hidden)] * (net.depth - 1) + \
+            [functions("activation", net.output)]
+
     def _affine(self, p, l, a):
         W = p[f"W{l}"]
         return self.affine.forward(W, a, p[f"b{l}"]) if self.bias else self.affine.forward(W, a)
 
     def run(self, net: Network, p: dict, backward: bool = True) -> Pass:
         axis, L = net.units_axis, net.depth
-        acts = [functions("activation", net.activation(l).name) for l in range(1, L + 1)]
+        acts = self._activations(net)
         zs, activations = [None], [p["x"]]
         for l in range(1, L + 1):
             zs.append(self._affine(p, l, activations[-1]))

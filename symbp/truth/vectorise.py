@@ -6,8 +6,9 @@ every entry at once.  An entry ``X[p]`` of an argument is the whole array
 no other index becomes ``numpy.sum(body(X), axis=axis, keepdims=True)``,
 broadcast back over the entries (inner sums first).  Common subexpressions
 are computed once (SymPy's ``cse``).  A matrix-form expression is printed by
-SymPy's NumPy printer as matrix products.  The code works for any sizes: a
-size symbol (``n``, ``m``) is read off an argument's shape.
+SymPy's NumPy printer as matrix products (a product with a matrix of ones as
+the broadcast or the sum it is).  The code works for any sizes: a size
+symbol (``n``, ``m``) is read off an argument's shape.
 
 An expression outside these forms (a sum that mixes two indices, an
 argument read at a shifted index) is refused with :class:`NotVectorisable`:
@@ -16,17 +17,49 @@ a table entry of such a form needs a new rule here, never a slower truth.
 
 from __future__ import annotations
 
+import re
+
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-from symbp.truth.lemmas import IndexLemma, MatrixLemma, m, n, p
+from symbp.truth.lemmas import IndexLemma, MatrixLemma, p
 
 
 class NotVectorisable(ValueError):
     """An index-form expression that this module cannot emit as NumPy."""
 
 
-_PRINTER = NumPyPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
+class _Printer(NumPyPrinter):
+    """SymPy's NumPy printer with two cheaper spellings of the same values."""
+
+    def _print_Piecewise(self, expr):
+        # numpy.where, innermost last: SymPy's numpy.select builds lists of
+        # whole arrays and costs several times more on small ones
+        *pieces, (last, otherwise) = expr.args
+        if otherwise != sympy.true:
+            return super()._print_Piecewise(expr)
+        text = self._print(last)
+        for value, condition in reversed(pieces):
+            text = f"numpy.where({self._print(condition)}, {self._print(value)}, {text})"
+        return text
+
+    def _print_MatMul(self, expr):
+        # a product with a matrix of ones is a broadcast (X 1^T, 1 x^T) or a
+        # sum (X 1, 1^T X): no ones matrix and no product are made
+        if len(expr.args) == 2 and any(isinstance(a, sympy.OneMatrix) for a in expr.args):
+            left, right = expr.args
+            ones_right = isinstance(right, sympy.OneMatrix)
+            other, ones = (left, right) if ones_right else (right, left)
+            inner = other.shape[1] if ones_right else other.shape[0]
+            if inner == 1:
+                shape = ", ".join(map(self._print, expr.shape))
+                return f"numpy.broadcast_to({self._print(other)}, ({shape}))"
+            if (ones.shape[1] if ones_right else ones.shape[0]) == 1:
+                return f"{self._print(other)}.sum(axis={1 if ones_right else 0}, keepdims=True)"
+        return super()._print_MatMul(expr)
+
+
+_PRINTER = _Printer({"fully_qualified_modules": True, "allow_unknown_functions": False})
 
 
 def _print(expr) -> str:
@@ -102,12 +135,14 @@ def _index_function(name, args, expr, size) -> list[str]:
 
 
 def _matrix_function(name, args, expr) -> list[str]:
-    statements = []
-    for size in sorted(expr.free_symbols & {n, m}, key=str):
-        holder, axis = next((a, axis) for a in args for axis, d in enumerate(a.shape)
-                            if d == size)
-        statements.append(f"{size} = {holder}.shape[{axis}]")
-    statements.append(f"return {_print(expr)}")
+    statements, text = [], _print(expr)
+    sizes = {d for a in args for d in a.shape if isinstance(d, sympy.Symbol)}
+    for size in sorted(sizes, key=str):
+        if re.search(rf"\b{size}\b", text):  # a size the printed code reads
+            holder, axis = next((a, axis) for a in args for axis, d in enumerate(a.shape)
+                                if d == size)
+            statements.append(f"{size} = {holder}.shape[{axis}]")
+    statements.append(f"return {text}")
     return [f"def {name}({', '.join(map(str, args))}):"] + [f"    {s}" for s in statements]
 
 
