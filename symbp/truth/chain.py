@@ -14,8 +14,8 @@ per-sample ``delta`` weighted by d total / d loss[s], the reduction's lemma
 (the chain rule through the reduction).
 
 Nothing here depends on a width or the batch size: one :class:`Chain` per
-kind of network (loss, reduction, layout, bias) serves every
-size, and building it costs nothing once the lemmas' code is cached.
+kind of network (loss, reduction, layout, bias) serves every size, and
+building it costs nothing once the lemmas' code is cached.
 """
 
 from __future__ import annotations
@@ -100,10 +100,3 @@ def chain_for(net: Network) -> Chain:
     True
     """
     return _chain(str(net.loss), net.reduction, net.layout, net.bias)
-
-
-def clear_cache() -> None:
-    """Forget every chain and loaded lemma (benchmarks time cold runs with it)."""
-    from symbp.truth.store import clear
-    _chain.cache_clear()
-    clear()

@@ -92,7 +92,9 @@ def _sift(total):
         if i not in delta.free_symbols:
             continue
         (other,) = [arg for arg in delta.args if arg != i] or [i]
-        if other == i or (low, high) != (0, (n if n in high.free_symbols else m) - 1):
+        # another index (p, or an enclosing sum's) over the same full range
+        if other == i or not isinstance(other, sympy.Symbol) or \
+                (low, high) != (0, (n if n in high.free_symbols else m) - 1):
             continue
         if sympy.piecewise_fold(body.xreplace({delta: 0})) == 0:
             return body.xreplace({delta: 1}).xreplace({i: other})

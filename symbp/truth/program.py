@@ -90,16 +90,11 @@ def _compiled(shape_net: Network) -> Program:
 
 
 def program_for(net: Network) -> Program:
-    """The compiled truth of ``net``'s shape (cached; any batch size).
+    """The element-wise route's compiled code for ``net``'s shape (cached; any batch size).
 
     >>> from symbp.network import Network
     >>> program_for(Network(layers=[2, 2], batch=3)) is program_for(Network(layers=[2, 2]))
     True
     """
     return _compiled(shape_key(net))
-
-
-def clear_cache() -> None:
-    """Forget every compiled truth (benchmarks time cold derivations with it)."""
-    _compiled.cache_clear()
 

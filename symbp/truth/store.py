@@ -35,16 +35,21 @@ _SOURCES = [_HERE.parent / "tables.py", _HERE / "lemmas.py", _HERE / "vectorise.
 _HEADER = "# symbp truth code, sha256 of the rest: "
 
 
-def folder() -> Path | None:
-    """Where derived code is kept, or None when ``SYMBP_CACHE_DIR`` is empty.
+def folder(environ=os.environ) -> Path | None:
+    """Where derived code is kept (None: nowhere), from the environment.
 
-    >>> folder() is None or folder().name == "truth" or "SYMBP_CACHE_DIR" in os.environ
-    True
+    >>> folder({"SYMBP_CACHE_DIR": "/tmp/symbp"}), folder({"SYMBP_CACHE_DIR": ""})
+    (PosixPath('/tmp/symbp'), None)
+    >>> folder({"XDG_CACHE_HOME": "/cache"})
+    PosixPath('/cache/symbp/truth')
     """
-    chosen = os.environ.get("SYMBP_CACHE_DIR")
+    chosen = environ.get("SYMBP_CACHE_DIR")
     if chosen is not None:
         return Path(chosen) if chosen else None
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    try:
+        base = environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:  # no home folder to be found: keep nothing
+        return None
     return Path(base) / "symbp" / "truth"
 
 
