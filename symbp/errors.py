@@ -58,3 +58,8 @@ class GraphError(SymbpError, ValueError):
 
 class UsageError(SymbpError):
     """A command-line option or argument is invalid."""
+
+
+class LayerError(SymbpError, ValueError):
+    """A layer name, configuration or point is invalid (``symbp check --layer``,
+    ``symbp grade-layers``)."""

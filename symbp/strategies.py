@@ -8,12 +8,18 @@ values or strategies for each field and compose with ``@composite``.
 >>> @given(networks(hidden="tanh", output="identity", loss="half_sse"))
 ... def test_shapes(net):
 ...     assert net.hidden == "tanh"
+
+>>> from symbp.strategies import layer_configs
+>>> @given(layer_configs("batchnorm", D=3))
+... def test_batchnorm_configs(config):
+...     assert config["D"] == 3 and config["N"] >= 2
 """
 
 from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from symbp.layers import layer_named
 from symbp.network import Network
 from symbp.tables import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
 
@@ -66,3 +72,35 @@ def networks(draw, *, depth=None, width=None, batch=None, max_depth: int = 4,
 def points(net: Network):
     """Points for ``net``, kinks avoided: each drawn from a seed via ``net.sample``."""
     return st.integers(0, 2**32 - 1).map(net.sample)
+
+
+MAX_DIMS = 2   # affine's x: N x d1 (x d2)
+
+
+def layer_configs(layer, **fixed):
+    """Configurations of a catalogue layer (``"batchnorm"`` or its entry):
+    every size and parameter the layer has, drawn from its ranges and choices
+    (sizes where a gradient is identically zero, such as batch norm's N = 1,
+    are left out), except those given in ``fixed`` (values or strategies)."""
+    layer = layer_named(layer) if isinstance(layer, str) else layer
+    drawn = layer.config_names()
+    unknown = set(fixed) - drawn - {"seed"}
+    if unknown:
+        raise TypeError(f"layer_configs({layer.name!r}) got unknown fields {sorted(unknown)}; "
+                        f"expected among {sorted(drawn)}")
+
+    @st.composite
+    def configs(draw) -> dict:
+        config = {name: draw(_as_strategy(value)) for name, value in fixed.items()}
+        for size in layer.sizes:
+            if size.name in config:
+                continue
+            one = st.integers(size.low, size.high)
+            config[size.name] = tuple(draw(st.lists(one, min_size=1, max_size=MAX_DIMS))) \
+                if size.dims else draw(one)
+        for p in layer.parameters:
+            if p.name not in config and p.follows is None:
+                config[p.name] = draw(st.sampled_from(p.choices))
+        return layer.complete(config)
+
+    return configs()

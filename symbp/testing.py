@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from symbp.grading.grades import grade
 
-__all__ = ["assert_gradients"]
+__all__ = ["assert_gradients", "assert_layer"]
 
 
 def assert_gradients(func, net, point=None, *, rtol=None, atol=None, names=None,
@@ -39,3 +39,30 @@ def assert_gradients(func, net, point=None, *, rtol=None, atol=None, names=None,
     if not report.ok:
         wrong = ", ".join(k.key for k in report.wrong)
         raise AssertionError(f"wrong gradient(s): {wrong}\n{report}")
+
+
+def assert_layer(forward, backward=None, layer: str = "batchnorm", *, config=None,
+                 random: int = 20, seed: int = 0) -> None:
+    """Raise AssertionError unless the layer is right: cs231n-style
+    ``forward(x, ...) -> (out, cache)`` and ``backward(dout, cache)``, a loss
+    function ``softmax_loss(x, y) -> (loss, dx)`` given as ``forward`` alone, or
+    a DLFS-style class given as ``forward``.
+
+    Without ``config`` it is graded on ``random`` configurations drawn by
+    Hypothesis (a failure shrunk to the smallest); with one (say from
+    ``symbp.strategies.layer_configs(layer)`` in your own ``@given`` test) at
+    that configuration.  A layer tested only vacuously (batch norm at N = 1,
+    where dx and dgamma are zero whatever) fails too: nothing was tested.
+
+    >>> import numpy as np
+    >>> def affine_forward(x, w, b):
+    ...     return x.reshape(len(x), -1) @ w + b, (x, w)
+    >>> def affine_backward(dout, cache):
+    ...     x, w = cache
+    ...     return (dout @ w.T).reshape(x.shape), x.reshape(len(x), -1).T @ dout, dout.sum(0)
+    >>> assert_layer(affine_forward, affine_backward, "affine", random=5)
+    """
+    from symbp.grading.in_process import grade_layer_code
+    report = grade_layer_code(forward, backward, layer, config=config, random=random, seed=seed)
+    if report.verdict != "ok":
+        raise AssertionError(f"{layer} is {report.verdict}\n{report}")

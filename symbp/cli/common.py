@@ -99,6 +99,27 @@ def key_values(option: str, text: str, form: str, example: str) -> list[tuple[st
     return pairs
 
 
+def add_layer_config_option(parser, help_text: str):
+    parser.add_argument("--config", metavar="KEY=VALUE,...", help=help_text)
+
+
+def layer_config(text) -> dict:
+    """``--config N=4,D=3,eps=1e-3,d=2x3`` as a dict: integers, floats, and
+    ``AxB`` for a tuple of sizes (affine's trailing dimensions ``d``)."""
+    config = {}
+    for key, value in key_values("--config", text, "KEY=VALUE", "N=4,D=3,eps=1e-3") \
+            if text else ():
+        try:
+            if "x" in value:
+                config[key] = tuple(int(part) for part in value.split("x"))
+            else:
+                config[key] = int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            raise UsageError(f"--config {key}={value}: {value!r} is not a number "
+                             "(or sizes such as 2x3)") from None
+    return config
+
+
 def parse_int(option: str, text: str) -> int:
     try:
         return int(text)
@@ -192,9 +213,11 @@ def _json_default(value):
 __all__ = [
     "Output",
     "SymbpError",
+    "add_layer_config_option",
     "add_network_options",
     "add_random_options",
     "key_values",
+    "layer_config",
     "network_fields",
     "network_from_args",
     "parse_int",

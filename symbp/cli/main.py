@@ -15,7 +15,7 @@ import sys
 from symbp.cli.common import Output
 from symbp.errors import SymbpError
 
-SUBCOMMANDS = ("check", "verify", "derive", "grade", "graph")
+SUBCOMMANDS = ("check", "verify", "derive", "grade", "grade-layers", "graph")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,10 +38,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
                                        parser_class=_Parser)
     for name in SUBCOMMANDS:
+        module_name = f"symbp.cli.{name.replace('-', '_')}"   # grade-layers: grade_layers.py
         try:
-            module = importlib.import_module(f"symbp.cli.{name}")
+            module = importlib.import_module(module_name)
         except ModuleNotFoundError as missing:
-            if missing.name != f"symbp.cli.{name}":
+            if missing.name != module_name:
                 raise
             continue  # a subcommand not built yet
         if name == command:
