@@ -68,13 +68,16 @@ class MatrixLemma:
 
 def _is_range_guard(piece) -> bool:
     # SymPy guards a sifted sum by "p lies in the summation range"; p is a
-    # valid index by definition, so a guard that holds at both ends of the
-    # range (it is linear in p) holds everywhere on it
+    # valid index by definition.  A guard made of inequalities in p, n, m
+    # alone describes an interval of p, so if it holds at both ends of the
+    # range it holds everywhere on it
     if not (isinstance(piece, Piecewise) and len(piece.args) == 2
             and piece.args[1].cond == sympy.true and piece.args[1].expr == 0):
         return False
     cond = piece.args[0].cond
-    if cond.atoms(sympy.Indexed) or not cond.free_symbols <= {p, n, m}:
+    parts = cond.args if isinstance(cond, sympy.And) else (cond,)
+    if not all(isinstance(c, (sympy.Le, sympy.Lt, sympy.Ge, sympy.Gt)) for c in parts) \
+            or cond.atoms(sympy.Indexed) or not cond.free_symbols <= {p, n, m}:
         return False
     size = n if n in cond.free_symbols else m
     return all(cond.subs(p, at) == sympy.true for at in (0, size - 1))

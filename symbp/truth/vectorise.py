@@ -105,8 +105,7 @@ def _index_function(name, args, expr, size) -> list[str]:
                                 symbols=sympy.numbered_symbols("x"))
     reduced_bodies = dict(zip(order, reduced[:-1], strict=True))
     statements, done = [], set(map(sympy.Symbol, args))
-    if size in (result.free_symbols | set().union(*[b.free_symbols for b in bodies.values()])
-                | set().union(*[e.free_symbols for _, e in shared])):
+    if size in result.free_symbols.union(*(b.free_symbols for b in bodies.values())):
         statements.append(f"{size} = {args[0]}.shape[axis]")
         done.add(size)
     definitions = {**dict(shared), **reduced_bodies}
