@@ -1,7 +1,9 @@
 """Benchmark of the truth (issues 9 and 16): every figure beside its target, in one run.
 
 Run ``python scripts/bench.py`` (3-5 minutes on 2 cores).  It prints the
-machine, a table per network, then every target beside its measured figure.
+machine, a table per network, then every target beside its measured figure:
+the truth's (issue 16), those of issue 9 that the design still has, and the
+command line's start-up (issue 17).
 These are printed measurements, never assertions: timings vary between
 machines (and with whatever else the machine is running).
 
@@ -146,21 +148,20 @@ def _symbp_command():
     return [exe] if exe else [sys.executable, "-m", "symbp"]
 
 
-def _run(args, timeout=600, env=None):
+def _run(args, timeout=600):
     start = time.perf_counter()
     try:
         done = subprocess.run(_symbp_command() + args, capture_output=True, text=True,
-                              timeout=timeout, check=False, env=env)
+                              timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return time.perf_counter() - start, None
     return time.perf_counter() - start, done
 
 
-def cli_targets(cache_dir):
-    env = {**os.environ, "SYMBP_CACHE_DIR": cache_dir}
-    wall = min(_run(["--help"], env=env)[0] for _ in range(3))
+def cli_targets():
+    wall = min(_run(["--help"])[0] for _ in range(3))
     target("`symbp --help` wall time", wall, 0.3)
-    small = min(_run(["check", "--layers", "2,3,2"], env=env)[0] for _ in range(3))
+    small = min(_run(["check", "--layers", "2,3,2"])[0] for _ in range(3))
     print(f"  (`symbp check --layers 2,3,2`, wall, code cached: {small:.2f} s)")
     # a child of a child, so that RUSAGE_CHILDREN sees this run alone
     probe = ("import resource, subprocess, sys; "
@@ -168,14 +169,13 @@ def cli_targets(cache_dir):
              "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", probe] + _symbp_command() +
-                         ["check", "--layers", "64,128,64", "--batch", "8"], env=env,
+                         ["check", "--layers", "64,128,64", "--batch", "8"],
                          capture_output=True, text=True, timeout=600, check=False).stdout.split()
     took = time.perf_counter() - start
     target(f"peak memory of `symbp check --layers 64,128,64 --batch 8` "
            f"(exit {out[0]}, {took:.1f} s)", int(out[1]) / 1024, 1024, unit="MiB")
     limit = 120
-    took, done = _run(["check", "--layers", "256,512,256", "--batch", "8"], timeout=limit,
-                      env=env)
+    took, done = _run(["check", "--layers", "256,512,256", "--batch", "8"], timeout=limit)
     if done is None:
         print(f"  NOT MET  `symbp check --layers 256,512,256 --batch 8`: stopped after "
               f"{limit} s (target <= 30 s; its finite differences are issue 18's)")
@@ -215,15 +215,69 @@ def _claims_file(folder, count):
     return path
 
 
-def verify_targets(cache_dir):
-    env = {**os.environ, "SYMBP_CACHE_DIR": cache_dir}
+def verify_targets():
     with tempfile.TemporaryDirectory() as folder:
-        one, done = _run(["verify", _claims_file(folder, 1)], env=env)
-        target(f"`symbp verify` of a one-claim file, wall (exit {done.returncode})", one, 1.5)
-        many, done = _run(["verify", _claims_file(folder, 200)], env=env)
+        many, done = _run(["verify", _claims_file(folder, 200)])
         summary = (done.stdout.strip().splitlines() or ["no output"])[-1]
         target(f"`symbp verify` of 200 claims over 7 networks, wall (exit {done.returncode}: "
                f"{summary})", many, 30)
+
+
+# -- start-up of the command line (issue 17) --------------------------------------------
+# Run alone with: python -c "import sys; sys.path.insert(0, 'scripts'); import bench;
+# bench.startup_targets()" (the truth's code then comes from your own cache folder)
+
+STARTUP_TARGET = 0.8   # seconds of wall time for a small grade and a one-claim verify
+
+
+def _best_wall(argv, repeat=3):
+    """Best wall time of a command over a few runs, and its last result."""
+    times, done = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+        times.append(time.perf_counter() - start)
+    return min(times), done
+
+
+def _import_share(argv, module):
+    """Seconds of ``module``'s import (cumulative) in one run of ``argv``."""
+    done = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True,
+                          text=True, timeout=600, check=False)
+    for line in done.stderr.splitlines():
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) == 3 and parts[2] == module:
+            return int(parts[1]) / 1e6
+    return 0.0
+
+
+def startup_targets():
+    """Wall time of ``symbp grade`` on a small network and of ``symbp verify``
+    of a one-claim file (best of 3), beside the 0.8 s target, with what the
+    interpreter, NumPy and SymPy alone cost on this machine to read them by."""
+    python = [sys.executable]
+    print("\nstart-up (issue 17): best of 3 wall times")
+    bare, _ = _best_wall(python + ["-c", "pass"])
+    numpy_only, _ = _best_wall(python + ["-c", "import numpy"])
+    sympy_only, _ = _best_wall(python + ["-c", "import sympy"])
+    print(f"  reference: python alone {bare:.2f} s, import numpy {numpy_only:.2f} s, "
+          f"import sympy {sympy_only:.2f} s")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with tempfile.TemporaryDirectory() as folder:
+        backprop = os.path.join(root, "examples", "grade", "two_layer_sigmoid.py")
+        grade = python + ["-m", "symbp", "grade", f"{backprop}:gradients", "--layers", "3,4,2",
+                          "--batch", "3"]
+        wall, done = _best_wall(grade)
+        share = _import_share(grade[1:], "sympy")
+        target(f"`symbp grade` of a [3, 4, 2] network, wall (exit {done.returncode}; "
+               f"importing SymPy {share:.2f} s of it)", wall, STARTUP_TARGET)
+        verify = python + ["-m", "symbp", "verify", _claims_file(folder, 1)]
+        wall, done = _best_wall(verify)
+        share = _import_share(verify[1:], "sympy")
+        target(f"`symbp verify` of a one-claim file, wall (exit {done.returncode}; "
+               f"importing SymPy {share:.2f} s of it)", wall, STARTUP_TARGET)
+        helps, _ = _best_wall(python + ["-m", "symbp", "grade", "--help"])
+        target("`symbp grade --help`, wall", helps, STARTUP_TARGET)
 
 
 def main():
@@ -232,13 +286,15 @@ def main():
           f"SymPy {sympy.__version__}, NumPy {np.__version__}, "
           f"load average {os.getloadavg()[0]:.1f}\n")
     cache_dir = tempfile.mkdtemp(prefix="symbp-bench-")
+    os.environ["SYMBP_CACHE_DIR"] = cache_dir  # every command below: code cached
     try:
         for fields in NETWORKS.values():  # fill the cache: every lemma these networks use
             child(fields, cache_dir, repeat=1)
         rows = truth_table(cache_dir)
         truth_targets(rows)
-        cli_targets(cache_dir)
-        verify_targets(cache_dir)
+        cli_targets()
+        verify_targets()
+        startup_targets()
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
     print(f"\nbenchmark took {time.perf_counter() - start:.1f} s")

@@ -11,7 +11,8 @@ sample's own loss gradient: the affine map and the activations act on each
 sample alone, so applying a lemma to the stacked per-sample gradients gives
 them all at once.  The parameters' gradients are those of the total: the
 per-sample ``delta`` weighted by d total / d loss[s], the reduction's lemma
-(the chain rule through the reduction).
+(the chain rule through the reduction).  Weight decay (``l2``) adds its
+own term and derivative (:mod:`symbp.truth.penalty`).
 
 Nothing here depends on a width or the batch size: one :class:`Chain` per
 kind of network (loss, reduction, layout, bias) serves every size, and
@@ -26,6 +27,7 @@ from functools import lru_cache
 import numpy as np
 
 from symbp.network import Network
+from symbp.truth.penalty import decay_gradient, decay_value
 from symbp.truth.store import functions
 
 
@@ -70,7 +72,10 @@ class Chain:
             zs.append(self._affine(p, l, activations[-1]))
             activations.append(acts[l - 1].forward(zs[-1], axis))
         losses = self.loss.value(activations[L], p["y"], axis).ravel()
-        out = Pass(zs, activations, losses, float(self.reduction.total(losses, 0)[0]))
+        total = float(self.reduction.total(losses, 0)[0])
+        if net.l2:  # weight decay: its own term of the total (contract section 10)
+            total += decay_value([p[f"W{l}"] for l in range(1, L + 1)], net.l2)
+        out = Pass(zs, activations, losses, total)
         if not backward:
             return out
         weights = self.reduction.weights(losses, 0).reshape(self.weights_shape)
@@ -80,7 +85,9 @@ class Chain:
         for l in range(L, 0, -1):
             delta = acts[l - 1].vjp(zs[l], da, axis)
             of_total = delta * weights
-            out.grads[f"W{l}"] = self.affine.vjp_W(of_total, activations[l - 1])
+            dW = self.affine.vjp_W(of_total, activations[l - 1])
+            # weight decay: its own derivative, added to the data part
+            out.grads[f"W{l}"] = dW + decay_gradient(p[f"W{l}"], net.l2) if net.l2 else dW
             if self.bias:
                 out.grads[f"b{l}"] = self.affine.vjp_b(of_total)
             da = self.affine.vjp_A(p[f"W{l}"], delta)

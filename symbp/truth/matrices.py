@@ -20,7 +20,14 @@ import sympy
 
 from symbp.network import Network
 from symbp.tables import LOSSES
-from symbp.truth.pieces import ActivationPiece, AffinePiece, LossPiece, reduction_weights
+from symbp.truth.penalty import decay_symbolic
+from symbp.truth.pieces import (
+    ActivationPiece,
+    AffinePiece,
+    LossPiece,
+    reduction_weights,
+    shape_key,
+)
 
 # A symbolic derivation is attempted only while its estimated size, in terms
 # of the chain-rule sums it builds, stays under this count (never a clock).
@@ -110,7 +117,7 @@ def symbolic_matrices(net: Network, batch: int) -> dict | None:
     """
     if estimated_size(net, batch) > SYMBOLIC_BUDGET:
         return None
-    one = _one_sample(net if net.batch == 1 else net.replace(batch=1))
+    one = _one_sample(shape_key(net))
     L = net.depth
     per_sample = [k for k in one if isinstance(k, tuple) and k[0] in
                   ("x", "y", "z", "a", "delta", "da")]
@@ -127,6 +134,8 @@ def symbolic_matrices(net: Network, batch: int) -> dict | None:
     for k, piece in one["params"].items():
         out[("W", k)] = sympy.Matrix(piece.W)
         out[("dW", k)] = sympy.Matrix(*one[("dW_shape", k)], _weighted(one[("dW", k)], samples, weights))
+        if net.l2:
+            out[("dW", k)] += decay_symbolic(out[("W", k)], net.l2)
         if net.bias:
             out[("b", k)] = sympy.Matrix(piece.b).reshape(*net.shape("b", k))
             out[("db", k)] = sympy.Matrix(*net.shape("b", k), _weighted(one[("db", k)], samples, weights))

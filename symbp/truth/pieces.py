@@ -200,6 +200,15 @@ def reduction_weights(reduction: str, m: int) -> tuple:
     return tuple(lemma.subs({lemmas.m: m, lemmas.p: s}) for s in range(m))
 
 
+def shape_key(net: Network) -> Network:
+    """The network with batch 1 (one sample's derivation serves every batch
+    size), soft targets and no weight decay (neither changes a piece: the
+    decay is added by :mod:`symbp.truth.penalty`)."""
+    if net.batch == 1 and not net.l2 and net.targets == "soft":
+        return net
+    return net.replace(batch=1, l2=0.0, targets="soft")
+
+
 @dataclass
 class Pieces:
     """One sample's local pieces, each differentiated: the derivation proper."""
