@@ -101,7 +101,7 @@ def _sum_over(body, n):
     return sp.Sum(body(k), (k, 0, n - 1))
 
 
-def _units(indexed):
+def _list_form(indexed):
     """The list form of an index-form activation: one expression per unit of
     ``zs``.  Each sum over the units is expanded once and shared by every unit
     (O(n), not O(n^2))."""
@@ -166,7 +166,7 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in [
         "softmax",
         numpy=_softmax,
         numpy_prime=lambda z, axis=0: _softmax(z, axis) * (1.0 - _softmax(z, axis)),
-        sympy=_units(_softmax_indexed),
+        sympy=_list_form(_softmax_indexed),
         indexed=_softmax_indexed,
         latex=r"\operatorname{softmax}",
         elementwise=False, output_only=True),
