@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -46,6 +47,17 @@ MIN_KINK_MARGIN = 1e-4
 LOG_MARGIN = 1e-2
 _MAX_REDRAWS = 2000
 
+# Sizes are checked when a network is made, before anything is allocated or
+# derived (README, "Choices"): the arrays of one gradient evaluation (a point,
+# its gradient, each layer's z, a and their gradients for the whole batch)
+# must fit in MEMORY_LIMIT bytes.  Measured: one truth gradient peaks at about
+# this estimate ([2,3,2] batch 8M: 1.8 GiB estimated, 2.1 GB resident), and
+# `symbp check` holds truth, backprop and finite differences side by side,
+# about three times it.  Each layer is a step of Python in every pass, hence
+# MAX_DEPTH.
+MEMORY_LIMIT = 1024 ** 3
+MAX_DEPTH = 1000
+
 
 def _one_of(field: str, value, allowed, what: str):
     if value not in allowed:
@@ -73,6 +85,16 @@ class _LossName(str):
 
     def __deepcopy__(self, memo):
         return str(self)
+
+
+def _bytes(count: int) -> str:
+    """A byte count in the largest unit that keeps it >= 1: '1 GiB', '149 TiB'."""
+    for unit, size in (("TiB", 1024 ** 4), ("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+        if count >= size:
+            value = count / size
+            text = f"{value:,.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
+            return f"{text} {unit}"
+    return f"{count} bytes"
 
 
 def _integer(value) -> bool:
@@ -141,6 +163,7 @@ class Network:
                                "(lambda of (lambda/2) * sum ||W||^2; 0 for none)")
         object.__setattr__(self, "l2", float(self.l2))
         self._check_pairing()
+        self._check_sizes()
 
     def _check_pairing(self):
         allowed = LOSSES[self.loss].outputs
@@ -153,6 +176,34 @@ class Network:
             raise NetworkError(f"loss={str(self.loss)!r} with output={self.output!r} needs at "
                                f"least {least} output units, but layers ends in "
                                f"{self.layers[-1]}")
+
+    def _check_sizes(self):
+        if self.depth > MAX_DEPTH:
+            raise NetworkError(f"layers has {self.depth} layers after the input; symbp takes "
+                               f"networks of at most {MAX_DEPTH}, since every layer is a step "
+                               "of every pass", suggestion="check a shallower network: the "
+                               "same formulas hold at every depth")
+        needed = self.memory_needed
+        if needed > MEMORY_LIMIT:
+            samples = f"{self.batch:,} sample" + ("s" if self.batch > 1 else "")
+            raise NetworkError(
+                f"layers={list(self.layers)} with batch={self.batch} needs about "
+                f"{_bytes(needed)} for one gradient ({self.parameter_count:,} parameters, "
+                f"{samples}); symbp takes networks that need at most {_bytes(MEMORY_LIMIT)}",
+                suggestion="check a narrower network or a smaller batch: the same formulas "
+                           "hold at every size")
+
+    @property
+    def memory_needed(self) -> int:
+        """Bytes of float64 arrays one gradient evaluation holds: the point and
+        its gradient, and z, a and their gradients at every layer for the batch
+        (computed from the sizes alone, before anything is allocated).
+
+        >>> Network(layers=[2, 3, 2], batch=4).memory_needed
+        1232
+        """
+        units = sum(self.layers)
+        return 8 * (2 * self.parameter_count + self.batch * (4 * units + self.layers[-1]))
 
     # -- structure -----------------------------------------------------------
 
@@ -200,6 +251,11 @@ class Network:
 
     def point_shapes(self) -> dict[str, tuple[int, int]]:
         """Every key of a point with its shape."""
+        return dict(self._point_shapes)
+
+    @cached_property
+    def _point_shapes(self) -> dict[str, tuple[int, int]]:
+        # every gradient checks its point against these: worked out once
         shapes = {}
         for key in self.param_keys():
             shapes[key] = self.shape(key[0], int(key[1:]))
@@ -235,7 +291,7 @@ class Network:
         """The point as float64 arrays, or a :class:`PointError` naming the bad key."""
         if not isinstance(point, dict):
             raise PointError(f"a point must be a dict of arrays, not {type(point).__name__}")
-        shapes = self.point_shapes()
+        shapes = self._point_shapes
         missing = [k for k in shapes if k not in point]
         extra = [k for k in point if k not in shapes]
         if missing or extra:
@@ -326,17 +382,15 @@ class Network:
 
     def gradient(self, point) -> dict[str, np.ndarray]:
         """dL/dW[l], dL/db[l] from the symbolic derivation (the truth)."""
-        checked = self.check_point(point)
-        from symbp.truth.exact import truth
-        return truth(self).gradient(checked)
+        from symbp.truth.exact import truth  # the one upward import (see pyproject.toml)
+        return truth(self).gradient(point)
 
     def per_sample(self, point) -> dict[str, np.ndarray]:
         """The per-sample errors of contract section 2 from the symbolic
         derivation: ``delta1..deltaL`` (d loss_i / d z[k]_i, stacked like z[k])
         and ``da0..daL`` (d loss_i / d a[k]_i, stacked like a[k])."""
-        checked = self.check_point(point)
         from symbp.truth.exact import truth
-        return truth(self).per_sample(checked)
+        return truth(self).per_sample(point)
 
     def sample(self, seed: int = 0) -> dict[str, np.ndarray]:
         """A point drawn from ``seed``, kinks avoided (contract section 1).

@@ -33,8 +33,9 @@ def test_check_agrees(cli, options):
     ("--layers two", "--layers 'two' is not"),
     ("--layers 2,2 --seed x", "--seed 'x'"),
     ("--frobnicate", "unrecognized arguments"),
-    ("--layers 1000,1000,10", ("1,011,010 parameters; the symbolic truth is derived for networks "
-                              "of at most 1,000,000")),
+    ("--layers 100000,100000", "needs about 149 GiB for one gradient (10,000,100,000 parameters"),
+    ("--layers 2,3,2 --batch 1000000000", "1,000,000,000 samples); symbp takes networks"),
+    ("--layers 2,3,2 --batch 10000000", "needs about 2.2 GiB"),
 ])
 def test_check_invalid_input_is_one_sentence_and_exit_2(cli, options, fragment):
     status, _out, err = cli("check", *options.split())
