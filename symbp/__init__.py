@@ -11,7 +11,8 @@ backprop and finite differences are checked against it, and so are formulas
 True
 
 Modules are not named after the functions they export (``verify`` lives in
-``verifier``) so that importing a submodule never shadows a function here.
+``verification.verdicts``) so that importing a submodule never shadows a
+function here.
 The names below are imported lazily (module ``__getattr__``) so that
 ``symbp --help`` starts without importing SymPy.
 """
@@ -29,6 +30,8 @@ _EXPORTS = {
     "derive": "derivation.checked",
     "Derivation": "derivation.checked",
     "grade": "grading.grades",
+    "grade_layers": "grading.layers",
+    "LAYERS": "layers",
     "graph": "scalar.graphs",
     "SymbpError": "errors",
     "NetworkError": "errors",
@@ -36,13 +39,15 @@ _EXPORTS = {
     "FormulaError": "errors",
     "ClaimsError": "errors",
     "GraphError": "errors",
+    "LayerError": "errors",
     "ACTIVATIONS": "tables",
     "LOSSES": "tables",
 }
 
-__all__ = ["ACTIVATIONS", "LOSSES", "ClaimsError", "Derivation", "FormulaError", "GraphError",
-           "Network", "NetworkError", "PointError", "SymbpError", "__version__", "backprop",
-           "derive", "finite_differences", "grade", "graph", "load_claims", "verify"]
+__all__ = ["ACTIVATIONS", "LAYERS", "LOSSES", "ClaimsError", "Derivation", "FormulaError",
+           "GraphError", "LayerError", "Network", "NetworkError", "PointError", "SymbpError",
+           "__version__", "backprop", "derive", "finite_differences", "grade", "grade_layers",
+           "graph", "load_claims", "verify"]
 
 
 def __getattr__(name):

@@ -1,7 +1,6 @@
 """Claims files and ``symbp verify``: errors naming claim and key, expect/met,
 the JSON document, exit codes, --random, and one real subprocess run."""
 
-import io
 import json
 import subprocess
 import sys
@@ -10,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from symbp import load_claims
-from symbp.cli.main import main
 from symbp.errors import ClaimsError
 from symbp.verification.claims import ClaimResult, check_claims
 
@@ -28,12 +26,6 @@ def write(tmp_path, text, name="claims.toml"):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(map(str, argv)), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 # -- reading claims files -------------------------------------------------------
@@ -61,18 +53,18 @@ def run(*argv):
     (NETWORK, ["no [[claim]]"]),
     ('[network\nlayers = [2, 3]\n', ["not valid TOML"]),
 ])
-def test_claims_file_errors_name_the_claim_and_the_key(tmp_path, text, fragments):
+def test_claims_file_errors_name_the_claim_and_the_key(cli, tmp_path, text, fragments):
     with pytest.raises(ClaimsError) as info:
         load_claims(write(tmp_path, text))
     for fragment in fragments:
         assert fragment in str(info.value)
-    code, out, err = run("verify", write(tmp_path, text))
+    code, out, err = cli("verify", write(tmp_path, text))
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "Traceback" not in err and fragments[0] in err
 
 
-def test_a_missing_file_is_an_error_naming_it(tmp_path):
-    code, _, err = run("verify", tmp_path / "nope.toml")
+def test_a_missing_file_is_an_error_naming_it(cli, tmp_path):
+    code, _, err = cli("verify", tmp_path / "nope.toml")
     assert code == 2 and "nope.toml" in err
 
 
@@ -112,8 +104,8 @@ MIXED = (NETWORK + '[[claim]]\nname = "BP4"\nsource = "Nielsen (BP4)"\n' + GOOD 
          '[[claim]]\nname = "no 1/m"\n' + SLIP + '\nexpect = "refuted"\n')
 
 
-def test_json_document_has_exactly_the_contract_fields(tmp_path):
-    code, out, err = run("verify", write(tmp_path, MIXED), "--json")
+def test_json_document_has_exactly_the_contract_fields(cli, tmp_path):
+    code, out, err = cli("verify", write(tmp_path, MIXED), "--json")
     assert code == 0 and err == ""
     document = json.loads(out)
     assert list(document) == ["claims"]
@@ -135,9 +127,9 @@ def test_json_document_has_exactly_the_contract_fields(tmp_path):
     assert len(example["left"]) == 3 and len(example["left"][0]) == 2  # dW1 is 3 x 2
 
 
-def test_human_report_shows_verdicts_diagnosis_and_counterexample(tmp_path, monkeypatch):
+def test_human_report_shows_verdicts_diagnosis_and_counterexample(cli, tmp_path, monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
-    code, out, _ = run("verify", write(tmp_path, MIXED))
+    code, out, _ = cli("verify", write(tmp_path, MIXED))
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("proved") and "BP4" in lines[0] and "l = 1, 2" in lines[0]
@@ -157,10 +149,10 @@ def test_human_report_shows_verdicts_diagnosis_and_counterexample(tmp_path, monk
     ("[[claim]]\n" + GOOD + '\n[[claim]]\nformula = "dW[l] = W[l+5]"\n', 2),
     ("[[claim]]\n" + SLIP + '\n[[claim]]\nformula = "dW[l] = nope(x)"\n', 2),
 ])
-def test_exit_codes(tmp_path, claims, code):
+def test_exit_codes(cli, tmp_path, claims, code):
     path = write(tmp_path, NETWORK + claims)
-    assert run("verify", path)[0] == code
-    returned, out, _ = run("verify", path, "--json")
+    assert cli("verify", path)[0] == code
+    returned, out, _ = cli("verify", path, "--json")
     assert returned == code
     # an error verdict still lists every claim
     assert len(json.loads(out)["claims"]) == claims.count("[[claim]]")
@@ -183,31 +175,31 @@ def test_exit_codes(tmp_path, claims, code):
     (["--vary-depth", "--formula", "x = x", "--layers", "2,2"], 2, "--vary-depth"),
     (["--seed", "one", "--formula", "x = x", "--layers", "2,2"], 2, "--seed"),
 ])
-def test_formula_mode_and_bad_options(argv, code, fragment):
-    returned, out, err = run("verify", *argv)
+def test_formula_mode_and_bad_options(cli, argv, code, fragment):
+    returned, out, err = cli("verify", *argv)
     assert returned == code
     assert fragment in out + err
     if code == 2 and not out:
         assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_a_file_and_a_formula_together_are_a_usage_error(tmp_path):
-    code, _, err = run("verify", write(tmp_path, MIXED), "--formula", "x = x")
+def test_a_file_and_a_formula_together_are_a_usage_error(cli, tmp_path):
+    code, _, err = cli("verify", write(tmp_path, MIXED), "--formula", "x = x")
     assert code == 2 and "not both" in err
-    code, _, err = run("verify", write(tmp_path, MIXED), "--layers", "2,2")
+    code, _, err = cli("verify", write(tmp_path, MIXED), "--layers", "2,2")
     assert code == 2 and "--formula" in err
 
 
 # -- --random ---------------------------------------------------------------------
 
-def test_random_networks_refute_what_one_network_cannot(tmp_path, monkeypatch):
+def test_random_networks_refute_what_one_network_cannot(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     # on batch 1 the missing 1/m is invisible; varying the batch refutes it
     text = ('[network]\nlayers = [2, 3, 2]\n[[claim]]\nname = "no 1/m"\n' + SLIP + '\n'
             '[[claim]]\nname = "BP4"\n' + GOOD + '\n')
     path = write(tmp_path, text)
-    assert run("verify", path)[0] == 0
-    code, out, _ = run("verify", path, "--random", "3", "--json")
+    assert cli("verify", path)[0] == 0
+    code, out, _ = cli("verify", path, "--random", "3", "--json")
     assert code == 1
     slip, good = json.loads(out)["claims"]
     assert slip["verdict"] == "refuted" and slip["networks_checked"] >= 2
@@ -217,13 +209,13 @@ def test_random_networks_refute_what_one_network_cannot(tmp_path, monkeypatch):
     assert good["verdict"] in ("proved", "holds") and good["networks_checked"] >= 2
     assert not (tmp_path / ".hypothesis").exists()  # no example database written
     # the same seed gives the same report
-    assert run("verify", path, "--random", "3", "--json")[1] == out
+    assert cli("verify", path, "--random", "3", "--json")[1] == out
 
 
-def test_random_with_vary_depth_keeps_formulas_checkable(tmp_path):
+def test_random_with_vary_depth_keeps_formulas_checkable(cli, tmp_path):
     text = ('[network]\nlayers = [2, 3, 3, 2]\nhidden = "tanh"\n[[claim]]\nname = "BP2"\n'
             'formula = "delta[l] = (W[l+1].T @ delta[l+1]) * (1 - a[l]**2)"\n')
-    code, out, _ = run("verify", write(tmp_path, text), "--random", "3", "--vary-depth",
+    code, out, _ = cli("verify", write(tmp_path, text), "--random", "3", "--vary-depth",
                        "--seed", "7", "--json")
     [claim] = json.loads(out)["claims"]
     assert code == 0 and claim["verdict"] in ("proved", "holds")

@@ -3,7 +3,6 @@ and Markdown, through the public API and the real command line."""
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil
@@ -13,16 +12,9 @@ import sys
 import pytest
 
 import symbp
-from symbp.cli.main import main
 from symbp.network import Network
 
 REQUIRE_TOOLS = os.environ.get("SYMBP_REQUIRE_TOOLS") == "1"
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def needs_pdflatex():
@@ -45,10 +37,10 @@ COMPILED = {
 
 
 @pytest.mark.parametrize("name", sorted(COMPILED))
-def test_standalone_latex_compiles_with_pdflatex(name, tmp_path):
+def test_standalone_latex_compiles_with_pdflatex(cli, name, tmp_path):
     needs_pdflatex()
     tex = tmp_path / "derivation.tex"
-    code, out, err = run("derive", *COMPILED[name], "--standalone", "-o", str(tex))
+    code, out, err = cli("derive", *COMPILED[name], "--standalone", "-o", str(tex))
     assert (code, err) == (0, "")
     assert out == ""
     source = tex.read_text()
@@ -146,8 +138,8 @@ def test_activation_derivatives_are_written_out():
         e.formula for e in softplus.equations]
 
 
-def test_markdown_uses_display_blocks_and_katex_commands():
-    code, out, err = run("derive", "--layers", "2,3,2", "--format", "markdown",
+def test_markdown_uses_display_blocks_and_katex_commands(cli):
+    code, out, err = cli("derive", "--layers", "2,3,2", "--format", "markdown",
                          "--output", "softmax", "--loss", "cce")
     assert (code, err) == (0, "")
     assert out.startswith("# ")
@@ -159,11 +151,14 @@ def test_markdown_uses_display_blocks_and_katex_commands():
     assert "| quantity | equation | shape | check |" in out
 
 
-def test_latex_fragment_by_default_and_jupyter_reprs():
-    code, out, _err = run("derive", "--layers", "2,2")
+def test_latex_fragment_by_default_and_jupyter_reprs(cli):
+    code, out, _err = cli("derive", "--layers", "2,2")
     assert code == 0 and "\\documentclass" not in out and "\\section*{" in out
     derivation = symbp.derive(Network(layers=[2, 2]))
-    assert derivation._repr_latex_() == str(derivation) == derivation.text
+    assert str(derivation) == derivation.text
+    # notebooks: Markdown of the whole document, and the equations in MathJax's LaTeX
+    assert derivation._repr_markdown_().startswith("# Backpropagation")
+    assert "\\section" not in derivation._repr_latex_()
     assert symbp.derive(Network(layers=[2, 2]), format="markdown")._repr_markdown_()
 
 
@@ -177,15 +172,15 @@ def test_expand_has_one_checked_line_per_weight():
     assert "\\begin{bmatrix}" in text
 
 
-def test_expand_refuses_wide_networks():
-    code, out, err = run("derive", "--layers", "2,5,1", "--expand")
+def test_expand_refuses_wide_networks(cli):
+    code, out, err = cli("derive", "--layers", "2,5,1", "--expand")
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "4" in err
 
 
-def test_o_writes_the_whole_file(tmp_path):
+def test_o_writes_the_whole_file(cli, tmp_path):
     target = tmp_path / "d.md"
-    code, out, err = run("derive", "--layers", "2,2,1", "--format", "markdown",
+    code, out, err = cli("derive", "--layers", "2,2,1", "--format", "markdown",
                          "-o", str(target))
     assert (code, out, err) == (0, "", "")
     assert target.read_text() == symbp.derive(Network(layers=[2, 2, 1]),
@@ -193,20 +188,20 @@ def test_o_writes_the_whole_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["d.md"]
 
 
-def test_a_failed_check_writes_nothing_and_names_the_equation(tmp_path, monkeypatch):
-    import symbp.verification.verdicts
+def test_a_failed_check_writes_nothing_and_names_the_equation(cli, tmp_path, monkeypatch):
+    import symbp.derivation.checked
 
-    real = symbp.verification.verdicts.verify
+    real = symbp.derivation.checked.verify
 
     def refute_bias_gradients(formula, net, *args, **kwargs):
         result = real(formula, net, *args, **kwargs)
         if formula.startswith("db[1]"):
             result.verdict = "refuted"
         return result
-    monkeypatch.setattr(symbp.verification.verdicts, "verify", refute_bias_gradients)
+    monkeypatch.setattr(symbp.derivation.checked, "verify", refute_bias_gradients)
     target = tmp_path / "d.tex"
     target.write_text("old")
-    code, out, err = run("derive", "--layers", "2,2,1", "-o", str(target))
+    code, out, err = cli("derive", "--layers", "2,2,1", "-o", str(target))
     assert code == 1 and out == ""
     assert "db[1] = delta[1]" in err and len(err.strip().splitlines()) == 1
     assert target.read_text() == "old"
@@ -224,9 +219,9 @@ def test_a_failed_check_writes_nothing_and_names_the_equation(tmp_path, monkeypa
     ["--layers", "2,2", "--output", "identity", "--loss", "cce"],
     ["--format", "latex"],
 ])
-def test_invalid_options_exit_2_with_one_sentence(argv, tmp_path):
+def test_invalid_options_exit_2_with_one_sentence(cli, argv, tmp_path):
     target = tmp_path / "never.tex"
-    code, out, err = run("derive", *argv, "-o", str(target))
+    code, out, err = cli("derive", *argv, "-o", str(target))
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not target.exists()

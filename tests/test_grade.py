@@ -6,8 +6,6 @@ wrong ones must fail naming the keys and, where one fits, the diagnosis.
 """
 
 import inspect
-import io
-import json
 import os
 import subprocess
 import sys
@@ -19,9 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symbp import grade
-from symbp.cli.main import main
 from symbp.network import Network
-from symbp.strategies import networks
+from symbp.strategies import all_networks
 from symbp.testing import assert_gradients
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
@@ -37,18 +34,6 @@ def in_scratch(tmp_path, monkeypatch):
     return tmp_path
 
 
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    status = main([str(a) for a in argv], stdout=out, stderr=err)
-    return status, out.getvalue(), err.getvalue()
-
-
-def run_json(*argv):
-    status, out, err = run(*argv, "--json")
-    assert err == "", err
-    return status, json.loads(out)
-
-
 def keys_of(report):
     return {k["key"]: k for k in report["keys"]}
 
@@ -62,8 +47,8 @@ def keys_of(report):
     ("seed001_two_layer", ("--layers 4,5,3 --hidden relu --output identity --loss sse "
                           "--reduction sum --layout row --no-bias --batch 4")),
 ])
-def test_right_backprops_pass_on_random_networks(in_scratch, function, options):
-    status, doc = run_json("grade", f"user_backprops:{function}", *options.split(),
+def test_right_backprops_pass_on_random_networks(cli, in_scratch, function, options):
+    status, doc = cli.json("grade", f"user_backprops:{function}", *options.split(),
                            "--random", 20)
     assert status == 0, doc
     assert doc["ok"] and doc["report"]["ok"] and doc["random"]["failing"] is None
@@ -72,8 +57,8 @@ def test_right_backprops_pass_on_random_networks(in_scratch, function, options):
 
 
 @pytest.mark.usefixtures("in_scratch")
-def test_a_backprop_for_any_depth_passes_with_vary_depth():
-    status, out, err = run("grade", "user_backprops:loop_sigmoid_column", "--layers", "2,3,2",
+def test_a_backprop_for_any_depth_passes_with_vary_depth(cli):
+    status, out, err = cli("grade", "user_backprops:loop_sigmoid_column", "--layers", "2,3,2",
                            "--random", 10, "--vary-depth")
     assert status == 0, out + err
     assert "every gradient right" in out
@@ -82,8 +67,8 @@ def test_a_backprop_for_any_depth_passes_with_vary_depth():
 # -- the wrong ones fail, naming the keys -------------------------------------------------
 
 @pytest.mark.usefixtures("in_scratch")
-def test_seed004_bias_averaged_is_named_with_its_diagnosis():
-    status, doc = run_json("grade", "user_backprops:seed004_bias_averaged", *SEED004.split(),
+def test_seed004_bias_averaged_is_named_with_its_diagnosis(cli):
+    status, doc = cli.json("grade", "user_backprops:seed004_bias_averaged", *SEED004.split(),
                            "--names", SEED004_NAMES)
     assert status == 1
     keys = keys_of(doc["report"])
@@ -99,8 +84,8 @@ def test_seed004_bias_averaged_is_named_with_its_diagnosis():
 
 
 @pytest.mark.usefixtures("in_scratch")
-def test_seed004_human_report_and_shrunk_network():
-    status, out, err = run("grade", "user_backprops:seed004_bias_averaged", *SEED004.split(),
+def test_seed004_human_report_and_shrunk_network(cli):
+    status, out, err = cli("grade", "user_backprops:seed004_bias_averaged", *SEED004.split(),
                            "--names", SEED004_NAMES, "--random", 20)
     assert status == 1 and err == ""
     assert "b1 (b): WRONG" in out and "W1 (w): ok" in out
@@ -111,8 +96,8 @@ def test_seed004_human_report_and_shrunk_network():
 
 
 @pytest.mark.usefixtures("in_scratch")
-def test_missing_transpose_on_square_layers():
-    status, doc = run_json("grade", "user_backprops:missing_transpose_column",
+def test_missing_transpose_on_square_layers(cli):
+    status, doc = cli.json("grade", "user_backprops:missing_transpose_column",
                            "--layers", "3,3,3", "--batch", 2)
     assert status == 1
     keys = keys_of(doc["report"])
@@ -120,8 +105,8 @@ def test_missing_transpose_on_square_layers():
 
 
 @pytest.mark.usefixtures("in_scratch")
-def test_missing_transpose_found_among_random_networks():
-    status, doc = run_json("grade", "user_backprops:missing_transpose_column",
+def test_missing_transpose_found_among_random_networks(cli):
+    status, doc = cli.json("grade", "user_backprops:missing_transpose_column",
                            "--layers", "3,4,2", "--random", 20)
     assert status == 1
     failing = doc["random"]["failing"]
@@ -132,8 +117,8 @@ def test_missing_transpose_found_among_random_networks():
 
 
 @pytest.mark.usefixtures("in_scratch")
-def test_sigma_prime_of_a_is_caught_on_hidden_layers_only():
-    status, doc = run_json("grade", "user_backprops:sigma_prime_of_a_tanh_row",
+def test_sigma_prime_of_a_is_caught_on_hidden_layers_only(cli):
+    status, doc = cli.json("grade", "user_backprops:sigma_prime_of_a_tanh_row",
                            "--layers", "3,4,4,2", "--hidden", "tanh", "--output", "identity",
                            "--reduction", "sum", "--layout", "row", "--batch", 2)
     assert status == 1
@@ -142,8 +127,8 @@ def test_sigma_prime_of_a_is_caught_on_hidden_layers_only():
 
 
 @pytest.mark.usefixtures("in_scratch")
-def test_exception_in_func_reported_with_file_and_line():
-    status, doc = run_json("grade", "user_backprops:missing_transpose_column",
+def test_exception_in_func_reported_with_file_and_line(cli):
+    status, doc = cli.json("grade", "user_backprops:missing_transpose_column",
                            "--layers", "3,4,2")
     assert status == 1
     source, first = inspect.getsourcelines(user.missing_transpose_column)
@@ -233,14 +218,14 @@ def configured(net, dtype=np.float64):
 
 
 @settings(max_examples=40)
-@given(networks(max_width=5), st.integers(0, 2**16))
+@given(all_networks(max_width=5), st.integers(0, 2**16))
 def test_a_right_float64_backprop_is_never_flagged(net, seed):
     report = grade(configured(net), net, seed=seed)
     assert report.ok, str(report)
 
 
 @settings(max_examples=40)
-@given(networks(max_width=5), st.data())
+@given(all_networks(max_width=5), st.data())
 def test_one_entry_off_by_1e_8_of_the_largest_is_caught(net, data):
     point = net.sample(0)
     right = configured(net)
@@ -261,7 +246,7 @@ def test_one_entry_off_by_1e_8_of_the_largest_is_caught(net, data):
 
 
 @settings(max_examples=30)
-@given(networks(max_width=5), st.integers(0, 2**16))
+@given(all_networks(max_width=5), st.integers(0, 2**16))
 def test_a_right_float32_backprop_passes_with_a_float32_tolerance(net, seed):
     report = grade(configured(net, np.float32), net, seed=seed)
     assert report.ok, str(report)
@@ -282,12 +267,12 @@ def test_float32_tolerance_is_looser_but_still_catches_a_percent():
 
 
 @pytest.mark.usefixtures("in_scratch")
-def test_rtol_and_atol_override():
+def test_rtol_and_atol_override(cli):
     argv = ["grade", "user_backprops:seed004_bias_averaged", *SEED004.split(),
             "--names", SEED004_NAMES]
-    assert run(*argv, "--rtol", "0.6")[0] == 0
-    assert run(*argv, "--atol", "10")[0] == 0
-    assert run(*argv, "--rtol", "0.1")[0] == 1
+    assert cli(*argv, "--rtol", "0.6")[0] == 0
+    assert cli(*argv, "--atol", "10")[0] == 0
+    assert cli(*argv, "--rtol", "0.1")[0] == 1
 
 
 # -- invalid input: exit 2, one sentence -----------------------------------------------------
@@ -303,15 +288,15 @@ def test_rtol_and_atol_override():
     (["user_backprops:seed001_two_layer", "--layers", "2,1", "--random", "-3"], "negative"),
 ])
 @pytest.mark.usefixtures("in_scratch")
-def test_invalid_input_is_exit_2(argv, fragment):
-    status, out, err = run("grade", *argv)
+def test_invalid_input_is_exit_2(cli, argv, fragment):
+    status, out, err = cli("grade", *argv)
     assert status == 2 and out == ""
     assert fragment in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_a_module_that_fails_on_import_is_exit_2(in_scratch):
+def test_a_module_that_fails_on_import_is_exit_2(cli, in_scratch):
     (in_scratch / "broken_backprop.py").write_text("import numpy\n\nraise RuntimeError('no data')\n")
-    status, _out, err = run("grade", "broken_backprop:f", "--layers", "2,1")
+    status, _out, err = cli("grade", "broken_backprop:f", "--layers", "2,1")
     assert status == 2
     assert "RuntimeError: no data at broken_backprop.py:3" in err
 
@@ -335,12 +320,12 @@ def test_real_command_line_from_the_users_directory(tmp_path):
     assert by_path.returncode == 0, by_path.stdout + by_path.stderr
 
 
-def test_the_shipped_examples_grade_as_documented():
+def test_the_shipped_examples_grade_as_documented(cli):
     examples = os.path.join(os.path.dirname(TESTS), "examples", "grade")
     right = os.path.join(examples, "two_layer_sigmoid.py") + ":gradients"
-    assert run("grade", right, "--layers", "3,4,2", "--batch", 3, "--random", 5,
+    assert cli("grade", right, "--layers", "3,4,2", "--batch", 3, "--random", 5,
                "--vary-depth")[0] == 0
     seed004 = os.path.join(examples, "seed004_bias_averaged.py") + ":backward"
-    status, doc = run_json("grade", seed004, *SEED004.split(), "--names", SEED004_NAMES)
+    status, doc = cli.json("grade", seed004, *SEED004.split(), "--names", SEED004_NAMES)
     assert status == 1
     assert keys_of(doc["report"])["b1"]["diagnosis"]["kind"] == "bias_reduction"

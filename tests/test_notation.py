@@ -19,17 +19,10 @@ from symbp.notation.parser import (
     MAX_EXPONENT,
     MAX_LENGTH,
     MAX_SIZE,
-    BinOp,
-    Call,
-    Index,
-    Name,
-    Neg,
-    Number,
-    Quantity,
-    Transpose,
     parse_expression,
     parse_formula,
 )
+from symbp.notation.tree import BinOp, Call, Index, Name, Neg, Number, Quantity, Transpose
 from symbp.verification.verdicts import verify
 
 W = lambda base, offset=0: Quantity("W", Index(base, offset))
@@ -83,7 +76,7 @@ def test_columns_point_into_the_whole_formula():
     ("delta[l] = z[l].shape", "z[l].shape"),
     ("delta[l] = __import__('os')", "__import__"),
     ("delta[l] = 'text'", "'text'"),
-    ("delta[l] = lambda: 1", "lambda"),
+    ("delta[l] = lambda: 1", ": 1"),   # lambda is the weight decay here, not Python's
     ("delta[l] = W[l*2]", "l*2"),
     ("delta[l] = q", "q"),
     ("delta[l] = a[l] ** 1000", "1000"),
@@ -132,7 +125,8 @@ PATHOLOGICAL = [
 @pytest.mark.parametrize("text", PATHOLOGICAL)
 def test_pathological_input_is_rejected_before_any_evaluation(text):
     net = Network(layers=[2, 2])
-    with mock.patch("symbp.notation.evaluate._Walker.run", side_effect=AssertionError("evaluated")):
+    with mock.patch("symbp.notation.evaluate.Evaluator.walk",
+                    side_effect=AssertionError("evaluated")):
         with pytest.raises(FormulaError):
             parse_formula(text)
         result = verify(text, net)

@@ -7,7 +7,6 @@ below is copied from an article (or, for the diagnoses, worked out by hand
 from the article's formula), never from symbp's output.
 """
 
-import io
 import json
 import re
 import subprocess
@@ -18,18 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symbp.cli.main import main
-
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SEEDS = EXAMPLES / "seeds.toml"
 CLAIMS_FILES = sorted(EXAMPLES.rglob("*.toml"))
-
-
-def run_cli(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    status = main(list(argv), stdout=out, stderr=err)
-    return status, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +39,8 @@ def test_there_are_claims_files_beside_the_seeds():
 
 
 @pytest.mark.parametrize("path", CLAIMS_FILES, ids=lambda p: str(p.relative_to(EXAMPLES)))
-def test_every_claims_file_meets_its_expectations(path):
-    status, out, err = run_cli("verify", str(path))
+def test_every_claims_file_meets_its_expectations(cli, path):
+    status, out, err = cli("verify", str(path))
     assert status == 0, out[-2000:] + err
     assert err == ""
 

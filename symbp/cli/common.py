@@ -1,15 +1,13 @@
-"""What the subcommands share: network options, output, colour, progress,
-and files written whole or not at all."""
+"""What the subcommands share: network and random options, option parsing;
+and, from their own modules, the output (:mod:`symbp.cli.output`) and files
+written whole or not at all (:mod:`symbp.cli.files`)."""
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-import tempfile
-import time
-from typing import ClassVar
+import math
 
+from symbp.cli.files import write_atomic
+from symbp.cli.output import Output, Progress, escape_controls, printable
 from symbp.errors import SymbpError, UsageError
 
 
@@ -18,7 +16,7 @@ def add_network_options(parser, layers_required: bool = False):
     their defaults are read from the tables and from Network itself."""
     import dataclasses
 
-    from symbp.network import Network
+    from symbp.network import TARGETS, Network
     from symbp.tables import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
     default = {f.name: f.default for f in dataclasses.fields(Network)}
 
@@ -41,6 +39,11 @@ def add_network_options(parser, layers_required: bool = False):
                        + listed(LAYOUTS, "layout"))
     group.add_argument("--no-bias", dest="no_bias", action="store_true",
                        help="a network without biases")
+    group.add_argument("--targets", help="soft: any targets in the loss's domain; onehot: "
+                       "each sample's target is one class; " + listed(TARGETS, "targets"))
+    group.add_argument("--l2", metavar="LAMBDA",
+                       help="L2 weight decay: adds (LAMBDA/2) * sum ||W[l]||^2 to the total "
+                            "loss (default 0; Ng's lambda/(2m) is --l2 lambda/m)")
 
 
 def network_fields(args) -> dict:
@@ -48,13 +51,15 @@ def network_fields(args) -> dict:
     fields = {}
     if args.layers is not None:
         fields["layers"] = parse_int_list("--layers", args.layers)
-    for name in ("hidden", "output", "loss", "reduction", "layout"):
+    for name in ("hidden", "output", "loss", "reduction", "layout", "targets"):
         if getattr(args, name) is not None:
             fields[name] = getattr(args, name)
     if args.batch is not None:
         fields["batch"] = parse_int("--batch", args.batch)
     if args.no_bias:
         fields["bias"] = False
+    if args.l2 is not None:
+        fields["l2"] = parse_number("--l2", args.l2)
     return fields
 
 
@@ -78,7 +83,7 @@ def add_random_options(parser, random_help: str, seed_help: str):
 def random_options(args) -> tuple[int, int]:
     """(count of random networks, seed) from ``add_random_options``'s options."""
     count = parse_int("--random", args.random)
-    seed = parse_int("--seed", args.seed)
+    seed = parse_seed(args.seed)
     if count < 0:
         raise UsageError(f"--random {count} is negative; give a number of networks >= 0")
     if args.vary_depth and not count:
@@ -99,11 +104,60 @@ def key_values(option: str, text: str, form: str, example: str) -> list[tuple[st
     return pairs
 
 
+def add_layer_config_option(parser, help_text: str):
+    parser.add_argument("--config", metavar="KEY=VALUE,...", help=help_text)
+
+
+def layer_config(text) -> dict:
+    """``--config N=4,D=3,eps=1e-3,d=2x3`` as a dict: integers, floats, and
+    ``AxB`` for a tuple of sizes (affine's trailing dimensions ``d``)."""
+    config = {}
+    for key, value in key_values("--config", text, "KEY=VALUE", "N=4,D=3,eps=1e-3") \
+            if text else ():
+        try:
+            if "x" in value:
+                config[key] = tuple(int(part) for part in value.split("x"))
+            else:
+                config[key] = int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            raise UsageError(f"--config {key}={value}: {value!r} is not a number "
+                             "(or sizes such as 2x3)") from None
+    return config
+
+
 def parse_int(option: str, text: str) -> int:
     try:
         return int(text)
     except ValueError:
         raise UsageError(f"{option} {text!r} is not an integer") from None
+
+
+def parse_number(option: str, text: str) -> float:
+    """A finite decimal number (``1e-3``, ``0.5``, or a fraction such as ``0.7/4``).
+
+    >>> parse_number("--l2", "0.7/4")
+    0.175
+    """
+    try:
+        numerator, _, denominator = text.partition("/")
+        value = float(numerator) / (float(denominator) if denominator else 1.0)
+    except (ValueError, ZeroDivisionError):
+        raise UsageError(f"{option} {text!r} is not a number, e.g. {option} 0.01") from None
+    if not math.isfinite(value):
+        raise UsageError(f"{option} {text!r} is not a finite number")
+    return value
+
+
+def parse_seed(text: str) -> int:
+    """``--seed S``: an integer >= 0 (NumPy's and Hypothesis's seeds are).
+
+    >>> parse_seed("7")
+    7
+    """
+    seed = parse_int("--seed", text)
+    if seed < 0:
+        raise UsageError(f"--seed {seed} is negative; give an integer >= 0")
+    return seed
 
 
 def parse_int_list(option: str, text: str) -> list[int]:
@@ -114,91 +168,23 @@ def parse_int_list(option: str, text: str) -> list[int]:
                          "e.g. 2,4,3,2") from None
 
 
-def write_atomic(path: str, data: str | bytes):
-    """Write a file whole or not at all: a temporary file beside it, then rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    mode = "wb" if isinstance(data, bytes) else "w"
-    try:
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".symbp-", suffix=".tmp")
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as handle:
-            handle.write(data)
-        # mkstemp makes the file private (0600); give it the usual umask-based mode
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except OSError as error:
-        os.unlink(temporary) if os.path.exists(temporary) else None
-        raise UsageError(f"cannot write {path}: {error.strerror}") from None
-
-
-class Output:
-    """stdout/stderr with colour only on a terminal (and never with NO_COLOR),
-    and a progress line on a terminal only."""
-
-    CODES: ClassVar[dict] = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
-
-    def __init__(self, out=None, err=None):
-        self.out = out or sys.stdout
-        self.err = err or sys.stderr
-        self.color = self._is_terminal(self.out) and "NO_COLOR" not in os.environ
-
-    @staticmethod
-    def _is_terminal(stream) -> bool:
-        return bool(getattr(stream, "isatty", None) and stream.isatty())
-
-    def paint(self, text: str, color: str) -> str:
-        return f"\033[{self.CODES[color]}m{text}\033[0m" if self.color else text
-
-    def print(self, text: str = ""):
-        print(text, file=self.out)
-
-    def json(self, document):
-        print(json.dumps(document, indent=2, default=_json_default), file=self.out)
-
-    def error(self, sentence: str):
-        print(sentence.replace("\n", " "), file=self.err)
-
-    def progress(self, total: int, label: str = ""):
-        """A callable ``step(done)`` that redraws a progress line on a terminal
-        (stderr), and does nothing when stderr is piped."""
-        if not self._is_terminal(self.err) or total <= 1:
-            return lambda _done: None
-        start = time.monotonic()
-
-        def step(done: int):
-            width = 30
-            filled = int(width * done / total)
-            elapsed = time.monotonic() - start
-            end = "\n" if done >= total else ""
-            self.err.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] "
-                           f"{done}/{total} {elapsed:.1f}s{end}")
-            self.err.flush()
-        return step
-
-
-def _json_default(value):
-    import numpy as np
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (np.floating, np.integer, np.bool_)):
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
 __all__ = [
     "Output",
+    "Progress",
     "SymbpError",
+    "add_layer_config_option",
     "add_network_options",
     "add_random_options",
+    "escape_controls",
     "key_values",
+    "layer_config",
     "network_fields",
     "network_from_args",
     "parse_int",
     "parse_int_list",
+    "parse_number",
+    "parse_seed",
+    "printable",
     "random_options",
     "write_atomic",
 ]

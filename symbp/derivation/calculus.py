@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 
+import numpy as np
 import sympy as sp
 
 from symbp.tables import ACTIVATIONS, LOSSES
@@ -99,7 +100,6 @@ def _piecewise_as_step(piecewise):
 
 def _polynomial_in_value(f, raw):
     # fit c0 + c1 s + c2 s^2 at three points numerically, then prove it
-    import numpy as np
     points = (0.0, 1.0, 2.0)
     values = [float(f.subs(Z, p)) for p in points]
     rhs = [float(raw.subs(Z, p)) for p in points]

@@ -21,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from symbp.derivation.draft import Equation, build_document, summary_table
-from symbp.errors import SymbpError
-from symbp.notation.latex import DOCUMENT_PRINTERS, Display, Heading, Table, Text
+from symbp.derivation.printers import DOCUMENT_PRINTERS, Display, Heading, Table, Text
+from symbp.errors import SymbpError, UsageError
+from symbp.verification.verdicts import verify
 
 FORMATS = tuple(DOCUMENT_PRINTERS)
 EXPAND_MAX_WIDTH = 4
@@ -47,23 +48,36 @@ class DerivationError(SymbpError):
 class Derivation:
     """A derivation document; ``text`` is the whole document.
 
-    Shows itself in Jupyter (``_repr_latex_``, ``_repr_markdown_``).
+    Shows itself in Jupyter whatever its format: ``_repr_markdown_`` is the
+    whole document as Markdown with ``$$`` maths (which notebooks render
+    with MathJax), ``_repr_latex_`` the checked equations alone in one
+    ``aligned`` block (MathJax renders no ``\\section`` or ``tabular``).
+
+    >>> from symbp.network import Network
+    >>> d = derive(Network(layers=[1, 1]), standalone=True)
+    >>> d._repr_markdown_().startswith("# Backpropagation"), d._repr_latex_().startswith("$$")
+    (True, True)
     """
     text: str
     format: str
     equations: list = field(default_factory=list)
     network: object = None
+    blocks: list = field(default_factory=list, repr=False)
+    title: str = ""
 
     def __str__(self):
         return self.text
 
     def _repr_markdown_(self):
-        return self.text if self.format == "markdown" else None
+        if self.format == "markdown" or not self.blocks:
+            return self.text if self.format == "markdown" else None
+        return DOCUMENT_PRINTERS["markdown"]().document(self.blocks, self.title, False)
 
     def _repr_latex_(self):
-        if self.format != "latex" or "\\begin{document}" in self.text:
+        if not self.equations:
             return None
-        return self.text
+        lines = [rf"\text{{{eq.name}}} &\quad {eq.latex}" for eq in self.equations]
+        return "$$\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}$$"
 
 
 def derive(net, format: str = "latex", standalone: bool = False, expand: bool = False,
@@ -81,14 +95,12 @@ def derive(net, format: str = "latex", standalone: bool = False, expand: bool = 
     True
     """
     if format not in FORMATS:
-        from symbp.errors import UsageError
         raise UsageError(f"format={format!r} is not a derivation format; expected one of "
                          + ", ".join(FORMATS))
     if expand and max(net.layers) > EXPAND_MAX_WIDTH:
-        from symbp.errors import UsageError
-        raise UsageError(f"--expand writes one line per weight and needs every width "
-                         f"<= {EXPAND_MAX_WIDTH}, but layers is {list(net.layers)}",
-                         suggestion="derive without --expand, or use a smaller network")
+        raise UsageError(f"the element-wise expansion writes one line per weight and needs "
+                         f"every width <= {EXPAND_MAX_WIDTH}, but layers is {list(net.layers)}",
+                         suggestion="derive without the expansion, or use a smaller network")
     draft = build_document(net, expand=expand)
     total = len(draft.equations) + len(draft.expanded)
     _check_equations(net, draft.equations, total, progress)
@@ -96,7 +108,8 @@ def derive(net, format: str = "latex", standalone: bool = False, expand: bool = 
     blocks = [_display(item) if isinstance(item, Equation) else item
               for item in draft.blocks] + summary_table(net, draft.equations)
     text = DOCUMENT_PRINTERS[format]().document(blocks, draft.title, standalone)
-    return Derivation(text=text, format=format, equations=draft.equations, network=net)
+    return Derivation(text=text, format=format, equations=draft.equations, network=net,
+                      blocks=blocks, title=draft.title)
 
 
 def _display(equation: Equation) -> Display:
@@ -108,7 +121,6 @@ def _display(equation: Equation) -> Display:
 def _check_equations(net, equations, total, progress):
     """Verify each equation on ``net`` and keep its verdict; the first that
     is neither proved nor holds stops the derivation."""
-    from symbp.verification.verdicts import verify
     network_proof = net.parameter_count * net.batch <= PROOF_MAX_PARAMETERS
     for done, equation in enumerate(equations, 1):
         result = verify(equation.formula, net, network_proof=network_proof, general=False)

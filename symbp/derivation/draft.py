@@ -23,18 +23,13 @@ from symbp.derivation.calculus import (
     per_sample_loss,
     softmax_pieces,
 )
-from symbp.notation.latex import (
-    Display,
-    Heading,
-    Table,
-    Text,
-    activation_latex,
-    latex_notation,
-    sympy_latex,
-    sympy_notation,
-)
+from symbp.derivation.expand import expand_section
+from symbp.derivation.printers import Display, Heading, Table, Text
+from symbp.derivation.sympy_printing import sympy_latex, sympy_notation
+from symbp.notation.latex import latex_notation
 from symbp.notation.parser import parse_formula
-from symbp.tables import LOSSES
+from symbp.notation.quantities import QUANTITIES
+from symbp.tables import ACTIVATIONS, LOSSES
 
 
 @dataclass
@@ -82,7 +77,7 @@ class _Writer:
         return "x" if k == 0 else f"a[{k}]"
 
     def shape(self, name: str, k: int):
-        return self.net.shape({"delta": "z", "da": "a", "dW": "W", "db": "b"}.get(name, name), k)
+        return self.net.shape(QUANTITIES[name].like, k)
 
     def dims(self, name: str, k: int) -> str:
         rows, cols = self.shape(name, k)
@@ -115,7 +110,7 @@ class _Writer:
         for l in range(1, self.L + 1):
             rows.append((f"{l}", f"${self.dims('W', l)}$",
                          f"${self.dims('b', l)}$" if net.bias else "-",
-                         f"${self.dims('z', l)}$", f"${activation_latex(net.activation(l).name)}$"))
+                         f"${self.dims('z', l)}$", f"${net.activation(l).latex}$"))
         self.add(Table(("layer l", "W", "b", "z, a, delta", "activation"), tuple(rows),
                        ("c", "c", "c", "c", "c")))
 
@@ -145,8 +140,13 @@ class _Writer:
         self.add(Display(tuple(lines)))
         total = (r"\sum_{i=1}^{m} \ell^{(i)}" if net.reduction == "sum"
                  else r"\frac{1}{m} \sum_{i=1}^{m} \ell^{(i)}")
+        decay = ""
+        if net.l2:
+            total += r" + \frac{\lambda}{2} \sum_{l=1}^{L} \lVert W^{[l]} \rVert_F^2"
+            decay = f", plus the L2 weight decay with $\\lambda = {net.l2:g}$, biases excluded"
         self.add(Text(f"The total loss is the {net.reduction} over the samples "
-                      f"($m = {net.batch}$; a definition):"), Display((rf"\mathcal{{L}} = {total}",)))
+                      f"($m = {net.batch}$){decay} (a definition):"),
+                 Display((rf"\mathcal{{L}} = {total}",)))
         derivative = loss_derivative(net.loss, units)
         self.add(Text("SymPy's derivative of $\\ell$ by one output $a_j$ (every other term "
                       "of the sum is constant in $a_j$):"),
@@ -167,10 +167,11 @@ class _Writer:
 
     def activation_identity(self, name: str):
         derivative = activation_derivative(name)
-        value = rf"{activation_latex(name)}(z)"
-        line = rf"{activation_latex(name)}'(z) = " + sympy_latex(derivative.raw, {Z: "z"})
-        if derivative.form != derivative.raw:
-            line += " = " + sympy_latex(derivative.form, {S: value, Z: "z"})
+        value = rf"{ACTIVATIONS[name].latex}(z)"
+        line = rf"{ACTIVATIONS[name].latex}'(z) = " + sympy_latex(derivative.raw, {Z: "z"})
+        rewritten = sympy_latex(derivative.form, {S: value, Z: "z"})
+        if not _same_latex(line.rsplit(" = ", 1)[1], rewritten):
+            line += " = " + rewritten
         return line
 
     def _elementwise_output_error(self):
@@ -186,11 +187,14 @@ class _Writer:
                       self.shape("delta", L))
         error = elementwise_output_error(name, net.loss, net.layers[-1])
         names = {A: "a_j", Y: "y_j", Z: "z_j"}
-        self.add(Text("Entry by entry, the chain-rule product simplifies (SymPy):"),
+        product, simplified = (sympy_latex(error.product, names),
+                               sympy_latex(error.simplified, names))
+        same = _same_latex(product, simplified)
+        self.add(Text("Entry by entry, the chain-rule product is" if same else
+                      "Entry by entry, the chain-rule product simplifies (SymPy):"),
                  Display((r"\delta_j = \frac{\partial \ell}{\partial a_j}\,"
-                          rf"{activation_latex(name)}'(z_j) = "
-                          + sympy_latex(error.product, names) + " = "
-                          + sympy_latex(error.simplified, names),)))
+                          rf"{ACTIVATIONS[name].latex}'(z_j) = " + product
+                          + ("" if same else " = " + simplified),)))
         if error.cancels:
             self.add(Text("The activation's derivative cancels the denominator of the "
                           "loss's derivative: nothing of $\\sigma'$ is left to compute."))
@@ -210,7 +214,7 @@ class _Writer:
             "\\frac{\\partial s_k}{\\partial z_j}$, through the full Jacobian. Writing "
             "$\\delta = \\frac{\\partial \\ell}{\\partial a} \\odot s \\odot (1 - s)$ with the "
             "diagonal alone drops the off-diagonal terms $-s_k s_j$ and is wrong."))
-        pieces = softmax_pieces(str(net.loss), units, net.loss == "cce")
+        pieces = softmax_pieces(str(net.loss), units, LOSSES[net.loss].domain == "simplex")
         if units <= 4 and units > 1:
             names = {s: f"s_{{{k + 1}}}" for k, s in enumerate(pieces.s)}
             jac = sympy_latex(pieces.jacobian, names)
@@ -260,25 +264,37 @@ class _Writer:
         scale = "(1/m) * " if net.reduction == "mean" and m > 1 else ""
         samples_axis = 1 if self.column else 0
         if net.reduction == "mean":
-            how = ("the mean over the samples: the matrix product sums the $m$ per-sample "
+            how = (", averaged over the samples: the matrix product sums the $m$ per-sample "
                    "outer products and $\\frac{1}{m}$ averages them" if m > 1 else
-                   "with $m = 1$ the mean is the single sample's gradient")
+                   "; with $m = 1$ the mean over the samples is that one sample's gradient")
         else:
-            how = "the sum over the samples, which the matrix product carries out"
+            how = ", summed over the samples, which the matrix product carries out"
         order = ("$\\delta^{[l]}$ times the transpose of $a^{[l-1]}$" if self.column
                  else "the transpose of $a^{[l-1]}$ times $\\delta^{[l]}$")
-        self.add(Heading("Weight and bias gradients"), Text(
-            f"Since $z^{{[l]}}$ is linear in $W^{{[l]}}$ and $b^{{[l]}}$, the gradient of the "
-            f"total loss is {order} ({net.layout} layout), reduced by {how}."))
+        linear = "$W^{[l]}$ and $b^{[l]}$" if net.bias else "$W^{[l]}$"
+        decay = (f" The weight decay adds its own derivative, $\\lambda W^{{[l]}}$ "
+                 f"($\\lambda = {net.l2:g}$), to each weight gradient; biases have none."
+                 if net.l2 else "")
+        self.add(Heading("Weight and bias gradients" if net.bias else "Weight gradients"),
+                 Text(f"Since $z^{{[l]}}$ is linear in {linear}, the gradient of the "
+                      f"total loss is {order} ({net.layout} layout){how}.{decay}"))
         for l in range(1, self.L + 1):
             product = f"delta[{l}] @ {self.a(l - 1)}.T" if self.column else \
                 f"{self.a(l - 1)}.T @ delta[{l}]"
-            self.equation(f"weight gradient dW[{l}]", f"dW[{l}] = {scale}{product}",
+            penalty = f" + lambda * W[{l}]" if net.l2 else ""
+            self.equation(f"weight gradient dW[{l}]", f"dW[{l}] = {scale}{product}{penalty}",
                           self.shape("dW", l))
             if net.bias:
                 total = f"sum(delta[{l}], axis={samples_axis})" if m > 1 else f"delta[{l}]"
                 self.equation(f"bias gradient db[{l}]", f"db[{l}] = {scale}{total}",
                               self.shape("db", l))
+
+
+def _same_latex(left: str, right: str) -> bool:
+    """Two LaTeX strings that read the same (they differ in sizing commands only)."""
+    def plain(text):
+        return "".join(text.replace(r"\left", "").replace(r"\right", "").split())
+    return plain(left) == plain(right)
 
 
 def build_document(net, expand: bool = False) -> Draft:
@@ -291,7 +307,6 @@ def build_document(net, expand: bool = False) -> Draft:
     writer.hidden()
     writer.gradients()
     if expand:
-        from symbp.derivation.expand import expand_section
         expand_section(writer)
     return writer.draft
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from symbp.notation.latex import Display, Heading, Text
+from symbp.derivation.printers import Display, Heading, Text
+from symbp.truth.exact import truth
 
 SEEDS = (0, 1)
 
@@ -28,7 +29,6 @@ class ExpandedLine:
 
 def _values(net):
     """Per seed: the truth's per-sample errors, the activations, the gradient."""
-    from symbp.truth.exact import truth
     out = []
     for seed in SEEDS:
         point = net.sample(seed)

@@ -1,8 +1,10 @@
 """The notation's tree evaluated two ways: numerically (NumPy, at a point) and
 symbolically (SymPy, on the network's symbols).
 
-Both walk the same tree with one method per node type (:class:`_Walker`);
-they differ only in their algebra.  Values are 2-D matrices (``ndarray`` or
+Both walk the same tree with one method per node type (:class:`Evaluator`,
+a :class:`~symbp.notation.tree.Walker`); they differ only in their algebra,
+and functions are applied by kind as the table
+:data:`~symbp.notation.functions.FUNCTIONS` says.  Values are 2-D matrices (``ndarray`` or
 ``sympy.Matrix``) or scalars (numbers, ``m``, ``n[k]``).  ``*``, ``/``, ``+``,
 ``-`` broadcast as NumPy does; an operation the shapes do not allow raises
 :class:`ShapeMismatch`, which is a refutation (contract section 2), not an
@@ -20,17 +22,16 @@ error.  A quantity that does not exist on the network (an index out of range,
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import cache
 
 import numpy as np
 
 from symbp.errors import FormulaError
-from symbp.notation.parser import BinOp, Call, Name, Neg, Number, Quantity, Transpose
+from symbp.notation.functions import FUNCTIONS
+from symbp.notation.quantities import QUANTITIES
+from symbp.notation.tree import BinOp, Call, Name, Neg, Number, Quantity, Transpose, Walker
 from symbp.tables import ACTIVATIONS
-
-# the lowest index of each indexed quantity; the highest is L
-LOWEST_INDEX = {"W": 1, "b": 1, "z": 1, "delta": 1, "dW": 1, "db": 1,
-                "a": 0, "da": 0, "n": 0}
 
 
 class ShapeMismatch(Exception):
@@ -50,41 +51,51 @@ def in_range(node: Quantity, l: int | None, depth: int) -> bool:
     if node.index.base == "l" and l is None:
         return False
     k = node.index.resolve(l, depth)
-    return LOWEST_INDEX[node.name] <= k <= depth
+    return QUANTITIES[node.name].lowest <= k <= depth
+
+
+def range_error(node: Quantity, depth: int) -> FormulaError:
+    """The error for a quantity whose index is outside the network."""
+    return FormulaError(f"{node.name}[{node.index}] is out of range: the index must be from "
+                        f"{QUANTITIES[node.name].lowest} to L = {depth}", column=node.column)
+
+
+def bias_error(node: Quantity) -> FormulaError:
+    """The error for b[k] or db[k] on a network without biases."""
+    return FormulaError(f"{node.name}[{node.index}] does not exist: the network has no biases "
+                        "(bias = false)", column=node.column)
 
 
 def _dims(shape) -> str:
     return f"{shape[0]} x {shape[1]}"
 
 
-class _Walker:
-    """The tree walk both evaluators share; subclasses give the algebra."""
+class Evaluator(Walker):
+    """The tree walk every evaluator shares; subclasses give the algebra
+    (``is_scalar``, ``number``, ``product``, ``elementwise``, ``power``,
+    ``reduce``, ``sized``, ``activate``, ``function``)."""
 
     def __init__(self, net, values: dict, l: int | None):
         self.net, self.values, self.l = net, values, l
 
-    def run(self, node):
-        return getattr(self, "_" + type(node).__name__)(node)
-
     # -- leaves --------------------------------------------------------------
 
-    def _Number(self, node: Number):
+    def _walk_Number(self, node: Number):
         return self.number(node.value)
 
-    def _Name(self, node: Name):
+    def _walk_Name(self, node: Name):
         if node.name == "m":
             return self.number(self.net.batch)
+        if node.name == "lambda":   # the exact fraction of the decimal given, 0.1 = 1/10
+            return self.number(Fraction(str(self.net.l2)))
         return self.values[(node.name, None)]
 
-    def _Quantity(self, node: Quantity):
+    def _walk_Quantity(self, node: Quantity):
         depth = self.net.depth
         if not in_range(node, self.l, depth):
-            low = LOWEST_INDEX[node.name]
-            raise FormulaError(f"{node.name}[{node.index}] is out of range: the index must be "
-                               f"from {low} to L = {depth}", column=node.column)
-        if node.name in ("b", "db") and not self.net.bias:
-            raise FormulaError(f"{node.name}[{node.index}] does not exist: the network has "
-                               "no biases (bias = false)", column=node.column)
+            raise range_error(node, depth)
+        if QUANTITIES[node.name].bias and not self.net.bias:
+            raise bias_error(node)
         k = node.index.resolve(self.l, depth)
         if node.name == "n":
             return self.number(self.net.layers[k])
@@ -94,43 +105,46 @@ class _Walker:
 
     # -- operators -----------------------------------------------------------
 
-    def _Neg(self, node: Neg):
-        return -self.run(node.operand)
+    def _walk_Neg(self, node: Neg):
+        return -self.walk(node.operand)
 
-    def _Transpose(self, node: Transpose):
-        value = self.run(node.operand)
+    def _walk_Transpose(self, node: Transpose):
+        value = self.walk(node.operand)
         return value if self.is_scalar(value) else value.T
 
-    def _BinOp(self, node: BinOp):
-        left, right = self.run(node.left), self.run(node.right)
+    def _walk_BinOp(self, node: BinOp):
+        left, right = self.walk(node.left), self.walk(node.right)
         if node.op == "@":
             return self.matmul(left, right, node.column)
         if node.op == "**":
             return self.power(left, right)
         return self.elementwise(node.op, left, right, node.column)
 
-    def _Call(self, node: Call):
-        func = node.func
-        if func in ("ones", "eye"):
-            sizes = [self.size(arg) for arg in node.args]
-            return self.ones(*sizes) if func == "ones" else self.eye(sizes[0])
-        args = [self.run(arg) for arg in node.args]
-        if func == "outer":
-            u, v = args
-            return self.matmul(u, v if self.is_scalar(v) else v.T, node.column)
-        if func in ("sum", "mean"):
-            return self.reduce(func, args[0], node.axis)
-        if func in ("sigma", "sigma_prime"):
-            activation = self.activation_of(node.args[0])
-            return self.activate(activation, args[0], prime=func == "sigma_prime")
-        if func.endswith("_prime") and func[:-6] in ACTIVATIONS:
-            return self.activate(ACTIVATIONS[func[:-6]], args[0], prime=True)
-        if func in ACTIVATIONS:
-            return self.activate(ACTIVATIONS[func], args[0], prime=False)
-        return self.function(func, args[0])
+    def _walk_Call(self, node: Call):
+        # functions are applied by their kind in the table: one method per kind
+        entry = FUNCTIONS[node.func]
+        return getattr(self, "_call_" + entry.kind)(entry, node)
+
+    def _call_sizes(self, entry, node: Call):
+        return self.sized(entry, [self.size(arg) for arg in node.args])
+
+    def _call_outer(self, _entry, node: Call):
+        u, v = (self.walk(arg) for arg in node.args)
+        return self.matmul(u, v if self.is_scalar(v) else v.T, node.column)
+
+    def _call_reduce(self, entry, node: Call):
+        return self.reduce(entry, self.walk(node.args[0]), node.axis)
+
+    def _call_activation(self, entry, node: Call):
+        activation = ACTIVATIONS[entry.activation] if entry.activation else \
+            self.activation_of(node.args[0])
+        return self.activate(activation, self.walk(node.args[0]), prime=entry.prime)
+
+    def _call_elementwise(self, entry, node: Call):
+        return self.function(entry, self.walk(node.args[0]))
 
     def size(self, node) -> int:
-        value = self.run(node)
+        value = self.walk(node)
         return int(value)
 
     def activation_of(self, node):
@@ -166,7 +180,7 @@ class _Walker:
         return rows, cols
 
 
-class NumericEvaluator(_Walker):
+class NumericEvaluator(Evaluator):
     """NumPy on the network's quantities at one point."""
 
     @staticmethod
@@ -192,18 +206,14 @@ class NumericEvaluator(_Walker):
         with np.errstate(all="ignore"):
             return np.power(base, exponent)
 
-    def reduce(self, func, value, axis):
+    def reduce(self, entry, value, axis):
         value = np.atleast_2d(value)
-        reducer = np.sum if func == "sum" else np.mean
         if axis is None:
-            return reducer(value).reshape(1, 1)
-        return reducer(value, axis=axis, keepdims=True)
+            return entry.numpy(value).reshape(1, 1)
+        return entry.numpy(value, axis=axis, keepdims=True)
 
-    def ones(self, rows, cols):
-        return np.ones((rows, cols))
-
-    def eye(self, size):
-        return np.eye(size)
+    def sized(self, entry, sizes):
+        return entry.numpy(*sizes)
 
     def activate(self, activation, value, prime):
         scalar = self.is_scalar(value)
@@ -213,15 +223,12 @@ class NumericEvaluator(_Walker):
             result = f(array, self.net.units_axis)
         return float(result[0, 0]) if scalar else result
 
-    def function(self, func, value):
+    def function(self, entry, value):
         with np.errstate(all="ignore"):
-            if func == "step":
-                return np.where(np.asarray(value) > 0, 1.0, 0.0) * 1.0
-            return {"log": np.log, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs,
-                    "sign": np.sign}[func](value)
+            return entry.numpy(value)
 
 
-class SymbolicEvaluator(_Walker):
+class SymbolicEvaluator(Evaluator):
     """SymPy on the matrices of the symbolic truth (``truth(net).symbolic()``)."""
 
     def __init__(self, net, values, l):
@@ -233,7 +240,6 @@ class SymbolicEvaluator(_Walker):
         return not isinstance(value, self.sp.MatrixBase)
 
     def number(self, value):
-        from fractions import Fraction
         value = Fraction(value)
         return self.sp.Rational(value.numerator, value.denominator)
 
@@ -259,26 +265,18 @@ class SymbolicEvaluator(_Walker):
             return base ** exponent
         return base.applyfunc(lambda e: e ** exponent)
 
-    def reduce(self, func, value, axis):
+    def reduce(self, entry, value, axis):
         sp = self.sp
         matrix = sp.Matrix([[value]]) if self.is_scalar(value) else value
         rows, cols = matrix.shape
         if axis is None:
-            total, count = sp.Add(*matrix), rows * cols
-            result = sp.Matrix([[total]])
-        elif axis == 0:
-            result = sp.Matrix(1, cols, lambda _i, j: sp.Add(*matrix[:, j]))
-            count = rows
-        else:
-            result = sp.Matrix(rows, 1, lambda i, _j: sp.Add(*matrix[i, :]))
-            count = cols
-        return result / count if func == "mean" else result
+            return sp.Matrix([[entry.sympy(list(matrix))]])
+        if axis == 0:
+            return sp.Matrix(1, cols, lambda _i, j: entry.sympy(list(matrix[:, j])))
+        return sp.Matrix(rows, 1, lambda i, _j: entry.sympy(list(matrix[i, :])))
 
-    def ones(self, rows, cols):
-        return self.sp.ones(rows, cols)
-
-    def eye(self, size):
-        return self.sp.eye(size)
+    def sized(self, entry, sizes):
+        return entry.sympy(*sizes)
 
     def activate(self, activation, value, prime):
         sp = self.sp
@@ -298,12 +296,8 @@ class SymbolicEvaluator(_Walker):
         result = sp.Matrix(columns).T
         return result if self.net.units_axis == 0 else result.T
 
-    def function(self, func, value):
-        sp = self.sp
-        scalar = {"log": sp.log, "exp": sp.exp, "sqrt": sp.sqrt, "abs": sp.Abs,
-                  "sign": sp.sign,
-                  "step": lambda e: sp.Piecewise((1, e > 0), (0, True))}[func]
-        return scalar(value) if self.is_scalar(value) else value.applyfunc(scalar)
+    def function(self, entry, value):
+        return entry.sympy(value) if self.is_scalar(value) else value.applyfunc(entry.sympy)
 
 
 @cache
@@ -315,10 +309,11 @@ def _derivative(name: str):
 
 
 def evaluate_numeric(node, net, values: dict, l: int | None = None):
-    """A tree's NumPy value; ``values`` from :func:`numeric_quantities`."""
-    return NumericEvaluator(net, values, l).run(node)
+    """A tree's NumPy value; ``values`` maps ``("W", k)``, ``("x", None)``, ...
+    to arrays (:func:`symbp.verification.values.numeric_quantities`)."""
+    return NumericEvaluator(net, values, l).walk(node)
 
 
 def evaluate_symbolic(node, net, symbols: dict, l: int | None = None):
     """A tree's SymPy value; ``symbols`` from ``truth(net).symbolic()``."""
-    return SymbolicEvaluator(net, symbols, l).run(node)
+    return SymbolicEvaluator(net, symbols, l).walk(node)

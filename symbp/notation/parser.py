@@ -18,124 +18,44 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from symbp.errors import FormulaError
-from symbp.tables import ACTIVATIONS
+from symbp.notation.functions import FUNCTIONS
+from symbp.notation.quantities import SPELLINGS, spellings
+from symbp.notation.tree import (
+    PRECEDENCE,
+    BinOp,
+    Call,
+    Formula,
+    Index,
+    Name,
+    Neg,
+    Node,
+    Number,
+    Quantity,
+    Transpose,
+    Walker,
+    constant_value,
+)
 
 MAX_LENGTH = 2000
-MAX_DEPTH = 40
+MAX_DEPTH = 40        # nesting: brackets, calls, operands; a chain a + b + c + ... is one level
+# a chain's terms nest in the tree, which every walk recurses into (~4 Python
+# frames a level): a sum of 100 terms fits, and Python's recursion limit holds
+MAX_HEIGHT = 150
 MAX_EXPONENT = 64
 MAX_SIZE = 4096
 MAX_DIGITS = 20
 
-INDEXED = {"W": "W", "b": "b", "z": "z", "a": "a", "delta": "delta", "dZ": "delta",
-           "dz": "delta", "da": "da", "dA": "da", "dW": "dW", "db": "db", "n": "n"}
-PLAIN = ("x", "y", "m")
-MATRIX_FUNCTIONS = {  # name: number of matrix arguments
-    "sigma": 1, "sigma_prime": 1, "step": 1, "log": 1, "exp": 1, "sqrt": 1,
-    "abs": 1, "sign": 1, "sum": 1, "mean": 1, "outer": 2, "ones": 0, "eye": 0,
-    **{name: 1 for name in ACTIVATIONS}, **{name + "_prime": 1 for name in ACTIVATIONS}}
-SCALAR_FUNCTIONS = ("exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu")
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@",
            ast.Pow: "**"}
+_PRECEDENCE_OF = {kind: PRECEDENCE[op] for kind, op in _BINARY.items()}
 
-
-# -- the tree -----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Index:
-    """An index expression: ``base`` is 'l', 'L' or None (a literal), plus ``offset``."""
-    base: str | None
-    offset: int
-
-    def resolve(self, l: int | None, depth: int) -> int:
-        """The integer this index stands for, given the free index l and L."""
-        start = {"l": l, "L": depth, None: 0}[self.base]
-        return start + self.offset
-
-    def __str__(self):
-        if self.base is None:
-            return str(self.offset)
-        return self.base + (f"{self.offset:+d}" if self.offset else "")
-
-
-@dataclass(frozen=True)
-class Node:
-    column: int = field(default=0, kw_only=True, compare=False)
-
-
-@dataclass(frozen=True)
-class Number(Node):
-    value: Fraction
-
-
-@dataclass(frozen=True)
-class Name(Node):
-    """``x``, ``y``, ``m`` in formulas; any variable in scalar graphs."""
-    name: str
-
-
-@dataclass(frozen=True)
-class Quantity(Node):
-    """An indexed quantity, its name normalised (``dZ`` and ``dz`` are ``delta``)."""
-    name: str
-    index: Index
-
-
-@dataclass(frozen=True)
-class BinOp(Node):
-    op: str
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True)
-class Neg(Node):
-    operand: Node
-
-
-@dataclass(frozen=True)
-class Transpose(Node):
-    operand: Node
-
-
-@dataclass(frozen=True)
-class Call(Node):
-    """A function call; ``axis`` is set for ``sum``/``mean`` with an axis."""
-    func: str
-    args: tuple
-    axis: int | None = None
-
-
-@dataclass(frozen=True)
-class Formula:
-    left: Node
-    right: Node
-    text: str
-
-    def uses_free_index(self) -> bool:
-        return any(index.base == "l" for index in indices(self.left) + indices(self.right))
-
-
-def children(node: Node) -> tuple:
-    """The sub-expressions of a node, in order."""
-    if isinstance(node, BinOp):
-        return (node.left, node.right)
-    if isinstance(node, (Neg, Transpose)):
-        return (node.operand,)
-    if isinstance(node, Call):
-        return node.args
-    return ()
-
-
-def indices(node: Node) -> list[Index]:
-    """Every index used in a tree (of quantities, and of sizes like n[k])."""
-    found = [node.index] if isinstance(node, Quantity) else []
-    for child in children(node):
-        found += indices(child)
-    return found
+# ``lambda`` (the weight decay) is a Python keyword: before Python's parser
+# sees the text it becomes this name of the same length, so columns still match
+_LAMBDA, _LAMBDA_STANDIN = "lambda", "_lmbda"
 
 
 # -- parsing ------------------------------------------------------------------
@@ -147,8 +67,7 @@ class Dialect:
     functions: tuple
 
 
-MATRIX = Dialect(matrix=True, functions=tuple(MATRIX_FUNCTIONS))
-SCALAR = Dialect(matrix=False, functions=SCALAR_FUNCTIONS)
+MATRIX = Dialect(matrix=True, functions=tuple(FUNCTIONS))
 
 
 def parse_formula(text: str, dialect: Dialect = MATRIX) -> Formula:
@@ -188,6 +107,9 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
         raise FormulaError("an expression is missing", column=column_offset + 1)
     if "\n" in stripped or ";" in stripped:
         raise FormulaError("a formula is one line with one '='", column=lead + 1)
+    _maths_habits(stripped, lead, dialect)
+    if dialect.matrix:
+        stripped = re.sub(rf"\b{_LAMBDA}\b", _LAMBDA_STANDIN, stripped)
     try:
         with warnings.catch_warnings():
             # Python's own warnings about the text (SyntaxWarning, invalid
@@ -196,6 +118,9 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
             warnings.simplefilter("ignore")
             tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
+        primed = _primed_name(stripped, lead)
+        if primed is not None:
+            raise primed from None
         if not error.offset or error.offset > len(stripped):
             # Python reports offset 0 when the text ends in the middle of an expression
             raise FormulaError("the expression ends too early", column=lead + len(stripped) + 1,
@@ -205,7 +130,68 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
                            text=stripped, suggestion="check the brackets and operators") from None
     except (ValueError, RecursionError, MemoryError):
         raise FormulaError("the formula cannot be read", column=lead + 1) from None
-    return _Converter(stripped, lead, dialect).convert(tree.body, 0)
+    converter = _Converter(stripped, lead, dialect)
+    deepest = _deepest(tree.body)
+    if deepest is not None:
+        converter.fail(deepest, f"the expression is more than {MAX_HEIGHT} operations deep",
+                       "a sum or product of up to 100 terms fits; split longer ones")
+    return converter.convert(tree.body, 0)
+
+
+def _deepest(tree):
+    """The first node more than MAX_HEIGHT levels down the tree, or None
+    (measured without recursion, before the converter recurses)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, height = stack.pop()
+        if height > MAX_HEIGHT:
+            return node
+        stack.extend((child, height + 1) for child in ast.iter_child_nodes(node))
+    return None
+
+
+def _continues_chain(node) -> bool:
+    """True for the left operand of a left-associative chain (``a + b`` in
+    ``a + b - c``): it is not one level deeper than the chain."""
+    return (isinstance(node, ast.BinOp) and isinstance(node.left, ast.BinOp)
+            and not isinstance(node.op, ast.Pow)
+            and _PRECEDENCE_OF[type(node.op)] == _PRECEDENCE_OF.get(type(node.left.op)))
+
+
+def _primed_name(text: str, lead: int) -> FormulaError | None:
+    """The error for a maths prime (``sigmoid'(z)``), which Python reads as
+    the start of a string: asked when Python could not parse the text."""
+    prime = re.search(r"([A-Za-z_]\w*)'", text)     # a name with a prime: f'(z)
+    if prime:
+        name = prime.group(1)
+        primed = _PRIMED.get(name, name)
+        return FormulaError(f"the prime in {name}' is not part of the notation",
+                            column=lead + prime.end(),
+                            suggestion=f"write {primed}_prime(...) for the derivative"
+                            if f"{primed}_prime" in FUNCTIONS else
+                            "a derivative is written name_prime(...), e.g. sigma_prime(z[l])")
+    return None
+
+
+def _maths_habits(text: str, lead: int, dialect: Dialect):
+    """Habits from maths that Python would misread, caught before it does:
+    ``^`` (Python's xor) for a transpose or a power, and ``lambda`` spelled
+    as the stand-in."""
+    caret = re.search(r"\^", text)
+    if caret:
+        column = lead + caret.start() + 1
+        if dialect.matrix and re.match(r"\s*T\b", text[caret.end():]):
+            raise FormulaError("'^T' is not part of the notation", column=column,
+                               suggestion="write X.T for the transpose of X, e.g. a[l-1].T")
+        raise FormulaError("'^' is not part of the notation", column=column,
+                           suggestion="write ** for a power, e.g. x**2")
+    if dialect.matrix and _LAMBDA_STANDIN in text:
+        raise FormulaError(f"'{_LAMBDA_STANDIN}' is not part of the notation",
+                           column=lead + text.index(_LAMBDA_STANDIN) + 1)
+
+
+# names a prime is written after in maths, and the function of the notation they mean
+_PRIMED = {"sigma": "sigma", "f": "sigma", "g": "sigma", "act": "sigma"}
 
 
 def _check_text(text):
@@ -223,8 +209,10 @@ def _check_text(text):
                                column=position + 1)
 
 
-class _Converter:
+class _Converter(Walker):
     """ast -> symbp tree, one method per accepted ast node type."""
+
+    prefix = "_convert_"
 
     def __init__(self, text: str, lead: int, dialect: Dialect):
         self.text, self.lead, self.dialect = text, lead, dialect
@@ -236,7 +224,8 @@ class _Converter:
         return self.lead + len(prefix.decode("utf-8", errors="ignore")) + 1
 
     def source(self, node) -> str:
-        return ast.get_source_segment(self.text, node) or type(node).__name__
+        text = ast.get_source_segment(self.text, node) or type(node).__name__
+        return text.replace(_LAMBDA_STANDIN, _LAMBDA)
 
     def fail(self, node, message, suggestion=None):
         raise FormulaError(message, column=self.column(node), text=self.source(node),
@@ -248,12 +237,12 @@ class _Converter:
     def convert(self, node, depth: int) -> Node:
         if depth > MAX_DEPTH:
             self.fail(node, f"the expression nests deeper than {MAX_DEPTH}")
-        method = getattr(self, "_" + type(node).__name__, None)
-        if method is None:
-            self.not_notation(node)
-        return method(node, depth + 1)
+        return self.walk(node, depth + 1)
 
-    def _Constant(self, node, _depth):
+    def unknown(self, node, _depth):
+        self.not_notation(node)
+
+    def _convert_Constant(self, node, _depth):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             what = "strings" if isinstance(value, str) else f"'{self.source(node)}'"
@@ -266,27 +255,34 @@ class _Converter:
                       f"write plain decimals with at most {MAX_DIGITS} digits")
         return Number(Fraction(literal), column=self.column(node))
 
-    def _Name(self, node, _depth):
+    def _convert_Name(self, node, _depth):
         name = node.id
+        if self.dialect.matrix and name == _LAMBDA_STANDIN:
+            return Name(_LAMBDA, column=self.column(node))
         if name.startswith("_") or name.endswith("_"):
             self.not_notation(node)
         if not self.dialect.matrix:
             if name in self.dialect.functions:
                 self.fail(node, f"'{name}' is a function; call it as {name}(...)")
             return Name(name, column=self.column(node))
-        if name in PLAIN:
+        if name in spellings(indexed=False):
             return Name(name, column=self.column(node))
-        if name in INDEXED:
+        if name in spellings(indexed=True):
             self.fail(node, f"'{name}' needs an index, e.g. {name}[l] or {name}[L]")
-        self.not_notation(node, "the quantities are x, y, m, W[k], b[k], z[k], a[k], "
-                                "delta[k], da[k], dW[k], db[k], n[k]")
+        glued = re.fullmatch(r"(.*?)(\d+|l|L)", name)
+        if glued and glued.group(1) in spellings(indexed=True):
+            self.not_notation(node, f"an index goes in brackets: write "
+                                    f"{glued.group(1)}[{glued.group(2)}]")
+        self.not_notation(node, "the quantities are " + ", ".join(
+            spellings(indexed=False) + [f"{q}[k]" for q in spellings(indexed=True)]))
 
-    def _Subscript(self, node, _depth):
+    def _convert_Subscript(self, node, _depth):
+        indexed = spellings(indexed=True)
         if not self.dialect.matrix or not isinstance(node.value, ast.Name) \
-                or node.value.id not in INDEXED:
-            self.not_notation(node, "only W, b, z, a, delta, dZ, dz, da, dA, dW, db and n "
+                or node.value.id not in indexed:
+            self.not_notation(node, f"only {', '.join(indexed[:-1])} and {indexed[-1]} "
                                     "take an index")
-        return Quantity(INDEXED[node.value.id], self.index(node.slice),
+        return Quantity(SPELLINGS[node.value.id], self.index(node.slice),
                         column=self.column(node))
 
     def index(self, node) -> Index:
@@ -303,13 +299,13 @@ class _Converter:
         self.fail(node, f"'{self.source(node)}' is not an index",
                   "an index is an integer, or l or L plus or minus an integer: 2, L, L-1, l+1")
 
-    def _Attribute(self, node, depth):
+    def _convert_Attribute(self, node, depth):
         if not self.dialect.matrix or node.attr != "T":
             self.fail(node, f"'.{node.attr}' is not part of the notation",
                       "the only attribute is .T (transpose)" if self.dialect.matrix else None)
         return Transpose(self.convert(node.value, depth), column=self.column(node))
 
-    def _UnaryOp(self, node, depth):
+    def _convert_UnaryOp(self, node, depth):
         operand = self.convert(node.operand, depth)
         if isinstance(node.op, ast.USub):
             return Neg(operand, column=self.column(node))
@@ -317,11 +313,13 @@ class _Converter:
             return operand
         self.not_notation(node)
 
-    def _BinOp(self, node, depth):
+    def _convert_BinOp(self, node, depth):
         op = _BINARY.get(type(node.op))
         if op is None or (op == "@" and not self.dialect.matrix):
             self.not_notation(node)
-        left = self.convert(node.left, depth)
+        # a chain's left operand stays at the chain's depth: a flat sum of 45
+        # terms does not nest 45 deep
+        left = self.convert(node.left, depth - 1 if _continues_chain(node) else depth)
         right = self.convert(node.right, depth)
         if op == "**":
             self.check_exponent(node.right, right)
@@ -336,7 +334,7 @@ class _Converter:
         if abs(value) > MAX_EXPONENT:
             self.fail(ast_node, f"the exponent {value} is larger than {MAX_EXPONENT}")
 
-    def _Call(self, node, depth):
+    def _convert_Call(self, node, depth):
         if not isinstance(node.func, ast.Name) or node.func.id not in self.dialect.functions:
             allowed = ", ".join(self.dialect.functions)
             name = self.source(node.func)
@@ -345,22 +343,20 @@ class _Converter:
         func = node.func.id
         args = [self.convert(arg, depth) for arg in node.args]
         axis = None
+        entry = FUNCTIONS[func] if self.dialect.matrix else None
+        takes_axis = entry is not None and entry.takes_axis
         for keyword in node.keywords:
-            if keyword.arg != "axis" or func not in ("sum", "mean"):
+            if keyword.arg != "axis" or not takes_axis:
                 self.fail(keyword.value if keyword.arg else node,
                           f"{func}() takes no argument '{keyword.arg}'")
             axis = self.axis(keyword.value)
-        if func in ("sum", "mean") and len(args) == 2 and axis is None:
+        if takes_axis and len(args) == 2 and axis is None:
             axis = self.axis(node.args[1])
             args = args[:1]
-        if not self.dialect.matrix:
-            expected = 1
-        elif func in ("ones", "eye"):
-            expected = 2 if func == "ones" else 1
-            for arg, raw in zip(args, node.args, strict=True):
+        expected = 1 if entry is None else entry.arity
+        if entry is not None and entry.kind == "sizes":
+            for arg, raw in zip(args, node.args, strict=False):
                 self.check_size(raw, arg)
-        else:
-            expected = MATRIX_FUNCTIONS[func]
         if len(args) != expected:
             self.fail(node, f"{func}() takes {expected} argument{'s' * (expected != 1)}, "
                             f"{len(args)} given")
@@ -379,19 +375,3 @@ class _Converter:
             return
         self.fail(raw, f"'{self.source(raw)}' is not a size",
                   f"a size is an integer from 1 to {MAX_SIZE}, m or n[k]")
-
-
-def constant_value(node: Node) -> Fraction | None:
-    """The value of a tree made only of numbers, or None."""
-    if isinstance(node, Number):
-        return node.value
-    if isinstance(node, Neg):
-        inner = constant_value(node.operand)
-        return None if inner is None else -inner
-    if isinstance(node, BinOp) and node.op in "+-*/":
-        left, right = constant_value(node.left), constant_value(node.right)
-        if left is None or right is None or (node.op == "/" and right == 0):
-            return None
-        return {"+": left + right, "-": left - right, "*": left * right,
-                "/": left / right if right else None}[node.op]
-    return None

@@ -21,14 +21,19 @@ from __future__ import annotations
 
 import math
 import numbers
+import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
 from symbp.errors import GraphError
-from symbp.notation.parser import SCALAR, BinOp, Call, Name, Neg, Number, parse_formula
-from symbp.scalar import render
-from symbp.scalar.ops import OPS, Op, number_text, sympy_module
+from symbp.notation.parser import Dialect, parse_formula
+from symbp.notation.tree import PRECEDENCE, BinOp, Call, Name, Neg, Number, Walker, precedence
+from symbp.scalar import reference, render
+from symbp.scalar.ops import FUNCTIONS, OPS, Op, number_text
+
+# what graph expressions may use: numbers, names, + - * / **, unary -, the ops' functions
+SCALAR = Dialect(matrix=False, functions=FUNCTIONS)
 
 
 @dataclass
@@ -91,26 +96,9 @@ class Graph:
 
     @cached_property
     def sympy_grad(self) -> dict:
-        """SymPy's derivative of the whole expression at the point, by input name."""
-        sp = sympy_module()
-        built, exact = {}, {}
-        for n in self.nodes:
-            if n.op == "input":
-                built[n.id] = sp.Symbol(n.id, real=True)
-                exact[built[n.id]] = sp.Rational(n.value)     # the float, exactly
-            elif n.op == "const":
-                built[n.id] = sp.Rational(n.value)
-            else:
-                built[n.id] = OPS[n.op].sympy(*(built[i] for i in n.inputs))
-        expr = built[self.root]
-        result = {}
-        for symbol in exact:
-            derivative = sp.diff(expr, symbol).subs(exact).evalf(30)
-            try:
-                result[symbol.name] = float(derivative)
-            except TypeError:       # complex, or not a number at all
-                result[symbol.name] = float("nan")
-        return result
+        """SymPy's derivative of the whole expression at the point, by input
+        name (:func:`symbp.scalar.reference.sympy_gradient`)."""
+        return reference.sympy_gradient(self)
 
     @cached_property
     def sympy_agrees(self) -> bool:
@@ -124,6 +112,15 @@ class Graph:
         return [(name, ours, self.sympy_grad[name]) for name, ours in self.grad.items()
                 if not math.isclose(ours, self.sympy_grad[name], rel_tol=1e-9,
                                     abs_tol=1e-12 * scale)]
+
+    @cached_property
+    def ill_conditioned(self) -> str | None:
+        """Where the two results differ because float64 lost the point's
+        digits (cancellation): one sentence naming the node; else None."""
+        if not self.disagreements:
+            return None
+        found = reference.ill_conditioned(self)
+        return None if found is None else reference.ill_conditioned_text(self, *found)
 
     def local_derivative(self, node: Node, position: int) -> float:
         """d node / d its input at ``position``, from the table, at the graph's values."""
@@ -141,7 +138,7 @@ class Graph:
     def to_json(self) -> dict:
         return {"output": self.output, "formula": self.text, "value": self.value,
                 "grad": self.grad, "nodes": [n.to_json() for n in self.nodes],
-                "sympy_agrees": self.sympy_agrees,
+                "sympy_agrees": self.sympy_agrees, "ill_conditioned": self.ill_conditioned,
                 "sympy_grad": {name: value if math.isfinite(value) else None
                                for name, value in self.sympy_grad.items()}}
 
@@ -173,11 +170,13 @@ def graph(text: str, /, **values) -> Graph:
         raise GraphError("the left side must be the output's name, as in price = ...",
                          where="column 1")
     output = formula.left.name
-    values = {name: _number(name, value) for name, value in values.items()}
+    # Python reads identifiers in NFKC form (the parser's ϑ is θ): so are the values' names
+    values = {unicodedata.normalize("NFKC", name): _number(name, value)
+              for name, value in values.items()}
     if output in values:
         raise GraphError(f"the output '{output}' is also an input; give it another name")
     builder = _Builder(values, formula.right, output)
-    root = builder.build(formula.right)
+    root = builder.walk(formula.right)
     unused = sorted(set(values) - set(builder.leaves))
     if unused:
         raise GraphError(f"{', '.join(map(repr, unused))} {'is' if len(unused) == 1 else 'are'}"
@@ -196,8 +195,10 @@ def _number(name: str, value) -> float:
     return value
 
 
-class _Builder:
+class _Builder(Walker):
     """The parser's tree -> nodes in topological order, each computed forward."""
+
+    prefix = "_build_"
 
     def __init__(self, values: dict, root, output: str):
         self.values, self.root, self.output = values, root, output
@@ -205,21 +206,27 @@ class _Builder:
         self.leaves: dict = {}          # a name or a number -> its one node
         self.count = 0
 
-    def build(self, tree) -> Node:
-        if isinstance(tree, Name):
-            return self.leaf(tree.name, tree)
-        if isinstance(tree, Number):
-            return self.leaf(tree.value, tree)
-        if isinstance(tree, BinOp):
-            op, args = tree.op, (tree.left, tree.right)
-        elif isinstance(tree, Neg):
-            op, args = "neg", (tree.operand,)
-        elif isinstance(tree, Call):
-            op, args = tree.func, tree.args
-        else:   # the SCALAR dialect produces nothing else
-            raise GraphError(f"{type(tree).__name__} is not part of a scalar graph",
-                             where=f"column {tree.column}")
-        inputs = [self.build(arg) for arg in args]
+    def _build_Name(self, tree: Name) -> Node:
+        return self.leaf(tree.name, tree)
+
+    def _build_Number(self, tree: Number) -> Node:
+        return self.leaf(tree.value, tree)
+
+    def _build_BinOp(self, tree: BinOp) -> Node:
+        return self.operation(tree, tree.op, (tree.left, tree.right))
+
+    def _build_Neg(self, tree: Neg) -> Node:
+        return self.operation(tree, "neg", (tree.operand,))
+
+    def _build_Call(self, tree: Call) -> Node:
+        return self.operation(tree, tree.func, tree.args)
+
+    def unknown(self, tree) -> Node:   # the SCALAR dialect produces nothing else
+        raise GraphError(f"{type(tree).__name__} is not part of a scalar graph",
+                         where=f"column {tree.column}")
+
+    def operation(self, tree, op: str, args) -> Node:
+        inputs = [self.walk(arg) for arg in args]
         self.count += 1
         node_id = self.output if tree is self.root else f"#{self.count}"
         node = Node(node_id, op, tuple(n.id for n in inputs),
@@ -289,28 +296,43 @@ def _backward(g: Graph):
 
 # -- sub-expressions as text ------------------------------------------------------
 
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
+class _ExpressionText(Walker):
+    """A tree written back as text, with only the brackets it needs."""
+
+    prefix = "_text_"
+
+    def _text_Name(self, tree: Name) -> str:
+        return tree.name
+
+    def _text_Number(self, tree: Number) -> str:
+        return _constant_id(tree.value)
+
+    def _text_Call(self, tree: Call) -> str:
+        return f"{tree.func}({', '.join(self.walk(a) for a in tree.args)})"
+
+    def _text_Neg(self, tree: Neg) -> str:
+        return "-" + self.bracket(tree.operand, PRECEDENCE["neg"], strict=False)
+
+    def _text_BinOp(self, tree: BinOp) -> str:
+        mine = PRECEDENCE[tree.op]
+        right_assoc = tree.op == "**"
+        left = self.bracket(tree.left, mine, strict=right_assoc)
+        right = self.bracket(tree.right, mine, strict=not right_assoc and tree.op in "-/")
+        return f"{left} {tree.op} {right}" if mine < PRECEDENCE["neg"] else \
+            f"{left}{tree.op}{right}"
+
+    def bracket(self, tree, outer: int, strict: bool) -> str:
+        # a constant prints as a decimal here, so it binds like any atom
+        inner = PRECEDENCE["atom"] if isinstance(tree, Number) else precedence(tree)
+        text = self.walk(tree)
+        return f"({text})" if inner < outer or (strict and inner == outer) else text
 
 
 def expression(tree) -> str:
-    """A tree written back as text, with only the brackets it needs."""
-    if isinstance(tree, Name):
-        return tree.name
-    if isinstance(tree, Number):
-        return _constant_id(tree.value)
-    if isinstance(tree, Call):
-        return f"{tree.func}({', '.join(expression(a) for a in tree.args)})"
-    if isinstance(tree, Neg):
-        return "-" + _bracket(tree.operand, _PRECEDENCE["neg"], strict=False)
-    mine = _PRECEDENCE[tree.op]
-    right_assoc = tree.op == "**"
-    left = _bracket(tree.left, mine, strict=right_assoc)
-    right = _bracket(tree.right, mine, strict=not right_assoc and tree.op in "-/")
-    return f"{left} {tree.op} {right}" if mine < 3 else f"{left}{tree.op}{right}"
+    """A tree written back as text, with only the brackets it needs.
 
-
-def _bracket(tree, outer: int, strict: bool) -> str:
-    inner = _PRECEDENCE.get(tree.op if isinstance(tree, BinOp) else
-                            "neg" if isinstance(tree, Neg) else "", 9)
-    text = expression(tree)
-    return f"({text})" if inner < outer or (strict and inner == outer) else text
+    >>> from symbp.notation.parser import parse_expression
+    >>> expression(parse_expression("(x - (y - 2)) * -(z**2)", SCALAR))
+    '(x - (y - 2)) * -z**2'
+    """
+    return _ExpressionText().walk(tree)

@@ -45,6 +45,7 @@ class Op:
     latex_local: tuple
     domain: Callable = _none
     kink: Callable = _never
+    function: bool = False    # written as a call, name(x), rather than as an operator
 
     @property
     def arity(self) -> int:
@@ -56,9 +57,9 @@ def _activation(name: str) -> dict:
     import numpy as np
     act = ACTIVATIONS[name]
     return {"forward": lambda a: float(act.numpy(np.array([a]))[0]),
-                "local": (lambda a, _out: float(act.numpy_prime(np.array([a]))[0]),),
-                "sympy": act.sympy_scalar, "latex": lambda a: rf"{act.latex}({a})",
-                "kink": (lambda a: a == 0) if act.kink else _never}
+            "local": (lambda a, _out: float(act.numpy_prime(np.array([a]))[0]),),
+            "sympy": act.sympy_scalar, "latex": lambda a: rf"{act.latex}({a})",
+            "kink": (lambda a: a == 0) if act.kink else _never, "function": True}
 
 
 def _sign(a: float) -> float:
@@ -108,21 +109,21 @@ OPS: dict[str, Op] = {op.name: op for op in [
        local=(lambda _a, _out: -1.0,),
        sympy=lambda a: -a, latex=lambda a: f"-{a}",
        latex_local=(lambda _a: "(-1)",)),
-    Op("exp", math.exp,
+    Op("exp", math.exp, function=True,
        local=(lambda _a, out: out,),
        sympy=lambda a: sympy_module().exp(a), latex=lambda a: f"e^{{{a}}}",
        latex_local=(lambda a: f"e^{{{a}}}",)),
-    Op("log", math.log,
+    Op("log", math.log, function=True,
        local=(lambda a, _out: 1.0 / a,),
        sympy=lambda a: sympy_module().log(a), latex=lambda a: rf"\ln {a}",
        latex_local=(lambda a: rf"\frac{{1}}{{{a}}}",),
        domain=lambda a: None if a > 0 else f"log needs a positive number, not {number_text(a)}"),
-    Op("sqrt", math.sqrt,
+    Op("sqrt", math.sqrt, function=True,
        local=(lambda _a, out: 0.5 / out,),
        sympy=lambda a: sympy_module().sqrt(a), latex=lambda a: rf"\sqrt{{{a}}}",
        latex_local=(lambda a: rf"\frac{{1}}{{2\sqrt{{{a}}}}}",),
        domain=lambda a: None if a >= 0 else f"sqrt needs a number >= 0, not {number_text(a)}"),
-    Op("abs", abs,
+    Op("abs", abs, function=True,
        local=(lambda a, _out: _sign(a),),
        sympy=lambda a: sympy_module().Abs(a), latex=lambda a: rf"\lvert {a} \rvert",
        latex_local=(lambda a: rf"\operatorname{{sign}}({a})",),
@@ -135,9 +136,17 @@ OPS: dict[str, Op] = {op.name: op for op in [
        latex_local=(lambda a: rf"\operatorname{{step}}({a})",)),
 ]}
 
+# the names written as calls, name(x): the functions of scalar graph expressions
+FUNCTIONS = tuple(name for name, op in OPS.items() if op.function)
+
 KINK_RULES = {"relu": "relu'(0) = 0", "abs": "abs'(0) = sign(0) = 0"}
 
 
-def number_text(value: float) -> str:
-    """A value as printed: 12 significant digits."""
-    return f"{value:.12g}"
+def number_text(value: float, digits: int = 12) -> str:
+    """A value as printed: 12 significant digits (fewer on pictures), and 0
+    for -0.0 (a sign that carries no meaning here).
+
+    >>> number_text(-0.0), number_text(2 / 3), number_text(2 / 3, 6)
+    ('0', '0.666666666667', '0.666667')
+    """
+    return f"{value + 0.0:.{digits}g}"

@@ -71,22 +71,19 @@ class ShapeEvaluator(NumericEvaluator):
     def power(self, base, _exponent):
         return base if self.is_scalar(base) else self.count(*base.shape)
 
-    def reduce(self, _func, value, axis):
+    def reduce(self, _entry, value, axis):
         if self.is_scalar(value):
             return Shaped(1, 1)
         self.count(*value.shape)
         return {None: Shaped(1, 1), 0: Shaped(1, value.cols), 1: Shaped(value.rows, 1)}[axis]
 
-    def ones(self, rows, cols):
-        return self.count(rows, cols)
-
-    def eye(self, size):
-        return self.count(size, size)
+    def sized(self, entry, sizes):
+        return self.count(*sizes) if entry.name == "ones" else self.count(sizes[0], sizes[0])
 
     def activate(self, _activation, value, prime):  # noqa: ARG002 (the walk names it)
         return value if self.is_scalar(value) else self.count(*value.shape)
 
-    def function(self, _func, value):
+    def function(self, _entry, value):
         return value if self.is_scalar(value) else self.count(*value.shape)
 
 

@@ -64,11 +64,18 @@ def _shape(array) -> list[int]:
     return [int(size) for size in np.shape(array)]
 
 
-def diagnose(truth, claimed, *, net=None, scale: float | None = None) -> dict | None:
+def diagnose(truth, claimed, *, net=None, factors=None,
+             scale: float | None = None) -> dict | None:
     """The slip that turns ``truth`` into ``claimed``, or None (see the module doc).
 
     ``net`` (a Network) lets factors be named ``m`` and ``n[L]`` and agreement
-    be described by samples; ``scale`` is the tolerance's (see :func:`close`).
+    be described by samples; ``factors`` (``(name, value, meaning)``
+    triples, e.g. ``("N", 4.0, " (a sum where a mean is expected?)")``) names
+    factors instead, for quantities that are not a network's (a layer's);
+    ``scale`` is the tolerance's (see :func:`close`).
+
+    >>> diagnose([[1.0, 2.0]], [[0.25, 0.5]], factors=[("1/N", 0.25, "")])["factor"]
+    '1/N'
     """
     truth = np.atleast_2d(np.asarray(truth, dtype=float))
     claimed = np.atleast_2d(np.asarray(claimed, dtype=float))
@@ -82,7 +89,7 @@ def diagnose(truth, claimed, *, net=None, scale: float | None = None) -> dict | 
         return {"kind": "transpose", "text": "the right side is the truth transposed."}
     if not claimed.any():
         return {"kind": "zeros", "text": "the right side is all zeros where the truth is not."}
-    found = _factor(truth, claimed, net, scale)
+    found = _factor(truth, claimed, net, factors, scale)
     if found is not None:
         return found
     if agree.any():
@@ -101,9 +108,14 @@ def _different_shapes(truth, claimed) -> dict:
                     f"{left[0]} x {left[1]}."}
 
 
-def _named_factors(net) -> list[tuple[str, float]]:
+LITERAL_FACTORS = [("-1", -1.0), ("2", 2.0), ("1/2", 0.5), ("-2", -2.0), ("-1/2", -0.5)]
+
+
+def _named_factors(net, factors=None) -> list[tuple[str, float]]:
+    if factors is not None:   # a layer's own names first: "1/N (= 1/2)"
+        return [(name, float(value)) for name, value, _ in factors] + LITERAL_FACTORS
     # literal constants first: when m or n[L] equals 2, the text names both
-    names = [("-1", -1.0), ("2", 2.0), ("1/2", 0.5), ("-2", -2.0), ("-1/2", -0.5)]
+    names = list(LITERAL_FACTORS)
     if net is not None and net.batch > 1:
         names += [("m", float(net.batch)), ("1/m", 1.0 / net.batch),
                   ("-m", -float(net.batch)), ("-1/m", -1.0 / net.batch)]
@@ -113,9 +125,9 @@ def _named_factors(net) -> list[tuple[str, float]]:
     return names
 
 
-def _factor_names(value: float, net) -> tuple[list[str], float]:
+def _factor_names(value: float, net, factors=None) -> tuple[list[str], float]:
     """The factor's names, and its value: the exact one when it has a name."""
-    named = [(name, exact) for name, exact in _named_factors(net)
+    named = [(name, exact) for name, exact in _named_factors(net, factors)
              if abs(value - exact) <= RTOL * abs(exact)]
     if named:
         return [name for name, _ in named], named[0][1]
@@ -125,35 +137,36 @@ def _factor_names(value: float, net) -> tuple[list[str], float]:
     return [f"{value:.6g}"], value
 
 
-def _factor(truth, claimed, net, scale) -> dict | None:
+def _factor(truth, claimed, net, factors=None, scale=None) -> dict | None:
     weight = float(np.sum(truth * truth))
     if not np.isfinite(weight) or weight == 0.0 or not np.isfinite(claimed).all():
         return None
     value = float(np.sum(truth * claimed)) / weight
     if value == 0.0 or not close(value * truth, claimed, scale=scale).all():
         return None
-    names, value = _factor_names(value, net)
-    if truth.size == 1 and names[0] not in dict(_named_factors(net)):
+    names, value = _factor_names(value, net, factors)
+    if truth.size == 1 and names[0] not in dict(_named_factors(net, factors)):
         return None  # any two numbers are multiples: only a named factor says something
-    return factor_diagnosis(names, value)
+    return factor_diagnosis(names, value, factors)
 
 
-_MEANINGS = {"m": " (a sum where a mean is expected, or a missing 1/m?)",
-             "1/m": " (a mean where a sum is expected, or a doubled 1/m?)",
-             "-1": " (a sign flip)"}
-
-
-def factor_diagnosis(names: list, value: float) -> dict:
+def factor_diagnosis(names: list, value: float, factors=None) -> dict:
     """The ``factor`` diagnosis for a factor known by ``names`` (the first is
-    its name, the others equal it here: ``2 (= m)`` at m = 2).
+    its name, the others equal it here: ``2 (= m)`` at m = 2); ``factors`` as
+    for :func:`diagnose`.
 
     >>> factor_diagnosis(["m"], 4.0)["text"]
     'the right side is m times the truth (a sum where a mean is expected, or a missing 1/m?).'
     """
     name = names[0]
     also = f" (= {', '.join(names[1:])})" if len(names) > 1 else ""
+    meanings = {"m": " (a sum where a mean is expected, or a missing 1/m?)",
+                "1/m": " (a mean where a sum is expected, or a doubled 1/m?)",
+                "-1": " (a sign flip)"}
+    meanings.update({n: m for n, _, m in factors or () if m})
+    meaning = meanings.get(name, "")
     return {"kind": "factor", "factor": name, "value": value, "names": list(names),
-            "text": f"the right side is {name}{also} times the truth{_MEANINGS.get(name, '')}."}
+            "text": f"the right side is {name}{also} times the truth{meaning}."}
 
 
 def _listed(positions) -> str:

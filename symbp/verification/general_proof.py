@@ -42,7 +42,7 @@ from itertools import combinations
 import sympy
 
 from symbp.notation.evaluate import ShapeMismatch, in_range
-from symbp.notation.parser import Quantity, children, indices
+from symbp.notation.tree import Quantity, indices, subtrees
 from symbp.truth.general import Family, FamilyTruth, M, size
 from symbp.truth.indexed import TooLarge
 from symbp.verification.index_form import (
@@ -106,10 +106,7 @@ def prove_at_its_sizes(formula, net, layers) -> GeneralProof:
 
 
 def _quantities(node) -> list:
-    found = [node] if isinstance(node, Quantity) else []
-    for child in children(node):
-        found += _quantities(child)
-    return found
+    return [q for q in subtrees(node) if isinstance(q, Quantity)]
 
 
 def _used(formula, depth, l) -> list:
@@ -269,8 +266,7 @@ def _every_depth(formula, family: Family, layout: str) -> bool:
             seen.add(signature)
             if len(seen) > MAX_CONFIGURATIONS:
                 return False
-            at = Family(depth, family.hidden, family.output, family.loss,
-                        family.reduction, family.bias)
+            at = family.at_depth(depth)
             outcome = _prove_at(formula, at, layout, l)
             if not (outcome.proved and outcome.local):
                 return False

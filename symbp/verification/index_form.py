@@ -93,6 +93,10 @@ class SymbolicNetwork:
         return self.family.hidden
 
     @property
+    def l2(self) -> float:
+        return self.family.l2
+
+    @property
     def units_axis(self) -> int:
         return 0 if self.layout == "column" else 1
 
@@ -143,14 +147,12 @@ class Quantities(Mapping):
         return self._laid_out(n[k], m, lambda p, s: entry(k, p, s))
 
 
-_FUNCTIONS = {"log": sympy.log, "exp": sympy.exp, "sqrt": sympy.sqrt, "abs": sympy.Abs,
-              "sign": sympy.sign, "step": lambda e: sympy.Heaviside(e, 0)}
+def _heaviside(e):
+    return sympy.Heaviside(e, 0)
 
 
 class IndexEvaluator(SymbolicEvaluator):
-    """The notation's walk with index-form algebra (see the module doc).
-
-    """
+    """The notation's walk with index-form algebra (see the module doc)."""
 
     def is_scalar(self, value) -> bool:
         return not isinstance(value, IndexMatrix)
@@ -162,7 +164,7 @@ class IndexEvaluator(SymbolicEvaluator):
         return sympy.Rational(fraction.numerator, fraction.denominator)
 
     def size(self, node):
-        return self.run(node)
+        return self.walk(node)
 
     def product(self, left, right):
         t = sympy.Dummy("t", integer=True)
@@ -183,7 +185,7 @@ class IndexEvaluator(SymbolicEvaluator):
             return base ** exponent
         return base.map(lambda e: e ** exponent)
 
-    def reduce(self, func, value, axis):
+    def reduce(self, entry, value, axis):
         if self.is_scalar(value):
             value = IndexMatrix(sympy.S.One, sympy.S.One, value)
         rows, cols = value.shape
@@ -199,13 +201,12 @@ class IndexEvaluator(SymbolicEvaluator):
             result = IndexMatrix(rows, sympy.S.One, sympy.Sum(value.entry(ROW, t),
                                                               (t, 0, cols - 1)))
             count = cols
-        return result.map(lambda e: e / count) if func == "mean" else result
+        return result.map(lambda e: e / count) if entry.name == "mean" else result
 
-    def ones(self, rows, cols):
-        return IndexMatrix(rows, cols, sympy.S.One)
-
-    def eye(self, size):
-        return IndexMatrix(size, size, sympy.KroneckerDelta(ROW, COLUMN))
+    def sized(self, entry, sizes):
+        if entry.name == "ones":
+            return IndexMatrix(*sizes, sympy.S.One)
+        return IndexMatrix(sizes[0], sizes[0], sympy.KroneckerDelta(ROW, COLUMN))
 
     def activate(self, activation, value, prime):
         if self.is_scalar(value):
@@ -215,23 +216,24 @@ class IndexEvaluator(SymbolicEvaluator):
             t, form, derivative = elementwise_forms(activation.name)
             chosen = derivative if prime else form
             return value.map(lambda e: chosen.xreplace({t: e}))
-        if activation.sympy_indexed is None:
-            raise NotImplementedError(f"{activation.name} has no form over symbolic sizes")
         if self.net.units_axis == 0:
-            entry = activation.sympy_indexed(lambda k: value.entry(k, COLUMN), ROW, value.rows)
+            entry = activation_entry(activation.name, lambda k: value.entry(k, COLUMN), ROW,
+                                     value.rows)
         else:
-            entry = activation.sympy_indexed(lambda k: value.entry(ROW, k), COLUMN, value.cols)
+            entry = activation_entry(activation.name, lambda k: value.entry(ROW, k), COLUMN,
+                                     value.cols)
+        if entry is None:
+            raise NotImplementedError(f"{activation.name} has no form over symbolic sizes")
         return IndexMatrix(value.rows, value.cols, entry * (1 - entry) if prime else entry)
 
-    def function(self, func, value):
-        scalar = _FUNCTIONS[func]
-        if self.is_scalar(value):
-            return scalar(value)
-        return value.map(scalar)
+    def function(self, entry, value):
+        # step as Heaviside(., 0): 1 where > 0, else 0, and no Piecewise to fold
+        scalar = _heaviside if entry.name == "step" else entry.sympy
+        return scalar(value) if self.is_scalar(value) else value.map(scalar)
 
 
 def evaluate_index(node, net: SymbolicNetwork, l: int | None = None,
                    truth: FamilyTruth | None = None):
     """A tree's value in index form (an IndexMatrix, or a SymPy scalar)."""
     truth = FamilyTruth(net.family) if truth is None else truth
-    return IndexEvaluator(net, Quantities(net, truth), l).run(node)
+    return IndexEvaluator(net, Quantities(net, truth), l).walk(node)

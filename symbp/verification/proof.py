@@ -33,6 +33,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import sympy
+
+from symbp.notation.evaluate import ShapeMismatch, SymbolicEvaluator
+from symbp.truth.exact import truth
+from symbp.truth.general import elementwise_forms
+from symbp.truth.indexed import indicator_form
 from symbp.verification.zero import cancels
 from symbp.verification.zero import size as _size
 
@@ -43,7 +49,6 @@ TOTAL_BUDGET = 80000
 @lru_cache(maxsize=64)
 def symbols_of(net):
     """The truth's symbolic matrices and assumptions for ``net`` (cached), or None."""
-    from symbp.truth.exact import truth
     derivation = truth(net)
     matrices = derivation.symbolic()
     return None if matrices is None else (matrices, derivation.assumptions)
@@ -54,7 +59,6 @@ def forward_definitions(net) -> dict:
     """Each z[k] symbol mapped to W[k] a[k-1] + b[k], with a[k-1] in the
     z[k-1] symbols (one layer: substituting repeatedly goes further down),
     kinks in indicator form, and its size in tree nodes."""
-    from symbp.truth.indexed import indicator_form
     matrices, _ = symbols_of(net)
     definitions = {}
     for k in range(1, net.depth + 1):
@@ -71,7 +75,6 @@ def forward_definitions(net) -> dict:
 def _size_after(expr, definitions, layer: int) -> int:
     """Tree nodes of ``expr`` once layer ``layer``'s definitions are
     substituted, counted without substituting (up to just past ``ENTRY_BUDGET``)."""
-    import sympy
     count = 0
     for node in sympy.preorder_traversal(expr):
         found = definitions.get(node)
@@ -93,7 +96,6 @@ class _Budget:
 
 def _entry_is_zero(expr, assumptions, net, budget: _Budget) -> bool | None:
     """True when proved zero, False when not, None when over the budget."""
-    from symbp.truth.indexed import indicator_form
     if assumptions:
         expr = expr.xreplace(assumptions)
     # kinks as Heaviside terms: SymPy folds nested Piecewise conditions on
@@ -139,7 +141,6 @@ def _reduces_to_zero(expr, net, assumptions) -> bool | None:
 
 
 def _differences(left, right) -> list:
-    import sympy
     left_matrix = isinstance(left, sympy.MatrixBase)
     right_matrix = isinstance(right, sympy.MatrixBase)
     if left_matrix and right_matrix:
@@ -153,38 +154,34 @@ def _differences(left, right) -> list:
     return [left - right]
 
 
-def _evaluator():
+class KinksAsTerms(SymbolicEvaluator):
     """The notation's SymPy evaluator with kinks (relu, leaky_relu, step) in
     indicator form: nested Piecewise would be folded by SymPy on every
     construction, which is what made relu(relu(...)) run for minutes."""
-    import sympy
 
-    from symbp.notation.evaluate import SymbolicEvaluator
-    from symbp.truth.general import elementwise_forms
+    def activate(self, activation, value, prime):
+        if not activation.elementwise:
+            return super().activate(activation, value, prime)
+        t, form, derivative = elementwise_forms(activation.name)
+        chosen = derivative if prime else form
+        if self.is_scalar(value):
+            return chosen.xreplace({t: value})
+        return value.applyfunc(lambda e: chosen.xreplace({t: e}))
 
-    class KinksAsTerms(SymbolicEvaluator):
-        def activate(self, activation, value, prime):
-            if not activation.elementwise:
-                return super().activate(activation, value, prime)
-            t, form, derivative = elementwise_forms(activation.name)
-            chosen = derivative if prime else form
-            if self.is_scalar(value):
-                return chosen.xreplace({t: value})
-            return value.applyfunc(lambda e: chosen.xreplace({t: e}))
+    def function(self, entry, value):
+        if entry.name != "step":
+            return super().function(entry, value)
+        return value.applyfunc(_step) if not self.is_scalar(value) else _step(value)
 
-        def function(self, func, value):
-            if func != "step":
-                return super().function(func, value)
-            step = lambda e: sympy.Heaviside(e, 0)
-            return step(value) if self.is_scalar(value) else value.applyfunc(step)
-    return KinksAsTerms
+
+def _step(e):
+    """step(e): 1 where e > 0, else 0 (step(0) = 0, Heaviside's H(0) = 0)."""
+    return sympy.Heaviside(e, 0)
 
 
 def prove_formula(formula, net, layers) -> str | None:
     """None when LEFT - RIGHT is proved zero on every entry for every l in
     ``layers``; otherwise the reason, as a phrase."""
-    from symbp.notation.evaluate import ShapeMismatch
-    evaluator = _evaluator()
     found = symbols_of(net)
     if found is None:
         return "the network is too large for a symbolic proof"
@@ -192,8 +189,8 @@ def prove_formula(formula, net, layers) -> str | None:
     budget = _Budget()
     for l in layers:
         try:
-            left = evaluator(net, matrices, l).run(formula.left)
-            right = evaluator(net, matrices, l).run(formula.right)
+            left = KinksAsTerms(net, matrices, l).walk(formula.left)
+            right = KinksAsTerms(net, matrices, l).walk(formula.right)
         except ShapeMismatch:
             return "the symbolic sides have different shapes"
         differences = _differences(left, right)

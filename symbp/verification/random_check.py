@@ -24,6 +24,7 @@ from __future__ import annotations
 from hypothesis import assume, given
 
 from symbp.errors import SymbpError
+from symbp.network import Network
 from symbp.notation.parser import parse_formula
 from symbp.verification.search import isolated, scratch_storage, similar_networks
 from symbp.verification.verdicts import DEFAULT_SEEDS, Result, layers_to_check, verify
@@ -87,10 +88,9 @@ def _combined(first: Result, results: dict, smallest: Result | None) -> Result:
                    f"(the smallest refuting network of {len(results)} checked).")
         return Result(first.formula, "refuted", layers, result.counterexample,
                       result.diagnosis, message)
-    for verdict in ("error",):
-        if verdict in verdicts:
-            errored = next(r for r in results.values() if r.verdict == verdict)
-            return Result(first.formula, "error", layers, message=errored.message)
+    if "error" in verdicts:
+        errored = next(r for r in results.values() if r.verdict == "error")
+        return Result(first.formula, "error", layers, message=errored.message)
     if all(v == "proved" for v in verdicts):
         return Result(first.formula, "proved", layers)
     unproved = next(r for r in results.values() if r.verdict == "holds")
@@ -99,7 +99,6 @@ def _combined(first: Result, results: dict, smallest: Result | None) -> Result:
 
 
 def _network_of(result: Result):
-    from symbp.network import Network
     return Network(**result.counterexample["network"])
 
 

@@ -22,47 +22,37 @@ first under which the formula holds names the slip.
 
 from __future__ import annotations
 
-import dataclasses
-
 from symbp.errors import SymbpError
 from symbp.notation.evaluate import ShapeMismatch, in_range
-from symbp.notation.parser import Call, Formula, Index, Name, Quantity, Transpose, children
+from symbp.notation.tree import (
+    Call,
+    Formula,
+    Index,
+    Name,
+    Quantity,
+    Transpose,
+    children,
+    replaced,
+    subtrees,
+)
 from symbp.verification.tolerance import compare, evaluate_bounded
 
 
-def _rebuilt(node, target, replacement):
-    """The tree with the node ``target`` (by identity) replaced."""
-    if node is target:
-        return replacement
-    changes = {}
-    for item in dataclasses.fields(node):
-        value = getattr(node, item.name)
-        if isinstance(value, tuple) and value and hasattr(value[0], "column"):
-            changes[item.name] = tuple(_rebuilt(v, target, replacement) for v in value)
-        elif hasattr(value, "column") and item.name != "column":
-            changes[item.name] = _rebuilt(value, target, replacement)
-    return dataclasses.replace(node, **changes) if changes else node
-
-
 def _prime_calls(node) -> list:
-    found = []
-    if isinstance(node, Call) and node.func.endswith("_prime") and node.args \
-            and isinstance(node.args[0], Quantity) and node.args[0].name in ("z", "a"):
-        found.append(node)
-    for child in children(node):
-        found += _prime_calls(child)
-    return found
+    """Derivative calls (``*_prime``) of z[k] or a[k]."""
+    return [call for call in subtrees(node)
+            if isinstance(call, Call) and call.func.endswith("_prime")
+            and _of_z_or_a(call.args[0])]
+
+
+def _of_z_or_a(node) -> bool:
+    return isinstance(node, Quantity) and node.name in ("z", "a")
 
 
 def _masks(node) -> list:
     """step(z[k]) and step(a[k]) calls: a relu's mask."""
-    found = []
-    if isinstance(node, Call) and node.func == "step" and isinstance(node.args[0], Quantity) \
-            and node.args[0].name in ("z", "a"):
-        found.append(node)
-    for child in children(node):
-        found += _masks(child)
-    return found
+    return [call for call in subtrees(node)
+            if isinstance(call, Call) and call.func == "step" and _of_z_or_a(call.args[0])]
 
 
 def _rewrites(formula: Formula, net, l):
@@ -106,13 +96,9 @@ def _rewrites(formula: Formula, net, l):
 
 def _sigma_of_expressions(node) -> list:
     """sigma(X) and sigma_prime(X) calls whose X is not z[k] or a[k]."""
-    found = []
-    if isinstance(node, Call) and node.func in ("sigma", "sigma_prime") and not (
-            isinstance(node.args[0], Quantity) and node.args[0].name in ("z", "a")):
-        found.append(node)
-    for child in children(node):
-        found += _sigma_of_expressions(child)
-    return found
+    return [call for call in subtrees(node)
+            if isinstance(call, Call) and call.func in ("sigma", "sigma_prime")
+            and not _of_z_or_a(call.args[0])]
 
 
 def _name(node) -> str:
@@ -148,7 +134,7 @@ def repair_diagnosis(formula: Formula, net, values, l) -> dict | None:
     evaluations)."""
     left = evaluate_bounded(formula.left, net, values, l)
     for kind, node, replacement, found, expected in _rewrites(formula, net, l):
-        right = _rebuilt(formula.right, node, replacement)
+        right = replaced(formula.right, node, replacement)
         try:
             repaired = evaluate_bounded(right, net, values, l)
         except (ShapeMismatch, SymbpError):

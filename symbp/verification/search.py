@@ -13,12 +13,14 @@ folder left in the user's working directory.
 
 from __future__ import annotations
 
+import os
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
 
 from symbp.strategies import networks
 
@@ -27,14 +29,21 @@ MAX_WIDTH = 5
 MAX_BATCH = 4
 
 
-def similar_networks(net, *, vary_depth: bool = False):
-    """Networks like ``net`` with other widths and batches; half of them have
-    every layer the same width, so that square weights, where a missing
-    transpose hides from the shapes, are always among them."""
-    fixed = {"hidden": net.hidden, "output": net.output, "loss": str(net.loss), "layout": net.layout,
-                 "reduction": net.reduction, "bias": net.bias}
+def similar_networks(net, *, vary_depth: bool = False, fixed_widths: bool = False,
+                     max_width: int = MAX_WIDTH):
+    """Networks like ``net`` (the same configuration: activations, loss,
+    layout, reduction, bias, targets, weight decay) with other widths and
+    batches; half of them have every layer the same width, so that square
+    weights, where a missing transpose hides from the shapes, are always
+    among them.  ``fixed_widths`` keeps every width (only the batch varies);
+    ``max_width`` bounds the widths drawn."""
+    fixed = {"hidden": net.hidden, "output": net.output, "loss": str(net.loss),
+             "layout": net.layout, "reduction": net.reduction, "bias": net.bias,
+             "targets": net.targets, "l2": net.l2}
+    if fixed_widths:
+        return networks(layers=net.layers, max_batch=MAX_BATCH, **fixed)
     depth = st.integers(1, max(MAX_DEPTH, net.depth)) if vary_depth else net.depth
-    widths = st.integers(1, MAX_WIDTH)
+    widths = st.integers(1, max_width)
     return st.one_of(
         networks(depth=depth, width=widths, max_batch=MAX_BATCH, **fixed),
         widths.flatmap(lambda w: networks(depth=depth, width=w, max_batch=MAX_BATCH, **fixed)))
@@ -56,11 +65,18 @@ def isolated(count: int, seed: int):
 def scratch_storage():
     """Point Hypothesis's storage (its cache of constants read from the user's
     modules) at a temporary directory for the run: ``database=None`` alone
-    still writes ``.hypothesis/constants`` into the working directory."""
-    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
+    still writes ``.hypothesis/constants`` into the working directory.
+
+    Where no temporary directory can be made (a read-only /tmp), the storage
+    points below the null device, where nothing can be created: Hypothesis
+    treats its storage as a cache and carries on without it."""
     previous = storage_directory(intent_to_write=False).home_directory
-    with tempfile.TemporaryDirectory(prefix="symbp-hypothesis-") as scratch:
-        set_hypothesis_home_dir(scratch)
+    try:
+        scratch = tempfile.TemporaryDirectory(prefix="symbp-hypothesis-")
+    except OSError:
+        scratch = nullcontext(os.path.join(os.devnull, "symbp-hypothesis"))
+    with scratch as folder:
+        set_hypothesis_home_dir(folder)
         try:
             yield
         finally:

@@ -96,16 +96,13 @@ class BoundedEvaluator(NumericEvaluator):
             slope = np.abs(k * np.power(base.value, k - 1)) if k else 0.0
             return Bounded(value, np.abs(value) + slope * base.bound)
 
-    def reduce(self, func, value, axis):
-        pairs = [super(BoundedEvaluator, self).reduce(func, part, axis)
+    def reduce(self, entry, value, axis):
+        pairs = [super(BoundedEvaluator, self).reduce(entry, part, axis)
                  for part in (value.value, value.bound)]
         return Bounded(*pairs)
 
-    def ones(self, rows, cols):
-        return exact(np.ones((rows, cols)))
-
-    def eye(self, size):
-        return exact(np.eye(size))
+    def sized(self, entry, sizes):
+        return exact(entry.numpy(*sizes))
 
     def activate(self, activation, value, prime):
         array = np.atleast_2d(np.asarray(value.value, dtype=float))
@@ -117,13 +114,14 @@ class BoundedEvaluator(NumericEvaluator):
         # every activation and derivative of the table has slope at most 1
         return Bounded(result, np.abs(result) + value.bound)
 
-    def function(self, func, value):
-        result = super().function(func, value.value)
+    def function(self, entry, value):
+        result = super().function(entry, value.value)
         x, p = value.value, value.bound
         with np.errstate(all="ignore"):
+            # a function's slope at x: how its argument's rounding carries over
             slope = {"log": lambda: 1 / np.abs(x), "exp": lambda: np.abs(result),
-                     "sqrt": lambda: 0.5 / np.abs(result), "abs": lambda: 1.0,
-                     "sign": lambda: 0.0, "step": lambda: 0.0}[func]()
+                     "sqrt": lambda: 0.5 / np.abs(result),
+                     "abs": lambda: 1.0}.get(entry.name, lambda: 0.0)()
             return Bounded(result, np.abs(result) + slope * p)
 
 

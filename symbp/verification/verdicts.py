@@ -37,9 +37,22 @@ from functools import lru_cache
 import numpy as np
 
 from symbp.errors import FormulaError, SymbpError
-from symbp.notation.evaluate import LOWEST_INDEX, ShapeMismatch, evaluate_numeric, in_range
-from symbp.notation.parser import Formula, Quantity, children, parse_formula
+from symbp.network import Network
+from symbp.notation.evaluate import (
+    ShapeMismatch,
+    bias_error,
+    evaluate_numeric,
+    in_range,
+    range_error,
+)
+from symbp.notation.parser import parse_formula
+from symbp.notation.quantities import QUANTITIES
+from symbp.notation.tree import Formula, Quantity, subtrees
+from symbp.verification.cost import cost
 from symbp.verification.diagnosis import diagnose
+from symbp.verification.general import General, search
+from symbp.verification.general_proof import GeneralProof, prove_at_its_sizes, prove_for_every_size
+from symbp.verification.proof import prove_formula
 from symbp.verification.rewrites import repair_diagnosis
 from symbp.verification.tolerance import as_matrices as bounded_matrices
 from symbp.verification.tolerance import compare, evaluate_bounded, scale
@@ -114,7 +127,6 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True,
     text = formula.text if isinstance(formula, Formula) else formula
     try:
         if isinstance(net, dict):
-            from symbp.network import Network
             net = Network(**net)
         parsed = formula if isinstance(formula, Formula) else parse_formula(formula)
         layers = layers_to_check(parsed, net)
@@ -131,12 +143,10 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True,
 
 
 def _general_error(message):
-    from symbp.verification.general import General
     return General("error", message=message)
 
 
 def _general(parsed, net, result, proof, seeds, too_large):
-    from symbp.verification.general import General, search
     if proof is not None and proof.proved:
         return General("proved", scope=proof.scope)
     if result.verdict == "error" and not too_large:
@@ -183,7 +193,6 @@ def _verdict(parsed, net, layers, seeds, prove, network_proof):
 
 
 def _prove_for_every_size(parsed, net, layers):
-    from symbp.verification.general_proof import GeneralProof, prove_for_every_size
     try:
         return prove_for_every_size(parsed, net, layers)
     except (ArithmeticError, TypeError, ValueError, RecursionError) as failure:
@@ -191,7 +200,6 @@ def _prove_for_every_size(parsed, net, layers):
 
 
 def _prove_at_its_sizes(parsed, net, layers) -> bool:
-    from symbp.verification.general_proof import prove_at_its_sizes
     try:
         return prove_at_its_sizes(parsed, net, layers).proved
     except (ArithmeticError, TypeError, ValueError, RecursionError):
@@ -200,8 +208,6 @@ def _prove_at_its_sizes(parsed, net, layers) -> bool:
 
 def _network_proof(parsed, net, layers) -> str | None:
     """None when proved on the network's own symbols, else why not."""
-    from symbp.verification.cost import cost
-    from symbp.verification.proof import prove_formula
     if any(cost(parsed, net, l).work > PROOF_MAX_WORK for l in layers):
         return (f"its matrices are too large for a proof entry by entry (at most "
                 f"{PROOF_MAX_WORK:,} entries)")
@@ -214,7 +220,6 @@ def _network_proof(parsed, net, layers) -> str | None:
 
 def _over_limit(parsed, net, layers) -> str | None:
     """Why the formula is too large to evaluate on this network, or None."""
-    from symbp.verification.cost import cost
     for l in layers:
         found = cost(parsed, net, l)
         if found.entries > MAX_ENTRIES or found.work > MAX_WORK:
@@ -227,29 +232,19 @@ def _over_limit(parsed, net, layers) -> str | None:
 
 # -- which l -------------------------------------------------------------------
 
-def quantities(node) -> list[Quantity]:
-    """Every indexed quantity in a tree."""
-    found = [node] if isinstance(node, Quantity) else []
-    for child in children(node):
-        found += quantities(child)
-    return found
-
-
 def layers_to_check(formula: Formula, net) -> list:
     """The values of l to check ([None] for a formula without l), or a
     FormulaError when a quantity does not exist on the network."""
-    used = quantities(formula.left) + quantities(formula.right)
+    used = [node for side in (formula.left, formula.right) for node in subtrees(side)
+            if isinstance(node, Quantity)]
     for q in used:
-        if q.name in ("b", "db") and not net.bias:
-            raise FormulaError(f"{q.name}[{q.index}] does not exist: the network has no "
-                               "biases (bias = false)", column=q.column)
+        if QUANTITIES[q.name].bias and not net.bias:
+            raise bias_error(q)
     L = net.depth
     if not formula.uses_free_index():
         for q in used:
             if not in_range(q, None, L):
-                raise FormulaError(f"{q.name}[{q.index}] is out of range on this network: "
-                                   f"the index must be from {LOWEST_INDEX[q.name]} to L = {L}",
-                                   column=q.column)
+                raise range_error(q, L)
         return [None]
     layers = [l for l in range(1, L + 1) if all(in_range(q, l, L) for q in used)]
     if not layers:

@@ -1,0 +1,74 @@
+"""``symbp grade-layers FILE.py|MODULE``: a layer-by-layer backprop (cs231n
+functions, *Deep Learning from Scratch* classes) graded against the exact truth."""
+
+from __future__ import annotations
+
+from symbp.cli import common
+
+HELP = "grade the layers of a cs231n- or DLFS-style file against the exact truth"
+DESCRIPTION = (
+    "Find the layers FILE.py (or MODULE) defines by their conventional names "
+    "(cs231n's affine_forward/affine_backward, batchnorm_backward_alt, softmax_loss...; "
+    "Deep Learning from Scratch's Affine, Relu, BatchNormalization...), run each forward "
+    "and backward in a separate process on configurations drawn by Hypothesis, and "
+    "compare the forward with symbp's definition and every gradient with the exact "
+    "vector-Jacobian product symbp derives symbolically from it. Exit 0 every graded "
+    "layer right (unimplemented and untested ones are listed), 1 a layer wrong, "
+    "forward_wrong or error, 2 invalid input.")
+
+_VERDICT_COLOURS = {"ok": "green", "wrong": "red", "forward_wrong": "red", "error": "red",
+                    "unimplemented": "yellow", "untested": "yellow"}
+
+
+def add_arguments(parser):
+    parser.add_argument("target", metavar="FILE.py|MODULE",
+                        help="e.g. cs231n/layers.py or common.layers")
+    parser.add_argument("--only", metavar="NAME,...",
+                        help="grade only these layers: the file's names (batchnorm_backward_alt, "
+                             "Affine) or catalogue names (batchnorm)")
+    parser.add_argument("--random", metavar="N", default="20",
+                        help="configurations drawn by Hypothesis per layer (default 20)")
+    parser.add_argument("--seed", metavar="S", default="0",
+                        help="seed of Hypothesis's draws (default 0)")
+    common.add_layer_config_option(
+        parser, "keep these configuration values in every draw, e.g. N=1 (code written for "
+                "one size, or DLFS's batch-norm check at a batch of one)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def run(args, io) -> int:
+    count = common.parse_int("--random", args.random)
+    seed = common.parse_seed(args.seed)
+    if count < 0:
+        from symbp.errors import UsageError
+        raise UsageError(f"--random {count} is negative; give a number of configurations >= 0")
+    only = [name.strip() for name in args.only.split(",") if name.strip()] if args.only else None
+    from symbp.grading.layers import grade_layers
+    progress = {"step": None}
+
+    def on_layer(found):
+        progress["step"] = io.progress(count, found.name)
+
+    report = grade_layers(args.target, only=only, random=count, seed=seed,
+                          config=common.layer_config(args.config), on_layer=on_layer,
+                          on_draw=lambda done: progress["step"](done))
+    if args.json:
+        io.json(report.to_json())
+        return report.exit_code
+    io.print(f"grading {args.target}: {len(report.layers)} layer(s) found "
+             f"(Hypothesis seed {seed}, {count} configurations each)")
+    for layer in report.layers:
+        _print_layer(io, layer)
+    counts = {}
+    for layer in report.layers:
+        counts[layer.verdict] = counts.get(layer.verdict, 0) + 1
+    summary = ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
+    io.print(io.paint(f"summary: {summary}", "green" if report.ok else "red"))
+    return report.exit_code
+
+
+def _print_layer(io, layer):
+    colour = _VERDICT_COLOURS[layer.verdict]
+    for number, line in enumerate(layer.lines()):
+        io.print(io.paint(line, colour) if number == 0 else
+                 io.paint(line, "red") if ": WRONG" in line else line)

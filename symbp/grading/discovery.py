@@ -1,0 +1,69 @@
+"""Which catalogue layers a user's module defines, found by their
+conventional names: cs231n's functions (``batchnorm_forward`` with
+``batchnorm_backward`` and ``batchnorm_backward_alt``, ``softmax_loss``...)
+and *Deep Learning from Scratch*'s classes (``Affine``, ``Relu``,
+``BatchNormalization``...).  Only names are read; nothing is run.
+
+>>> found = discover({"relu_forward": "function", "relu_backward": "function",
+...                   "Affine": "class", "helper": "function"})
+>>> [(f.name, f.layer, f.style) for f in found]
+[('Affine', 'affine', 'dlfs'), ('relu_backward', 'relu', 'cs231n')]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from symbp.errors import LayerError
+from symbp.layers import LAYERS
+
+
+@dataclass(frozen=True)
+class Found:
+    """One layer to grade: the user's ``name`` (a backward function, a loss
+    function or a class), the catalogue ``layer``, the ``style`` (``cs231n``
+    or ``dlfs``) and, for cs231n, the ``forward`` whose cache the backward takes."""
+
+    name: str
+    layer: str
+    style: str
+    forward: str | None = None
+
+
+def discover(names: dict[str, str]) -> list[Found]:
+    """The layers among ``names`` (``{name: "function" | "class" | "other"}``),
+    in catalogue order, DLFS classes before cs231n functions of a layer."""
+    found = []
+    for layer in LAYERS.values():
+        if layer.dlfs and names.get(layer.dlfs.name) == "class":
+            found.append(Found(layer.dlfs.name, layer.name, "dlfs"))
+        for backward in layer.cs231n.backward if layer.cs231n else ():
+            if names.get(backward) == "function":
+                found.append(Found(backward, layer.name, "cs231n", layer.cs231n.forward))
+    return found
+
+
+def looked_for() -> list[str]:
+    """Every name discovery recognises, for the message when none is found."""
+    names = []
+    for layer in LAYERS.values():
+        if layer.cs231n:
+            names += [layer.cs231n.forward] if layer.cs231n.forward else []
+            names += list(layer.cs231n.backward)
+        if layer.dlfs:
+            names.append(layer.dlfs.name)
+    return names
+
+
+def select(found: list[Found], only: list[str] | None) -> list[Found]:
+    """The layers ``only`` names (the user's names or catalogue names); a
+    name that matches none is a LayerError listing what there is."""
+    if not only:
+        return found
+    unknown = [name for name in only
+               if not any(name in (f.name, f.layer) for f in found)]
+    if unknown:
+        there = ", ".join(f.name for f in found) or "nothing"
+        raise LayerError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                         f"among the layers found ({there}) or their catalogue names")
+    return [f for f in found if f.name in only or f.layer in only]

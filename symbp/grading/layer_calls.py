@@ -1,0 +1,205 @@
+"""A user's layer called the way its style expects: this runs where the
+user's module lives (the child process of :mod:`symbp.grading.sandbox`).
+
+:func:`run_forward_backward` is the one function symbp sends there for a
+layer: it calls the forward with copies of the drawn arrays, then the
+backward with a copy of ``dout``, and returns plain data: the forward's
+output, each gradient, and every in-place change the code made to its
+inputs, to ``dout`` or to its cache (for a class: the arrays it keeps on
+``self``).  An exception is caught here, so that the report can say whether
+the forward or the backward raised.
+
+>>> import types, numpy as np
+>>> from symbp.grading.discovery import Found
+>>> def relu_forward(x):
+...     return np.maximum(x, 0), x
+>>> def relu_backward(dout, cache):
+...     dout[cache <= 0] = 0          # writes into dout
+...     return dout
+>>> user = types.SimpleNamespace(relu_forward=relu_forward, relu_backward=relu_backward)
+>>> found = Found("relu_backward", "relu", "cs231n", "relu_forward")
+>>> result = run_forward_backward(user, found, {"x": np.array([[1.0, -2.0]])}, {},
+...                               np.array([[3.0, 4.0]]))
+>>> result["grads"]["dx"], [m["what"] for m in result["mutated"]]
+(array([[3., 0.]]), ['dout'])
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from symbp.grading.user_code import describe_exception, plain
+from symbp.layers import LAYERS
+
+_DEPTH = 3   # how deep into tuples, lists, dicts and attributes arrays are watched
+
+
+class _Stop(Exception):
+    """Ends a call early with a finding (an exception, a missing method...)."""
+
+    def __init__(self, finding: dict):
+        super().__init__(finding.get("what"))
+        self.finding = finding
+
+
+def _unimplemented(stage: str, what: str) -> _Stop:
+    return _Stop({"problem": "unimplemented", "stage": stage, "what": what, "where": None})
+
+
+def _call(stage: str, label: str, function, *args, **kwargs):
+    """``function(*args)``; an exception becomes a finding of ``stage``."""
+    try:
+        return function(*args, **kwargs)
+    except NotImplementedError as raised:
+        what, where = describe_exception(raised)
+        raise _Stop({"problem": "unimplemented", "stage": stage,
+                     "what": f"{label} raised {what}", "where": where}) from None
+    except Exception as raised:  # noqa: BLE001  (the user's code may raise anything)
+        what, where = describe_exception(raised)
+        raise _Stop({"problem": "raised", "stage": stage, "what": what, "where": where}) from None
+
+
+class _Watch:
+    """Copies of every array reachable from some objects, to find the ones
+    the user's code changes in place."""
+
+    def __init__(self):
+        self.seen: dict[int, tuple] = {}   # id -> (array, copy, labels)
+        self.found: list[dict] = []
+
+    def add(self, value, label: str, depth: int = 0):
+        if isinstance(value, np.ndarray):
+            if id(value) in self.seen:
+                self.seen[id(value)][2].append(label)
+            else:
+                self.seen[id(value)] = (value, value.copy(), [label])
+        elif depth < _DEPTH and isinstance(value, (tuple, list)):
+            for i, item in enumerate(value):
+                self.add(item, f"{label}[{i}]", depth + 1)
+        elif depth < _DEPTH and isinstance(value, dict):
+            for key, item in value.items():
+                self.add(item, f"{label}[{key!r}]", depth + 1)
+
+    def checkpoint(self, stage: str):
+        """Note the arrays changed since the last checkpoint (during ``stage``)."""
+        for key, (array, copy, labels) in self.seen.items():
+            if array.shape != copy.shape or not np.array_equal(array, copy, equal_nan=True):
+                change = float(np.max(np.abs(array.astype(float) - copy))) \
+                    if array.shape == copy.shape else float("inf")
+                # what the backward was given (dout, its cache) names a change it
+                # made, before the forward's input that the cache may hold
+                given = [label for label in labels if label.startswith(("dout", "cache", "self"))]
+                path = given[0] if stage == "backward" and given else labels[0]
+                self.found.append({"stage": stage, "what": path.split("[")[0].split(".")[0],
+                                   "path": path, "also": [x for x in labels if x != path],
+                                   "change": change})
+                self.seen[key] = (array, array.copy(), labels)
+
+
+def _grads(layer, names, values, label: str) -> dict:
+    """The gradients a backward returned, by key; a wrong count is a finding."""
+    if values is None:
+        raise _unimplemented("backward", f"{label} returned None")
+    if len(names) == 1 and not (isinstance(values, (tuple, list)) and len(values) == 1):
+        values = (values,)
+    if not isinstance(values, (tuple, list)) or len(values) != len(names):
+        count = len(values) if isinstance(values, (tuple, list)) else f"a {type(values).__name__}"
+        raise _Stop({"problem": "returned", "stage": "backward", "where": None,
+                     "what": f"{label} returned {count} where {', '.join(names)} "
+                             "are expected"})
+    grads = dict(zip(names, (plain(v) for v in values), strict=True))
+    if all(v is None for k, v in grads.items() if k in layer.grads.values()):
+        raise _unimplemented("backward", f"{label} returned None for every gradient")
+    return grads
+
+
+def _pair(name: str, function, args, expected: str) -> tuple:
+    """What a cs231n forward (or loss) returns: two values, the first not None."""
+    result = _call("forward", name, function, *args)
+    if result is None or (isinstance(result, (tuple, list)) and result and result[0] is None):
+        raise _unimplemented("forward", f"{name} returned None")
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise _Stop({"problem": "returned", "stage": "forward", "where": None,
+                     "what": f"{name} returned {type(result).__name__} where {expected} "
+                             "is expected"})
+    return result
+
+
+def _cs231n(module, layer, found, arrays, config, dout, watch) -> tuple:
+    convention = layer.cs231n
+    args = convention.args(arrays, config)
+    backward = getattr(module, found.name)
+    if convention.forward is None:         # a loss: one function, (loss, gradient)
+        loss, gradient = _pair(found.name, backward, args, "(loss, dx)")
+        return plain(loss), _grads(layer, convention.returns[1:], gradient, found.name)
+    out, cache = _pair(found.forward, getattr(module, found.forward), args, "(out, cache)")
+    watch.checkpoint("forward")
+    watch.add(dout, "dout")
+    watch.add(cache, "cache")
+    values = _call("backward", found.name, backward, dout, cache)
+    return plain(out), _grads(layer, convention.returns, values, found.name)
+
+
+def _accepts(method, name: str) -> bool:
+    try:
+        return name in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _takes_argument(method) -> bool:
+    try:
+        return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+                   for p in inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):
+        return True
+
+
+def _dlfs(module, layer, found, arrays, config, dout, watch) -> tuple:
+    convention = layer.dlfs
+    cls = getattr(module, found.name)
+    instance = _call("forward", f"{found.name}(...)", cls, *convention.init(arrays, config))
+    for method in ("forward", "backward"):
+        if not callable(getattr(instance, method, None)):
+            raise _unimplemented(method, f"{found.name} has no {method} method")
+    kwargs = {"train_flg": True} if _accepts(instance.forward, "train_flg") else {}
+    out = _call("forward", f"{found.name}.forward", instance.forward,
+                *convention.forward(arrays, config), **kwargs)
+    if out is None:
+        raise _unimplemented("forward", f"{found.name}.forward returned None")
+    watch.checkpoint("forward")
+    watch.add(dout, "dout")
+    for name, value in vars(instance).items():
+        watch.add(value, f"self.{name}", 1)
+    # a loss's backward takes dout=1 (the book's SoftmaxWithLoss.backward(dout=1))
+    args = (dout,) if not layer.loss or _takes_argument(instance.backward) else ()
+    values = _call("backward", f"{found.name}.backward", instance.backward, *args)
+    grads = _grads(layer, convention.returns, values, f"{found.name}.backward") \
+        if convention.returns else {}
+    for attribute, key in convention.attributes.items():
+        grads[key] = plain(getattr(instance, attribute, None))
+    return plain(out), grads
+
+
+def run_forward_backward(module, found, arrays: dict, config: dict, dout) -> dict:
+    """Run the user's layer ``found`` (a :class:`~symbp.grading.discovery.Found`)
+    at one point: see the module doc.  Returns ``{"out", "grads", "mutated",
+    "problem", "stage", "what", "where"}`` (``problem`` None when both ran)."""
+    layer = LAYERS[found.layer]
+    arrays = {name: np.array(value, copy=True) for name, value in arrays.items()}
+    dout = np.array(dout, copy=True) if not layer.loss else dout
+    watch = _Watch()
+    for op in layer.operands:
+        watch.add(arrays[op.name], op.name)
+    run = _cs231n if found.style == "cs231n" else _dlfs
+    result = {"out": None, "grads": {}, "problem": None, "stage": None, "what": None,
+              "where": None}
+    try:
+        result["out"], result["grads"] = run(module, layer, found, arrays, config, dout, watch)
+    except _Stop as stop:
+        result.update(stop.finding)
+    watch.checkpoint(result["stage"] or ("forward" if layer.loss else "backward"))
+    result["mutated"] = watch.found
+    return result

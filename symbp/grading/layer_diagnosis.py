@@ -1,0 +1,172 @@
+"""What a wrong layer gradient or forward is, next to the truth.
+
+Beside the diagnoses every gradient gets (:func:`~symbp.verification.diagnosis.diagnose`:
+``factor`` named by the configuration's sizes, ``N`` or ``1/N``, and by the
+layer's own, ``p^2``; ``transpose``; ``shape``; ``zeros``), a layer's gradient
+is compared with variants of the truth that SymPy derives from the layer's
+definition taken apart at each named quantity q (``mu``, ``var``...):
+
+* ``missing_term``: the truth less the chain-rule path through q (q held
+  constant), or the path through q alone;
+* ``axis``: the truth with d/dq summed over every axis where q is a
+  reduction over one (batch norm's ``dmean = np.sum(...)`` without
+  ``axis=0``); and, for a parameter's gradient of the wrong shape, the
+  per-sample contributions summed over everything, over the other axis, or
+  not summed over the batch at all.
+
+No variant is a hand-written backward: each is a derivative of the definition.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symbp.layers.symbolic import by_key, held_path, staged_names, truth_for
+from symbp.verification.diagnosis import close, diagnose
+
+
+def named_factors(layer, config: dict) -> list[tuple[str, float, str]]:
+    """``(name, value, meaning)`` of the factors a slip in this layer is
+    likely to be: its sizes (``N``, ``1/N``, ``D``...) and its own (``p^2``)."""
+    factors = []
+    for size in layer.sizes:
+        value = int(np.prod(config[size.name])) if size.dims else config[size.name]
+        name = "D" if size.dims else size.name
+        if value > 1:
+            factors += [(name, float(value), _MEANINGS.get(name, "")),
+                        (f"1/{name}", 1.0 / value, _MEANINGS.get(f"1/{name}", ""))]
+    return factors + list(layer.factors(config))
+
+
+_MEANINGS = {"N": " (a sum over the batch where a mean is expected, or a missing 1/N?)",
+             "1/N": " (a mean over the batch where a sum is expected, or 1/N applied twice?)"}
+
+
+def _worded(found: dict | None, subject: str) -> dict | None:
+    if found is None:
+        return None
+    text = found["text"].replace("where the left side is", "where the truth is")
+    return dict(found, text=text.replace("the right side", subject, 1))
+
+
+def diagnose_key(layer, config, arrays, dout, key: str, truth: np.ndarray, claimed) -> dict | None:
+    """The slip that turns ``truth`` (gradient ``key``) into ``claimed``, or None."""
+    claimed = np.asarray(claimed, dtype=float)
+    if claimed.shape != truth.shape:
+        return _axis_of_parameter(layer, config, arrays, dout, key, truth, claimed) or \
+            _worded(diagnose(truth.reshape(np.atleast_2d(truth).shape),
+                             np.atleast_2d(claimed)), key)
+    factors = named_factors(layer, config)
+    found = diagnose(np.atleast_2d(truth), np.atleast_2d(claimed), factors=factors)
+    named = {name for name, _, _ in factors} | {"-1", "2", "1/2", "-2", "-1/2"}
+    if found and found["kind"] in ("transpose", "zeros") or \
+            (found and found["kind"] == "factor" and found["factor"] in named):
+        return _worded(found, key)
+    return _path_variant(layer, config, arrays, dout, key, truth, claimed) or _worded(found, key)
+
+
+_AXES = ("axis 0 (the batch)", "axis 1 (the features)")
+
+
+def _path_variant(layer, config, arrays, dout, key, truth, claimed) -> dict | None:
+    """``missing_term`` or ``axis`` from the definition taken apart (module doc)."""
+    for name in staged_names(layer, config):
+        partial, adjoint, jacobian = held_path(layer, config, name)(arrays, config, dout)
+        without, through = partial[key], truth - partial[key]
+        if not without.any() or not np.abs(through).max() > 1e-12 * np.abs(truth).max():
+            continue   # every path, or none, goes through this quantity
+        if close(without, claimed).all():
+            return {"kind": "missing_term", "path": name, "text": (
+                f"{key} is the truth less the chain-rule path through {name} "
+                f"(d/d{name} times d{name}/d{key[1:]} is missing).")}
+        if close(through, claimed).all():
+            return {"kind": "missing_term", "path": name, "text": (
+                f"{key} is only the chain-rule path through {name}: the paths that "
+                f"bypass {name} are missing.")}
+        if adjoint.size > 1 and 1 in adjoint.shape:
+            pooled = np.full(adjoint.size, adjoint.sum()) @ jacobian
+            variant = without + by_key(layer, pooled, config)[key]
+            if close(variant, claimed).all():
+                axis = 0 if adjoint.shape[0] == 1 else 1
+                return {"kind": "axis", "quantity": name, "text": (
+                    f"{key} has d{name} summed over every axis where it is summed over "
+                    f"{_AXES[axis]} only (np.sum without axis={axis}?).")}
+    return None
+
+
+def _axis_of_parameter(layer, config, arrays, dout, key, truth, claimed) -> dict | None:
+    """A parameter's gradient not summed over the batch, summed over the
+    wrong axis, or over everything: compared with its per-sample
+    contributions (the truth for ``dout`` restricted to one sample)."""
+    shapes = {"left": list(truth.shape), "right": list(claimed.shape)}
+    per_sample = _per_sample(layer, config, arrays, dout, key, truth)
+    if per_sample is not None:
+        if claimed.shape == per_sample.shape and close(per_sample, claimed).all():
+            return {"kind": "axis", **shapes, "text": (
+                f"{key} is not summed over the batch: one row per sample {claimed.shape} "
+                f"where their sum over axis 0 {truth.shape} is expected.")}
+        other = per_sample.sum(axis=1)
+        if claimed.shape == other.shape and close(other, claimed).all():
+            return {"kind": "axis", **shapes, "text": (
+                f"{key} is summed over axis 1 (the features) where the sum is over axis 0 "
+                "(the batch).")}
+    if claimed.size == 1 and truth.size > 1 and np.isclose(claimed.ravel()[0], truth.sum()):
+        return {"kind": "axis", **shapes, "text": (
+            f"{key} is the sum over every axis where a sum over axis 0 (the batch) is "
+            f"expected, one entry per feature {truth.shape}.")}
+    return None
+
+
+def _per_sample(layer, config, arrays, dout, key, truth):
+    """Each sample's contribution to gradient ``key`` (samples x entries), or
+    None when the gradient is not a sum over samples (a loss, an input's)."""
+    if layer.loss or np.ndim(dout) != 2 or truth.ndim != 1:
+        return None
+    truth_of = truth_for(layer, config)
+    rows = []
+    for i in range(np.shape(dout)[0]):
+        only_i = np.zeros_like(dout)
+        only_i[i] = dout[i]
+        rows.append(truth_of(arrays, config, only_i)[1][key])
+    rows = np.array(rows)
+    return rows if close(rows.sum(axis=0), truth).all() else None
+
+
+def describe_forward(layer, config, arrays, out, truth_out) -> tuple[str, dict | None]:
+    """What differs between a user's forward output and symbp's definition."""
+    claimed = np.asarray(out, dtype=float)
+    expected = np.asarray(truth_out, dtype=float)
+    if claimed.size != expected.size:
+        return (f"its output has shape {claimed.shape} where {expected.shape} is expected",
+                {"kind": "shape", "left": list(expected.shape), "right": list(claimed.shape),
+                 "text": f"out is {claimed.shape} where {expected.shape} is expected."})
+    claimed = claimed.reshape(expected.shape)
+    for what, slip in layer.forward_slips:
+        with np.errstate(all="ignore"):
+            variant = np.asarray(slip(arrays, config), dtype=float)
+        if variant.shape == expected.shape and close(variant, claimed).all():
+            return what, {"kind": "forward_slip", "text": what + "."}
+    found = _other_parameters(layer, config, arrays, out, claimed)
+    if found:
+        return found, {"kind": "parameter", "text": found + "."}
+    diagnosis = _worded(diagnose(np.atleast_2d(expected), np.atleast_2d(claimed),
+                                 factors=named_factors(layer, config)), "out")
+    if diagnosis:
+        return diagnosis["text"].rstrip("."), diagnosis
+    error = np.abs(claimed - expected)
+    where = np.unravel_index(int(np.argmax(error)), error.shape)
+    at = f" at [{', '.join(map(str, where))}]" if where else ""
+    return ((f"its output differs from symbp's definition by up to {float(np.max(error)):.3g}"
+            f"{at}"), None)
+
+
+def _other_parameters(layer, config, arrays, out, claimed) -> str | None:
+    """A forward that matches the definition with another value of a
+    parameter it was given (eps ignored): say which."""
+    for name, value in layer.read_back(arrays, out, config).items():
+        if name not in config or value is None or np.isclose(value, config[name], rtol=1e-6):
+            continue
+        other = dict(config, **{name: value})
+        if close(truth_for(layer, other)(arrays, other, None)[0], claimed).all():
+            return f"the forward uses {name} = {value:.4g} where {config[name]:.4g} is given"
+    return None

@@ -1,0 +1,285 @@
+"""``symbp grade-layers``: a user's layer-by-layer backprop graded against
+the exact truth (contract section 11).
+
+:func:`grade_layers` imports the user's file or module in a child process
+(:mod:`symbp.grading.sandbox`), finds the layers it defines by their
+conventional names (:mod:`symbp.grading.discovery`) and grades each one:
+first at a small configuration (which also settles how a DLFS class takes
+its targets), then on ``random`` configurations drawn by Hypothesis
+(:func:`symbp.strategies.layer_configs`), the first failure shrunk to the
+smallest configuration that still fails.  Verdicts: ``ok``, ``wrong``,
+``forward_wrong``, ``error``, ``unimplemented``, and ``untested`` when some
+gradient was all zeros at every configuration tried (batch norm at N = 1),
+so that nothing was learnt about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from symbp.errors import LayerError
+from symbp.grading.discovery import Found, discover, looked_for, select
+from symbp.grading.layer_draws import FAILING, Draw, KeyResult, grade_draw
+from symbp.layers import LAYERS
+from symbp.layers.points import check_config
+
+DEFAULT_RANDOM = 20
+
+
+@dataclass
+class LayerReport:
+    """The grade of one layer of the user's."""
+
+    found: Found
+    verdict: str
+    configs_tried: int
+    keys: list = field(default_factory=list)
+    config: dict | None = None
+    seed: int | None = None
+    message: str | None = None
+    notes: list = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The human report: a head line, the message, one line per key, the notes."""
+        head = f"{self.found.name} ({self.found.layer}, {self.found.style}): "
+        if self.verdict == "ok":
+            return [f"{head}ok on {self.configs_tried} configurations"] + \
+                [f"  note: {note}" for note in self.notes]
+        where = f" at {config_text(self.config)} (point seed {self.seed})" if self.config else ""
+        lines = [f"{head}{self.verdict.upper()}{where}"]
+        lines += [f"  {self.message}"] if self.message else []
+        lines += [f"  {key.line()}" for key in self.keys]
+        return lines + [f"  note: {note}" for note in self.notes]
+
+    def __str__(self):
+        return "\n".join(self.lines())
+
+    def to_json(self) -> dict:
+        return {"name": self.found.name, "layer": self.found.layer, "style": self.found.style,
+                "verdict": self.verdict, "configs_tried": self.configs_tried,
+                "keys": [k.to_json() for k in self.keys], "config": self.config,
+                "seed": self.seed, "message": self.message, "notes": self.notes}
+
+
+@dataclass
+class LayersReport:
+    """Every layer graded in one file; ``exit_code`` as the contract says."""
+
+    file: str
+    layers: list
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.verdict in FAILING for r in self.layers)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "layers": [r.to_json() for r in self.layers]}
+
+
+def config_text(config: dict) -> str:
+    """``N = 2, d = 2x3, eps = 1e-05``."""
+    def value(v):
+        return "x".join(map(str, v)) if isinstance(v, (tuple, list)) else f"{v:g}"
+    return ", ".join(f"{k} = {value(v)}" for k, v in config.items())
+
+
+class _Failed(Exception):
+    """Raised inside the Hypothesis test so that it shrinks the failing configuration."""
+
+    def __init__(self, draw: Draw):
+        super().__init__(draw.message or draw.verdict)
+        self.draw = draw
+
+
+def _fixed_for(layer, fixed: dict) -> dict:
+    names = layer.config_names()
+    return {k: v for k, v in fixed.items() if k in names}
+
+
+def _check_fixed(fixed: dict, found: list) -> None:
+    """Every fixed value belongs to some layer graded; a LayerError otherwise."""
+    known = set()
+    for one in found:
+        layer = LAYERS[one.layer]
+        known |= layer.config_names()
+    unknown = sorted(set(fixed) - known)
+    if unknown:
+        raise LayerError(f"no layer graded has {', '.join(unknown)}; their configurations "
+                         f"have {', '.join(sorted(known))}")
+
+
+def _with_seed(layer, config: dict, seed: int) -> dict:
+    """A layer whose forward draws at random (dropout) is given the point's
+    seed (cs231n's ``dropout_param["seed"]``), so that its mask is repeatable."""
+    random = any(op.kind == "mask" for op in layer.operands)
+    return {**config, "seed": seed} if random else config
+
+
+def _report(found, draw: Draw, tried: int) -> LayerReport:
+    config = {k: v for k, v in draw.config.items() if k != "targets"}
+    return LayerReport(found, draw.verdict, tried, draw.keys, config, draw.seed,
+                       draw.message, draw.notes)
+
+
+def _first_draw(user, found, layer, fixed) -> tuple[Draw, dict]:
+    """The draw at the layer's default configuration, and the way of calling
+    (``Dlfs.tries``) that the user's forward accepts."""
+    config = check_config(layer, {**layer.default_config(), **fixed})
+    tries = layer.dlfs.tries if found.style == "dlfs" else ({},)
+    first = None
+    for extra in tries:
+        draw = grade_draw(user, found, layer, _with_seed(layer, {**config, **extra}, 0), 0)
+        first = first or (draw, extra)
+        if draw.verdict not in ("error", "forward_wrong"):
+            return draw, extra
+    return first
+
+
+def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 0,
+                fixed: dict | None = None, on_draw=None) -> LayerReport:
+    """Grade one layer of the user's (see the module doc); ``fixed`` keeps
+    configuration values (``{"N": 1}``); ``on_draw(done)`` follows the draws."""
+    layer = LAYERS[found.layer]
+    if found.forward and found.forward not in user.names():
+        return LayerReport(found, "error", 0, message=(
+            f"{found.name} needs the cache of {found.forward}, which is not defined"))
+    fixed = _fixed_for(layer, fixed or {})
+    draw, extra = _first_draw(user, found, layer, fixed)
+    if draw.verdict == "unimplemented":
+        return _report(found, draw, 1)
+    tally = _Tally(draw)
+    # Hypothesis's smallest failure; else the first configuration's, if it failed there
+    failing = (_search(user, found, layer, count, seed, fixed, extra, tally, on_draw)
+               if count else None) or (draw if draw.verdict in FAILING else None)
+    if failing is not None:
+        return _report(found, failing, tally.tried)
+    if tally.untested:
+        last = tally.last
+        return LayerReport(found, "untested", tally.tried, last.keys, last.config, last.seed,
+                           _untested(layer, tally.untested, fixed), last.notes)
+    verdict = "unimplemented" if tally.unimplemented else "ok"
+    return LayerReport(found, verdict, tally.tried, tally.summary(),
+                       message=tally.last.message if tally.unimplemented else None,
+                       notes=sorted(tally.notes))
+
+
+def _untested(layer, keys: list, fixed: dict) -> str:
+    one = len(keys) == 1
+    at = config_text(fixed)
+    why = (f"as they are for every point of {layer.name} at {at}" if at and
+           set(keys) <= layer.vacuous(layer.complete({**layer.default_config(), **fixed}))
+           else "at every point drawn")
+    return (f"{', '.join(keys)} {'was' if one else 'were'} all zeros at every configuration "
+            f"tried ({why}), so a zero from the code cannot be told from a right answer: "
+            f"nothing was tested for {'it' if one else 'them'}")
+
+
+class _Tally:
+    """What the draws so far tested: gradients seen non-zero, largest errors."""
+
+    def __init__(self, first: Draw):
+        self.tried, self.tested, self.largest = 0, set(), {}
+        self.keys, self.notes, self.unimplemented, self.last = [], set(), False, first
+        self.add(first)
+
+    def add(self, draw: Draw):
+        self.tried += 1
+        self.last = draw
+        self.notes.update(draw.notes)
+        self.unimplemented |= draw.verdict == "unimplemented"
+        for key in draw.keys:
+            if key.key not in self.largest:
+                self.keys.append(key.key)
+                self.largest[key.key] = key
+            if key.tested:
+                self.tested.add(key.key)
+            if (key.max_abs_error or 0) > (self.largest[key.key].max_abs_error or 0):
+                self.largest[key.key] = key
+
+    @property
+    def untested(self) -> list:
+        return [key for key in self.keys if key not in self.tested]
+
+    def summary(self) -> list[KeyResult]:
+        return [self.largest[key] for key in self.keys]
+
+
+def _search(user, found, layer, count, seed, fixed, extra, tally, on_draw) -> Draw | None:
+    """Hypothesis's draws; the smallest failing one, or None."""
+    from hypothesis import given, reject
+    from hypothesis import strategies as st
+
+    from symbp.strategies import layer_configs
+    from symbp.verification.search import isolated, scratch_storage
+    failures = []
+
+    @isolated(count, seed)
+    @given(layer_configs(layer, **fixed), st.integers(0, 2**31 - 1))
+    def attempt(config, point_seed):
+        try:
+            draw = grade_draw(user, found, layer, _with_seed(layer, {**config, **extra},
+                                                             point_seed), point_seed)
+        except LayerError:
+            reject()   # no point away from the kinks here: not a counterexample
+        if not failures:
+            tally.add(draw)
+            if on_draw is not None:
+                on_draw(min(tally.tried, count))
+        if draw.verdict in FAILING:
+            failures.append(draw)
+            raise _Failed(draw)
+
+    try:
+        with scratch_storage():
+            attempt()
+    except _Failed as failed:
+        return failed.draw
+    except Exception:
+        if not failures:
+            raise
+        # a flaky layer (right then wrong at one configuration): the smallest failure seen
+        return min(failures, key=lambda d: sum(int(np.prod(d.config[s.name]))
+                                               for s in layer.sizes))
+    return None
+
+
+def grade_layers(path_or_module, *, only=None, random: int = DEFAULT_RANDOM, seed: int = 0,
+                 config: dict | None = None, timeout: float | None = None,
+                 on_layer=None, on_draw=None) -> LayersReport:
+    """Grade every catalogue layer the user's file or module defines.
+
+    ``only`` names the layers to grade (the user's names or catalogue
+    names); ``random`` configurations per layer from Hypothesis (seeded by
+    ``seed``); ``config`` fixes configuration values for every layer that has
+    them (``{"N": 1}``); ``on_layer(found)`` and ``on_draw(done)`` follow the work.
+
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "layers.py").write_text(
+    ...     "import numpy as np\\n"
+    ...     "def relu_forward(x):\\n    return np.maximum(x, 0), x\\n"
+    ...     "def relu_backward(dout, x):\\n    return dout * (x > 0)\\n")
+    >>> report = grade_layers(folder / "layers.py", random=5)
+    >>> [(r.found.name, r.verdict) for r in report.layers]
+    [('relu_backward', 'ok')]
+    """
+    from symbp.grading.sandbox import DEFAULT_TIMEOUT, UserProcess
+    with UserProcess(path_or_module, timeout=timeout or DEFAULT_TIMEOUT) as user:
+        found = select(discover(user.names()), only)
+        if not found:
+            raise LayerError(f"nothing recognisable in {path_or_module}: symbp looks for "
+                             f"{', '.join(looked_for())}")
+        _check_fixed(config or {}, found)
+        reports = []
+        for one in found:
+            if on_layer is not None:
+                on_layer(one)
+            reports.append(grade_found(user, one, random, seed=seed, fixed=config,
+                                       on_draw=on_draw))
+    return LayersReport(str(path_or_module), reports)

@@ -1,0 +1,266 @@
+"""The user's code as symbp meets it: loading a user's module, saying what
+it raised and where, and turning what it returned into plain data.
+
+These run in the child process of :mod:`symbp.grading.sandbox` (loading,
+converting) or in the parent (describing exceptions of in-process calls).
+
+>>> describe_exception(ZeroDivisionError("division by zero"))
+('ZeroDivisionError: division by zero', None)
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import sysconfig
+import traceback
+from collections.abc import Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from symbp.errors import SymbpError
+
+
+class UserCodeError(SymbpError):
+    """The user's module cannot be loaded (no such file, not Python, it raised on import)."""
+
+
+@dataclass(frozen=True)
+class UserError:
+    """What went wrong in the user's code: ``kind`` is ``raised`` (an
+    exception, ``what`` is "Type: message"), ``exited`` (the process ended)
+    or ``timeout``; ``where`` is the user's file:line when known."""
+
+    kind: str
+    what: str
+    where: str | None = None
+
+    def __str__(self):
+        return self.what + (f" at {self.where}" if self.where else "")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One call's result: its ``value`` (None when it failed), the ``error``
+    (None when it did not) and the ``output`` the user's code printed."""
+
+    value: object
+    error: UserError | None
+    output: str = ""
+
+
+def describe_exception(raised: BaseException) -> tuple[str, str | None]:
+    """What the user's code raised ('Type: message') and where ('file:line'):
+    the last frame of the traceback that is neither symbp's, nor the standard
+    library's, nor an installed package's (numpy's, torch's).
+
+    >>> describe_exception(ValueError("bad shape"))
+    ('ValueError: bad shape', None)
+    """
+    frames = traceback.extract_tb(raised.__traceback__)
+    user = [f for f in frames if not _library_file(f.filename)]
+    try:
+        message = str(raised).strip().splitlines()[0] if str(raised).strip() else ""
+    except Exception:  # noqa: BLE001  (a user exception whose __str__ raises)
+        message = ""
+    what = f"{type(raised).__name__}: {message}" if message else type(raised).__name__
+    if isinstance(raised, SyntaxError) and raised.filename:
+        return f"{type(raised).__name__}: {raised.msg}", f"{_short(raised.filename)}:{raised.lineno}"
+    return what, (f"{_short(user[-1].filename)}:{user[-1].lineno}" if user else None)
+
+
+def _library_roots() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    roots = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    symbp_root = Path(__file__).resolve().parent.parent
+    roots.update({os.path.dirname(np.__file__), str(symbp_root)})
+    return tuple(root.rstrip(os.sep) + os.sep for root in roots)
+
+
+def _library_file(filename: str) -> bool:
+    # frames in installed packages (numpy, torch), the standard library and
+    # symbp are not where the user's slip is: report the last frame before them
+    return filename.startswith((*_library_roots(), "<"))
+
+
+def _short(filename: str) -> str:
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:
+        return filename
+    return filename if relative.startswith("..") else relative
+
+
+# -- loading the user's module (in the child) --------------------------------------
+
+def check_target(target) -> str:
+    """The user's module as given, checked before any process starts: a path
+    to an existing ``.py`` file, or a dotted module name.
+
+    >>> check_target("no/such/file.py")
+    Traceback (most recent call last):
+    ...
+    symbp.grading.user_code.UserCodeError: cannot load no/such/file.py: no such file.
+    """
+    text = str(target)
+    if text.endswith(".py") or os.sep in text or (os.altsep and os.altsep in text):
+        if os.path.isdir(text):
+            raise UserCodeError(f"cannot load {text}: it is a folder, not a Python file")
+        if not os.path.isfile(text):
+            raise UserCodeError(f"cannot load {text}: no such file")
+        if not text.endswith(".py"):
+            raise UserCodeError(f"cannot load {text}: it is not a Python file (.py)")
+        return text
+    if not all(part.isidentifier() for part in text.split(".")):
+        raise UserCodeError(f"cannot load {text!r}: it is neither a path to a .py file nor a "
+                            "module name")
+    return text
+
+
+def import_user_module(target: str):
+    """Import the user's file or module; the folder goes on sys.path last of
+    all symbp's own imports (this runs in the child, after the fork)."""
+    if target.endswith(".py") or os.sep in target:
+        folder = os.path.dirname(os.path.abspath(target))
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        name = os.path.splitext(os.path.basename(target))[0]
+        spec = importlib.util.spec_from_file_location(name, target)
+        module = importlib.util.module_from_spec(spec)
+        if name not in sys.modules:   # as `import name` would: its siblings can import it
+            sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    return importlib.import_module(target)
+
+
+def import_failure(target: str, raised: BaseException) -> str:
+    if isinstance(raised, ModuleNotFoundError) and raised.name and \
+            target.split(".")[0] == raised.name.split(".")[0]:
+        return (f"cannot import module {target!r}: it is neither in the current directory "
+                f"({os.getcwd()}) nor on PYTHONPATH; run symbp from its directory or give "
+                "the path to the .py file")
+    what, where = describe_exception(raised)
+    return f"importing {target!r} failed: {what}" + (f" at {where}" if where else "")
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Stands for a value of the user's that is not plain data (an object of
+    a class from the user's module, say): ``kind`` names its type, ``reason``
+    says why it was not converted."""
+
+    kind: str
+    reason: str = ""
+
+
+_MAX_NESTING = 20
+
+
+def plain(value, depth: int = 0):
+    """The user's value as plain data the parent can read without the user's
+    module: dicts, lists, tuples, NumPy arrays and scalars, Python numbers
+    and strings; anything with ``__array__`` becomes an array; any other
+    object an :class:`Unreadable`.  Runs in the child.
+
+    >>> plain({"W1": [1.0, 2.0], "note": object()})["note"].kind
+    'object'
+    """
+    if depth > _MAX_NESTING:
+        return Unreadable(type(value).__name__, "nested too deeply")
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic,
+                                           Unreadable)):
+        return value
+    if type(value) is np.ndarray:
+        return _plain_array(value)
+    try:
+        if isinstance(value, Mapping):
+            return {plain(key, depth + 1): plain(item, depth + 1) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            items = [plain(item, depth + 1) for item in value]
+            return items if isinstance(value, list) else tuple(items)
+        if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
+            return _plain_array(np.array(value))
+    except Exception as raised:  # noqa: BLE001  (a user object whose access raises)
+        what, _ = describe_exception(raised)
+        return Unreadable(type(value).__name__, f"reading it raised {what}")
+    return Unreadable(type(value).__name__)
+
+
+def _plain_array(array: np.ndarray):
+    # an array of Python objects may hold the user's own: not plain data
+    if array.dtype.hasobject:
+        return Unreadable("ndarray", "an array of Python objects, not of numbers")
+    return array
+
+
+def call_named(module, name: str, *args):
+    """``module.name(*args)``: the simplest function to send to :meth:`UserProcess.call`."""
+    return getattr(module, name)(*args)
+
+
+def call_watched(function, params: dict, x, y) -> tuple:
+    """``function(params, x, y)`` as plain data, and the inputs it changed in
+    place (``["params['W1']", "x"]``): the caller passes copies, so what the
+    function does to them cannot reach anything else, but it is reported.
+
+    >>> def sloppy(params, x, y):
+    ...     params["W1"] -= 1.0
+    ...     return {"W1": params["W1"]}
+    >>> call_watched(sloppy, {"W1": np.zeros((1, 1))}, np.ones((1, 1)), np.ones((1, 1)))[1]
+    ["params['W1']"]
+    """
+    before = ({key: np.array(value, copy=True) for key, value in params.items()},
+              np.array(x, copy=True), np.array(y, copy=True))
+    value = function(params, x, y)
+    return plain(value), _changed(before, params, x, y)
+
+
+@contextmanager
+def numpy_restored():
+    """Put back whatever a call replaced in NumPy's namespace (``np.abs =
+    ...``), for the calls that run in symbp's own process (the Python API):
+    symbp's truth and comparison use NumPy after them.
+
+    >>> with numpy_restored():
+    ...     np.abs = None
+    >>> int(np.abs(-1))
+    1
+    """
+    saved = dict(vars(np))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if vars(np).get(name) is not value:
+                setattr(np, name, value)
+
+
+def call_named_watched(module, name: str, params: dict, x, y) -> tuple:
+    """:func:`call_watched` of ``module.name``: what the child runs for ``grade``."""
+    return call_watched(getattr(module, name), params, x, y)
+
+
+def _changed(before, params, x, y) -> list[str]:
+    old_params, old_x, old_y = before
+    changed = []
+    for key, old in old_params.items():
+        try:
+            same = key in params and np.array_equal(np.asarray(params[key]), old, equal_nan=True)
+        except Exception:  # noqa: BLE001  (whatever the function put there)
+            same = False
+        if not same:
+            changed.append(f"params[{key!r}]")
+    if set(params) - set(old_params):
+        changed.append("params (keys added)")
+    for label, new, old in (("x", x, old_x), ("y", y, old_y)):
+        if not np.array_equal(new, old, equal_nan=True):
+            changed.append(label)
+    return changed

@@ -1,0 +1,34 @@
+"""The layer catalogue: one entry per layer, in the order reports list them.
+
+Adding a layer is one entry here plus its definition (a
+:class:`~symbp.layers.model.Layer` in the module of its kind); the truth,
+symbp's own backward, finite differences, the configuration strategies,
+``symbp check --layer`` and ``symbp grade-layers`` all read this table.
+
+>>> list(LAYERS)[:3]
+['affine', 'relu', 'sigmoid']
+>>> layer_named("batch").name
+Traceback (most recent call last):
+...
+symbp.errors.LayerError: 'batch' is not a layer of the catalogue; expected one of affine, relu, sigmoid, tanh, multiply, add, softmax_loss, svm_loss, batchnorm, layernorm, dropout, l2.
+"""
+
+from __future__ import annotations
+
+from symbp.errors import LayerError
+from symbp.layers.dense import ADD, AFFINE, DROPOUT, MULTIPLY, RELU, SIGMOID, TANH
+from symbp.layers.losses import L2, SOFTMAX_LOSS, SVM_LOSS
+from symbp.layers.model import Layer
+from symbp.layers.normalization import BATCHNORM, LAYERNORM
+
+LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
+    AFFINE, RELU, SIGMOID, TANH, MULTIPLY, ADD, SOFTMAX_LOSS, SVM_LOSS, BATCHNORM, LAYERNORM,
+    DROPOUT, L2)}
+
+
+def layer_named(name: str) -> Layer:
+    """The catalogue entry ``name``, or a LayerError that lists the names."""
+    if name not in LAYERS:
+        raise LayerError(f"{name!r} is not a layer of the catalogue; expected one of "
+                         f"{', '.join(LAYERS)}")
+    return LAYERS[name]

@@ -1,0 +1,153 @@
+"""Dense layers and seed 001's nodes: affine, relu, sigmoid, tanh, multiply,
+add and (inverted) dropout.
+
+Each is one :class:`~symbp.layers.model.Layer`: its definition over grids of
+symbols (the truth), symbp's own NumPy forward and backward, its sizes, and
+its names in cs231n's ``layers.py`` and *Deep Learning from Scratch*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size, features
+from symbp.tables import ACTIVATIONS
+
+
+def _matrix(rows: str, cols: str, grad: str | None, name: str, kind: str = "real") -> Operand:
+    """An operand whose array is rows x cols (samples as rows)."""
+    return Operand(name, lambda c: (c[rows], c[cols]), lambda c: (c[rows], c[cols]), grad, kind)
+
+
+NxD = (Size("N", 1, 4), Size("D", 1, 4))
+
+
+# -- affine ----------------------------------------------------------------------------
+
+def _affine(_ops, x, w, b):
+    return {"out": x @ w + b}
+
+
+def _affine_forward(arrays, _config):
+    x = arrays["x"]
+    return x.reshape(x.shape[0], -1) @ arrays["w"] + arrays["b"]
+
+
+def _affine_backward(arrays, _config, dout):
+    x, w = arrays["x"], arrays["w"]
+    return {"dx": (dout @ w.T).reshape(x.shape), "dw": x.reshape(x.shape[0], -1).T @ dout,
+            "db": dout.sum(axis=0)}
+
+
+AFFINE = Layer(
+    "affine", "affine (fully connected) layer: out = x w + b",
+    operands=(Operand("x", lambda c: (c["N"], *c["d"]), lambda c: (c["N"], features(c)), "dx"),
+              Operand("w", lambda c: (features(c), c["M"]), lambda c: (features(c), c["M"]), "dw"),
+              Operand("b", lambda c: (c["M"],), lambda c: (1, c["M"]), "db")),
+    sizes=(Size("N", 1, 4), Size("d", 1, 3, dims=True), Size("M", 1, 4)),
+    define=_affine, forward=_affine_forward, backward=_affine_backward,
+    cs231n=Cs231n("affine_forward", ("affine_backward",),
+                  lambda a, _c: (a["x"], a["w"], a["b"]), ("dx", "dw", "db")),
+    dlfs=Dlfs("Affine", init=lambda a, _c: (a["w"], a["b"]), forward=lambda a, _c: (a["x"],),
+              returns=("dx",), attributes={"dW": "dw", "db": "db"}))
+
+
+# -- element-wise activations (their NumPy forms come from the activation table) --------
+
+def _activation(name: str, title: str, cs231n_name: str, dlfs_name: str, **extra) -> Layer:
+    table = ACTIVATIONS[name]
+
+    def define(ops, x):
+        return {"out": getattr(ops, "positive_part" if name == "relu" else name)(x)}
+
+    def backward(arrays, _config, dout):
+        return {"dx": dout * table.numpy_prime(arrays["x"])}
+
+    return Layer(
+        name, title, operands=(_matrix("N", "D", "dx", "x"),), sizes=NxD, define=define,
+        forward=lambda a, _c: table.numpy(a["x"]), backward=backward,
+        cs231n=Cs231n(f"{cs231n_name}_forward", (f"{cs231n_name}_backward",),
+                      lambda a, _c: (a["x"],), ("dx",)),
+        dlfs=Dlfs(dlfs_name, init=lambda _a, _c: (), forward=lambda a, _c: (a["x"],),
+                  returns=("dx",)), **extra)
+
+
+RELU = _activation("relu", "relu: out = max(0, x)", "relu", "Relu",
+                   kink_distance=lambda a, _c: float(np.min(np.abs(a["x"]))))
+SIGMOID = _activation("sigmoid", "sigmoid: out = 1 / (1 + exp(-x))", "sigmoid", "Sigmoid")
+TANH = _activation("tanh", "tanh: out = tanh(x)", "tanh", "Tanh")
+
+
+# -- seed 001's multiply and add nodes ---------------------------------------------------
+
+def _node(name: str, title: str, dlfs_name: str, define, forward, backward) -> Layer:
+    return Layer(
+        name, title, operands=(_matrix("N", "D", "dx", "x"), _matrix("N", "D", "dy", "y")),
+        sizes=NxD, define=define, forward=forward, backward=backward,
+        dlfs=Dlfs(dlfs_name, init=lambda _a, _c: (), forward=lambda a, _c: (a["x"], a["y"]),
+                  returns=("dx", "dy")))
+
+
+MULTIPLY = _node("multiply", "multiply node: out = x * y", "MulLayer",
+                 lambda _ops, x, y: {"out": x * y},
+                 lambda a, _c: a["x"] * a["y"],
+                 lambda a, _c, dout: {"dx": dout * a["y"], "dy": dout * a["x"]})
+ADD = _node("add", "add node: out = x + y", "AddLayer",
+            lambda _ops, x, y: {"out": x + y},
+            lambda a, _c: a["x"] + a["y"],
+            lambda _a, _c, dout: {"dx": dout.copy(), "dy": dout.copy()})
+
+
+# -- dropout (inverted, train mode) ---------------------------------------------------------
+
+def _dropout(ops, x, mask, scale):
+    kept = ops.stage("kept", x * mask)
+    return {"out": kept * scale}
+
+
+def _dropout_read_back(arrays, out, _config) -> dict:
+    """The mask the user's forward applied (where its output is not 0) and the
+    one factor on the kept units; a forward that is not ``x * mask * s``
+    gives back no factor (``scale`` None)."""
+    x, out = np.asarray(arrays["x"], dtype=float), np.asarray(out, dtype=float)
+    if out.shape != x.shape:
+        return {}
+    kept = out != 0
+    found = {"mask": kept.astype(float)}
+    if kept.any():
+        ratios = out[kept] / x[kept]
+        same = np.allclose(ratios, ratios[0], rtol=1e-9, atol=0)
+        found["scale"] = float(np.median(ratios)) if same else None
+    return found
+
+
+def _cs231n_scales(config) -> dict:
+    return {1.0 / config["p"]: None,
+            1.0 / (1.0 - config["p"]): "p taken as the probability of dropping a unit "
+                                       "(as cs231n's dropout_forward did before 2018)"}
+
+
+def _dlfs_scales(config) -> dict:
+    return {1.0: "the book's Dropout: kept units are not scaled in training",
+            1.0 / config["p"]: None}
+
+
+DROPOUT = Layer(
+    "dropout", "inverted dropout, train mode: out = x * mask / p",
+    operands=(_matrix("N", "D", "dx", "x"), _matrix("N", "D", None, "mask", kind="mask")),
+    sizes=NxD,
+    parameters=(Parameter("p", (0.3, 0.6, 0.8), 0.6, "the probability of keeping a unit"),
+                Parameter("scale", (), 1 / 0.6, "the factor on the kept units",
+                          follows=lambda c: 1.0 / c["p"])),
+    define=_dropout,
+    forward=lambda a, c: a["x"] * a["mask"] * c["scale"],
+    backward=lambda a, c, dout: {"dx": dout * a["mask"] * c["scale"]},
+    read_back=_dropout_read_back,
+    factors=lambda c: [("p", c["p"], ""), ("1/p", 1 / c["p"], ""),
+                       ("p^2", c["p"] ** 2, " (scaled by p where 1/p is expected?)"),
+                       ("1/p^2", 1 / c["p"] ** 2, "")],
+    cs231n=Cs231n("dropout_forward", ("dropout_backward",),
+                  lambda a, c: (a["x"], {"p": c["p"], "mode": "train", "seed": c.get("seed", 0)}),
+                  ("dx",), reads={"scale": _cs231n_scales}),
+    dlfs=Dlfs("Dropout", init=lambda _a, c: (1.0 - c["p"],), forward=lambda a, _c: (a["x"],),
+              returns=("dx",), reads={"scale": _dlfs_scales}))

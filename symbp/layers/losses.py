@@ -1,0 +1,141 @@
+"""Loss layers: softmax (cross-entropy) loss, multiclass SVM loss, and L2
+weight decay.  Each output is one number, so the upstream gradient is 1.
+
+The softmax and SVM losses take scores ``x`` (N x C) and N integer labels
+``y``, and average over the N samples, as cs231n's ``softmax_loss(x, y)`` and
+``svm_loss(x, y)`` do.  Their definitions see the labels as the one-hot
+matrix ``y`` (so that one derivation serves every labelling):
+``loss = mean_i (log sum_c exp x_ic - sum_c y_ic x_ic)`` and
+``loss = (1/N) sum_i sum_c (1 - y_ic) max(0, x_ic - sum_k y_ik x_ik + 1)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size
+
+SCORES_AND_LABELS = (
+    Operand("x", lambda c: (c["N"], c["C"]), lambda c: (c["N"], c["C"]), "dx"),
+    Operand("y", lambda c: (c["N"],), lambda c: (c["N"], c["C"]), None, kind="labels"))
+N_AND_C = (Size("N", 1, 4), Size("C", 2, 5))
+
+
+def _one_class(config) -> frozenset:
+    return frozenset({"dx"}) if config["C"] == 1 else frozenset()
+
+
+def _rows(arrays):
+    labels = np.asarray(arrays["y"], dtype=int)
+    return np.arange(len(labels)), labels
+
+
+# -- softmax loss ------------------------------------------------------------------------------
+
+def _softmax_loss(ops, x, y):
+    exps = ops.exp(x)
+    ops.stage("probs", exps / exps.sum(axis=1))
+    lse = ops.stage("lse", ops.log(exps.sum(axis=1)))
+    correct = ops.stage("correct", (x * y).sum(axis=1))
+    return {"out": (lse - correct).mean()}
+
+
+def _log_probs(x):
+    shifted = x - x.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _softmax_forward(arrays, _config):
+    return float(-_log_probs(arrays["x"])[_rows(arrays)].mean())
+
+
+def _softmax_backward(arrays, _config, _dout):
+    dx = np.exp(_log_probs(arrays["x"]))
+    dx[_rows(arrays)] -= 1.0
+    return {"dx": dx / len(dx)}
+
+
+def _dlfs_targets(arrays, config):
+    labels = np.asarray(arrays["y"], dtype=int)
+    if config.get("targets") == "onehot":
+        return np.eye(config["C"])[labels]
+    return labels
+
+
+SOFTMAX_LOSS = Layer(
+    "softmax_loss", "softmax (cross-entropy) loss of integer labels, mean over N",
+    operands=SCORES_AND_LABELS, sizes=N_AND_C, loss=True,
+    define=_softmax_loss, forward=_softmax_forward, backward=_softmax_backward,
+    vacuous=_one_class,
+    cs231n=Cs231n(None, ("softmax_loss",), lambda a, _c: (a["x"], a["y"]), ("loss", "dx")),
+    dlfs=Dlfs("SoftmaxWithLoss", init=lambda _a, _c: (),
+              forward=lambda a, c: (a["x"], _dlfs_targets(a, c)), returns=("dx",),
+              tries=({"targets": "labels"}, {"targets": "onehot"})))
+
+
+# -- SVM loss ------------------------------------------------------------------------------------
+
+def _svm_loss(ops, x, y):
+    correct = ops.stage("correct", (x * y).sum(axis=1))
+    margins = ops.stage("margins", x - correct + 1)
+    return {"out": ((1 - y) * ops.positive_part(margins)).sum() / x.shape[0]}
+
+
+def _margins(arrays):
+    x = arrays["x"]
+    rows, labels = _rows(arrays)
+    margins = x - x[rows, labels][:, None] + 1.0
+    margins[rows, labels] = 0.0
+    return margins
+
+
+def _svm_backward(arrays, _config, _dout):
+    above = (_margins(arrays) > 0).astype(float)
+    rows, labels = _rows(arrays)
+    above[rows, labels] = -above.sum(axis=1)
+    return {"dx": above / len(above)}
+
+
+def _svm_kinks(arrays, _config) -> float:
+    margins = _margins(arrays)
+    rows, labels = _rows(arrays)
+    margins[rows, labels] = np.inf   # the correct class's own margin is not a kink
+    return float(np.min(np.abs(margins)))
+
+
+SVM_LOSS = Layer(
+    "svm_loss", "multiclass SVM (hinge) loss, margin 1, mean over N",
+    operands=SCORES_AND_LABELS, sizes=N_AND_C, loss=True,
+    define=_svm_loss,
+    forward=lambda a, _c: float(np.maximum(_margins(a), 0).sum() / len(a["x"])),
+    backward=_svm_backward, vacuous=_one_class, kink_distance=_svm_kinks,
+    forward_slips=(("the correct class's own margin (1 per sample) added to the loss",
+                    lambda a, _c: float(np.maximum(_margins(a), 0).sum() / len(a["x"]) + 1)),),
+    cs231n=Cs231n(None, ("svm_loss",), lambda a, _c: (a["x"], a["y"]), ("loss", "dx")))
+
+
+# -- L2 weight decay ------------------------------------------------------------------------------
+
+def _l2_read_back(arrays, out, config) -> dict:
+    norm = float(np.sum(np.asarray(arrays["w"], dtype=float) ** 2)) * config["reg"]
+    value = float(np.asarray(out, dtype=float).ravel()[0]) if np.size(out) == 1 else None
+    return {"coefficient": value / norm} if value is not None and norm else {}
+
+
+L2 = Layer(
+    "l2", "L2 weight decay: loss = (reg / 2) * sum(w ** 2)",
+    operands=(Operand("w", lambda c: (c["D"], c["M"]), lambda c: (c["D"], c["M"]), "dw"),),
+    sizes=(Size("D", 1, 4), Size("M", 1, 4)), loss=True,
+    parameters=(Parameter("reg", (0.1, 0.7, 2.5), 0.7, "lambda"),
+                Parameter("coefficient", (), 0.5, "the factor on reg * sum(w ** 2)",
+                          follows=lambda _c: 0.5)),
+    define=lambda _ops, w, reg, coefficient: {"out": (w ** 2).sum() * (coefficient * reg)},
+    forward=lambda a, c: float(c["coefficient"] * c["reg"] * np.sum(a["w"] ** 2)),
+    backward=lambda a, c, _dout: {"dw": 2 * c["coefficient"] * c["reg"] * a["w"]},
+    read_back=_l2_read_back,
+    factors=lambda c: [("reg", c["reg"], " (reg applied twice?)"),
+                       ("1/reg", 1 / c["reg"], " (reg missing?)")],
+    cs231n=Cs231n(None, ("l2_regularization", "l2_loss"), lambda a, c: (a["w"], c["reg"]),
+                  ("loss", "dw"),
+                  reads={"coefficient": lambda _c: {
+                      0.5: None, 1.0: "reg * sum(w ** 2) without the 1/2 (so dw = 2 * reg * w)"}}))

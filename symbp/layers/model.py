@@ -1,0 +1,185 @@
+"""What a catalogue layer is: one :class:`Layer` entry holds everything symbp
+knows about it.
+
+* ``define(ops, **grids)``: the forward over a :class:`~symbp.layers.grid.Grid`
+  of symbols per input and a symbol per parameter, returning ``{"out": ...}``
+  and naming its intermediate quantities with ``ops.stage`` (``mu``, ``var``,
+  ``xhat``...).  SymPy/SymEngine differentiate it: this is the truth.
+* ``forward`` and ``backward``: symbp's own hand-coded NumPy forward and
+  backward, written independently of ``define`` (the second source).
+* the configuration space: ``sizes`` and ``parameters`` that vary, which
+  values are drawn, when a gradient is identically zero (``vacuous``) and how
+  far a point is from a kink (``kink_distance``).
+* ``cs231n`` and ``dlfs``: the names and calling conventions of the layer in
+  cs231n's ``layers.py`` and *Deep Learning from Scratch*'s ``common/layers.py``.
+
+Arrays have the shapes of cs231n (``b`` is ``(M,)``, ``gamma`` ``(D,)``, ``x``
+may be ``N x d1 x ... x dk`` for affine); ``define`` sees each as a 2-D grid
+with samples as rows (contract section 12: ``gamma`` is 1 x D).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from math import prod
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One array a layer takes.
+
+    ``shape(config)`` is its array shape, ``grid(config)`` the 2-D shape its
+    definition sees.  ``grad`` names its gradient (``"dx"``), None for
+    arrays that are not differentiated (labels, a dropout mask).  ``kind``
+    says how values are drawn: ``real``, ``labels`` (integers in [0, C)) or
+    ``mask`` (0/1, each 1 with probability ``p``); a ``labels`` operand is
+    seen by the definition as its one-hot matrix.
+    """
+
+    name: str
+    shape: Callable[[dict], tuple]
+    grid: Callable[[dict], tuple[int, int]]
+    grad: str | None = None
+    kind: str = "real"
+
+
+@dataclass(frozen=True)
+class Size:
+    """A size of the configuration: drawn from ``low..high``; any value from
+    ``minimum`` up is valid (``--config`` may ask for one outside the drawn
+    range, e.g. ``N=1`` for batch norm).  ``dims``: a tuple of sizes (the
+    trailing dimensions of affine's ``x``), each in ``low..high``."""
+
+    name: str
+    low: int
+    high: int
+    minimum: int = 1
+    dims: bool = False
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number of the configuration (``eps``, ``p``, ``reg``): drawn from
+    ``choices``; ``default`` where one value is wanted.  A parameter with
+    ``follows`` is not drawn: its value is ``follows(config)`` unless given
+    (dropout's ``scale`` is 1/p) or read back from a user's forward."""
+
+    name: str
+    choices: tuple
+    default: float
+    meaning: str = ""
+    follows: Callable[[dict], float] | None = None
+
+
+@dataclass(frozen=True)
+class Cs231n:
+    """cs231n's functions for a layer.
+
+    ``forward`` (None for a loss, whose one function does both) and
+    ``backward`` (each name graded on its own, e.g. ``batchnorm_backward`` and
+    ``batchnorm_backward_alt``).  ``args(arrays, config)`` builds the forward's
+    arguments (the arrays and a parameter dict such as ``bn_param``);
+    ``returns`` names what the backward returns, in order (for a loss:
+    ``("loss", "dx")``).  ``reads`` names the parameters the code fixes
+    itself, which symbp reads back from its output (``Layer.read_back``):
+    each maps to ``accepted(config) -> {value: note}`` (None: any value).
+    """
+
+    forward: str | None
+    backward: tuple[str, ...]
+    args: Callable[[dict, dict], tuple]
+    returns: tuple[str, ...]
+    reads: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Dlfs:
+    """*Deep Learning from Scratch*'s class for a layer: ``name``, its
+    constructor's arguments ``init(arrays, config)``, ``forward(arrays,
+    config)``'s arguments, what ``backward(dout)`` returns (``returns``) and
+    the gradient attributes it sets (``{"dW": "dw", "db": "db"}``); ``reads``
+    as for :class:`Cs231n`; ``tries``: configuration values to try in turn
+    until the forward accepts one (``SoftmaxWithLoss`` takes labels or one-hot
+    targets)."""
+
+    name: str
+    init: Callable[[dict, dict], tuple]
+    forward: Callable[[dict, dict], tuple]
+    returns: tuple[str, ...]
+    attributes: dict = field(default_factory=dict)
+    reads: dict = field(default_factory=dict)
+    tries: tuple = ({},)
+
+
+def _no_kinks(_arrays, _config) -> float:
+    return float("inf")
+
+
+def _never_vacuous(_config) -> frozenset:
+    return frozenset()
+
+
+def _no_read_back(_arrays, _out, _config) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One catalogue entry (see the module doc)."""
+
+    name: str
+    title: str
+    operands: tuple[Operand, ...]
+    sizes: tuple[Size, ...]
+    define: Callable
+    forward: Callable[[dict, dict], np.ndarray]
+    backward: Callable[[dict, dict, object], dict]
+    parameters: tuple[Parameter, ...] = ()
+    loss: bool = False                # the output is one number (dout = 1)
+    vacuous: Callable[[dict], frozenset] = _never_vacuous
+    kink_distance: Callable[[dict, dict], float] = _no_kinks
+    read_back: Callable[[dict, object, dict], dict] = _no_read_back
+    forward_slips: tuple = ()         # (what differs, forward(arrays, config)) pairs
+    factors: Callable[[dict], list] = lambda _config: []
+    cs231n: Cs231n | None = None
+    dlfs: Dlfs | None = None
+
+    @property
+    def grads(self) -> dict[str, str]:
+        """Each differentiated operand's gradient key: ``{"x": "dx", ...}``."""
+        return {op.name: op.grad for op in self.operands if op.grad}
+
+    def default_config(self) -> dict:
+        """A configuration with every size at the low end of its drawn range
+        (two where that allows) and every parameter at its default."""
+        config = {size.name: (2,) if size.dims else min(max(size.low, 2), size.high)
+                  for size in self.sizes}
+        config.update({p.name: p.default for p in self.parameters if p.follows is None})
+        return self.complete(config)
+
+    def complete(self, config: dict) -> dict:
+        """``config`` with the parameters that follow others filled in."""
+        config = dict(config)
+        for p in self.parameters:
+            if p.follows is not None and p.name not in config:
+                config[p.name] = p.follows(config)
+        return config
+
+    def config_names(self) -> set[str]:
+        """Every size and parameter name of the configuration."""
+        return {size.name for size in self.sizes} | {p.name for p in self.parameters}
+
+    def shapes(self, config: dict) -> dict[str, tuple]:
+        return {op.name: tuple(op.shape(config)) for op in self.operands}
+
+    def shape_key(self, config: dict) -> tuple:
+        """What the symbolic derivation depends on: every operand's grid shape."""
+        return tuple(tuple(op.grid(config)) for op in self.operands)
+
+
+def features(config: dict) -> int:
+    """D of a configuration: ``D``, or the product of affine's ``d``."""
+    return config["D"] if "D" in config else prod(config["d"])

@@ -1,0 +1,106 @@
+"""Configurations checked and points drawn for a layer.
+
+A configuration is a plain dict of the layer's sizes and parameters
+(``{"N": 3, "D": 2, "eps": 1e-5}``); a point is one array per operand and
+an upstream gradient ``dout``.  Points are drawn from a seed: reals from a
+standard normal, labels uniformly, a dropout mask keeping each unit with
+probability ``p``.  A point within 1e-3 of a kink (relu at 0, an SVM margin
+at 0) is redrawn, and so is one where a gradient that is not zero for every
+point of the configuration happens to be all zeros (a relu dead on every
+unit): such a point would test nothing.
+
+>>> from symbp.layers import LAYERS
+>>> arrays, dout = sample_point(LAYERS["relu"], {"N": 2, "D": 3}, seed=0)
+>>> arrays["x"].shape, dout.shape
+((2, 3), (2, 3))
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+import numpy as np
+
+from symbp.errors import LayerError
+
+KINK_MARGIN = 1e-3
+ATTEMPTS = 50
+MAX_SIZE = 16          # any one size
+MAX_ENTRIES = 600      # every operand's entries together: the derivation is entry by entry
+
+
+def check_config(layer, config: dict) -> dict:
+    """``config`` completed (parameters that follow others) and checked: every
+    size given and within its limits, no unknown key; a LayerError otherwise."""
+    known = layer.config_names() | {"seed"}
+    unknown = sorted(set(config) - known)
+    if unknown:
+        raise LayerError(f"{layer.name} has no {', '.join(unknown)}; its configuration is "
+                         f"{', '.join(sorted(known - {'seed'}))}")
+    config = dict(config)
+    for size in layer.sizes:
+        if size.name not in config:
+            raise LayerError(f"{layer.name} needs its size {size.name}")
+        if size.dims and not isinstance(config[size.name], (tuple, list)):
+            config[size.name] = (config[size.name],)   # d=6: one trailing dimension
+        values = tuple(config[size.name]) if size.dims else (config[size.name],)
+        if size.dims and not values:
+            raise LayerError(f"{layer.name}'s {size.name} needs at least one size")
+        for value in values:
+            if not isinstance(value, (int, np.integer)) or not size.minimum <= value <= MAX_SIZE:
+                raise LayerError(f"{layer.name}'s {size.name} = {value} is outside "
+                                 f"{size.minimum}..{MAX_SIZE}")
+    config = layer.complete(config)
+    for p in layer.parameters:
+        value = config.get(p.name, p.default)
+        if not np.isfinite(value) or value < 0 or (p.name == "p" and not 0 < value < 1):
+            raise LayerError(f"{layer.name}'s {p.name} = {value} is not allowed"
+                             + ("; p is a probability in (0, 1)" if p.name == "p" else
+                                "; it is a number >= 0"))
+        config[p.name] = float(value)
+    entries = sum(prod(op.grid(config)) for op in layer.operands)
+    if entries > MAX_ENTRIES:
+        raise LayerError(f"{layer.name} with {_sizes(layer, config)} has {entries} entries; "
+                         f"symbp derives layers of up to {MAX_ENTRIES} entries")
+    return config
+
+
+def _sizes(layer, config) -> str:
+    return ", ".join(f"{s.name} = " + ("x".join(map(str, config[s.name])) if s.dims
+                                         else str(config[s.name])) for s in layer.sizes)
+
+
+def draw_arrays(layer, config: dict, rng) -> dict:
+    """One array per operand, drawn as the module doc says (kinks not avoided)."""
+    arrays = {}
+    for op in layer.operands:
+        shape = tuple(op.shape(config))
+        if op.kind == "labels":
+            arrays[op.name] = rng.integers(0, op.grid(config)[1], size=shape)
+        elif op.kind == "mask":
+            mask = (rng.random(shape) < config["p"]).astype(float)
+            mask.flat[rng.integers(mask.size)] = 1.0   # at least one unit kept
+            arrays[op.name] = mask
+        else:
+            arrays[op.name] = rng.normal(size=shape)
+    return arrays
+
+
+def sample_point(layer, config: dict, seed: int = 0):
+    """``(arrays, dout)`` for ``config`` from ``seed``, redrawn away from kinks
+    and from points where a gradient is all zeros by accident (module doc);
+    ``dout`` is 1.0 for a loss."""
+    from symbp.layers.symbolic import truth_for
+    rng = np.random.default_rng(seed)
+    always_zero = layer.vacuous(config)
+    for _ in range(ATTEMPTS):
+        arrays = draw_arrays(layer, config, rng)
+        if layer.kink_distance(arrays, config) < KINK_MARGIN:
+            continue
+        dout = 1.0 if layer.loss else rng.normal(size=np.shape(layer.forward(arrays, config)))
+        _, grads = truth_for(layer, config)(arrays, config, dout)
+        if all(grads[key].any() or key in always_zero for key in grads):
+            return arrays, dout
+    raise LayerError(f"no point of {layer.name} with {_sizes(layer, config)} away from its "
+                     f"kinks and with every gradient not all zeros in {ATTEMPTS} draws "
+                     f"from seed {seed}")

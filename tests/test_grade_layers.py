@@ -1,0 +1,401 @@
+"""``symbp grade-layers``, ``symbp.grade_layers`` and ``symbp.testing.assert_layer``.
+
+The graded files are the shipped examples (examples/layers/, written by
+hand without symbp) and small files written here, each with one slip;
+verdicts and diagnoses are asserted on the key where the slip is.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import symbp
+from symbp.strategies import layer_configs
+from symbp.testing import assert_layer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = os.path.join(ROOT, "examples", "layers")
+CS231N = os.path.join(EXAMPLES, "cs231n_style.py")
+DLFS = os.path.join(EXAMPLES, "dlfs_style.py")
+BUGS = os.path.join(EXAMPLES, "classic_bugs.py")
+
+
+def graded(path, **options):
+    return {r.found.name: r for r in symbp.grade_layers(path, **options).layers}
+
+
+def keyed(report):
+    return {k.key: k for k in report.keys}
+
+
+def user_file(tmp_path, *sources, name="layers.py"):
+    path = tmp_path / name
+    path.write_text("import numpy as np\n\n" + "".join(textwrap.dedent(s) for s in sources))
+    return path
+
+
+# -- the shipped examples ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bugs():
+    return graded(BUGS)
+
+
+@pytest.mark.parametrize("name,key,kind,factor", [
+    ("affine_backward", "db", "factor", "1/N"),
+    ("relu_backward", "cache", "mutates", None),
+    ("softmax_loss", "dx", "factor", "N"),
+    ("batchnorm_backward", "dx", "axis", None),
+    ("dropout_backward", "dx", "factor", "p^2")])
+def test_every_classic_bug_is_wrong_with_its_diagnosis_on_its_key(bugs, name, key, kind, factor):
+    report = bugs[name]
+    assert report.verdict == "wrong"
+    wrong = [k.key for k in report.keys if not k.ok]
+    assert wrong == [key]
+    diagnosis = keyed(report)[key].diagnosis
+    assert diagnosis["kind"] == kind
+    if factor:
+        assert diagnosis["factor"] == factor
+
+
+def test_classic_bugs_shrink_to_the_smallest_configuration(bugs):
+    assert bugs["affine_backward"].config == {"N": 2, "d": (1,), "M": 1}
+    assert bugs["relu_backward"].config == {"N": 1, "D": 1}
+    assert bugs["batchnorm_backward"].config["N"] == 2
+    assert "d" not in bugs["batchnorm_backward"].config
+    assert keyed(bugs["batchnorm_backward"])["dx"].diagnosis["quantity"] == "mu"
+
+
+def test_random_0_grades_the_first_configuration_only():
+    reports = graded(BUGS, random=0)
+    assert {r.verdict for r in reports.values()} == {"wrong"}
+    assert {r.configs_tried for r in reports.values()} == {1}
+
+
+@pytest.mark.parametrize("path,count", [(CS231N, 11), (DLFS, 9)])
+def test_the_right_examples_are_ok_everywhere(path, count):
+    reports = graded(path, random=25, seed=5)
+    assert len(reports) == count
+    assert {name: r.verdict for name, r in reports.items()} == dict.fromkeys(reports, "ok")
+    assert all(r.configs_tried == 26 for r in reports.values())
+
+
+def test_dlfs_conventions_are_read_back_and_noted():
+    reports = graded(DLFS, random=3, only=["BatchNormalization", "Dropout", "SoftmaxWithLoss"])
+    assert reports["BatchNormalization"].notes == ["eps read back from the forward: 1e-06"]
+    assert "not scaled in training" in reports["Dropout"].notes[0]
+    assert reports["SoftmaxWithLoss"].verdict == "ok"
+
+
+def test_a_softmax_with_loss_for_one_hot_targets_only_gets_them(tmp_path):
+    path = user_file(tmp_path, """
+        class SoftmaxWithLoss:
+            def forward(self, x, t):
+                self.t = t
+                self.y = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+                return -np.sum(t * np.log(self.y)) / len(x)
+
+            def backward(self, dout=1):
+                return (self.y - self.t) / len(self.t)
+        """)
+    assert graded(path, random=5)["SoftmaxWithLoss"].verdict == "ok"
+
+
+def test_only_takes_catalogue_names_too():
+    reports = graded(CS231N, random=2, only=["batchnorm"])
+    assert sorted(reports) == ["batchnorm_backward", "batchnorm_backward_alt"]
+
+
+def test_dlfs_batchnorm_at_a_batch_of_one_is_untested(cli):
+    status, out, err = cli("grade-layers", DLFS, "--only", "BatchNormalization",
+                           "--config", "N=1", "--random", "5")
+    assert status == 0 and err == ""
+    assert "BatchNormalization (batchnorm, dlfs): UNTESTED at N = 1" in out
+    assert "dx, dgamma were all zeros" in out and "N = 1" in out
+    with pytest.raises(AssertionError, match="is untested"):
+        sys.path.insert(0, EXAMPLES)
+        try:
+            from dlfs_style import BatchNormalization
+        finally:
+            sys.path.remove(EXAMPLES)
+        assert_layer(BatchNormalization, layer="batchnorm", config={"N": 1, "D": 3})
+
+
+# -- forward_wrong, unimplemented, error -----------------------------------------------------
+
+BATCHNORM_BACKWARD = """
+def batchnorm_backward(dout, cache):
+    xhat, std, gamma = cache
+    n = dout.shape[0]
+    dx = gamma / (n * std) * (n * dout - dout.sum(0) - xhat * (dout * xhat).sum(0))
+    return dx, (dout * xhat).sum(0), dout.sum(0)
+"""
+
+
+@pytest.mark.parametrize("forward,words", [
+    ("xhat = (x - x.mean(0)) / np.sqrt(x.var(0, ddof=1) + bn_param['eps'])",
+     "the variance with ddof=1"),
+    ("xhat = (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5)",
+     "the forward uses eps = 1e-05 where"),
+    ("xhat = x / np.sqrt(x.var(0) + bn_param['eps'])",
+     "its output differs from symbp's definition by up to")])
+def test_a_different_forward_is_forward_wrong_saying_what_differs(tmp_path, forward, words):
+    path = user_file(tmp_path, f"""
+        def batchnorm_forward(x, gamma, beta, bn_param):
+            {forward}
+            return gamma * xhat + beta, (xhat, np.sqrt(x.var(0) + bn_param["eps"]), gamma)
+        """, BATCHNORM_BACKWARD)
+    report = graded(path, random=10)["batchnorm_backward"]
+    assert report.verdict == "forward_wrong"
+    assert words in report.message
+
+
+def test_a_loss_summed_over_the_batch_is_forward_wrong(tmp_path):
+    path = user_file(tmp_path, """
+        def softmax_loss(x, y):
+            p = np.exp(x) / np.exp(x).sum(1, keepdims=True)
+            dx = p.copy()
+            dx[np.arange(len(x)), y] -= 1
+            return -np.log(p[np.arange(len(x)), y]).sum(), dx
+        """)
+    report = graded(path, random=10)["softmax_loss"]
+    assert report.verdict == "forward_wrong" and report.config["N"] == 2
+    assert "out is N (= " in report.message and "a sum over the batch" in report.message
+
+
+def test_dropout_forward_scaled_by_p_is_forward_wrong(tmp_path):
+    path = user_file(tmp_path, """
+        def dropout_forward(x, dropout_param):
+            np.random.seed(dropout_param["seed"])
+            mask = np.random.rand(*x.shape) < dropout_param["p"]
+            return x * mask * dropout_param["p"], mask * dropout_param["p"]
+
+        def dropout_backward(dout, cache):
+            return dout * cache
+        """)
+    report = graded(path, random=5)["dropout_backward"]
+    assert report.verdict == "forward_wrong"
+    assert "the factor on the kept units is 0.6 where 1.667 or 2.5 is expected" in report.message
+
+
+def test_templates_and_not_implemented_are_unimplemented(tmp_path):
+    path = user_file(tmp_path, """
+        def relu_forward(x):
+            out = None
+            return out, x
+
+        def relu_backward(dout, cache):
+            return dout * (cache > 0)
+
+        def affine_forward(x, w, b):
+            return x.reshape(len(x), -1) @ w + b, (x, w, b)
+
+        def affine_backward(dout, cache):
+            dx, dw, db = None, None, None
+            return dx, dw, db
+
+        def sigmoid_forward(x):
+            raise NotImplementedError("TODO")
+
+        def sigmoid_backward(dout, cache):
+            pass
+
+        class Relu:
+            def forward(self, x):
+                self.x = x
+                return np.maximum(x, 0)
+
+            def backward(self, dout):
+                pass
+        """)
+    reports = graded(path, random=5)
+    assert {name: r.verdict for name, r in reports.items()} == dict.fromkeys(reports,
+                                                                              "unimplemented")
+    assert "returned None" in reports["relu_backward"].message
+    assert "NotImplementedError: TODO" in reports["sigmoid_backward"].message
+
+
+def test_a_backward_that_raises_is_error_with_the_users_line(tmp_path, monkeypatch, cli):
+    monkeypatch.chdir(tmp_path)
+    path = user_file(tmp_path, """
+        def tanh_forward(x):
+            return np.tanh(x), x
+
+        def tanh_backward(dout, cache):
+            if cache.shape[1] > 2:
+                raise ValueError("only two features")
+            return dout * (1 - np.tanh(cache) ** 2)
+
+        def svm_loss(x, y):
+            return 0.0
+        """)
+    status, document = cli.json("grade-layers", path)
+    assert status == 1
+    reports = {r["name"]: r for r in document["layers"]}
+    tanh = reports["tanh_backward"]
+    assert tanh["verdict"] == "error" and tanh["config"]["D"] == 3
+    assert tanh["message"] == "the backward raised ValueError: only two features at layers.py:9"
+    assert reports["svm_loss"]["verdict"] == "error"
+    assert "returned float where (loss, dx) is expected" in reports["svm_loss"]["message"]
+
+
+def test_a_backward_without_its_forward_is_an_error(tmp_path):
+    path = user_file(tmp_path, """
+        def relu_backward(dout, cache):
+            return dout * (cache > 0)
+        """)
+    report = graded(path)["relu_backward"]
+    assert report.verdict == "error" and "relu_forward" in report.message
+
+
+# -- diagnoses ------------------------------------------------------------------------------
+
+AFFINE_FORWARD = """
+def affine_forward(x, w, b):
+    return x.reshape(len(x), -1) @ w + b, (x, w, b)
+"""
+
+
+@pytest.mark.parametrize("backward,key,kind", [
+    ("dx = (dout @ w.T).reshape(x.shape); dw = dout.T @ x2; db = dout.sum(0)", "dw", "transpose"),
+    ("dx = (dout @ w.T).reshape(x.shape); dw = x2.T @ dout; db = np.sum(dout)", "db", "axis"),
+    ("dx = (dout @ w.T).reshape(x.shape); dw = x2.T @ dout; db = dout", "db", "axis"),
+    ("dx = (dout @ w.T).reshape(x.shape); dw = -(x2.T @ dout); db = dout.sum(0)", "dw", "factor"),
+    ("dx = dout @ w.T; dw = x2.T @ dout; db = dout.sum(0)", "dx", "shape")])
+def test_affine_slips_are_named_on_their_key(tmp_path, backward, key, kind):
+    path = user_file(tmp_path, AFFINE_FORWARD, f"""
+def affine_backward(dout, cache):
+    x, w, b = cache
+    x2 = x.reshape(len(x), -1)
+    {backward}
+    return dx, dw, db
+""")
+    report = graded(path, random=30)["affine_backward"]
+    assert report.verdict == "wrong"
+    assert [k.key for k in report.keys if not k.ok] == [key]
+    assert keyed(report)[key].diagnosis["kind"] == kind
+
+
+def test_batchnorm_without_the_path_through_mu_is_missing_term(tmp_path):
+    path = user_file(tmp_path, """
+        def batchnorm_forward(x, gamma, beta, bn_param):
+            mu, var = x.mean(0), x.var(0)
+            std = np.sqrt(var + bn_param["eps"])
+            return gamma * (x - mu) / std + beta, (x - mu, std, gamma)
+
+        def batchnorm_backward(dout, cache):
+            xc, std, gamma = cache
+            n = len(dout)
+            dxhat = dout * gamma
+            dvar = np.sum(dxhat * xc * -0.5 * std ** -3, axis=0)
+            dx = dxhat / std + dvar * 2 * xc / n          # the dmu term is left out
+            return dx, np.sum(dout * xc / std, axis=0), dout.sum(0)
+        """)
+    report = graded(path)["batchnorm_backward"]
+    diagnosis = keyed(report)["dx"].diagnosis
+    assert report.verdict == "wrong"
+    assert diagnosis["kind"] == "missing_term" and diagnosis["path"] == "mu"
+
+
+def test_the_books_relu_writes_into_dout(tmp_path):
+    # Deep Learning from Scratch's own Relu.backward zeroes dout in place
+    path = user_file(tmp_path, """
+        class Relu:
+            def forward(self, x):
+                self.mask = x <= 0
+                return np.where(self.mask, 0.0, x)
+
+            def backward(self, dout):
+                dout[self.mask] = 0
+                return dout
+        """)
+    report = graded(path, random=5)["Relu"]
+    assert report.verdict == "wrong"
+    assert keyed(report)["dx"].ok
+    assert keyed(report)["dout"].diagnosis["kind"] == "mutates"
+
+
+# -- the command line and the Python API ---------------------------------------------------
+
+def test_json_document_as_the_contract_shows(cli):
+    status, document = cli.json("grade-layers", BUGS, "--only", "batchnorm,relu")
+    assert status == 1
+    assert document["file"] == BUGS
+    assert [r["name"] for r in document["layers"]] == ["relu_backward", "batchnorm_backward"]
+    layer = document["layers"][1]
+    assert {"name", "layer", "verdict", "configs_tried", "keys", "config", "message"} <= set(layer)
+    dx = next(k for k in layer["keys"] if k["key"] == "dx")
+    assert dx["ok"] is False and dx["max_abs_error"] > 0 and dx["diagnosis"]["kind"] == "axis"
+
+
+def test_exit_0_for_a_right_file_and_the_human_report(cli):
+    status, out, err = cli("grade-layers", CS231N, "--only", "affine,softmax_loss", "--random", "5")
+    assert status == 0 and err == ""
+    assert "affine_backward (affine, cs231n): ok on 6 configurations" in out
+    assert out.rstrip().endswith("summary: 2 ok")
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["no/such/file.py"], "no such file"),
+    ([os.path.join(ROOT, "examples", "seed001.py")],
+     "nothing recognisable in .*: symbp looks for affine_forward, affine_backward, Affine"),
+    ([CS231N, "--only", "conv_backward_naive"], "conv_backward_naive is not among the layers"),
+    ([CS231N, "--config", "Q=2"], "no layer graded has Q"),
+    ([CS231N, "--random", "-1"], "--random -1 is negative")])
+def test_invalid_input_is_exit_2_and_one_sentence(argv, words, cli):
+    status, out, err = cli("grade-layers", *argv)
+    assert status == 2 and out == "" and err.count("\n") == 1
+    import re
+    assert re.search(words, err), err
+
+
+def test_a_real_subprocess_with_the_files_folder_on_the_path(tmp_path):
+    (tmp_path / "helpers.py").write_text("def relu(x):\n    return x * (x > 0)\n")
+    user_file(tmp_path, """
+        from helpers import relu
+
+        def relu_forward(x):
+            return relu(x), x
+
+        def relu_backward(dout, cache):
+            return dout * (cache > 0)
+        """)
+    done = subprocess.run([sys.executable, "-m", "symbp", "grade-layers", "layers.py",
+                           "--random", "3"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": ROOT}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "relu_backward (relu, cs231n): ok" in done.stdout and done.stderr == ""
+
+
+def _layernorm_forward(x, gamma, beta, ln_param):
+    mu = x.mean(axis=1, keepdims=True)
+    std = np.sqrt(x.var(axis=1, keepdims=True) + ln_param["eps"])
+    return gamma * (x - mu) / std + beta, ((x - mu) / std, std, gamma)
+
+
+def _layernorm_backward(dout, cache):
+    xhat, std, gamma = cache
+    d = dout.shape[1]
+    dxhat = dout * gamma
+    dx = (d * dxhat - dxhat.sum(1, keepdims=True)
+          - xhat * (dxhat * xhat).sum(1, keepdims=True)) / (d * std)
+    return dx, (dout * xhat).sum(0), dout.sum(0)
+
+
+@settings(max_examples=10, deadline=None)
+@given(layer_configs("layernorm"))
+def test_assert_layer_in_a_users_own_hypothesis_test(config):
+    assert_layer(_layernorm_forward, _layernorm_backward, "layernorm", config=config)
+
+
+def test_assert_layer_names_the_wrong_key():
+    def averaged(dout, cache):
+        dx, dgamma, dbeta = _layernorm_backward(dout, cache)
+        return dx, dgamma, dbeta / len(dout)
+    with pytest.raises(AssertionError, match="dbeta: WRONG"):
+        assert_layer(_layernorm_forward, averaged, "layernorm", random=10)
