@@ -121,7 +121,7 @@ def cost(formula, net, l: int | None = None) -> Cost:
     for side in (formula.left, formula.right):
         evaluator = ShapeEvaluator(net, l)
         try:
-            evaluator.run(side)
+            evaluator.walk(side)
         except ShapeMismatch:
             pass  # the numeric check refutes it; the work up to here is what counts
         work += evaluator.work

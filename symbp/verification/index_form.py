@@ -31,7 +31,14 @@ import sympy
 
 from symbp.notation.evaluate import SymbolicEvaluator
 from symbp.tables import ACTIVATIONS
-from symbp.truth.general import Family, FamilyTruth, M, elementwise_forms, size
+from symbp.truth.general import (
+    Family,
+    FamilyTruth,
+    M,
+    activation_entry,
+    elementwise_forms,
+    size,
+)
 
 ROW = sympy.Symbol("_r", integer=True, nonnegative=True)
 COLUMN = sympy.Symbol("_c", integer=True, nonnegative=True)

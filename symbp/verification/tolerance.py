@@ -72,7 +72,7 @@ class BoundedEvaluator(NumericEvaluator):
         return exact(float(value))
 
     def size(self, node) -> int:
-        return int(self.run(node).value)
+        return int(self.walk(node).value)
 
     def product(self, left, right):
         return Bounded(left.value @ right.value, left.bound @ right.bound)
@@ -143,7 +143,7 @@ class _BoundedValues(dict):
 def evaluate_bounded(node, net, values, l=None) -> Bounded:
     """A tree's value and running bound at a point (``values`` as for
     :func:`symbp.notation.evaluate.evaluate_numeric`)."""
-    return BoundedEvaluator(net, values, l).run(node)
+    return BoundedEvaluator(net, values, l).walk(node)
 
 
 def as_matrices(left: Bounded, right: Bounded) -> tuple[Bounded, Bounded]:
