@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symbp.layers.symbolic import by_key, held_path, staged_names, truth_for
+from symbp.layers.symbolic import truth_for
 from symbp.verification.diagnosis import close, diagnose
 
 
@@ -68,11 +68,21 @@ def diagnose_key(layer, config, arrays, dout, key: str, truth: np.ndarray, claim
 _AXES = ("axis 0 (the batch)", "axis 1 (the features)")
 
 
+def _reduced_over(shape: tuple) -> str:
+    """The axes a quantity of ``shape`` is a reduction over (its axes of size
+    1, as ``keepdims`` leaves them), in words."""
+    axes = [a for a, size in enumerate(shape) if size == 1]
+    if len(shape) == 2 and len(axes) == 1:
+        return f"{_AXES[axes[0]]} only (np.sum without axis={axes[0]}?)"
+    return f"axes {tuple(axes)} only (np.sum without axis={tuple(axes)}?)"
+
+
 def _path_variant(layer, config, arrays, dout, key, truth, claimed) -> dict | None:
     """``missing_term`` or ``axis`` from the definition taken apart (module doc)."""
-    for name in staged_names(layer, config):
-        partial, adjoint, jacobian = held_path(layer, config, name)(arrays, config, dout)
-        without, through = partial[key], truth - partial[key]
+    truth_of = truth_for(layer, config)
+    for name in truth_of.stage_names:
+        held = truth_of(arrays, config, dout, adjust={name: np.zeros_like})[1][key]
+        without, through = held, truth - held
         if not without.any() or not np.abs(through).max() > 1e-12 * np.abs(truth).max():
             continue   # every path, or none, goes through this quantity
         if close(without, claimed).all():
@@ -83,14 +93,14 @@ def _path_variant(layer, config, arrays, dout, key, truth, claimed) -> dict | No
             return {"kind": "missing_term", "path": name, "text": (
                 f"{key} is only the chain-rule path through {name}: the paths that "
                 f"bypass {name} are missing.")}
-        if adjoint.size > 1 and 1 in adjoint.shape:
-            pooled = np.full(adjoint.size, adjoint.sum()) @ jacobian
-            variant = without + by_key(layer, pooled, config)[key]
-            if close(variant, claimed).all():
-                axis = 0 if adjoint.shape[0] == 1 else 1
+        shape = truth_of.stage_shapes[name]
+        if np.prod(shape) > 1 and 1 in shape:
+            pooled = truth_of(arrays, config, dout,
+                              adjust={name: lambda a: np.full_like(a, a.sum())})[1][key]
+            if close(pooled, claimed).all():
                 return {"kind": "axis", "quantity": name, "text": (
                     f"{key} has d{name} summed over every axis where it is summed over "
-                    f"{_AXES[axis]} only (np.sum without axis={axis}?).")}
+                    f"{_reduced_over(shape)}.")}
     return None
 
 
