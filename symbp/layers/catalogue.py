@@ -20,14 +20,14 @@ from symbp.layers.convolution import CONV, MAX_POOL
 from symbp.layers.dense import ADD, AFFINE, DROPOUT, MULTIPLY, RELU, SIGMOID, TANH
 from symbp.layers.losses import L2, SOFTMAX_LOSS, SVM_LOSS
 from symbp.layers.model import Layer
-from symbp.layers.recurrent import LSTM, LSTM_STEP, RNN, RNN_STEP
-from symbp.layers.temporal import TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS, WORD_EMBEDDING
 from symbp.layers.normalization import (
     BATCHNORM,
     LAYERNORM,
     SPATIAL_BATCHNORM,
     SPATIAL_GROUPNORM,
 )
+from symbp.layers.recurrent import LSTM, LSTM_STEP, RNN, RNN_STEP
+from symbp.layers.temporal import TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS, WORD_EMBEDDING
 
 LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
     AFFINE, RELU, SIGMOID, TANH, MULTIPLY, ADD, SOFTMAX_LOSS, SVM_LOSS, BATCHNORM, LAYERNORM,

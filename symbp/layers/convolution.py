@@ -48,7 +48,7 @@ def out_size(config: dict, axis: str) -> int:
 
 
 def _image(grad: str = "dx") -> Operand:
-    shape = lambda c: (c["N"], c["C"], c["H"], c["W"])   # noqa: E731
+    shape = lambda c: (c["N"], c["C"], c["H"], c["W"])
     return Operand("x", shape, shape, grad)
 
 

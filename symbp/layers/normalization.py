@@ -59,7 +59,7 @@ GROUPED = Scheme((2, 3, 4), "each group of channels of a sample and its image", 
 
 
 def _define(scheme: Scheme):
-    def define(ops, x, gamma, beta, eps, G=None):   # noqa: N803  (cs231n's name)
+    def define(ops, x, gamma, beta, eps, G=None):
         viewed = scheme.view(x, {"G": G})
         mu = ops.stage("mu", viewed.mean(axis=scheme.axes))
         xc = ops.stage("xc", viewed - mu)

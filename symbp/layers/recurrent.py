@@ -51,11 +51,11 @@ def _sigmoid(z):
 
 # -- the vanilla RNN ---------------------------------------------------------------------
 
-def _rnn_step(ops, x, prev_h, Wx, Wh, b):  # noqa: N803  (cs231n's names)
+def _rnn_step(ops, x, prev_h, Wx, Wh, b):
     return {"out": ops.tanh(x @ Wx + prev_h @ Wh + b)}
 
 
-def _rnn(ops, x, h0, Wx, Wh, b):  # noqa: N803
+def _rnn(ops, x, h0, Wx, Wh, b):
     h, states = h0, []
     for t in range(x.shape[1]):
         h = ops.stage(f"h{t + 1}", ops.tanh(x[:, t, :] @ Wx + h @ Wh + b))
@@ -73,7 +73,7 @@ def _rnn_forward(arrays, _config):
 
 
 def _rnn_backward(arrays, config, dout):
-    x, Wx, Wh = arrays["x"], arrays["Wx"], arrays["Wh"]  # noqa: N806
+    x, Wx, Wh = arrays["x"], arrays["Wx"], arrays["Wh"]
     states = _rnn_forward(arrays, config)
     grads = {"dx": np.zeros_like(x), "dWx": np.zeros_like(Wx), "dWh": np.zeros_like(Wh),
              "db": np.zeros_like(arrays["b"])}
@@ -121,7 +121,7 @@ RNN = Layer(
 
 # -- the LSTM ------------------------------------------------------------------------------
 
-def _cell(ops, x, prev_h, prev_c, Wx, Wh, b, name: str):  # noqa: N803
+def _cell(ops, x, prev_h, prev_c, Wx, Wh, b, name: str):
     """One LSTM step: ``(next_h, next_c)``, the cell state named ``name``."""
     size = prev_h.shape[1]
     a = x @ Wx + prev_h @ Wh + b
@@ -131,12 +131,12 @@ def _cell(ops, x, prev_h, prev_c, Wx, Wh, b, name: str):  # noqa: N803
     return o * ops.tanh(next_c), next_c
 
 
-def _lstm_step(ops, x, prev_h, prev_c, Wx, Wh, b):  # noqa: N803
+def _lstm_step(ops, x, prev_h, prev_c, Wx, Wh, b):
     next_h, next_c = _cell(ops, x, prev_h, prev_c, Wx, Wh, b, "next_c")
     return {"out": Grid.concatenate([next_h, next_c], axis=1)}
 
 
-def _lstm(ops, x, h0, Wx, Wh, b):  # noqa: N803
+def _lstm(ops, x, h0, Wx, Wh, b):
     h, c, states = h0, None, []
     for t in range(x.shape[1]):
         h, c = _cell(ops, x[:, t, :], h, c, Wx, Wh, b, f"c{t + 1}")
@@ -163,7 +163,7 @@ def _lstm_run(arrays, c0):
 def _lstm_backward(arrays, dout, c0, dout_c=None):
     """Gradients of the sequence's hidden states (and, for a step, of its
     cell state: ``dout_c``), the carried ``dh0`` and ``dc0``."""
-    x, Wx, Wh = arrays["x"], arrays["Wx"], arrays["Wh"]  # noqa: N806
+    x, Wx, Wh = arrays["x"], arrays["Wx"], arrays["Wh"]
     grads = {"dx": np.zeros_like(x), "dWx": np.zeros_like(Wx), "dWh": np.zeros_like(Wh),
              "db": np.zeros_like(arrays["b"])}
     carried_h = np.zeros_like(arrays["h0"])

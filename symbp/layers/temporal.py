@@ -24,7 +24,7 @@ N, T = Size("N", 1, 4, default=2), Size("T", 1, 4, default=3, path=True)
 
 
 def _sequence(name: str, last: str, grad: str | None = "dx", kind: str = "real") -> Operand:
-    shape = lambda c: (c["N"], c["T"], c[last])   # noqa: E731
+    shape = lambda c: (c["N"], c["T"], c[last])
     return Operand(name, shape, shape, grad, kind)
 
 
@@ -38,7 +38,7 @@ def _words(name: str, classes: str, kind: str = "labels", grid_last=None) -> Ope
 # -- word embedding --------------------------------------------------------------------------
 
 def _embedding_backward(arrays, _config, dout):
-    dW = np.zeros_like(arrays["W"])  # noqa: N806  (cs231n's name)
+    dW = np.zeros_like(arrays["W"])
     np.add.at(dW, np.asarray(arrays["x"], dtype=int), dout)
     return {"dW": dW}
 
@@ -48,7 +48,7 @@ WORD_EMBEDDING = Layer(
     operands=(_words("x", "V"),
               Operand("W", lambda c: (c["V"], c["D"]), lambda c: (c["V"], c["D"]), "dW")),
     sizes=(N, T, Size("V", 2, 5, default=3), Size("D", 1, 4, default=2)),
-    define=lambda _ops, x, W: {"out": x @ W},   # noqa: N803
+    define=lambda _ops, x, W: {"out": x @ W},
     forward=lambda a, _c: a["W"][np.asarray(a["x"], dtype=int)],
     backward=_embedding_backward,
     overwrite="right only when no word occurs twice (np.add.at adds every occurrence)",
