@@ -146,8 +146,8 @@ def _slips(kind: str, scheme: Scheme, other: Scheme | None) -> tuple:
              ("eps added outside the square root: (x - mu) / (sqrt(var) + eps)",
               lambda a, c: normalise(a, c, scheme, eps_outside=True))]
     if other is not None:
-        slips.insert(1, (f"x normalised over {other.words} where {kind} normalises over "
-                         f"{scheme.words}", lambda a, c: normalise(a, c, other)))
+        what = f"x normalised over {other.words} where {kind} normalises over {scheme.words}"
+        slips.insert(1, (what, lambda a, c: normalise(a, c, other)))
     return tuple(slips)
 
 
