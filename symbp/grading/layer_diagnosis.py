@@ -7,39 +7,47 @@ is compared with variants of the truth that SymPy derives from the layer's
 definition taken apart at each named quantity q (``mu``, ``var``...):
 
 * ``missing_term``: the truth less the chain-rule path through q (q held
-  constant), or the path through q alone;
+  constant: its adjoint zeroed in the truth's chain), or the path through q alone;
 * ``axis``: the truth with d/dq summed over every axis where q is a
   reduction over one (batch norm's ``dmean = np.sum(...)`` without
   ``axis=0``); and, for a parameter's gradient of the wrong shape, the
   per-sample contributions summed over everything, over the other axis, or
-  not summed over the batch at all.
+  not summed over the batch at all;
+* ``overwrite`` and ``flip`` (layers whose outputs share inputs:
+  :mod:`symbp.grading.layer_slips`).
 
 No variant is a hand-written backward: each is a derivative of the definition.
+The ``config`` diagnosis (right only for some values of a size) grades the
+user's code again: :mod:`symbp.grading.layer_config`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from symbp.grading.layer_slips import flipped, overwrite
 from symbp.layers.symbolic import truth_for
 from symbp.verification.diagnosis import close, diagnose
 
 
 def named_factors(layer, config: dict) -> list[tuple[str, float, str]]:
     """``(name, value, meaning)`` of the factors a slip in this layer is
-    likely to be: its sizes (``N``, ``1/N``, ``D``...) and its own (``p^2``)."""
+    likely to be: its sizes that count things (``N``, ``1/N``, ``T``...)
+    and its own (``p^2``)."""
     factors = []
     for size in layer.sizes:
         value = int(np.prod(config[size.name])) if size.dims else config[size.name]
         name = "D" if size.dims else size.name
-        if value > 1:
+        if value > 1 and size.counts:
             factors += [(name, float(value), _MEANINGS.get(name, "")),
                         (f"1/{name}", 1.0 / value, _MEANINGS.get(f"1/{name}", ""))]
     return factors + list(layer.factors(config))
 
 
 _MEANINGS = {"N": " (a sum over the batch where a mean is expected, or a missing 1/N?)",
-             "1/N": " (a mean over the batch where a sum is expected, or 1/N applied twice?)"}
+             "1/N": " (a mean over the batch where a sum is expected, or 1/N applied twice?)",
+             "1/T": " (averaged over the time steps where their contributions add up?)",
+             "T": " (a sum over the time steps where one step is expected?)"}
 
 
 def _worded(found: dict | None, subject: str) -> dict | None:
@@ -49,20 +57,42 @@ def _worded(found: dict | None, subject: str) -> dict | None:
     return dict(found, text=text.replace("the right side", subject, 1))
 
 
+def _as_matrix(array: np.ndarray) -> np.ndarray:
+    """A gradient as the 2-D array generic diagnoses compare: itself when it
+    is one or two dimensional, else one row (a transpose of an image or a
+    filter bank is no slip anyone makes)."""
+    return np.atleast_2d(array) if array.ndim <= 2 else array.reshape(1, -1)
+
+
+def _in_shape(found: dict | None, truth, claimed) -> dict | None:
+    """A generic diagnosis of arrays of more than two dimensions, worded in their shapes."""
+    if found and found["kind"] == "partial" and truth.ndim > 2:
+        return dict(found, text=f"the right side agrees with the truth on {found['agree']} of "
+                                f"{found['entries']} entries only.")
+    if found and found["kind"] == "shape" and max(truth.ndim, claimed.ndim) > 2:
+        return dict(found, left=list(truth.shape), right=list(claimed.shape),
+                    text=f"the right side has shape {claimed.shape} where the truth has "
+                         f"{truth.shape}.")
+    return found
+
+
 def diagnose_key(layer, config, arrays, dout, key: str, truth: np.ndarray, claimed) -> dict | None:
     """The slip that turns ``truth`` (gradient ``key``) into ``claimed``, or None."""
     claimed = np.asarray(claimed, dtype=float)
     if claimed.shape != truth.shape:
         return _axis_of_parameter(layer, config, arrays, dout, key, truth, claimed) or \
-            _worded(diagnose(truth.reshape(np.atleast_2d(truth).shape),
-                             np.atleast_2d(claimed)), key)
+            _worded(_in_shape(diagnose(_as_matrix(truth), _as_matrix(claimed)), truth, claimed),
+                    key)
     factors = named_factors(layer, config)
-    found = diagnose(np.atleast_2d(truth), np.atleast_2d(claimed), factors=factors)
+    found = _in_shape(diagnose(_as_matrix(truth), _as_matrix(claimed), factors=factors),
+                      truth, claimed)
     named = {name for name, _, _ in factors} | {"-1", "2", "1/2", "-2", "-1/2"}
     if found and found["kind"] in ("transpose", "zeros") or \
             (found and found["kind"] == "factor" and found["factor"] in named):
         return _worded(found, key)
-    return _path_variant(layer, config, arrays, dout, key, truth, claimed) or _worded(found, key)
+    return flipped(key, truth, claimed) or \
+        overwrite(layer, config, arrays, dout, key, truth, claimed) or \
+        _path_variant(layer, config, arrays, dout, key, truth, claimed) or _worded(found, key)
 
 
 _AXES = ("axis 0 (the batch)", "axis 1 (the features)")
@@ -130,7 +160,7 @@ def _axis_of_parameter(layer, config, arrays, dout, key, truth, claimed) -> dict
 def _per_sample(layer, config, arrays, dout, key, truth):
     """Each sample's contribution to gradient ``key`` (samples x entries), or
     None when the gradient is not a sum over samples (a loss, an input's)."""
-    if layer.loss or np.ndim(dout) != 2 or truth.ndim != 1:
+    if layer.loss or np.ndim(dout) < 2 or truth.ndim != 1:
         return None
     truth_of = truth_for(layer, config)
     rows = []

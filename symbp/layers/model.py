@@ -112,7 +112,7 @@ class Cs231n:
     ``("loss", "dx")``).  ``reads`` names the parameters the code fixes
     itself, which symbp reads back from its output (``Layer.read_back``):
     each maps to ``accepted(config) -> {value: note}`` (None: any value).
-    ``outputs``: how many arrays the forward returns before its cache (an
+    ``outputs`` names the arrays the forward returns before its cache (an
     LSTM step's ``next_h, next_c``: the layer's output is them side by side
     on the last axis, and the backward is given ``dout`` split the same way).
     ``also``: more ``(forward, backward)`` pairs of the same layer
@@ -124,7 +124,7 @@ class Cs231n:
     args: Callable[[dict, dict], tuple]
     returns: tuple[str, ...]
     reads: dict = field(default_factory=dict)
-    outputs: int = 1
+    outputs: tuple[str, ...] = ("out",)
     also: tuple = ()
 
 
@@ -204,9 +204,12 @@ class Layer:
         first; unchanged where none fits."""
         config = dict(config)
         for size in self.sizes:
-            if size.fits is None or size.name in keep or size.name not in config or \
-                    size.fits(config[size.name], config):
-                continue
+            try:
+                if size.fits is None or size.name in keep or size.name not in config or \
+                        size.fits(config[size.name], config):
+                    continue
+            except (TypeError, ValueError):
+                continue   # a value given of the wrong kind: check_config says which
             value = config[size.name]
             candidates = size.fitting(config, size.minimum, max(size.high, value) + 3)
             if candidates:

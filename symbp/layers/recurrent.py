@@ -216,7 +216,8 @@ LSTM_STEP = Layer(
     backward=_lstm_step_backward,
     cs231n=Cs231n("lstm_step_forward", ("lstm_step_backward",),
                   lambda a, _c: (a["x"], a["prev_h"], a["prev_c"], a["Wx"], a["Wh"], a["b"]),
-                  ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"), outputs=2))
+                  ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"),
+                  outputs=("next_h", "next_c")))
 
 LSTM = Layer(
     "lstm", "LSTM over a sequence of T steps from h0, cell state from 0 (every hidden state out)",
