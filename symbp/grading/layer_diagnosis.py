@@ -64,16 +64,19 @@ def _as_matrix(array: np.ndarray) -> np.ndarray:
     return np.atleast_2d(array) if array.ndim <= 2 else array.reshape(1, -1)
 
 
-def _in_shape(found: dict | None, truth, claimed) -> dict | None:
-    """A generic diagnosis of arrays of more than two dimensions, worded in their shapes."""
+def _in_shape(found: dict | None, truth) -> dict | None:
+    """A generic diagnosis of arrays of more than two dimensions, in entries."""
     if found and found["kind"] == "partial" and truth.ndim > 2:
         return dict(found, text=f"the right side agrees with the truth on {found['agree']} of "
                                 f"{found['entries']} entries only.")
-    if found and found["kind"] == "shape" and max(truth.ndim, claimed.ndim) > 2:
-        return dict(found, left=list(truth.shape), right=list(claimed.shape),
-                    text=f"the right side has shape {claimed.shape} where the truth has "
-                         f"{truth.shape}.")
     return found
+
+
+def _shapes(key: str, truth, claimed) -> dict:
+    if max(truth.ndim, claimed.ndim) <= 2:
+        return _worded(diagnose(np.atleast_2d(truth), np.atleast_2d(claimed)), key)
+    return {"kind": "shape", "left": list(truth.shape), "right": list(claimed.shape),
+            "text": f"{key} has shape {claimed.shape} where the truth has {truth.shape}."}
 
 
 def diagnose_key(layer, config, arrays, dout, key: str, truth: np.ndarray, claimed) -> dict | None:
@@ -81,11 +84,9 @@ def diagnose_key(layer, config, arrays, dout, key: str, truth: np.ndarray, claim
     claimed = np.asarray(claimed, dtype=float)
     if claimed.shape != truth.shape:
         return _axis_of_parameter(layer, config, arrays, dout, key, truth, claimed) or \
-            _worded(_in_shape(diagnose(_as_matrix(truth), _as_matrix(claimed)), truth, claimed),
-                    key)
+            _shapes(key, truth, claimed)
     factors = named_factors(layer, config)
-    found = _in_shape(diagnose(_as_matrix(truth), _as_matrix(claimed), factors=factors),
-                      truth, claimed)
+    found = _in_shape(diagnose(_as_matrix(truth), _as_matrix(claimed), factors=factors), truth)
     named = {name for name, _, _ in factors} | {"-1", "2", "1/2", "-2", "-1/2"}
     if found and found["kind"] in ("transpose", "zeros") or \
             (found and found["kind"] == "factor" and found["factor"] in named):

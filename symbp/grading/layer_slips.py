@@ -95,8 +95,8 @@ def overwrite(layer, config, arrays, dout, key: str, truth, claimed) -> dict | N
     return None
 
 
-_FLIPS = (((-2, -1), "both spatial axes (rotated 180 degrees)"),
-          ((-2,), "its height axis"), ((-1,), "its width axis"))
+_FLIPS = (((-2, -1), "rotated 180 degrees (flipped along both spatial axes)"),
+          ((-2,), "flipped along its height axis"), ((-1,), "flipped along its width axis"))
 
 
 def flipped(key: str, truth, claimed) -> dict | None:
@@ -107,9 +107,7 @@ def flipped(key: str, truth, claimed) -> dict | None:
     for axes, words in _FLIPS:
         variant = np.flip(truth, axis=axes)
         if not close(variant, truth).all() and close(variant, claimed).all():
-            why = " (the filter's gradient of a true convolution, where the forward is a " \
-                  "cross-correlation that does not flip the filter?)" if key.startswith("dw") \
-                  else ""
-            return {"kind": "flip", "axes": list(axes),
-                    "text": f"{key} is the truth flipped along {words}{why}."}
+            why = ": a true convolution's filter gradient, where the forward (a " \
+                  "cross-correlation) does not flip the filter?" if key.startswith("dw") else ""
+            return {"kind": "flip", "axes": list(axes), "text": f"{key} is the truth {words}{why}"}
     return None

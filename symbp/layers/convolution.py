@@ -67,6 +67,16 @@ def _windows(image: Grid, height: int, width: int, stride: int, each) -> Grid:
 
 # -- convolution -----------------------------------------------------------------------
 
+def _unreached(config) -> frozenset:
+    """dx and dw are identically zero when every window lies in the padding
+    (pad 2 around an image of one row, windows of one row at stride 2)."""
+    def reached(axis, window):
+        return any(i * config["stride"] < config["pad"] + config[axis] and
+                   i * config["stride"] + config[window] > config["pad"]
+                   for i in range(out_size(config, axis)))
+    return frozenset() if reached("H", "HH") and reached("W", "WW") else frozenset({"dx", "dw"})
+
+
 def _conv(_ops, x, w, b, stride, pad):
     padded = x.pad(((0, 0), (0, 0), (pad, pad), (pad, pad)))
     filters, _, height, width = w.shape
@@ -121,6 +131,7 @@ CONV = Layer(
            Size("pad", 0, 2, minimum=0, default=1, counts=False, path=True),
            _spatial("H", 4, "HH", padded=True), _spatial("W", 4, "WW", padded=True)),
     define=_conv, forward=_conv_forward, backward=_conv_backward, cse=False,
+    vacuous=_unreached,
     overwrite="right only where no two outputs reach the same entry (one filter, one "
               "sample, windows that do not overlap)",
     cs231n=Cs231n("conv_forward_naive", ("conv_backward_naive",),

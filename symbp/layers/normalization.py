@@ -151,15 +151,23 @@ def _slips(kind: str, scheme: Scheme, other: Scheme | None) -> tuple:
     return tuple(slips)
 
 
+def _channels_not_moved_last(arrays, config):
+    """Spatial batch norm of ``x.reshape(-1, C)`` without ``transpose(0, 2, 3, 1)``
+    first: each column mixes channels and pixels."""
+    x = arrays["x"]
+    rows = normalise({**arrays, "x": x.reshape(-1, x.shape[1])}, config, BATCH)
+    return rows.reshape(x.shape)
+
+
 def _normalisation(name: str, kind: str, title: str, scheme: Scheme, other: Scheme | None,
-                   sizes: tuple, operands: tuple, alone, **conventions) -> Layer:
+                   sizes: tuple, operands: tuple, alone, slips=(), **conventions) -> Layer:
     """One normalisation layer; ``alone(config)``: mu is over one entry (x - mu is 0)."""
     return Layer(
         name, title, operands=operands, sizes=sizes, parameters=(EPS,),
         define=_define(scheme), forward=lambda a, c: normalise(a, c, scheme),
         backward=_backward(scheme),
         vacuous=lambda c: frozenset({"dx", "dgamma"}) if alone(c) else frozenset(),
-        forward_slips=_slips(kind, scheme, other), **conventions)
+        forward_slips=_slips(kind, scheme, other) + slips, **conventions)
 
 
 def _matrix(c):
@@ -208,6 +216,9 @@ SPATIAL_BATCHNORM = _normalisation(
                           "x.reshape(N, -1))"),
     _IMAGE_SIZES, _operands(_image, lambda c: (c["C"],), _channels),
     lambda c: c["N"] * c["H"] * c["W"] == 1,
+    slips=(("x.reshape(-1, C) normalised without moving the channels last first "
+            "(transpose(0, 2, 3, 1)): each column mixes channels and pixels",
+            _channels_not_moved_last),),
     cs231n=Cs231n("spatial_batchnorm_forward", ("spatial_batchnorm_backward",),
                   _param_args(mode="train", momentum=0.9), ("dx", "dgamma", "dbeta")))
 
