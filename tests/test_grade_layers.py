@@ -485,7 +485,7 @@ def test_rnn_backward_without_the_gradient_from_the_next_step_is_right_only_at_t
     assert "right only when T = 1, wrong at T = 2, 3 or 4" in str(report)
 
 
-def test_an_lstm_step_that_adds_into_dnext_c_changes_dout_in_place(tmp_path):
+def test_an_lstm_step_that_adds_into_dnext_c_changes_dout_in_place():
     sys.path.insert(0, EXAMPLES)
     try:
         import cs231n_rnn_style as right

@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from math import prod
 
 import numpy as np
@@ -234,9 +235,15 @@ class Layer:
     def shape_key(self, config: dict) -> tuple:
         """What the symbolic derivation depends on: every operand's grid
         shape, and the sizes the definition takes itself (stride, pad)."""
-        taken = inspect.signature(self.define).parameters
+        taken = arguments_of(self.define)
         return tuple(tuple(op.grid(config)) for op in self.operands) + \
             tuple(config[s.name] for s in self.sizes if s.name in taken)
+
+
+@cache
+def arguments_of(define) -> frozenset:
+    """The names a definition takes (read once per definition)."""
+    return frozenset(inspect.signature(define).parameters)
 
 
 def features(config: dict) -> int:

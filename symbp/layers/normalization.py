@@ -151,6 +151,10 @@ def _slips(kind: str, scheme: Scheme, other: Scheme | None) -> tuple:
     return tuple(slips)
 
 
+_NOT_MOVED = ("x.reshape(-1, C) normalised without moving the channels last first "
+              "(transpose(0, 2, 3, 1)): each column mixes channels and pixels")
+
+
 def _channels_not_moved_last(arrays, config):
     """Spatial batch norm of ``x.reshape(-1, C)`` without ``transpose(0, 2, 3, 1)``
     first: each column mixes channels and pixels."""
@@ -216,9 +220,7 @@ SPATIAL_BATCHNORM = _normalisation(
                           "x.reshape(N, -1))"),
     _IMAGE_SIZES, _operands(_image, lambda c: (c["C"],), _channels),
     lambda c: c["N"] * c["H"] * c["W"] == 1,
-    slips=(("x.reshape(-1, C) normalised without moving the channels last first "
-            "(transpose(0, 2, 3, 1)): each column mixes channels and pixels",
-            _channels_not_moved_last),),
+    slips=((_NOT_MOVED, _channels_not_moved_last),),
     cs231n=Cs231n("spatial_batchnorm_forward", ("spatial_batchnorm_backward",),
                   _param_args(mode="train", momentum=0.9), ("dx", "dgamma", "dbeta")))
 

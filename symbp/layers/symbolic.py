@@ -34,11 +34,10 @@ True
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from symbp.layers.grid import Grid, Ops
+from symbp.layers.model import arguments_of
 
 
 def _engine(name: str):
@@ -60,7 +59,7 @@ def build(layer, config: dict, engine_name: str = "symengine", cut: bool = False
              for op in layer.operands}
     symbols = {p.name: engine.Symbol(p.name, **assumptions) for p in layer.parameters}
     ops = Ops(engine, cut=cut)
-    taken = inspect.signature(layer.define).parameters
+    taken = arguments_of(layer.define)
     extra = {**symbols, **{s.name: config[s.name] for s in layer.sizes}}
     result = layer.define(ops, **grids, **{k: v for k, v in extra.items() if k in taken})
     return grids, symbols, ops, result
@@ -99,11 +98,23 @@ def gradient(engine, total, symbols) -> list:
     costs the terms' sizes rather than their sizes times the symbols.  (As
     :func:`symbp.truth.codegen.sparse_jacobian` does for networks; that
     module imports SymPy, which the layers' truth does without.)"""
+    scale, total = _scaled_sum(engine, total)
     wanted, parts = set(symbols), {}
     for term in total.args if isinstance(total, engine.Add) else (total,):
         for symbol in term.free_symbols & wanted:
             parts.setdefault(symbol, []).append(term.diff(symbol))
-    return [engine.Add(*parts[symbol]) if symbol in parts else 0 for symbol in symbols]
+    return [scale * engine.Add(*parts[symbol]) if symbol in parts else 0 for symbol in symbols]
+
+
+def _scaled_sum(engine, total):
+    """``(c, s)`` with ``total = c * s`` for a number c: a mean is a number
+    times a sum, whose terms are then differentiated one by one."""
+    if isinstance(total, engine.Mul):
+        sums = [a for a in total.args if isinstance(a, engine.Add)]
+        numbers = [a for a in total.args if a.is_Number]
+        if len(sums) == 1 and len(numbers) + 1 == len(total.args):
+            return engine.Mul(*numbers), sums[0]
+    return 1, total
 
 
 def _compiled(engine, arguments, expressions, cse: bool = True):
