@@ -69,7 +69,7 @@ def _windows(image: Grid, height: int, width: int, stride: int, each) -> Grid:
 
 def _unreached(config) -> frozenset:
     """dx and dw are identically zero when every window lies in the padding
-    (pad 2 around an image of one row, windows of one row at stride 2)."""
+    (pad 1 around an image of one row, windows of one row at stride 2)."""
     def reached(axis, window):
         return any(i * config["stride"] < config["pad"] + config[axis] and
                    i * config["stride"] + config[window] > config["pad"]
