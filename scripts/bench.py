@@ -238,3 +238,64 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+# -- start-up of the command line (issue 17) --------------------------------------------
+# Run alone with: python -c "import sys; sys.path.insert(0, 'scripts'); import bench;
+# bench.startup_targets()"
+
+STARTUP_TARGET = 0.8   # seconds of wall time for a small grade and a one-claim verify
+
+
+def _best_wall(argv, repeat=3):
+    """Best wall time of a command over a few runs, and its last result."""
+    times, done = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+        times.append(time.perf_counter() - start)
+    return min(times), done
+
+
+def _import_share(argv, module):
+    """Seconds of ``module``'s import (cumulative) in one run of ``argv``."""
+    done = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True,
+                          text=True, timeout=600, check=False)
+    for line in done.stderr.splitlines():
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) == 3 and parts[2] == module:
+            return int(parts[1]) / 1e6
+    return 0.0
+
+
+def startup_targets():
+    """Wall time of ``symbp grade`` on a small network and of ``symbp verify``
+    of a one-claim file (best of 3), beside the 0.8 s target, with what the
+    interpreter, NumPy and SymPy alone cost on this machine to read them by."""
+    python = [sys.executable]
+    print("\nstart-up (issue 17): best of 3 wall times")
+    bare, _ = _best_wall(python + ["-c", "pass"])
+    numpy_only, _ = _best_wall(python + ["-c", "import numpy"])
+    sympy_only, _ = _best_wall(python + ["-c", "import sympy"])
+    print(f"  reference: python alone {bare:.2f} s, import numpy {numpy_only:.2f} s, "
+          f"import sympy {sympy_only:.2f} s")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with tempfile.TemporaryDirectory() as folder:
+        backprop = os.path.join(root, "examples", "grade", "two_layer_sigmoid.py")
+        grade = python + ["-m", "symbp", "grade", f"{backprop}:gradients", "--layers", "3,4,2",
+                          "--batch", "3"]
+        wall, done = _best_wall(grade)
+        share = _import_share(grade[1:], "sympy")
+        target(f"`symbp grade` of a [3, 4, 2] network, wall (exit {done.returncode}; "
+               f"importing SymPy {share:.2f} s of it)", wall, STARTUP_TARGET)
+        verify = python + ["-m", "symbp", "verify", _claims_file(folder, 1)]
+        wall, done = _best_wall(verify)
+        share = _import_share(verify[1:], "sympy")
+        target(f"`symbp verify` of a one-claim file, wall (exit {done.returncode}; "
+               f"importing SymPy {share:.2f} s of it)", wall, STARTUP_TARGET)
+        helps, _ = _best_wall(python + ["-m", "symbp", "grade", "--help"])
+        target("`symbp grade --help`, wall", helps, STARTUP_TARGET)
+
+
+if __name__ == "__main__":
+    startup_targets()

@@ -7,6 +7,11 @@ derivation).  Arrays follow the layout of contract section 1:
   ``b[l]`` n_l x 1, samples are columns;
 * ``row``: ``z[l] = a[l-1] @ W[l] + b[l]``, ``W[l]`` is n_(l-1) x n_l,
   ``b[l]`` 1 x n_l, samples are rows.
+
+Contract section 10 adds two fields: ``targets`` (``soft`` targets anywhere
+in the loss's domain, or ``onehot``: each sample's target is one class) and
+``l2``, the weight decay lambda that adds ``(lambda / 2) * sum_l ||W[l]||_F^2``
+to the total loss.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ import numpy as np
 
 from symbp.errors import NetworkError, PointError
 from symbp.tables import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
+from symbp.vacuous import constant_output, cut_off, untestable
+
+TARGETS = ("soft", "onehot")
 
 KINK_MARGIN = 1e-3
 # bce and cce take log(a) (and log(1 - a)): outputs this close to 0 or 1 make
@@ -79,6 +87,8 @@ class Network:
     reduction: str = "mean"
     layout: str = "column"
     bias: bool = True
+    targets: str = "soft"
+    l2: float = 0.0
 
     def __post_init__(self):
         layers = self.layers
@@ -111,6 +121,13 @@ class Network:
         if not isinstance(self.bias, (bool, np.bool_)):
             raise NetworkError(f"bias={self.bias!r} is not a boolean; expected true or false")
         object.__setattr__(self, "bias", bool(self.bias))
+        _one_of("targets", self.targets, TARGETS, "a kind of targets")
+        number = isinstance(self.l2, (int, float, np.number)) and \
+            not isinstance(self.l2, (bool, np.bool_))
+        if not number or not np.isfinite(self.l2) or self.l2 < 0:
+            raise NetworkError(f"l2={self.l2!r} is not a weight decay; expected a number >= 0 "
+                               "(lambda of (lambda/2) * sum ||W||^2; 0 for none)")
+        object.__setattr__(self, "l2", float(self.l2))
         self._check_pairing()
 
     def _check_pairing(self):
@@ -191,12 +208,14 @@ class Network:
         text = (f"layers={list(self.layers)} hidden={self.hidden} output={self.output} "
                 f"loss={self.loss} batch={self.batch} reduction={self.reduction} "
                 f"layout={self.layout}")
-        return text if self.bias else text + " bias=false"
+        text += "" if self.bias else " bias=false"
+        text += "" if self.targets == "soft" else f" targets={self.targets}"
+        return text + (f" l2={self.l2:g}" if self.l2 else "")
 
-    @property
-    def _constant_output(self) -> bool:
-        # a normalising output (softmax) of a single unit is 1 whatever its input
-        return not ACTIVATIONS[self.output].elementwise and self.layers[-1] == 1
+    def untestable(self) -> str | None:
+        """Why no gradient of this network can show a slip, or None
+        (:func:`symbp.vacuous.untestable`)."""
+        return untestable(self)
 
     # -- points --------------------------------------------------------------
 
@@ -273,9 +292,25 @@ class Network:
                                        self.units_axis)
 
     def total_loss(self, point) -> float:
-        """The total loss L (also ``net.loss(point)``): the sum or the mean of the per-sample losses."""
+        """The total loss L (also ``net.loss(point)``): the sum or the mean of
+        the per-sample losses, plus the weight decay ``(l2 / 2) * sum_l ||W[l]||_F^2``."""
         losses = self.per_sample_losses(point)
-        return float(losses.sum() if self.reduction == "sum" else losses.mean())
+        total = float(losses.sum() if self.reduction == "sum" else losses.mean())
+        return total + self.decay(point)
+
+    def decay(self, point) -> float:
+        """The weight-decay part of the total loss, ``(l2 / 2) * sum_l ||W[l]||_F^2``
+        (biases excluded); 0 without ``l2``.
+
+        >>> net = Network(layers=[1, 1], l2=0.5)
+        >>> net.decay({"W1": [[2.0]], "b1": [[7.0]], "x": [[0.0]], "y": [[0.0]]})
+        1.0
+        """
+        if not self.l2:
+            return 0.0
+        p = self.check_point(point)
+        return 0.5 * self.l2 * sum(float(np.sum(p[f"W{l}"] ** 2))
+                                   for l in range(1, self.depth + 1))
 
     def gradient(self, point) -> dict[str, np.ndarray]:
         """dL/dW[l], dL/db[l] from the symbolic derivation (the truth)."""
@@ -323,10 +358,22 @@ class Network:
         domain = LOSSES[self.loss].domain
         if domain == "unit":
             return rng.uniform(0.05, 0.95, shape)
+        if self.targets == "onehot":
+            classes = rng.integers(0, self.layers[-1], self.batch)
+            return self.one_hot(classes)
         if domain == "simplex":
             per_sample = rng.dirichlet(np.ones(self.layers[-1]), self.batch)  # m x nL
             return per_sample.T.copy() if self.layout == "column" else per_sample
         return rng.normal(0.0, 1.0, shape)
+
+    def one_hot(self, labels) -> np.ndarray:
+        """The targets of integer class ``labels`` (one per sample), in the layout.
+
+        >>> Network(layers=[2, 3], batch=2, layout="row").one_hot([2, 0]).tolist()
+        [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+        """
+        per_sample = np.eye(self.layers[-1])[np.asarray(labels, dtype=int)]   # m x nL
+        return per_sample.T.copy() if self.layout == "column" else per_sample
 
     def near_kink(self, point) -> bool:
         """True where the point is too close to a kink (or, under bce/cce, to
@@ -336,11 +383,11 @@ class Network:
             activation = self.activation(l)
             if activation.kink and np.any(np.abs(zs[l]) < KINK_MARGIN):
                 return True
-            if activation.dead_below and not np.any(zs[l] > 0):
-                return True
+        if cut_off(self, zs):
+            return True
         loss = LOSSES[self.loss]
         if loss.kink and np.any(np.abs(acts[-1] - point["y"]) < KINK_MARGIN):
             return True
-        if loss.logs and not self._constant_output:
+        if loss.logs and not constant_output(self):
             return bool(np.any((acts[-1] < LOG_MARGIN) | (acts[-1] > 1 - LOG_MARGIN)))
         return False

@@ -155,7 +155,10 @@ def test_latex_fragment_by_default_and_jupyter_reprs(cli):
     code, out, _err = cli("derive", "--layers", "2,2")
     assert code == 0 and "\\documentclass" not in out and "\\section*{" in out
     derivation = symbp.derive(Network(layers=[2, 2]))
-    assert derivation._repr_latex_() == str(derivation) == derivation.text
+    assert str(derivation) == derivation.text
+    # notebooks: Markdown of the whole document, and the equations in MathJax's LaTeX
+    assert derivation._repr_markdown_().startswith("# Backpropagation")
+    assert "\\section" not in derivation._repr_latex_()
     assert symbp.derive(Network(layers=[2, 2]), format="markdown")._repr_markdown_()
 
 

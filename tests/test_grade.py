@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from symbp import grade
 from symbp.network import Network
-from symbp.strategies import networks
+from symbp.strategies import all_networks
 from symbp.testing import assert_gradients
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
@@ -218,14 +218,14 @@ def configured(net, dtype=np.float64):
 
 
 @settings(max_examples=40)
-@given(networks(max_width=5), st.integers(0, 2**16))
+@given(all_networks(max_width=5), st.integers(0, 2**16))
 def test_a_right_float64_backprop_is_never_flagged(net, seed):
     report = grade(configured(net), net, seed=seed)
     assert report.ok, str(report)
 
 
 @settings(max_examples=40)
-@given(networks(max_width=5), st.data())
+@given(all_networks(max_width=5), st.data())
 def test_one_entry_off_by_1e_8_of_the_largest_is_caught(net, data):
     point = net.sample(0)
     right = configured(net)
@@ -246,7 +246,7 @@ def test_one_entry_off_by_1e_8_of_the_largest_is_caught(net, data):
 
 
 @settings(max_examples=30)
-@given(networks(max_width=5), st.integers(0, 2**16))
+@given(all_networks(max_width=5), st.integers(0, 2**16))
 def test_a_right_float32_backprop_passes_with_a_float32_tolerance(net, seed):
     report = grade(configured(net, np.float32), net, seed=seed)
     assert report.ok, str(report)

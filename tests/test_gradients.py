@@ -6,11 +6,12 @@ Plus hand-worked numbers that no code here produced (seed 000's article).
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symbp
 from symbp.sources.backprop import backprop_per_sample
 from symbp.sources.finite import finite_differences_per_sample
-from symbp.strategies import networks
+from symbp.strategies import all_networks
 from symbp.truth.exact import truth
 
 
@@ -25,7 +26,8 @@ def assert_close_to_scale(reference, other, tolerance, what, floor):
 
 
 @settings(max_examples=60)
-@given(networks(max_depth=4, max_width=5, max_batch=4))
+@given(all_networks(max_depth=4, max_width=5, max_batch=4, l2=st.sampled_from([0.0, 0.3]),
+                    targets=st.sampled_from(["soft", "onehot"])))
 def test_truth_backprop_and_finite_differences_agree(net):
     point = net.sample(seed=7)
     true_gradient = net.gradient(point)
@@ -38,7 +40,7 @@ def test_truth_backprop_and_finite_differences_agree(net):
 
 
 @settings(max_examples=25)
-@given(networks(max_depth=3, max_width=4, max_batch=3))
+@given(all_networks(max_depth=3, max_width=4, max_batch=3))
 def test_per_sample_delta_and_da_agree(net):
     point = net.sample(seed=3)
     per_sample = net.per_sample(point)

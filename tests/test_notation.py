@@ -76,7 +76,7 @@ def test_columns_point_into_the_whole_formula():
     ("delta[l] = z[l].shape", "z[l].shape"),
     ("delta[l] = __import__('os')", "__import__"),
     ("delta[l] = 'text'", "'text'"),
-    ("delta[l] = lambda: 1", "lambda"),
+    ("delta[l] = lambda: 1", ": 1"),   # lambda is the weight decay here, not Python's
     ("delta[l] = W[l*2]", "l*2"),
     ("delta[l] = q", "q"),
     ("delta[l] = a[l] ** 1000", "1000"),

@@ -210,3 +210,29 @@ def make_backprop(hidden="sigmoid", output="sigmoid", loss="half_sse", reduction
             grads = {key: value.T for key, value in grads.items()}
         return grads
     return backprop
+
+
+# -- right on one-hot targets only: labels read back from y ------------------------------
+# row layout, relu hidden, softmax output, cce, mean (cs231n's softmax loss on
+# a target matrix: it takes each sample's class to be the argmax of its target)
+
+def cs231n_argmax_row(params, x, y):
+    L = _depth(params)
+    N = x.shape[0]
+    labels = np.argmax(y, axis=1)
+    a = [x]
+    for l in range(1, L):
+        a.append(np.maximum(0, a[-1] @ params[f"W{l}"] + params[f"b{l}"]))
+    scores = a[-1] @ params[f"W{L}"] + params[f"b{L}"]
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    delta = probs.copy()
+    delta[np.arange(N), labels] -= 1
+    delta /= N
+    grads = {}
+    for l in range(L, 0, -1):
+        grads[f"W{l}"] = a[l - 1].T @ delta
+        grads[f"b{l}"] = delta.sum(axis=0, keepdims=True)
+        if l > 1:
+            delta = (delta @ params[f"W{l}"].T) * (a[l - 1] > 0)
+    return grads

@@ -4,11 +4,11 @@ and files written whole or not at all."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tempfile
-import time
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from symbp.errors import SymbpError, UsageError
 
@@ -18,7 +18,7 @@ def add_network_options(parser, layers_required: bool = False):
     their defaults are read from the tables and from Network itself."""
     import dataclasses
 
-    from symbp.network import Network
+    from symbp.network import TARGETS, Network
     from symbp.tables import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
     default = {f.name: f.default for f in dataclasses.fields(Network)}
 
@@ -41,6 +41,11 @@ def add_network_options(parser, layers_required: bool = False):
                        + listed(LAYOUTS, "layout"))
     group.add_argument("--no-bias", dest="no_bias", action="store_true",
                        help="a network without biases")
+    group.add_argument("--targets", help="soft: any targets in the loss's domain; onehot: "
+                       "each sample's target is one class; " + listed(TARGETS, "targets"))
+    group.add_argument("--l2", metavar="LAMBDA",
+                       help="L2 weight decay: adds (LAMBDA/2) * sum ||W[l]||^2 to the total "
+                            "loss (default 0; Ng's lambda/(2m) is --l2 lambda/m)")
 
 
 def network_fields(args) -> dict:
@@ -48,13 +53,15 @@ def network_fields(args) -> dict:
     fields = {}
     if args.layers is not None:
         fields["layers"] = parse_int_list("--layers", args.layers)
-    for name in ("hidden", "output", "loss", "reduction", "layout"):
+    for name in ("hidden", "output", "loss", "reduction", "layout", "targets"):
         if getattr(args, name) is not None:
             fields[name] = getattr(args, name)
     if args.batch is not None:
         fields["batch"] = parse_int("--batch", args.batch)
     if args.no_bias:
         fields["bias"] = False
+    if args.l2 is not None:
+        fields["l2"] = parse_number("--l2", args.l2)
     return fields
 
 
@@ -127,6 +134,22 @@ def parse_int(option: str, text: str) -> int:
         raise UsageError(f"{option} {text!r} is not an integer") from None
 
 
+def parse_number(option: str, text: str) -> float:
+    """A finite decimal number (``1e-3``, ``0.5``, or a fraction such as ``0.7/4``).
+
+    >>> parse_number("--l2", "0.7/4")
+    0.175
+    """
+    try:
+        numerator, _, denominator = text.partition("/")
+        value = float(numerator) / (float(denominator) if denominator else 1.0)
+    except (ValueError, ZeroDivisionError):
+        raise UsageError(f"{option} {text!r} is not a number, e.g. {option} 0.01") from None
+    if not math.isfinite(value):
+        raise UsageError(f"{option} {text!r} is not a finite number")
+    return value
+
+
 def parse_int_list(option: str, text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",")]
@@ -183,22 +206,68 @@ class Output:
     def error(self, sentence: str):
         print(sentence.replace("\n", " "), file=self.err)
 
-    def progress(self, total: int, label: str = ""):
-        """A callable ``step(done)`` that redraws a progress line on a terminal
-        (stderr), and does nothing when stderr is piped."""
-        if not self._is_terminal(self.err) or total <= 1:
-            return lambda _done: None
-        start = time.monotonic()
+    def progress(self, total: int, label: str = "") -> Progress:
+        """A :class:`Progress`: call it with the count done; a bar on a terminal
+        (stderr), nothing when stderr is piped."""
+        return Progress(self.err, total, label,
+                        enabled=self._is_terminal(self.err) and total > 1)
 
-        def step(done: int):
-            width = 30
-            filled = int(width * done / total)
-            elapsed = time.monotonic() - start
-            end = "\n" if done >= total else ""
-            self.err.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] "
-                           f"{done}/{total} {elapsed:.1f}s{end}")
-            self.err.flush()
-        return step
+
+class Progress:
+    """A progress bar drawn by rich on ``stream``, callable as ``step(done)``.
+
+    rich (a dependency) rather than a bar of our own: it redraws in place,
+    shows the elapsed and remaining time, and cleans up the line.  It is
+    imported only when a bar is shown, so piped runs never pay for it.
+    The bar ends when ``done`` reaches ``total`` or the ``with`` block ends.
+
+    >>> import io
+    >>> with Progress(io.StringIO(), 3, "grade", enabled=False) as step:
+    ...     step(1)
+    """
+
+    def __init__(self, stream, total: int, label: str = "", enabled: bool = True):
+        self.stream, self.total, self.label, self.enabled = stream, total, label, enabled
+        self._bar = self._task = None
+
+    def __call__(self, done: int):
+        if not self.enabled:
+            return
+        if self._bar is None:
+            from rich import progress
+            from rich.console import Console
+            self._bar = progress.Progress(
+                progress.TextColumn(self.label), progress.BarColumn(),
+                progress.MofNCompleteColumn(), progress.TimeElapsedColumn(),
+                progress.TimeRemainingColumn(),
+                console=Console(file=self.stream), auto_refresh=False)
+            self._bar.start()
+            self._task = self._bar.add_task(self.label, total=self.total)
+        self._bar.update(self._task, completed=done, refresh=True)
+        if done >= self.total:
+            self.close()
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+            self.enabled = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+def printable(text: str) -> str:
+    r"""Text from the user's code with control characters escaped, so that it
+    cannot move the cursor or rewrite the terminal's lines.
+
+    >>> printable("ok\x1b[2J")
+    'ok\\x1b[2J'
+    """
+    return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in text)
 
 
 def _json_default(value):
@@ -212,6 +281,7 @@ def _json_default(value):
 
 __all__ = [
     "Output",
+    "Progress",
     "SymbpError",
     "add_layer_config_option",
     "add_network_options",
@@ -222,6 +292,8 @@ __all__ = [
     "network_from_args",
     "parse_int",
     "parse_int_list",
+    "parse_number",
+    "printable",
     "random_options",
     "write_atomic",
 ]

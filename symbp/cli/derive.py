@@ -30,6 +30,16 @@ def add_arguments(p):
                         "matrix form (every layer width <= 4)")
 
 
+def _file_given_as_output(value):
+    """``--output`` names the output activation; a file name there was meant for ``-o``."""
+    from symbp.errors import UsageError
+    from symbp.tables import ACTIVATIONS
+    if value is not None and value not in ACTIVATIONS and ("." in value or "/" in value):
+        raise UsageError(f"--output {value!r} is the output activation, not a file",
+                         suggestion=f"write the derivation to a file with -o {value} "
+                                    f"(or --output-file {value})")
+
+
 def run(args, io) -> int:
     from symbp.derivation.checked import FORMATS, derive
     from symbp.errors import UsageError
@@ -39,6 +49,7 @@ def run(args, io) -> int:
     if args.standalone and args.format != "latex":
         raise UsageError("--standalone applies to --format latex only; Markdown is "
                          "always a whole document")
+    _file_given_as_output(args.output)
     net = common.network_from_args(args)
     step = [None]
 

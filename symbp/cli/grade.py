@@ -7,94 +7,187 @@ from symbp.errors import UsageError
 
 HELP = "check your own backprop function against the symbolic truth"
 DESCRIPTION = ("Import FUNC from MODULE (a module in the current directory or on "
-               "PYTHONPATH, or a path to a .py file), call FUNC(params, x, y) with the "
-               "parameters {'W1': ..., 'b1': ...} of the network and a batch, and compare "
-               "every gradient it returns with SymPy's. Exit 0 every gradient right, "
-               "1 a wrong one, 2 invalid input.")
+               "PYTHONPATH, or a path to a .py file) in a process of its own, call "
+               "FUNC(params, x, y) with the parameters {'W1': ..., 'b1': ...} of the "
+               "network and a batch, and compare every gradient it returns with SymPy's. "
+               "Gradient keys W1, dW1, dw1, grad_W1 and w1 are recognised; a tuple is read "
+               "in the order W1, b1, W2, ... (or --returns). Exit 0 every gradient right, "
+               "1 a wrong one (or FUNC failed), 2 invalid input.")
+OUTPUT_SHOWN = 20   # lines of FUNC's own output shown in the human report
 
 
 def add_arguments(parser):
+    from symbp.grading.sandbox import DEFAULT_TIMEOUT
     parser.add_argument("function", metavar="MODULE:FUNC",
                         help="e.g. my_backprop:gradients or path/to/file.py:gradients")
     common.add_network_options(parser)
     common.add_random_options(
         parser, "also grade N networks drawn by Hypothesis that keep the options' depth "
-                "(unless --vary-depth), activations, loss, layout, reduction and bias",
+                "(unless --vary-depth) and configuration, with other widths and batches",
         "seed of the point and of Hypothesis's draws (default 0)")
+    parser.add_argument("--fixed-widths", dest="fixed_widths", action="store_true",
+                        help="with --random: keep every width of --layers (code written for "
+                             "one size); only the batch varies")
+    parser.add_argument("--max-width", dest="max_width", metavar="K",
+                        help="with --random: widths from 1 to K (default: the range --random "
+                             "draws from, docs/grade.md)")
     parser.add_argument("--rtol", help="tolerance relative to each gradient's largest entry "
                                        "(default from the dtype returned and the network's size)")
     parser.add_argument("--atol", help="absolute tolerance (default a few rounding units of "
                                        "the largest of dL/da[L] and the gradients)")
     parser.add_argument("--names", metavar="W1=w1,...",
-                        help="FUNC's names for symbp's keys, in the parameters and gradients")
+                        help="FUNC's names for symbp's parameter keys (in params)")
+    parser.add_argument("--grad-names", dest="grad_names", metavar="W1=dW1,...",
+                        help="FUNC's keys for the gradients it returns (default: W1, dW1, dw1, "
+                             "grad_W1 or w1, recognised by themselves)")
+    parser.add_argument("--returns", metavar="dW1,db1,...",
+                        help="the order of the gradients in a tuple or list FUNC returns "
+                             "(default W1, b1, W2, b2, ...)")
+    parser.add_argument("--labels", action="store_true",
+                        help="pass FUNC integer class indices of shape (m,) instead of y "
+                             "(one-hot targets; the truth uses their one-hot matrix)")
+    parser.add_argument("--timeout", metavar="SECONDS", default=str(DEFAULT_TIMEOUT),
+                        help=f"time limit of each call of FUNC (default {DEFAULT_TIMEOUT:g} s)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _checked_options(args):
+    count, seed = common.random_options(args)
+    for flag, given in (("--fixed-widths", args.fixed_widths), ("--max-width", args.max_width)):
+        if given and not count:
+            raise UsageError(f"{flag} shapes the random networks; give --random N too")
+    if args.fixed_widths and (args.vary_depth or args.max_width):
+        raise UsageError("--fixed-widths keeps every width; it cannot go with "
+                         + ("--vary-depth" if args.vary_depth else "--max-width"))
+    if args.returns and args.vary_depth:
+        raise UsageError("--returns fixes how many gradients FUNC returns; it cannot go with "
+                         "--vary-depth")
+    max_width = common.parse_int("--max-width", args.max_width) if args.max_width else None
+    if max_width is not None and max_width < 1:
+        raise UsageError(f"--max-width {max_width} must be at least 1")
+    timeout = _number("--timeout", args.timeout)
+    if timeout <= 0:
+        raise UsageError(f"--timeout {args.timeout!r} must be a number of seconds > 0")
+    options = {"names": _map("--names", args.names), "labels": args.labels,
+               "grad_names": _map("--grad-names", args.grad_names),
+               "returns": _order(args.returns) if args.returns else None,
+               **{name: _tolerance(f"--{name}", getattr(args, name)) for name in ("rtol", "atol")}}
+    shape = {"vary_depth": args.vary_depth, "fixed_widths": args.fixed_widths,
+             **({"max_width": max_width} if max_width else {})}
+    return count, seed, timeout, options, shape
 
 
 def run(args, io) -> int:
     net = common.network_from_args(args)
-    count, seed = common.random_options(args)
-    tolerances = {name: _tolerance(f"--{name}", getattr(args, name)) for name in ("rtol", "atol")}
-    names = _names(args.names)
+    count, seed, timeout, options, shape = _checked_options(args)
     from symbp.grading.grades import grade
     from symbp.grading.sandbox import UserProcess, split_function
     module, name = split_function(args.function)
-    with UserProcess(module) as user:
+    with UserProcess(module, timeout=timeout) as user:
         func = user.function(name)
-        report = grade(func, net, seed=seed, names=names, **tolerances)
+        report = grade(func, net, seed=seed, **options)
         found = None
         if count:
             # Hypothesis (~0.35 s to import) only when --random asks for it
             from symbp.grading.random_grade import grade_random
-            found = grade_random(func, net, count, vary_depth=args.vary_depth, seed=seed,
-                                 names=names, on_network=io.progress(count, "grade"),
-                                 **tolerances)
+            with io.progress(count, "grade") as step:
+                found = grade_random(func, net, count, seed=seed, on_network=step,
+                                     **shape, **options)
+    output = "".join(func.output)
     ok = report.ok and (found is None or found.ok)
     if args.json:
         io.json({"function": args.function, "ok": ok, "report": report.to_json(),
                  "random": None if found is None else dict(
-                     found.to_json(), requested=count, vary_depth=args.vary_depth, seed=seed)})
+                     found.to_json(), requested=count, seed=seed, **shape),
+                 "output": output})
         return 0 if ok else 1
     io.print(f"grading {args.function}")
-    _print_report(io, report)
+    _print_report(io, report, args)
     if found is not None:
-        _print_random(io, found, count, seed)
-    wrong = [k.key for k in report.wrong] + [
-        k.key for k in (found.failing.wrong if found and found.failing else []) if k.key not in
-        [w.key for w in report.wrong]]
+        _print_random(io, found, count, seed, args)
+    _print_output(io, output)
     io.print(io.paint("every gradient right", "green") if ok else
-             io.paint(f"wrong: {', '.join(wrong)}", "red"))
+             io.paint("wrong: " + common.printable(_wrong_line(report, found)), "red"))
     return 0 if ok else 1
 
 
-def _print_report(io, report):
-    lines = report.lines()
-    for line in lines[:len(lines) - len(report.keys)]:
-        io.print(line)
+def _wrong_line(report, found) -> str:
+    """The wrong keys of each network graded, each with its own network."""
+    parts = []
+    if not report.ok:
+        parts.append(f"{', '.join(k.key for k in report.wrong)} on layers "
+                     f"{list(report.network.layers)}")
+    if found is not None and found.failing is not None:
+        failing = found.failing
+        parts.append(f"{', '.join(k.key for k in failing.wrong)} on the smallest random "
+                     f"network, layers {list(failing.network.layers)} batch "
+                     f"{failing.network.batch}")
+    return "; ".join(parts)
+
+
+# what to try, in flags, for each possible cause the library names
+_CAUSE_FLAGS = {"onehot_targets": "try --targets onehot, or --labels if FUNC takes class "
+                                  "indices"}
+
+
+def _print_report(io, report, args):
+    # the lines echo FUNC's keys and messages: control characters are escaped
+    for line in report.heading():
+        io.print(common.printable(line))
     for key in report.keys:
-        io.print("  " + io.paint(key.line(), "green" if key.ok else "red"))
+        io.print("  " + io.paint(common.printable(key.line()), "green" if key.ok else "red"))
+    for line in report.remarks():
+        io.print("  " + io.paint(common.printable(line), "yellow"))
+    if report.order_assumed and not args.returns:
+        io.print("  " + io.paint("note: --returns dW1,db1,... gives another order", "yellow"))
+    for cause in report.causes if not report.ok else []:
+        io.print("  " + io.paint(f"({_CAUSE_FLAGS[cause]})", "yellow"))
+    if report.error and "time limit" in report.error:
+        io.print("  " + io.paint(f"(--timeout {args.timeout} is the limit; give more "
+                                 "seconds if FUNC needs them)", "yellow"))
 
 
-def _print_random(io, found, count, seed):
+def _print_random(io, found, count, seed, args):
     if found.ok:
         io.print(f"random networks: {found.tried} drawn by Hypothesis (seed {seed}), "
                  "every gradient right on each")
         return
     io.print(f"random networks: a wrong gradient on network {found.tried} of up to {count}; "
              "the smallest failing network Hypothesis shrank to:")
-    _print_report(io, found.failing)
+    _print_report(io, found.failing, args)
 
 
-def _tolerance(option: str, text):
-    if text is None:
-        return None
+def _print_output(io, output: str):
+    if not output:
+        return
+    lines = output.splitlines()
+    io.print(f"FUNC printed {len(lines)} line(s)"
+             + (f", the first {OUTPUT_SHOWN}:" if len(lines) > OUTPUT_SHOWN else ":"))
+    for line in lines[:OUTPUT_SHOWN]:
+        io.print(io.paint(f"  | {common.printable(line)}", "dim"))
+
+
+def _number(option: str, text) -> float:
     try:
         value = float(text)
-    except ValueError:
+    except (TypeError, ValueError):
         raise UsageError(f"{option} {text!r} is not a number, e.g. {option} 1e-9") from None
     if not value >= 0 or value == float("inf"):
         raise UsageError(f"{option} {text!r} must be a finite number >= 0")
     return value
 
 
-def _names(text) -> dict:
-    return dict(common.key_values("--names", text, "KEY=NAME", "W1=w,b1=b")) if text else {}
+def _tolerance(option: str, text):
+    return None if text is None else _number(option, text)
+
+
+def _map(option: str, text) -> dict:
+    return dict(common.key_values(option, text, "KEY=NAME", "W1=dW1,b1=db1")) if text else {}
+
+
+def _order(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",")]
+    if not all(names) or len(set(names)) != len(names):
+        raise UsageError(f"--returns {text!r} is not a list of distinct names, e.g. "
+                         "--returns dW1,db1,dW2,db2")
+    return names

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -67,7 +68,8 @@ def main(argv=None, stdout=None, stderr=None) -> int:
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
         parser = build_parser(_command(argv))
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(io.out):   # --help and --version print to our stdout
+            args = parser.parse_args(argv)
         if not getattr(args, "run", None):
             parser.print_help(io.out)
             return 2

@@ -13,7 +13,12 @@ DESCRIPTION = ("Check every claim of a TOML claims file, or one formula given wi
                "--formula and the network options, against SymPy's derivation. "
                "Verdicts: proved, holds, refuted (with a counterexample and a "
                "diagnosis), error. Exit 0 every claim met, 1 a claim refuted or not "
-               "meeting its expect, 2 invalid input or a verdict error.")
+               "meeting its expect, 2 invalid input or a verdict error. "
+               "Formulas are written in symbp's notation (docs/contract.md section 2, "
+               "docs/verify.md): quantities W[l], b[l], z[l], a[l], x, y, delta[l], da[l], "
+               "dW[l], db[l], m, n[l], lambda; @ matrix product, * element-wise, ** power, "
+               ".T transpose; sigma(z[l]), sigma_prime(z[l]), sum(X, axis=1), mean, log, exp. "
+               'Example: --formula "delta[l] = (W[l+1].T @ delta[l+1]) * sigma_prime(z[l])"')
 
 
 def add_arguments(p):

@@ -44,23 +44,36 @@ class DerivationError(SymbpError):
 class Derivation:
     """A derivation document; ``text`` is the whole document.
 
-    Shows itself in Jupyter (``_repr_latex_``, ``_repr_markdown_``).
+    Shows itself in Jupyter whatever its format: ``_repr_markdown_`` is the
+    whole document as Markdown with ``$$`` maths (which notebooks render
+    with MathJax), ``_repr_latex_`` the checked equations alone in one
+    ``aligned`` block (MathJax renders no ``\\section`` or ``tabular``).
+
+    >>> from symbp.network import Network
+    >>> d = derive(Network(layers=[1, 1]), standalone=True)
+    >>> d._repr_markdown_().startswith("# Backpropagation"), d._repr_latex_().startswith("$$")
+    (True, True)
     """
     text: str
     format: str
     equations: list = field(default_factory=list)
     network: object = None
+    blocks: list = field(default_factory=list, repr=False)
+    title: str = ""
 
     def __str__(self):
         return self.text
 
     def _repr_markdown_(self):
-        return self.text if self.format == "markdown" else None
+        if self.format == "markdown" or not self.blocks:
+            return self.text if self.format == "markdown" else None
+        return DOCUMENT_PRINTERS["markdown"]().document(self.blocks, self.title, False)
 
     def _repr_latex_(self):
-        if self.format != "latex" or "\\begin{document}" in self.text:
+        if not self.equations:
             return None
-        return self.text
+        lines = [rf"\text{{{eq.name}}} &\quad {eq.latex}" for eq in self.equations]
+        return "$$\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}$$"
 
 
 def derive(net, format: str = "latex", standalone: bool = False, expand: bool = False,
@@ -91,7 +104,8 @@ def derive(net, format: str = "latex", standalone: bool = False, expand: bool = 
     blocks = [_display(item) if isinstance(item, Equation) else item
               for item in draft.blocks] + summary_table(net, draft.equations)
     text = DOCUMENT_PRINTERS[format]().document(blocks, draft.title, standalone)
-    return Derivation(text=text, format=format, equations=draft.equations, network=net)
+    return Derivation(text=text, format=format, equations=draft.equations, network=net,
+                      blocks=blocks, title=draft.title)
 
 
 def _display(equation: Equation) -> Display:

@@ -140,8 +140,13 @@ class _Writer:
         self.add(Display(tuple(lines)))
         total = (r"\sum_{i=1}^{m} \ell^{(i)}" if net.reduction == "sum"
                  else r"\frac{1}{m} \sum_{i=1}^{m} \ell^{(i)}")
+        decay = ""
+        if net.l2:
+            total += r" + \frac{\lambda}{2} \sum_{l=1}^{L} \lVert W^{[l]} \rVert_F^2"
+            decay = f", plus the L2 weight decay with $\\lambda = {net.l2:g}$, biases excluded"
         self.add(Text(f"The total loss is the {net.reduction} over the samples "
-                      f"($m = {net.batch}$; a definition):"), Display((rf"\mathcal{{L}} = {total}",)))
+                      f"($m = {net.batch}$){decay} (a definition):"),
+                 Display((rf"\mathcal{{L}} = {total}",)))
         derivative = loss_derivative(net.loss, units)
         self.add(Text("SymPy's derivative of $\\ell$ by one output $a_j$ (every other term "
                       "of the sum is constant in $a_j$):"),
@@ -164,8 +169,9 @@ class _Writer:
         derivative = activation_derivative(name)
         value = rf"{ACTIVATIONS[name].latex}(z)"
         line = rf"{ACTIVATIONS[name].latex}'(z) = " + sympy_latex(derivative.raw, {Z: "z"})
-        if derivative.form != derivative.raw:
-            line += " = " + sympy_latex(derivative.form, {S: value, Z: "z"})
+        rewritten = sympy_latex(derivative.form, {S: value, Z: "z"})
+        if not _same_latex(line.rsplit(" = ", 1)[1], rewritten):
+            line += " = " + rewritten
         return line
 
     def _elementwise_output_error(self):
@@ -181,11 +187,14 @@ class _Writer:
                       self.shape("delta", L))
         error = elementwise_output_error(name, net.loss, net.layers[-1])
         names = {A: "a_j", Y: "y_j", Z: "z_j"}
-        self.add(Text("Entry by entry, the chain-rule product simplifies (SymPy):"),
+        product, simplified = (sympy_latex(error.product, names),
+                               sympy_latex(error.simplified, names))
+        same = _same_latex(product, simplified)
+        self.add(Text("Entry by entry, the chain-rule product is" if same else
+                      "Entry by entry, the chain-rule product simplifies (SymPy):"),
                  Display((r"\delta_j = \frac{\partial \ell}{\partial a_j}\,"
-                          rf"{ACTIVATIONS[name].latex}'(z_j) = "
-                          + sympy_latex(error.product, names) + " = "
-                          + sympy_latex(error.simplified, names),)))
+                          rf"{ACTIVATIONS[name].latex}'(z_j) = " + product
+                          + ("" if same else " = " + simplified),)))
         if error.cancels:
             self.add(Text("The activation's derivative cancels the denominator of the "
                           "loss's derivative: nothing of $\\sigma'$ is left to compute."))
@@ -255,25 +264,37 @@ class _Writer:
         scale = "(1/m) * " if net.reduction == "mean" and m > 1 else ""
         samples_axis = 1 if self.column else 0
         if net.reduction == "mean":
-            how = ("the mean over the samples: the matrix product sums the $m$ per-sample "
+            how = (", averaged over the samples: the matrix product sums the $m$ per-sample "
                    "outer products and $\\frac{1}{m}$ averages them" if m > 1 else
-                   "with $m = 1$ the mean is the single sample's gradient")
+                   "; with $m = 1$ the mean over the samples is that one sample's gradient")
         else:
-            how = "the sum over the samples, which the matrix product carries out"
+            how = ", summed over the samples, which the matrix product carries out"
         order = ("$\\delta^{[l]}$ times the transpose of $a^{[l-1]}$" if self.column
                  else "the transpose of $a^{[l-1]}$ times $\\delta^{[l]}$")
-        self.add(Heading("Weight and bias gradients"), Text(
-            f"Since $z^{{[l]}}$ is linear in $W^{{[l]}}$ and $b^{{[l]}}$, the gradient of the "
-            f"total loss is {order} ({net.layout} layout), reduced by {how}."))
+        linear = "$W^{[l]}$ and $b^{[l]}$" if net.bias else "$W^{[l]}$"
+        decay = (f" The weight decay adds its own derivative, $\\lambda W^{{[l]}}$ "
+                 f"($\\lambda = {net.l2:g}$), to each weight gradient; biases have none."
+                 if net.l2 else "")
+        self.add(Heading("Weight and bias gradients" if net.bias else "Weight gradients"),
+                 Text(f"Since $z^{{[l]}}$ is linear in {linear}, the gradient of the "
+                      f"total loss is {order} ({net.layout} layout){how}.{decay}"))
         for l in range(1, self.L + 1):
             product = f"delta[{l}] @ {self.a(l - 1)}.T" if self.column else \
                 f"{self.a(l - 1)}.T @ delta[{l}]"
-            self.equation(f"weight gradient dW[{l}]", f"dW[{l}] = {scale}{product}",
+            penalty = f" + lambda * W[{l}]" if net.l2 else ""
+            self.equation(f"weight gradient dW[{l}]", f"dW[{l}] = {scale}{product}{penalty}",
                           self.shape("dW", l))
             if net.bias:
                 total = f"sum(delta[{l}], axis={samples_axis})" if m > 1 else f"delta[{l}]"
                 self.equation(f"bias gradient db[{l}]", f"db[{l}] = {scale}{total}",
                               self.shape("db", l))
+
+
+def _same_latex(left: str, right: str) -> bool:
+    """Two LaTeX strings that read the same (they differ in sizing commands only)."""
+    def plain(text):
+        return "".join(text.replace(r"\left", "").replace(r"\right", "").split())
+    return plain(left) == plain(right)
 
 
 def build_document(net, expand: bool = False) -> Draft:

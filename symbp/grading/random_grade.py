@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from symbp.errors import NetworkError
 from symbp.grading.grades import GradeReport, grade
 from symbp.network import Network
-from symbp.verification.search import isolated, scratch_storage, similar_networks
+from symbp.verification.search import MAX_WIDTH, isolated, scratch_storage, similar_networks
 
 
 @dataclass
@@ -52,28 +52,34 @@ class _Wrong(Exception):
         self.report = report
 
 
-def grade_random(func, net: Network, n: int, *, vary_depth: bool = False, seed: int = 0,
-                 rtol=None, atol=None, names=None, on_network=None) -> RandomGrade:
+def grade_random(func, net: Network, n: int, *, vary_depth: bool = False,
+                 fixed_widths: bool = False, max_width: int = MAX_WIDTH, seed: int = 0,
+                 on_network=None, **options) -> RandomGrade:
     """Grade ``func`` on ``n`` networks drawn by Hypothesis from
-    ``symbp.verification.search.similar_networks(net)``; ``on_network(done)`` follows them.
+    ``symbp.verification.search.similar_networks(net, ...)``; ``on_network(done)``
+    follows them, ``options`` are :func:`symbp.grading.grades.grade`'s.
 
     Hypothesis runs with its own settings, whatever profile is loaded: no
     example database, derandomized from ``seed``, no deadline.  A failure is
     shrunk to the smallest network (and point seed) that still fails.
     """
-    names = dict(names or {})
+    maps = {what: dict(options.pop(what, None) or {}) for what in ("names", "grad_names")}
     calls, failures = [0], []
+    drawn = similar_networks(net, vary_depth=vary_depth, fixed_widths=fixed_widths,
+                             max_width=max_width)
 
     @isolated(n, seed)
-    @given(similar_networks(net, vary_depth=vary_depth), st.integers(0, 2**32 - 1))
+    @given(drawn, st.integers(0, 2**32 - 1))
     def attempt(candidate, point_seed):
         if not failures:
             calls[0] += 1
             if on_network is not None:
                 on_network(min(calls[0], n))
+        # keys a network drawn with another depth lacks are left out of the maps
+        kept = {what: {k: v for k, v in mapping.items() if k in candidate.param_keys()}
+                for what, mapping in maps.items()}
         try:
-            report = grade(func, candidate, rtol=rtol, atol=atol, seed=point_seed,
-                           names={k: v for k, v in names.items() if k in candidate.param_keys()})
+            report = grade(func, candidate, seed=point_seed, **kept, **options)
         except NetworkError:
             reject()  # no point away from the kinks on this network: not a counterexample
         if not report.ok:

@@ -44,6 +44,7 @@ from symbp.grading.user_code import (
     UserCodeError,
     UserError,
     call_named,
+    call_named_watched,
     check_target,
     describe_exception,
     import_failure,
@@ -144,7 +145,9 @@ class UserProcess:
         self._process.start()
         child_end.close()
         self._connection = parent_end
-        reply = self._receive(f"importing {self.target}")
+        # importing may take longer than a call (a module that imports torch):
+        # a short limit for calls is not one for the import
+        reply = self._receive(f"importing {self.target}", max(self.timeout, DEFAULT_TIMEOUT))
         if isinstance(reply, UserError):
             self.stop()
             raise UserCodeError(f"importing {self.target!r} failed: {reply.what}")
@@ -209,10 +212,11 @@ class UserProcess:
             return Outcome(None, reply, "")
         return Outcome(*reply)
 
-    def _receive(self, what: str):
+    def _receive(self, what: str, limit: float | None = None):
         """The child's next message, or a UserError when it ends or runs out
         of time.  Waits in short steps so that Ctrl-C reaches the parent."""
-        deadline = time.monotonic() + self.timeout
+        limit = self.timeout if limit is None else limit
+        deadline = time.monotonic() + limit
         try:
             while time.monotonic() < deadline:
                 if self._connection.poll(_POLL):
@@ -227,7 +231,7 @@ class UserProcess:
                     break
             else:
                 return UserError("timeout", f"{what} did not finish within "
-                                            f"{self.timeout:g} s (the time limit)")
+                                            f"{limit:g} s (the time limit)")
         except KeyboardInterrupt:
             self.stop()
             raise
@@ -258,7 +262,15 @@ class UserFunction:
         self.output: list[str] = []
 
     def __call__(self, *args):
-        outcome = self.user.call(call_named, self.name, *args)
+        return self._call(call_named, *args)
+
+    def watched(self, params, x, y) -> tuple:
+        """``(value, inputs changed in place)`` of a call with these arguments
+        (:func:`symbp.grading.user_code.call_watched`, run in the child)."""
+        return self._call(call_named_watched, params, x, y)
+
+    def _call(self, function, *args):
+        outcome = self.user.call(function, self.name, *args)
         if outcome.output:
             self.output.append(outcome.output)
         if outcome.error is not None:

@@ -17,6 +17,7 @@ import sys
 import sysconfig
 import traceback
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,10 +175,11 @@ def plain(value, depth: int = 0):
     """
     if depth > _MAX_NESTING:
         return Unreadable(type(value).__name__, "nested too deeply")
-    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic)):
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic,
+                                           Unreadable)):
         return value
     if type(value) is np.ndarray:
-        return value
+        return _plain_array(value)
     try:
         if isinstance(value, Mapping):
             return {plain(key, depth + 1): plain(item, depth + 1) for key, item in value.items()}
@@ -185,13 +187,80 @@ def plain(value, depth: int = 0):
             items = [plain(item, depth + 1) for item in value]
             return items if isinstance(value, list) else tuple(items)
         if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
-            return np.array(value)
+            return _plain_array(np.array(value))
     except Exception as raised:  # noqa: BLE001  (a user object whose access raises)
         what, _ = describe_exception(raised)
         return Unreadable(type(value).__name__, f"reading it raised {what}")
     return Unreadable(type(value).__name__)
 
 
+def _plain_array(array: np.ndarray):
+    # an array of Python objects may hold the user's own: not plain data
+    if array.dtype.hasobject:
+        return Unreadable("ndarray", "an array of Python objects, not of numbers")
+    return array
+
+
 def call_named(module, name: str, *args):
     """``module.name(*args)``: the simplest function to send to :meth:`UserProcess.call`."""
     return getattr(module, name)(*args)
+
+
+def call_watched(function, params: dict, x, y) -> tuple:
+    """``function(params, x, y)`` as plain data, and the inputs it changed in
+    place (``["params['W1']", "x"]``): the caller passes copies, so what the
+    function does to them cannot reach anything else, but it is reported.
+
+    >>> def sloppy(params, x, y):
+    ...     params["W1"] -= 1.0
+    ...     return {"W1": params["W1"]}
+    >>> call_watched(sloppy, {"W1": np.zeros((1, 1))}, np.ones((1, 1)), np.ones((1, 1)))[1]
+    ["params['W1']"]
+    """
+    before = ({key: np.array(value, copy=True) for key, value in params.items()},
+              np.array(x, copy=True), np.array(y, copy=True))
+    value = function(params, x, y)
+    return plain(value), _changed(before, params, x, y)
+
+
+@contextmanager
+def numpy_restored():
+    """Put back whatever a call replaced in NumPy's namespace (``np.abs =
+    ...``), for the calls that run in symbp's own process (the Python API):
+    symbp's truth and comparison use NumPy after them.
+
+    >>> with numpy_restored():
+    ...     np.abs = None
+    >>> int(np.abs(-1))
+    1
+    """
+    saved = dict(vars(np))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if vars(np).get(name) is not value:
+                setattr(np, name, value)
+
+
+def call_named_watched(module, name: str, params: dict, x, y) -> tuple:
+    """:func:`call_watched` of ``module.name``: what the child runs for ``grade``."""
+    return call_watched(getattr(module, name), params, x, y)
+
+
+def _changed(before, params, x, y) -> list[str]:
+    old_params, old_x, old_y = before
+    changed = []
+    for key, old in old_params.items():
+        try:
+            same = key in params and np.array_equal(np.asarray(params[key]), old, equal_nan=True)
+        except Exception:  # noqa: BLE001  (whatever the function put there)
+            same = False
+        if not same:
+            changed.append(f"params[{key!r}]")
+    if set(params) - set(old_params):
+        changed.append("params (keys added)")
+    for label, new, old in (("x", x, old_x), ("y", y, old_y)):
+        if not np.array_equal(new, old, equal_nan=True):
+            changed.append(label)
+    return changed

@@ -86,6 +86,8 @@ class Evaluator(Walker):
     def _walk_Name(self, node: Name):
         if node.name == "m":
             return self.number(self.net.batch)
+        if node.name == "lambda":   # the exact fraction of the decimal given, 0.1 = 1/10
+            return self.number(Fraction(str(self.net.l2)))
         return self.values[(node.name, None)]
 
     def _walk_Quantity(self, node: Quantity):

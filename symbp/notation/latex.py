@@ -71,7 +71,8 @@ class NotationLatexPrinter(Walker):
         return rf"{sign}\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
 
     def _print_Name(self, node: Name) -> str:
-        return node.name
+        quantity = QUANTITIES.get(node.name)
+        return quantity.latex if quantity is not None else node.name
 
     def _print_Quantity(self, node: Quantity) -> str:
         return QUANTITIES[node.name].latex.format(k=node.index)
@@ -120,7 +121,7 @@ class NotationLatexPrinter(Walker):
 
 
 def _is_constant(node) -> bool:
-    return isinstance(node, Number) or (isinstance(node, Name) and node.name == "m") or (
+    return isinstance(node, Number) or (isinstance(node, Name) and node.name in ("m", "lambda")) or (
         isinstance(node, BinOp) and node.op == "/" and _is_constant(node.left)
         and _is_constant(node.right))
 

@@ -48,6 +48,10 @@ MAX_DIGITS = 20
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@",
            ast.Pow: "**"}
 
+# ``lambda`` (the weight decay) is a Python keyword: before Python's parser
+# sees the text it becomes this name of the same length, so columns still match
+_LAMBDA, _LAMBDA_STANDIN = "lambda", "_lmbda"
+
 
 # -- parsing ------------------------------------------------------------------
 
@@ -98,6 +102,9 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
         raise FormulaError("an expression is missing", column=column_offset + 1)
     if "\n" in stripped or ";" in stripped:
         raise FormulaError("a formula is one line with one '='", column=lead + 1)
+    _maths_habits(stripped, lead, dialect)
+    if dialect.matrix:
+        stripped = re.sub(rf"\b{_LAMBDA}\b", _LAMBDA_STANDIN, stripped)
     try:
         with warnings.catch_warnings():
             # Python's own warnings about the text (SyntaxWarning, invalid
@@ -106,6 +113,9 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
             warnings.simplefilter("ignore")
             tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
+        primed = _primed_name(stripped, lead)
+        if primed is not None:
+            raise primed from None
         if not error.offset or error.offset > len(stripped):
             # Python reports offset 0 when the text ends in the middle of an expression
             raise FormulaError("the expression ends too early", column=lead + len(stripped) + 1,
@@ -116,6 +126,42 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
     except (ValueError, RecursionError, MemoryError):
         raise FormulaError("the formula cannot be read", column=lead + 1) from None
     return _Converter(stripped, lead, dialect).convert(tree.body, 0)
+
+
+def _primed_name(text: str, lead: int) -> FormulaError | None:
+    """The error for a maths prime (``sigmoid'(z)``), which Python reads as
+    the start of a string: asked when Python could not parse the text."""
+    prime = re.search(r"([A-Za-z_]\w*)'", text)     # a name with a prime: f'(z)
+    if prime:
+        name = prime.group(1)
+        primed = _PRIMED.get(name, name)
+        return FormulaError(f"the prime in {name}' is not part of the notation",
+                            column=lead + prime.end(),
+                            suggestion=f"write {primed}_prime(...) for the derivative"
+                            if f"{primed}_prime" in FUNCTIONS else
+                            "a derivative is written name_prime(...), e.g. sigma_prime(z[l])")
+    return None
+
+
+def _maths_habits(text: str, lead: int, dialect: Dialect):
+    """Habits from maths that Python would misread, caught before it does:
+    ``^`` (Python's xor) for a transpose or a power, and ``lambda`` spelled
+    as the stand-in."""
+    caret = re.search(r"\^", text)
+    if caret:
+        column = lead + caret.start() + 1
+        if dialect.matrix and re.match(r"\s*T\b", text[caret.end():]):
+            raise FormulaError("'^T' is not part of the notation", column=column,
+                               suggestion="write X.T for the transpose of X, e.g. a[l-1].T")
+        raise FormulaError("'^' is not part of the notation", column=column,
+                           suggestion="write ** for a power, e.g. x**2")
+    if dialect.matrix and _LAMBDA_STANDIN in text:
+        raise FormulaError(f"'{_LAMBDA_STANDIN}' is not part of the notation",
+                           column=lead + text.index(_LAMBDA_STANDIN) + 1)
+
+
+# names a prime is written after in maths, and the function of the notation they mean
+_PRIMED = {"sigma": "sigma", "f": "sigma", "g": "sigma", "act": "sigma"}
 
 
 def _check_text(text):
@@ -148,7 +194,8 @@ class _Converter(Walker):
         return self.lead + len(prefix.decode("utf-8", errors="ignore")) + 1
 
     def source(self, node) -> str:
-        return ast.get_source_segment(self.text, node) or type(node).__name__
+        text = ast.get_source_segment(self.text, node) or type(node).__name__
+        return text.replace(_LAMBDA_STANDIN, _LAMBDA)
 
     def fail(self, node, message, suggestion=None):
         raise FormulaError(message, column=self.column(node), text=self.source(node),
@@ -180,6 +227,8 @@ class _Converter(Walker):
 
     def _convert_Name(self, node, _depth):
         name = node.id
+        if self.dialect.matrix and name == _LAMBDA_STANDIN:
+            return Name(_LAMBDA, column=self.column(node))
         if name.startswith("_") or name.endswith("_"):
             self.not_notation(node)
         if not self.dialect.matrix:
@@ -190,6 +239,10 @@ class _Converter(Walker):
             return Name(name, column=self.column(node))
         if name in spellings(indexed=True):
             self.fail(node, f"'{name}' needs an index, e.g. {name}[l] or {name}[L]")
+        glued = re.fullmatch(r"(.*?)(\d+|l|L)", name)
+        if glued and glued.group(1) in spellings(indexed=True):
+            self.not_notation(node, f"an index goes in brackets: write "
+                                    f"{glued.group(1)}[{glued.group(2)}]")
         self.not_notation(node, "the quantities are " + ", ".join(
             spellings(indexed=False) + [f"{q}[k]" for q in spellings(indexed=True)]))
 

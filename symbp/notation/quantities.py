@@ -45,6 +45,7 @@ QUANTITIES: dict[str, QuantityKind] = {q.name: q for q in [
     QuantityKind("x", "the input, same as a[0]", "x", like="x"),
     QuantityKind("y", "the target", "y", like="y"),
     QuantityKind("m", "the batch size", "m", size=True),
+    QuantityKind("lambda", "the L2 weight decay (the network's l2)", r"\lambda", size=True),
     QuantityKind("W", "the weights of layer k", "W^{{[{k}]}}", lowest=1, like="W"),
     QuantityKind("b", "the bias of layer k", "b^{{[{k}]}}", lowest=1, like="b", bias=True),
     QuantityKind("z", "the pre-activation of layer k", "z^{{[{k}]}}", lowest=1, like="z"),
@@ -72,7 +73,7 @@ def spellings(indexed: bool) -> list[str]:
     """The spellings of the quantities that take an index (or that do not).
 
     >>> spellings(indexed=False)
-    ['x', 'y', 'm']
+    ['x', 'y', 'm', 'lambda']
     """
     return [spelling for spelling, name in SPELLINGS.items()
             if QUANTITIES[name].indexed == indexed]

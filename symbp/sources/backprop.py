@@ -3,7 +3,8 @@
 Written independently of the symbolic code (it never imports it): the
 symbolic truth and finite differences are what it is checked against.
 Works for any depth, both layouts, every activation (softmax through its
-full Jacobian), every loss and reduction.
+full Jacobian), every loss and reduction, and L2 weight decay (``l2 * W``
+added to each weight gradient, the textbook form).
 
 >>> from symbp.network import Network
 >>> net = Network(layers=[2, 3, 1], batch=2)
@@ -58,10 +59,10 @@ def _backward(net, p):
         per_sample[f"delta{l}"] = delta
         W = p[f"W{l}"]
         if column:
-            grads[f"W{l}"] = scale * delta @ acts[l - 1].T
+            grads[f"W{l}"] = scale * delta @ acts[l - 1].T + net.l2 * W
             upstream = W.T @ delta
         else:
-            grads[f"W{l}"] = scale * acts[l - 1].T @ delta
+            grads[f"W{l}"] = scale * acts[l - 1].T @ delta + net.l2 * W
             upstream = delta @ W.T
         if net.bias:
             grads[f"b{l}"] = scale * delta.sum(axis=1 if column else 0, keepdims=True)

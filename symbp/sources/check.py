@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from symbp.errors import NetworkError
 from symbp.sources.backprop import backprop
 from symbp.sources.finite import finite_differences
 
@@ -74,6 +75,10 @@ def compare_gradients(net, point=None, *, seed: int = 0, progress=None) -> Check
     """Truth vs backprop vs finite differences for every parameter of ``net``
     at ``point`` (drawn from ``seed`` when not given); ``progress(done)``
     follows the finite differences, one call per parameter entry."""
+    reason = net.untestable()
+    if reason is not None:
+        raise NetworkError(f"{net} cannot show a disagreement: {reason}",
+                           suggestion="give the output layer at least 2 units")
     point = net.sample(seed) if point is None else net.check_point(point)
     truth = net.gradient(point)
     from_backprop = backprop(net, point)

@@ -28,6 +28,7 @@ import numpy as np
 from symbp.errors import NetworkError
 from symbp.network import Network
 from symbp.truth import matrices
+from symbp.truth.penalty import decay_value
 from symbp.truth.program import Pass, program_for
 
 # One symbol per weight: [256,512,256] (263k parameters) derives in ~12 s and
@@ -69,7 +70,8 @@ class Truth:
         """The total loss, from the symbolic loss expression and reduction."""
         run = self._run(point, backward=False)
         # the reduction is linear: L = sum_s (d L / d loss_s) * loss_s
-        return float(run.weights @ run.losses)
+        weights = [self.net.check_point(point)[f"W{l}"] for l in range(1, self.net.depth + 1)]
+        return float(run.weights @ run.losses) + decay_value(weights, self.net.l2)
 
     def symbolic(self, batch: int | None = None) -> dict | None:
         """SymPy matrices of every quantity for a batch of ``batch`` samples

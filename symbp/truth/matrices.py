@@ -18,6 +18,7 @@ import sympy
 
 from symbp.network import Network
 from symbp.tables import LOSSES
+from symbp.truth.penalty import decay_symbolic
 from symbp.truth.pieces import AffinePiece, reduction_weights
 from symbp.truth.program import program_for, shape_key
 
@@ -126,6 +127,8 @@ def symbolic_matrices(net: Network, batch: int) -> dict | None:
     for k, piece in one["params"].items():
         out[("W", k)] = sympy.Matrix(piece.W)
         out[("dW", k)] = sympy.Matrix(*one[("dW_shape", k)], _weighted(one[("dW", k)], samples, weights))
+        if net.l2:
+            out[("dW", k)] += decay_symbolic(out[("W", k)], net.l2)
         if net.bias:
             out[("b", k)] = sympy.Matrix(piece.b).reshape(*net.shape("b", k))
             out[("db", k)] = sympy.Matrix(*net.shape("b", k), _weighted(one[("db", k)], samples, weights))

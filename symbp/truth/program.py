@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from symbp.network import Network
+from symbp.truth.penalty import decay_gradient
 from symbp.truth.pieces import Pieces, derive, reduction_weights
 
 
@@ -67,7 +68,8 @@ class Program:
             W = p[f"W{l}"]
             dW, db = self.affine[l].param_vjp(delta, acts[l - 1], weights, W.shape,
                                               net.shape("b", l))
-            out.grads[f"W{l}"] = dW
+            # weight decay: its own derivative, added to the data part (contract section 10)
+            out.grads[f"W{l}"] = dW + decay_gradient(W, net.l2) if net.l2 else dW
             if net.bias:
                 out.grads[f"b{l}"] = db
             da = self.affine[l].input_vjp(W, delta)
@@ -76,8 +78,12 @@ class Program:
 
 
 def shape_key(net: Network) -> Network:
-    """The network with batch 1: one sample's derivation serves every batch size."""
-    return net if net.batch == 1 else net.replace(batch=1)
+    """The network with batch 1 (one sample's derivation serves every batch
+    size), soft targets and no weight decay (neither changes a piece: the
+    decay is added by :mod:`symbp.truth.penalty`)."""
+    if net.batch == 1 and not net.l2 and net.targets == "soft":
+        return net
+    return net.replace(batch=1, l2=0.0, targets="soft")
 
 
 @lru_cache(maxsize=64)

@@ -26,9 +26,10 @@ VERDICTS = ("proved", "holds", "refuted")
 TOP_KEYS = {"title": str, "network": dict, "claim": list}
 CLAIM_KEYS = {"name": str, "formula": str, "source": str, "expect": str, "network": dict}
 NETWORK_KEYS = {"layers": list, "hidden": str, "output": str, "loss": str, "batch": int,
-                "reduction": str, "layout": str, "bias": bool}
+                "reduction": str, "layout": str, "bias": bool, "targets": str,
+                "l2": (int, float)}
 _TYPE_NAMES = {str: "a string", dict: "a table", list: "a list", int: "an integer",
-               bool: "true or false"}
+               bool: "true or false", (int, float): "a number"}
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class ClaimResult:
 
 
 def _check_type(value, expected, where: str, key: str):
-    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
     if not ok:
         raise ClaimsError(f"{where}: '{key}' must be {_TYPE_NAMES[expected]}, "
                           f"not {value!r}")
