@@ -20,7 +20,7 @@ Written for symbp's examples; see docs/layers.md for what symbp says.
 """
 
 import numpy as np
-from dlfs_util import im2col
+from dlfs_util import col2im, im2col
 
 
 def max_pool_forward_naive(x, pool_param):
@@ -81,16 +81,10 @@ def conv_backward_naive(dout, cache):
 
 
 def col2im_unpadded(col, input_shape, filter_h, filter_w, stride, pad):
+    """col2im onto the padded image, then the padding cut off."""
     n, c, height, width = input_shape
-    out_h = (height + 2 * pad - filter_h) // stride + 1
-    out_w = (width + 2 * pad - filter_w) // stride + 1
-    col = col.reshape(n, out_h, out_w, c, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((n, c, height + 2 * pad + stride - 1, width + 2 * pad + stride - 1))
-    for y in range(filter_h):
-        for x in range(filter_w):
-            img[:, :, y:y + stride * out_h:stride, x:x + stride * out_w:stride] += col[:, :, y, x]
-    img = img[:, :, :height + 2 * pad, :width + 2 * pad]
-    return img[:, :, pad:-pad, pad:-pad]       # slip: an empty slice when pad = 0
+    padded = col2im(col, (n, c, height + 2 * pad, width + 2 * pad), filter_h, filter_w, stride)
+    return padded[:, :, pad:-pad, pad:-pad]    # slip: an empty slice when pad = 0
 
 
 class Convolution:

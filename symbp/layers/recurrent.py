@@ -110,13 +110,18 @@ RNN_STEP = Layer(
                   lambda a, _c: (a["x"], a["prev_h"], a["Wx"], a["Wh"], a["b"]),
                   ("dx", "dprev_h", "dWx", "dWh", "db")))
 
-RNN = Layer(
-    "rnn", "vanilla RNN over a sequence of T steps from h0 (every hidden state out)",
-    operands=(_SEQUENCE_INPUT, _state("h0"), *_weights(1)), sizes=(N, T, D, H),
-    define=_rnn, forward=_rnn_forward, backward=_rnn_backward,
-    cs231n=Cs231n("rnn_forward", ("rnn_backward",),
-                  lambda a, _c: (a["x"], a["h0"], a["Wx"], a["Wh"], a["b"]),
-                  ("dx", "dh0", "dWx", "dWh", "db")))
+def _over_a_sequence(kind: str, title: str, gates: int, define, forward, backward) -> Layer:
+    """An RNN or LSTM over T steps from h0: ``kind_forward(x, h0, Wx, Wh, b)``."""
+    return Layer(
+        kind, title, operands=(_SEQUENCE_INPUT, _state("h0"), *_weights(gates)),
+        sizes=(N, T, D, H), define=define, forward=forward, backward=backward,
+        cs231n=Cs231n(f"{kind}_forward", (f"{kind}_backward",),
+                      lambda a, _c: (a["x"], a["h0"], a["Wx"], a["Wh"], a["b"]),
+                      ("dx", "dh0", "dWx", "dWh", "db")))
+
+
+RNN = _over_a_sequence("rnn", "vanilla RNN over a sequence of T steps from h0 (every hidden "
+                              "state out)", 1, _rnn, _rnn_forward, _rnn_backward)
 
 
 # -- the LSTM ------------------------------------------------------------------------------
@@ -219,10 +224,6 @@ LSTM_STEP = Layer(
                   ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"),
                   outputs=("next_h", "next_c")))
 
-LSTM = Layer(
-    "lstm", "LSTM over a sequence of T steps from h0, cell state from 0 (every hidden state out)",
-    operands=(_SEQUENCE_INPUT, _state("h0"), *_weights(4)), sizes=(N, T, D, H),
-    define=_lstm, forward=_lstm_forward, backward=_lstm_sequence_backward,
-    cs231n=Cs231n("lstm_forward", ("lstm_backward",),
-                  lambda a, _c: (a["x"], a["h0"], a["Wx"], a["Wh"], a["b"]),
-                  ("dx", "dh0", "dWx", "dWh", "db")))
+LSTM = _over_a_sequence("lstm", "LSTM over a sequence of T steps from h0, cell state from 0 "
+                                "(every hidden state out)", 4, _lstm, _lstm_forward,
+                        _lstm_sequence_backward)
