@@ -96,7 +96,8 @@ def test_every_classic_cnn_and_rnn_bug_is_wrong_with_its_diagnosis(cnn_rnn_bugs,
 def test_classic_cnn_and_rnn_bugs_shrink_to_a_configuration_that_shows_them(cnn_rnn_bugs):
     pool = cnn_rnn_bugs["max_pool_backward_naive"].config
     assert pool["stride"] == 1 and max(pool["pool_height"], pool["pool_width"]) == 2
-    assert "do not overlap" in keyed(cnn_rnn_bugs["max_pool_backward_naive"])["dx"].diagnosis["text"]
+    overlap = keyed(cnn_rnn_bugs["max_pool_backward_naive"])["dx"].diagnosis["text"]
+    assert "do not overlap" in overlap
     hard_coded = cnn_rnn_bugs["conv_backward_naive"]
     assert hard_coded.config["pad"] in (0, 2)
     assert keyed(hard_coded)["dx"].diagnosis["right"] == {"pad": [1]}

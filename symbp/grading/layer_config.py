@@ -6,7 +6,7 @@ with that size moved over its range.
 A backward that un-pads with a hard-coded ``[1:-1]`` is right at pad = 1
 only (cs231n's notebook checks pad 1); one that slices ``[pad:-pad]`` is
 empty at pad = 0 and right at 1 and 2.  The diagnosis names the values:
-"right only when pad = 1 (wrong at pad = 0, 2)".  The sizes that must fit
+"right only when pad = 1, wrong at pad = 0 or 2".  The sizes that must fit
 the one moved (a convolution's H and W) move with it to the nearest values
 that do; the point is drawn from the failing point's seed.
 """

@@ -215,7 +215,8 @@ _IMAGE_SIZES = (Size("N", 1, 4, default=2), Size("C", 1, 3, default=2),
                 Size("H", 1, 3, default=2), Size("W", 1, 3, default=2))
 
 SPATIAL_BATCHNORM = _normalisation(
-    "spatial_batchnorm", "spatial batch norm", "spatial batch normalisation, train mode: each channel over N, H, W",
+    "spatial_batchnorm", "spatial batch norm",
+    "spatial batch normalisation, train mode: each channel over N, H, W",
     SPATIAL, Scheme((0,), "the batch only, per channel and pixel (batch norm of "
                           "x.reshape(N, -1))"),
     _IMAGE_SIZES, _operands(_image, lambda c: (c["C"],), _channels),
@@ -225,7 +226,8 @@ SPATIAL_BATCHNORM = _normalisation(
                   _param_args(mode="train", momentum=0.9), ("dx", "dgamma", "dbeta")))
 
 SPATIAL_GROUPNORM = _normalisation(
-    "spatial_groupnorm", "group norm", "spatial group normalisation: G groups of channels per sample",
+    "spatial_groupnorm", "group norm",
+    "spatial group normalisation: G groups of channels per sample",
     GROUPED, None,
     (Size("N", 1, 4, default=2), Size("G", 1, 3, default=2, path=True),
      Size("C", 1, 6, default=4, fits=lambda value, c: value % c["G"] == 0,

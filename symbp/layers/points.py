@@ -4,10 +4,11 @@ A configuration is a plain dict of the layer's sizes and parameters
 (``{"N": 3, "D": 2, "eps": 1e-5}``); a point is one array per operand and
 an upstream gradient ``dout``.  Points are drawn from a seed: reals from a
 standard normal, labels uniformly, a dropout mask keeping each unit with
-probability ``p``, flags (a temporal loss's mask) True with probability 3/4.  A point within 1e-3 of a kink (relu at 0, an SVM margin
-at 0) is redrawn, and so is one where a gradient that is not zero for every
-point of the configuration happens to be all zeros (a relu dead on every
-unit): such a point would test nothing.
+probability ``p``, flags (a temporal loss's mask) True with probability
+3/4.  A point within 1e-3 of a kink (relu at 0, an SVM margin at 0, a tie in
+a pool window) is redrawn, and so is one where a gradient that is not zero
+for every point of the configuration happens to be all zeros (a relu dead
+on every unit): such a point would test nothing.
 
 >>> from symbp.layers import LAYERS
 >>> arrays, dout = sample_point(LAYERS["relu"], {"N": 2, "D": 3}, seed=0)
