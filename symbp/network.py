@@ -29,12 +29,12 @@ from symbp.vacuous import constant_output, cut_off, untestable
 TARGETS = ("soft", "onehot")
 
 # A point is redrawn when a kink is within reach of a finite difference's
-# step.  The contract's margin, |z| >= 1e-3, holds up to KINK_VALUES values
-# at kinks per point; with more (a relu layer of 512 units and a batch of 64
-# has 32,768) some value is almost surely that close and every draw would be
-# rejected, so the margin shrinks in proportion, never below MIN_KINK_MARGIN:
-# a step of finite differences moves z by at most ~3e-5 (6e-6 times an input
-# of ~4.5).
+# step.  Samples are redrawn one by one (the parameters stay), so the batch
+# costs nothing; the contract's margin, |z| >= 1e-3, holds up to KINK_VALUES
+# values at kinks per sample; with more (a relu layer of 100,000 units) some
+# value is almost surely that close and every draw would be rejected, so the
+# margin shrinks in proportion, never below MIN_KINK_MARGIN: a step of finite
+# differences moves z by at most ~3e-5 (6e-6 times an input of ~4.5).
 KINK_MARGIN = 1e-3
 KINK_VALUES = 1000
 MIN_KINK_MARGIN = 1e-4
@@ -45,7 +45,8 @@ MIN_KINK_MARGIN = 1e-4
 # is log-sum-exp), so a 1000-class softmax, whose outputs are all ~1e-3, is
 # checked like a 10-class one.
 LOG_MARGIN = 1e-2
-_MAX_REDRAWS = 2000
+_MAX_REDRAWS = 2000          # draws of the parameters
+_SAMPLE_REDRAWS = 50         # rounds of redrawing the samples that sit near a kink
 
 # Sizes are checked when a network is made, before anything is allocated or
 # derived (README, "Choices"): the arrays of one gradient evaluation (a point,
@@ -403,10 +404,27 @@ class Network:
         rng = np.random.default_rng(seed)
         for _ in range(_MAX_REDRAWS):
             point = self._draw(rng)
+            for _ in range(_SAMPLE_REDRAWS):
+                near = self._samples_near_kink(point)
+                if not near.any():
+                    break
+                # a sample near a kink gets new inputs and targets; the
+                # parameters, and every other sample, stay as drawn
+                self._redraw_samples(point, near, rng)
             if not self.near_kink(point):
                 return point
         raise NetworkError(f"could not draw a point away from the kinks of {self} "
                            f"in {_MAX_REDRAWS} tries")
+
+    def _redraw_samples(self, point, which, rng):
+        fresh = self._draw(rng)
+        axis = 1 - self.units_axis
+        for key in ("x", "y"):
+            taken = np.take(fresh[key], np.flatnonzero(which), axis=axis)
+            if axis == 1:
+                point[key][:, which] = taken
+            else:
+                point[key][which, :] = taken
 
     def _draw(self, rng) -> dict[str, np.ndarray]:
         point = {}
@@ -445,36 +463,43 @@ class Network:
 
     def near_kink(self, point) -> bool:
         """True where the point is too close to a kink (or, under bce, to an
-        output of 1) to check gradients at; see ``kink_margin``."""
+        output of 1) to check gradients at, or where relu layers cut every
+        sample off some parameter; see ``kink_margin``."""
+        if self._samples_near_kink(point).any():
+            return True
+        zs, _ = self.forward(point)
+        return cut_off(self, zs)
+
+    def _samples_near_kink(self, point) -> np.ndarray:
+        """For each sample, whether it comes within ``kink_margin`` of a kink
+        (or, under bce, within LOG_MARGIN of an output of 1)."""
         zs, acts = self.forward(point)
         margin = self.kink_margin
+        units = self.units_axis
+        near = np.zeros(self.batch, dtype=bool)
         for l in range(1, self.depth + 1):
-            activation = self.activation(l)
-            if activation.kink and np.any(np.abs(zs[l]) < margin):
-                return True
-        if cut_off(self, zs):
-            return True
+            if self.activation(l).kink:
+                near |= np.any(np.abs(zs[l]) < margin, axis=units)
         loss = LOSSES[self.loss]
-        if loss.kink and np.any(np.abs(acts[-1] - point["y"]) < margin):
-            return True
+        if loss.kink:
+            near |= np.any(np.abs(acts[-1] - point["y"]) < margin, axis=units)
         if loss.log_complement and not constant_output(self):
-            return bool(np.any(acts[-1] > 1 - LOG_MARGIN))
-        return False
+            near |= np.any(acts[-1] > 1 - LOG_MARGIN, axis=units)
+        return near
 
     @property
     def kink_margin(self) -> float:
         """How close to a kink a sampled point may come: 1e-3 (contract
-        section 1) up to ``KINK_VALUES`` values at kinks per point, less in
+        section 1) up to ``KINK_VALUES`` values at kinks per sample, less in
         proportion beyond, never below ``MIN_KINK_MARGIN``.
 
-        >>> Network(layers=[2, 4, 1], hidden="relu").kink_margin
+        >>> Network(layers=[2, 4, 1], hidden="relu", batch=64).kink_margin
         0.001
-        >>> Network(layers=[2, 512, 1], hidden="relu", batch=8).kink_margin
+        >>> Network(layers=[2, 4096, 1], hidden="relu").kink_margin
         0.000244140625
         """
         values = sum(self.layers[l] for l in range(1, self.depth + 1)
                      if self.activation(l).kink)
         if LOSSES[self.loss].kink:
             values += self.layers[-1]
-        values *= self.batch
         return max(MIN_KINK_MARGIN, KINK_MARGIN * min(1.0, KINK_VALUES / max(values, 1)))
