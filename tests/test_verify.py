@@ -10,7 +10,7 @@ import symbp
 from symbp.network import Network
 from symbp.strategies import networks
 from symbp.tables import ACTIVATIONS, LOSSES
-from symbp.verification import proof
+from symbp.verification import general_proof, proof
 from symbp.verification.verdicts import verify
 
 ELEMENTWISE = [name for name, a in ACTIVATIONS.items() if a.elementwise]
@@ -125,6 +125,18 @@ DEEP = Network(layers=[2, 4, 3, 2], batch=3)
     (DEEP, "dW[l] = (1/m) * a[l-1] @ delta[l].T", "transpose", {}),
     (DEEP, "db[l] = 0 * delta[l]", "shape", {}),
     (DEEP, "db[l] = 0 * db[l]", "zeros", {}),
+    # the batch equals the widths: a missing .T on an activation hides from the shapes
+    (Network(layers=[3, 3, 3], batch=3), "dW[l] = (1/m) * delta[l] @ a[l-1]", "transpose_slip",
+     {"found": "a[l-1]", "expected": "a[l-1].T"}),
+    (Network(layers=[3, 3, 3], batch=3, layout="row"), "dW[l] = (1/m) * a[l-1] @ delta[l]",
+     "transpose_slip", {"found": "a[l-1]", "expected": "a[l-1].T"}),
+    # a relu mask taken from the layer next door
+    (Network(layers=[3, 3, 3, 2], hidden="relu"),
+     "delta[l] = (W[l+1].T @ delta[l+1]) * step(z[l+1])", "mask_layer",
+     {"found": "step(z[l+1])", "expected": "step(z[l])"}),
+    (Network(layers=[3, 3, 3, 2], hidden="relu"),
+     "delta[l] = (W[l+1].T @ delta[l+1]) * step(a[l-1])", "mask_layer",
+     {"found": "step(a[l-1])", "expected": "step(a[l])"}),
 ])
 def test_classic_corruptions_are_refuted_with_their_diagnosis(net, formula, kind, fields):
     result = _met(verify(formula, net), "refuted")
@@ -196,16 +208,19 @@ def test_bad_formulas_are_the_verdict_error_with_a_reason(net, formula, fragment
 def test_a_proof_over_the_budget_leaves_the_numeric_verdict(monkeypatch):
     formula, net = "sigma_prime(z[l]) = a[l] * (1 - a[l])", Network(layers=[2, 3, 3, 2])
     monkeypatch.setattr(proof, "ENTRY_BUDGET", 3)
+    monkeypatch.setattr(general_proof, "PROOF_BUDGET", 3)
+    general_proof._prove_at.cache_clear()
     result = _met(verify(formula, net), "holds")
     assert "budget" in result.message
     monkeypatch.undo()
+    general_proof._prove_at.cache_clear()
     _met(verify(formula, net), "proved")
 
 
 def test_result_json_has_the_contract_fields():
     document = verify(BP2["column"], DEEP).to_json()
     assert set(document) == {"formula", "verdict", "layers_checked", "counterexample",
-                             "diagnosis", "message"}
+                             "diagnosis", "message", "general"}
     assert document["verdict"] == "proved" and document["layers_checked"] == [1, 2]
 
 
