@@ -5,7 +5,8 @@ import pytest
 
 import symbp
 from symbp.errors import NetworkError, PointError, SymbpError
-from symbp.network import KINK_MARGIN, Network
+from symbp.network import Network
+from symbp.sampling import KINK_MARGIN
 from symbp.sources.finite import sampled_finite_differences
 
 
@@ -129,7 +130,7 @@ def test_bce_outputs_near_1_are_redrawn():
 
 
 def test_the_kink_margin_shrinks_with_the_values_at_kinks_per_sample_not_below_its_floor():
-    from symbp.network import MIN_KINK_MARGIN
+    from symbp.sampling import MIN_KINK_MARGIN
     assert Network(layers=[2, 4, 1], hidden="relu", batch=64).kink_margin == KINK_MARGIN
     wide = Network(layers=[4, 20000, 2], hidden="relu", output="softmax", loss="cce")
     assert wide.kink_margin == MIN_KINK_MARGIN
