@@ -26,13 +26,17 @@ the forward or the backward raised.
 
 from __future__ import annotations
 
+import ast
 import inspect
+import os
+import textwrap
 
 import numpy as np
 
 from symbp.grading.user_code import describe_exception, plain
 from symbp.layers import LAYERS
 
+_SYMBP = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _DEPTH = 3   # how deep into tuples, lists, dicts and attributes arrays are watched
 
 
@@ -58,7 +62,41 @@ def _call(stage: str, label: str, function, *args, **kwargs):
                      "what": f"{label} raised {what}", "where": where}) from None
     except Exception as raised:  # noqa: BLE001  (the user's code may raise anything)
         what, where = describe_exception(raised)
+        if _unfinished(raised):
+            raise _Stop({"problem": "unimplemented", "stage": stage, "where": where, "what": (
+                f"{label} is unfinished (a `pass` where its code goes): it raised {what}")}) \
+                from None
         raise _Stop({"problem": "raised", "stage": stage, "what": what, "where": where}) from None
+
+
+def _unfinished(raised: Exception) -> bool:
+    """Whether ``raised`` is what a course template's stub raises: a name its
+    TODO block was to define (``return dx, dprev_h`` after ``pass``), or a
+    variable it left None (cs231n's ``out = None ... pass ...
+    out.astype(x.dtype)``), in a function of the user's with a ``pass``
+    statement among its own (not in an ``except``)."""
+    left_none = isinstance(raised, (TypeError, AttributeError)) and "NoneType" in str(raised)
+    if not (left_none or isinstance(raised, NameError)):
+        return False
+    traceback = raised.__traceback__
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if not code.co_filename.startswith(_SYMBP) and _has_pass(code):
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+def _has_pass(code) -> bool:
+    """A ``pass`` statement in the source of ``code`` (a function of the
+    user's; symbp's and NumPy's have none that matter), outside handlers."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(code)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return False
+    handled = {id(node) for handler in ast.walk(tree) if isinstance(handler, ast.ExceptHandler)
+               for node in ast.walk(handler)}
+    return any(isinstance(node, ast.Pass) and id(node) not in handled for node in ast.walk(tree))
 
 
 class _Watch:
@@ -68,6 +106,13 @@ class _Watch:
     def __init__(self):
         self.seen: dict[int, tuple] = {}   # id -> (array, copy, labels)
         self.found: list[dict] = []
+        self.upstream: set[str] = set()    # the labels of the backward's upstream gradients
+
+    def add_upstream(self, value, label: str):
+        """Watch an upstream gradient the backward is given (``dout``, an
+        LSTM step's ``dnext_c``)."""
+        self.upstream.add(label)
+        self.add(value, label)
 
     def add(self, value, label: str, depth: int = 0):
         if isinstance(value, np.ndarray):
@@ -90,12 +135,18 @@ class _Watch:
                     if array.shape == copy.shape else float("inf")
                 # what the backward was given (dout, its cache) names a change it
                 # made, before the forward's input that the cache may hold
-                given = [label for label in labels if label.startswith(("dout", "cache", "self"))]
+                given = [label for label in labels
+                         if _root(label) in self.upstream or label.startswith(("cache", "self"))]
                 path = given[0] if stage == "backward" and given else labels[0]
-                self.found.append({"stage": stage, "what": path.split("[")[0].split(".")[0],
-                                   "path": path, "also": [x for x in labels if x != path],
-                                   "change": change})
+                self.found.append({"stage": stage, "what": _root(path), "path": path,
+                                   "also": [x for x in labels if x != path], "change": change,
+                                   "upstream": _root(path) in self.upstream})
                 self.seen[key] = (array, array.copy(), labels)
+
+
+def _root(label: str) -> str:
+    """``cache`` of ``cache[0]``, ``self`` of ``self.mask``."""
+    return label.split("[")[0].split(".")[0]
 
 
 def _grads(layer, names, values, label: str) -> dict:
@@ -153,10 +204,13 @@ def _cs231n(module, layer, found, arrays, config, dout, watch) -> tuple:
                                 (*convention.outputs, "cache"))
     out = _side_by_side(found.forward, tuple(outputs), convention.outputs)
     watch.checkpoint("forward")
-    watch.add(dout, "dout")
     watch.add(cache, "cache")
-    # several outputs: their upstream gradients are views of one dout, split alike
+    # several outputs: their upstream gradients are views of one dout, split
+    # alike, and named as the backward's arguments are (dnext_h, dnext_c)
     upstream = np.split(dout, len(outputs), axis=-1) if len(outputs) > 1 else [dout]
+    names = [f"d{name}" for name in convention.outputs] if len(outputs) > 1 else ["dout"]
+    for name, part in zip(names, upstream, strict=True):
+        watch.add_upstream(part, name)
     values = _call("backward", found.name, backward, *upstream, cache)
     return plain(out), _grads(layer, convention.returns, values, found.name)
 
@@ -189,17 +243,34 @@ def _dlfs(module, layer, found, arrays, config, dout, watch) -> tuple:
     if out is None:
         raise _unimplemented("forward", f"{found.name}.forward returned None")
     watch.checkpoint("forward")
-    watch.add(dout, "dout")
+    watch.add_upstream(dout, "dout")
     for name, value in vars(instance).items():
-        watch.add(value, f"self.{name}", 1)
+        if name != "grads":   # the book 2's gradients, written in place on purpose
+            watch.add(value, f"self.{name}", 1)
     # a loss's backward takes dout=1 (the book's SoftmaxWithLoss.backward(dout=1))
     args = (dout,) if not layer.loss or _takes_argument(instance.backward) else ()
     values = _call("backward", f"{found.name}.backward", instance.backward, *args)
     grads = _grads(layer, convention.returns, values, f"{found.name}.backward") \
         if convention.returns else {}
     for attribute, key in convention.attributes.items():
-        grads[key] = plain(getattr(instance, attribute, None))
+        value = getattr(instance, attribute, None)
+        grads[key] = plain(value if value is not None else
+                           _from_grads_list(instance, layer, arrays, key))
     return plain(out), grads
+
+
+def _from_grads_list(instance, layer, arrays: dict, key: str):
+    """Gradient ``key`` as *Deep Learning from Scratch 2* keeps it:
+    ``self.params = [W, b]`` holds the arrays the class was built with and
+    ``self.grads = [dW, db]`` their gradients, in the same order; None when
+    the instance has no such lists."""
+    params, grads = getattr(instance, "params", None), getattr(instance, "grads", None)
+    if not isinstance(params, (list, tuple)) or not isinstance(grads, (list, tuple)) or \
+            len(params) != len(grads):
+        return None
+    given = next(arrays[op.name] for op in layer.operands if op.grad == key)
+    return next((grad for param, grad in zip(params, grads, strict=True) if param is given),
+                None)
 
 
 def run_forward_backward(module, found, arrays: dict, config: dict, dout) -> dict:

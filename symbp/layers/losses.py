@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size
+from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size, Try
 
 SCORES_AND_LABELS = (
     Operand("x", lambda c: (c["N"], c["C"]), lambda c: (c["N"], c["C"]), "dx"),
@@ -70,7 +70,9 @@ SOFTMAX_LOSS = Layer(
     cs231n=Cs231n(None, ("softmax_loss",), lambda a, _c: (a["x"], a["y"]), ("loss", "dx")),
     dlfs=Dlfs("SoftmaxWithLoss", init=lambda _a, _c: (),
               forward=lambda a, c: (a["x"], _dlfs_targets(a, c)), returns=("dx",),
-              tries=({"targets": "labels"}, {"targets": "onehot"})))
+              tries=(Try({"targets": "labels"}),
+                     Try({"targets": "onehot"}, "SoftmaxWithLoss.forward was given one-hot "
+                                                "targets: it does not take integer labels"))))
 
 
 # -- SVM loss ------------------------------------------------------------------------------------
