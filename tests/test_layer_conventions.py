@@ -205,3 +205,27 @@ def test_a_gradient_left_as_the_number_zero_is_said_so_and_a_forward_once():
     report = grade_layer_code(layernorm_forward, layernorm_backward, "layernorm", random=0)
     assert keyed(report)["dx"].diagnosis["text"] == \
         "dx is the number 0 where the truth is not (not implemented yet?)."
+
+
+def test_failures_of_the_environment_say_so():
+    # cs231n's fast_layers.py without its Cython extension built; and int() of a
+    # one-entry array, which NumPy 2 refuses where course code of NumPy 1 did it
+    def relu_forward(x):
+        return im2col_cython(x), x          # noqa: F821  (never defined, as when unbuilt)
+
+    def relu_backward(dout, cache):
+        return dout * (cache > 0)
+
+    report = grade_layer_code(relu_forward, relu_backward, "relu", random=0)
+    assert report.verdict == "error" and "Cython extension is not built" in report.message
+
+    def relu_forward(x):
+        return np.maximum(x, 0), x
+
+    def relu_backward(dout, cache):
+        scale = int(np.array([1.0]))         # a TypeError on NumPy 2
+        return scale * dout * (cache > 0)
+
+    report = grade_layer_code(relu_forward, relu_backward, "relu", random=0)
+    if int(np.__version__.split(".")[0]) >= 2:
+        assert report.verdict == "error" and ".item() or [0]" in report.message

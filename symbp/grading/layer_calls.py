@@ -26,17 +26,14 @@ the forward or the backward raised.
 
 from __future__ import annotations
 
-import ast
 import inspect
-import os
-import textwrap
 
 import numpy as np
 
+from symbp.grading.layer_failures import hint, unfinished
 from symbp.grading.user_code import describe_exception, plain
 from symbp.layers import LAYERS
 
-_SYMBP = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _DEPTH = 3   # how deep into tuples, lists, dicts and attributes arrays are watched
 
 
@@ -62,41 +59,12 @@ def _call(stage: str, label: str, function, *args, **kwargs):
                      "what": f"{label} raised {what}", "where": where}) from None
     except Exception as raised:  # noqa: BLE001  (the user's code may raise anything)
         what, where = describe_exception(raised)
-        if _unfinished(raised):
+        if unfinished(raised):
             raise _Stop({"problem": "unimplemented", "stage": stage, "where": where, "what": (
                 f"{label} is unfinished (a `pass` where its code goes): it raised {what}")}) \
                 from None
-        raise _Stop({"problem": "raised", "stage": stage, "what": what, "where": where}) from None
-
-
-def _unfinished(raised: Exception) -> bool:
-    """Whether ``raised`` is what a course template's stub raises: a name its
-    TODO block was to define (``return dx, dprev_h`` after ``pass``), or a
-    variable it left None (cs231n's ``out = None ... pass ...
-    out.astype(x.dtype)``), in a function of the user's with a ``pass``
-    statement among its own (not in an ``except``)."""
-    left_none = isinstance(raised, (TypeError, AttributeError)) and "NoneType" in str(raised)
-    if not (left_none or isinstance(raised, NameError)):
-        return False
-    traceback = raised.__traceback__
-    while traceback is not None:
-        code = traceback.tb_frame.f_code
-        if not code.co_filename.startswith(_SYMBP) and _has_pass(code):
-            return True
-        traceback = traceback.tb_next
-    return False
-
-
-def _has_pass(code) -> bool:
-    """A ``pass`` statement in the source of ``code`` (a function of the
-    user's; symbp's and NumPy's have none that matter), outside handlers."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(code)))
-    except (OSError, TypeError, SyntaxError, IndentationError):
-        return False
-    handled = {id(node) for handler in ast.walk(tree) if isinstance(handler, ast.ExceptHandler)
-               for node in ast.walk(handler)}
-    return any(isinstance(node, ast.Pass) and id(node) not in handled for node in ast.walk(tree))
+        raise _Stop({"problem": "raised", "stage": stage, "what": what + hint(raised),
+                     "where": where}) from None
 
 
 class _Watch:
