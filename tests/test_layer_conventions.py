@@ -7,6 +7,7 @@ Every file here is written for these tests, in the style of the code it
 stands for (none is copied); each test starts from what a real file showed.
 """
 
+import re
 import textwrap
 
 import numpy as np
@@ -229,3 +230,41 @@ def test_failures_of_the_environment_say_so():
     report = grade_layer_code(relu_forward, relu_backward, "relu", random=0)
     if int(np.__version__.split(".")[0]) >= 2:
         assert report.verdict == "error" and ".item() or [0]" in report.message
+
+
+def _dropout_backward(dout, cache):
+    mask, scale = cache
+    return dout * mask * scale
+
+
+def test_a_dropout_mask_of_the_wrong_distribution_is_forward_wrong():
+    # right for the mask it applied, so no gradient shows it: one mask for the whole
+    # batch (cs231n 2019, np.random.rand(1, D)), or units dropped with the probability
+    # of keeping them while the kept ones are scaled by 1/p
+    def shared_forward(x, dropout_param):
+        p = dropout_param["p"]
+        np.random.seed(dropout_param["seed"])
+        mask = np.random.rand(1, x.shape[1]) < p
+        return x * mask / p, (mask, 1 / p)
+
+    report = grade_layer_code(shared_forward, _dropout_backward, "dropout", random=2)
+    assert report.verdict == "forward_wrong" and "every sample got the same mask" in report.message
+
+    def inverted_forward(x, dropout_param):
+        p = dropout_param["p"]
+        np.random.seed(dropout_param["seed"])
+        mask = np.random.rand(*x.shape) >= p          # keeps with probability 1 - p
+        return x * mask / p, (mask, 1 / p)
+
+    report = grade_layer_code(inverted_forward, _dropout_backward, "dropout", random=2)
+    assert report.verdict == "forward_wrong"
+    assert re.search(r"keeps [67]\d% of the units and multiplies them by 3.333, so its output is "
+                     r"on average 2\.\d\d times x", report.message)
+
+    def right_forward(x, dropout_param):
+        p = dropout_param["p"]
+        np.random.seed(dropout_param["seed"])
+        mask = np.random.rand(*x.shape) < p
+        return x * mask / p, (mask, 1 / p)
+
+    assert grade_layer_code(right_forward, _dropout_backward, "dropout", random=2).verdict == "ok"

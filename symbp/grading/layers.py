@@ -23,6 +23,7 @@ from symbp.errors import LayerError
 from symbp.grading.discovery import Found, discover, looked_for, select
 from symbp.grading.layer_config import attach, config_diagnosis, needs, with_seed
 from symbp.grading.layer_draws import FAILING, Draw, KeyResult, grade_draw
+from symbp.grading.layer_probes import mask_probe
 from symbp.layers import LAYERS
 from symbp.layers.model import Try
 from symbp.layers.points import check_config
@@ -127,8 +128,11 @@ def _report(found, draw: Draw, tried: int, note: str = "") -> LayerReport:
 def _first_draw(user, found, layer, fixed) -> tuple[Draw, Try]:
     """The draw at the layer's default configuration, and the way of calling
     (the convention's ``tries``) that the user's forward accepts."""
-    config = check_config(layer, layer.default_config(fixed))
     convention = layer.dlfs if found.style == "dlfs" else layer.cs231n
+    config = layer.default_config(fixed)
+    config.update({name: (int(np.prod(config[name])),) for name in convention.flat
+                   if name not in fixed})
+    config = check_config(layer, config)
     first = None
     for way in convention.tries:
         draw = grade_draw(user, found, layer, with_seed(layer, {**config, **way.values}, 0), 0)
@@ -151,6 +155,9 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
     extra = way.values
     if draw.verdict == "unimplemented":
         return _report(found, draw, 1)
+    probe = mask_probe(user, found, layer, extra) if draw.verdict not in FAILING else None
+    if probe is not None:   # a dropout mask of the wrong distribution: no draw shows it
+        return _report(found, probe, 2, way.note)
     tally = _Tally(draw)
     tally.notes.update([way.note] * bool(way.note))
     # Hypothesis's smallest failure; else the first configuration's, if it failed there
