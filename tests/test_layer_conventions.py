@@ -268,3 +268,39 @@ def test_a_dropout_mask_of_the_wrong_distribution_is_forward_wrong():
         return x * mask / p, (mask, 1 / p)
 
     assert grade_layer_code(right_forward, _dropout_backward, "dropout", random=2).verdict == "ok"
+
+
+def test_book_classes_in_other_capitals_and_attributes_are_found(tmp_path):
+    # ReLU for the book's Relu; self.dw for self.dW; and self.b = np.sum(dout, axis=0),
+    # where self.db was meant, said as such rather than "not implemented"
+    path = write(tmp_path / "layers.py", """
+        import numpy as np
+
+        class ReLU:
+            def forward(self, x):
+                self.positive = x > 0
+                return x * self.positive
+
+            def backward(self, dout):
+                return dout * self.positive
+
+        class Affine:
+            def __init__(self, w, b):
+                self.w, self.b = w, b
+                self.dw = self.db = None
+
+            def forward(self, x):
+                self.x = x
+                return x @ self.w + self.b
+
+            def backward(self, dout):
+                self.dw = self.x.T @ dout
+                self.b = dout.sum(axis=0)
+                return dout @ self.w.T
+        """)
+    report = graded(path, random=3)
+    assert report["ReLU"].verdict == "ok"
+    affine = report["Affine"]
+    assert affine.verdict == "wrong" and keyed(affine)["dw"].ok
+    assert keyed(affine)["db"].message == \
+        "not set, but self.b holds it (assigned to self.b where its gradient is expected?)"

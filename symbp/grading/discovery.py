@@ -49,9 +49,11 @@ def discover(names: dict[str, str]) -> list[Found]:
 
 def _discover(names: dict[str, str], origin: str) -> list[Found]:
     found = []
+    # a class is found whatever its capitals: ReLU (PyTorch's spelling) is the book's Relu
+    classes = {name.lower(): name for name, kind in names.items() if kind == f"{origin}class"}
     for layer in LAYERS.values():
-        if layer.dlfs and names.get(layer.dlfs.name) == f"{origin}class":
-            found.append(Found(layer.dlfs.name, layer.name, "dlfs"))
+        if layer.dlfs and layer.dlfs.name.lower() in classes:
+            found.append(Found(classes[layer.dlfs.name.lower()], layer.name, "dlfs"))
         for forward, backward in _pairs(layer):
             if names.get(backward) == f"{origin}function":
                 found.append(Found(backward, layer.name, "cs231n", forward))

@@ -221,10 +221,30 @@ def _dlfs(module, layer, found, arrays, config, dout, watch) -> tuple:
     grads = _grads(layer, convention.returns, values, f"{found.name}.backward") \
         if convention.returns else {}
     for attribute, key in convention.attributes.items():
-        value = getattr(instance, attribute, None)
-        grads[key] = plain(value if value is not None else
-                           _from_grads_list(instance, layer, arrays, key))
+        value = _attribute(instance, attribute)
+        if value is None:
+            value = _from_grads_list(instance, layer, arrays, key)
+        if value is None:   # the arrays of its shape it did set, to say where it went
+            grads[f"{key}?"] = _same_shape(instance, arrays, layer, key)
+        grads[key] = plain(value)
     return plain(out), grads
+
+
+def _attribute(instance, name: str):
+    """``instance.dW``, else the same name in other capitals (``self.dw``)."""
+    value = getattr(instance, name, None)
+    if value is not None:
+        return value
+    return next((v for k, v in vars(instance).items() if k.lower() == name.lower() and
+                 v is not None), None)
+
+
+def _same_shape(instance, arrays: dict, layer, key: str) -> dict:
+    """The instance's arrays of gradient ``key``'s shape, by attribute name."""
+    shape = np.shape(next(arrays[op.name] for op in layer.operands if op.grad == key))
+    return {name: plain(value) for name, value in vars(instance).items()
+            if isinstance(value, np.ndarray) and value.shape == shape and
+            not any(value is given for given in arrays.values())}
 
 
 def _from_grads_list(instance, layer, arrays: dict, key: str):

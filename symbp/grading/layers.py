@@ -119,8 +119,9 @@ def _check_fixed(fixed: dict, found: list) -> None:
 
 def _report(found, draw: Draw, tried: int, note: str = "") -> LayerReport:
     layer = LAYERS[found.layer]
-    shown = layer.config_names() | {"seed"}   # not the way of calling (targets=onehot)
-    config = {k: v for k, v in draw.config.items() if k in shown}
+    # the layer's own order (sizes, parameters), not the way of calling (targets=onehot)
+    order = [s.name for s in layer.sizes] + [p.name for p in layer.parameters] + ["seed"]
+    config = {k: draw.config[k] for k in order if k in draw.config}
     return LayerReport(found, draw.verdict, tried, draw.keys, config, draw.seed,
                        draw.message, [note] * bool(note) + draw.notes)
 
