@@ -70,6 +70,26 @@ def verdict_cell(claim: dict) -> str:
     return verdict
 
 
+def general_cell(claim: dict) -> str:
+    """The verdict for every size: its scope, or the smallest counterexample."""
+    general = claim.get("general")
+    if not general:
+        return ""
+    text = f"**{general['verdict']}**"
+    if general["verdict"] == "proved":
+        text += f" ({cell(general['scope'])})"
+    elif general["verdict"] == "refuted" and general.get("counterexample"):
+        network = general["counterexample"]["network"]
+        what = (general.get("diagnosis") or {}).get("text") or general.get("message")
+        text += (f" at layers {cell(network['layers'])}, m = {network['batch']}: "
+                 f"{cell(str(what).rstrip('.'))}")
+    if claim.get("expect_general"):
+        met = general["verdict"] == claim["expect_general"] or (
+            claim["expect_general"] == "holds" and general["verdict"] == "proved")
+        text += "; expected " + claim["expect_general"] + (", met" if met else ", NOT MET")
+    return text
+
+
 def diagnosis_cell(claim: dict) -> str:
     """The diagnosis; for a refutation no diagnosis fits, the counterexample's size."""
     if claim.get("diagnosis"):
@@ -89,21 +109,28 @@ def table(claims: list) -> str:
         if key != article:
             article = key
             lines += ["", f"### {ARTICLES.get(key, key)}", "",
-                      "| claim | formula | what the article says | verdict | diagnosis |",
-                      "|---|---|---|---|---|"]
+                      ("| claim | formula | what the article says | verdict | diagnosis "
+                       "| for every size |"),
+                      "|---|---|---|---|---|---|"]
         lines.append(f"| {cell(claim['name'])} | {code(claim['formula'])} | "
                      f"{cell(claim.get('source'))} | {verdict_cell(claim)} | "
-                     f"{diagnosis_cell(claim)} |")
+                     f"{diagnosis_cell(claim)} | {general_cell(claim)} |")
     return "\n".join(lines) + "\n"
 
 
-def summary(claims: list) -> str:
+def _counts(verdicts) -> str:
     counts = {}
-    for claim in claims:
-        counts[claim["verdict"]] = counts.get(claim["verdict"], 0) + 1
-    verdicts = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+    for verdict in verdicts:
+        counts[verdict] = counts.get(verdict, 0) + 1
+    return ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+
+
+def summary(claims: list) -> str:
     met = sum(claim["met"] for claim in claims)
-    return f"{len(claims)} claims: {verdicts}; {met} of {len(claims)} met their expectation.\n"
+    general = _counts(claim["general"]["verdict"] for claim in claims)
+    return (f"{len(claims)} claims: {_counts(claim['verdict'] for claim in claims)} on the "
+            f"articles' networks; for every size: {general}; {met} of {len(claims)} met "
+            "their expectations.\n")
 
 
 def write_whole(path: Path, text: str):

@@ -30,6 +30,9 @@ class Activation:
     diagonal of its Jacobian, ``s * (1 - s)`` (contract section 2).
     ``sympy(zs)`` maps a list of SymPy expressions (one sample's units) to the
     list of activations; element-wise activations act entry by entry.
+    ``sympy_indexed(z, i, n)`` is the same over a symbolic number of units, for
+    an activation that is not element-wise: unit i's activation, where ``z(k)``
+    is unit k's pre-activation and ``n`` the number of units (a SymPy symbol).
     """
 
     name: str
@@ -41,6 +44,7 @@ class Activation:
     output_only: bool = False
     kink: bool = False        # not differentiable at z = 0: sampled points keep |z| >= 1e-3
     dead_below: bool = False  # zero for every z <= 0: a layer can be zero everywhere
+    sympy_indexed: Callable | None = None
 
     def sympy_scalar(self, z):
         """The SymPy form of an element-wise activation at one expression."""
@@ -65,6 +69,12 @@ def _sigmoid(z, _axis=0):
     ez = np.exp(z[~pos])
     out[~pos] = ez / (1.0 + ez)
     return out
+
+
+def _sympy_softmax_indexed(z, i, n):
+    sp = _sympy()
+    k = sp.Dummy("k", integer=True)
+    return sp.exp(z(i)) / sp.Sum(sp.exp(z(k)), (k, 0, n - 1))
 
 
 def _softmax(z, axis=0):
@@ -124,6 +134,7 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in [
         numpy=_softmax,
         numpy_prime=lambda z, axis=0: _softmax(z, axis) * (1.0 - _softmax(z, axis)),
         sympy=_sympy_softmax,
+        sympy_indexed=_sympy_softmax_indexed,
         latex=r"\operatorname{softmax}",
         elementwise=False, output_only=True),
 ]}

@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 NETWORK = '[network]\nlayers = [2, 3, 2]\nbatch = 3\n'
 GOOD = 'formula = "dW[l] = (1/m) * delta[l] @ a[l-1].T"'
 SLIP = 'formula = "dW[l] = delta[l] @ a[l-1].T"'
-CLAIM_KEYS = {"name", "formula", "source", "verdict", "expect", "met", "layers_checked",
-              "networks_checked", "counterexample", "diagnosis", "message"}
+CLAIM_KEYS = {"name", "formula", "source", "verdict", "expect", "expect_general", "met",
+              "layers_checked", "networks_checked", "counterexample", "diagnosis", "message",
+              "general"}
+GENERAL_KEYS = {"verdict", "scope", "counterexample", "diagnosis", "message"}
 
 
 def write(tmp_path, text, name="claims.toml"):
@@ -110,6 +112,7 @@ def test_json_document_has_exactly_the_contract_fields(cli, tmp_path):
     good, slip = document["claims"]
     for claim in (good, slip):
         assert set(claim) == CLAIM_KEYS
+        assert set(claim["general"]) == GENERAL_KEYS
     assert good["name"] == "BP4" and good["source"] == "Nielsen (BP4)"
     assert good["verdict"] == "proved" and good["met"] and good["expect"] is None
     assert good["layers_checked"] == [1, 2] and good["networks_checked"] == 1

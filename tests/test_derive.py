@@ -238,11 +238,24 @@ def test_real_command_line():
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
 
 
-def test_wide_networks_are_checked_numerically_beyond_the_proof_size():
-    # the proof budget is a size: the same network always gets the same verdicts
+def test_wide_networks_and_large_batches_are_proved_for_every_size():
+    # the proofs for every size cost the same at every width and batch
     from symbp.derivation.checked import PROOF_MAX_PARAMETERS
-    wide = symbp.derive(Network(layers=[12, 20, 6], batch=3))
-    assert 12 * 20 + 20 + 20 * 6 + 6 > PROOF_MAX_PARAMETERS
-    assert {e.verdict for e in wide.equations} == {"holds"}
+    wide = symbp.derive(Network(layers=[12, 20, 6], batch=32))
+    assert (12 * 20 + 20 + 20 * 6 + 6) * 32 > PROOF_MAX_PARAMETERS
+    assert {e.verdict for e in wide.equations} == {"proved"}
     small = symbp.derive(Network(layers=[2, 3, 1]))
     assert {e.verdict for e in small.equations} == {"proved"}
+
+
+def test_an_equation_true_for_this_size_only_is_proved_with_its_sizes_at_any_batch():
+    # mse over one output unit: da[L] = 2 (a - y), true for n[L] = 1 only: no
+    # proof for every size, but one with the network's own sizes, whose cost
+    # does not grow with the batch either
+    from symbp.verification.verdicts import verify
+    for batch in (1, 64):
+        narrow = Network(layers=[3, 2, 1], output="identity", loss="mse", batch=batch)
+        equations = [e for e in symbp.derive(narrow).equations if e.formula.startswith("da[2]")]
+        assert [e.formula for e in equations] == ["da[2] = 2*(a[2] - y)"]
+        assert equations[0].verdict == "proved"
+        assert verify(equations[0].formula, narrow).general.verdict == "refuted"

@@ -10,7 +10,7 @@ import symbp
 from symbp.network import Network
 from symbp.strategies import networks
 from symbp.tables import ACTIVATIONS, LOSSES
-from symbp.verification import proof
+from symbp.verification import general_proof, proof
 from symbp.verification.verdicts import verify
 
 ELEMENTWISE = [name for name, a in ACTIVATIONS.items() if a.elementwise]
@@ -196,16 +196,19 @@ def test_bad_formulas_are_the_verdict_error_with_a_reason(net, formula, fragment
 def test_a_proof_over_the_budget_leaves_the_numeric_verdict(monkeypatch):
     formula, net = "sigma_prime(z[l]) = a[l] * (1 - a[l])", Network(layers=[2, 3, 3, 2])
     monkeypatch.setattr(proof, "ENTRY_BUDGET", 3)
+    monkeypatch.setattr(general_proof, "PROOF_BUDGET", 3)
+    general_proof._prove_at.cache_clear()
     result = _met(verify(formula, net), "holds")
     assert "budget" in result.message
     monkeypatch.undo()
+    general_proof._prove_at.cache_clear()
     _met(verify(formula, net), "proved")
 
 
 def test_result_json_has_the_contract_fields():
     document = verify(BP2["column"], DEEP).to_json()
     assert set(document) == {"formula", "verdict", "layers_checked", "counterexample",
-                             "diagnosis", "message"}
+                             "diagnosis", "message", "general"}
     assert document["verdict"] == "proved" and document["layers_checked"] == [1, 2]
 
 

@@ -12,8 +12,10 @@ HELP = "check formulas (a claims file, or one --formula) against the truth"
 DESCRIPTION = ("Check every claim of a TOML claims file, or one formula given with "
                "--formula and the network options, against SymPy's derivation. "
                "Verdicts: proved, holds, refuted (with a counterexample and a "
-               "diagnosis), error. Exit 0 every claim met, 1 a claim refuted or not "
-               "meeting its expect, 2 invalid input or a verdict error. "
+               "diagnosis), error; and for every size (every width and batch size of "
+               "networks like the claim's): proved, holds or refuted. Exit 0 every "
+               "claim met, 1 a claim refuted or not meeting its expect (or "
+               "expect_general), 2 invalid input or a verdict error. "
                "Formulas are written in symbp's notation (docs/contract.md section 2, "
                "docs/verify.md): quantities W[l], b[l], z[l], a[l], x, y, delta[l], da[l], "
                "dW[l], db[l], m, n[l], lambda; @ matrix product, * element-wise, ** power, "
@@ -74,6 +76,8 @@ def run(args, io) -> int:
 
 
 def _layers_text(result) -> str:
+    if result.result.verdict == "error":
+        return "not checked"
     layers = result.result.layers_checked
     text = f"l = {', '.join(map(str, layers))}" if layers else "no free index"
     if result.networks_checked > 1:
@@ -105,6 +109,30 @@ def _report(io, claims, results):
     io.print(io.paint(line, "green" if met == len(results) else "red"))
 
 
+def _general_lines(io, r, indent):
+    """``for every size: ...`` (contract section 9), and the warning when the
+    claim holds on its network only."""
+    general = r.result.general
+    if general is None:
+        return
+    colour = {"proved": "green", "holds": "green", "refuted": "yellow"}.get(general.verdict, "red")
+    if general.verdict == "proved":
+        detail = f" ({general.scope})"
+    elif general.verdict == "refuted" and general.counterexample:
+        from symbp.network import Network
+        where = Network(**general.counterexample["network"])
+        what = general.diagnosis["text"] if general.diagnosis else general.message
+        detail = f" on layers={list(where.layers)} batch={where.batch}: {what}"
+    else:
+        detail = f" ({general.message})" if general.message else ""
+    expect = ""
+    if r.claim.expect_general:
+        expect = f"  expected {r.claim.expect_general}: " + ("met" if r.general_met else "NOT met")
+    io.print(f"{indent}{io.paint('for every size: ' + general.verdict, colour)}{detail}{expect}")
+    if general.warning:
+        io.print(f"{indent}{io.paint('warning: ' + general.warning, 'yellow')}")
+
+
 def _details(io, r):
     import numpy as np
     result, indent = r.result, " " * 9
@@ -112,8 +140,13 @@ def _details(io, r):
         io.print(io.paint(f"{indent}source: {r.claim.source}", "dim"))
     if result.verdict == "error":
         io.print(f"{indent}{result.message}")
+        if result.general is not None and result.general.verdict != "error":
+            _general_lines(io, r, indent)  # too large here, checked on smaller networks
         return
     if result.verdict != "refuted":
+        _general_lines(io, r, indent)
+        if result.message:
+            io.print(io.paint(f"{indent}{result.message}", "dim"))
         return
     if result.diagnosis:
         io.print(f"{indent}diagnosis ({result.diagnosis['kind']}): {result.diagnosis['text']}")
@@ -126,7 +159,10 @@ def _details(io, r):
                  f"{Network(**example['network'])}")
         for side in ("left", "right"):
             if example[side] is not None:
-                text = np.array2string(np.asarray(example[side]), precision=6,
-                                       suppress_small=True, max_line_width=90)
+                # six significant digits: a vanishing gradient (1e-11) is not "0."
+                values = np.asarray(example[side], dtype=float)
+                text = np.array2string(values, max_line_width=90,
+                                       formatter={"float_kind": lambda v: f"{v:.6g}"})
                 text = text.replace("\n", "\n" + indent + " " * 9)
                 io.print(f"{indent}  {side + ':':7}{text}")
+    _general_lines(io, r, indent)

@@ -24,7 +24,8 @@ from symbp.verification.verdicts import DEFAULT_SEEDS, verify
 
 VERDICTS = ("proved", "holds", "refuted")
 TOP_KEYS = {"title": str, "network": dict, "claim": list}
-CLAIM_KEYS = {"name": str, "formula": str, "source": str, "expect": str, "network": dict}
+CLAIM_KEYS = {"name": str, "formula": str, "source": str, "expect": str,
+              "expect_general": str, "network": dict}
 NETWORK_KEYS = {"layers": list, "hidden": str, "output": str, "loss": str, "batch": int,
                 "reduction": str, "layout": str, "bias": bool, "targets": str,
                 "l2": (int, float)}
@@ -40,6 +41,7 @@ class Claim:
     network: object           # a Network
     source: str | None = None
     expect: str | None = None
+    expect_general: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,24 +61,38 @@ class ClaimResult:
 
     @property
     def met(self) -> bool:
-        """True when the verdict is what the claim expects (by default, that it holds)."""
-        verdict, expect = self.result.verdict, self.claim.expect
-        if verdict == "error":
-            return False
-        if expect in (None, "holds"):
-            return verdict in ("proved", "holds")
-        return verdict == expect
+        """True when the verdict is what the claim expects (by default, that it
+        holds) and, when the claim sets ``expect_general``, so is ``general``."""
+        return _meets(self.result.verdict, self.claim.expect) and self.general_met is not False
+
+    @property
+    def general_met(self) -> bool | None:
+        """Whether ``general`` meets ``expect_general`` (None without one)."""
+        if self.claim.expect_general is None:
+            return None
+        general = self.result.general
+        return general is not None and _meets(general.verdict, self.claim.expect_general)
 
     def to_json(self) -> dict:
-        """The claim's entry of the JSON document (contract section 5)."""
+        """The claim's entry of the JSON document (contract sections 5 and 9)."""
         result = self.result.to_json()
         return {"name": self.claim.name, "formula": self.claim.formula,
                 "source": self.claim.source, "verdict": result["verdict"],
-                "expect": self.claim.expect, "met": self.met,
-                "layers_checked": result["layers_checked"],
+                "expect": self.claim.expect, "expect_general": self.claim.expect_general,
+                "met": self.met, "layers_checked": result["layers_checked"],
                 "networks_checked": self.networks_checked,
                 "counterexample": result["counterexample"],
-                "diagnosis": result["diagnosis"], "message": result["message"]}
+                "diagnosis": result["diagnosis"], "message": result["message"],
+                "general": result["general"]}
+
+
+def _meets(verdict: str, expect: str | None) -> bool:
+    """``expect`` met by ``verdict`` (None and "holds" are met by proved too)."""
+    if verdict == "error":
+        return False
+    if expect in (None, "holds"):
+        return verdict in ("proved", "holds")
+    return verdict == expect
 
 
 def _check_type(value, expected, where: str, key: str):
@@ -147,16 +163,18 @@ def _claim(entry, number: int, base: dict, where: str) -> Claim:
     _check_keys(entry, CLAIM_KEYS, f"{where}: {label}")
     if "formula" not in entry:
         raise ClaimsError(f"{where}: {label} has no 'formula'; add formula = \"LEFT = RIGHT\"")
-    expect = entry.get("expect")
-    if expect is not None and expect not in VERDICTS:
-        raise ClaimsError(f"{where}: {label}: 'expect' = {expect!r} is not a verdict; "
-                          "expected one of proved, holds, refuted")
+    for key in ("expect", "expect_general"):
+        expect = entry.get(key)
+        if expect is not None and expect not in VERDICTS:
+            raise ClaimsError(f"{where}: {label}: '{key}' = {expect!r} is not a verdict; "
+                              "expected one of proved, holds, refuted")
     override = _network_fields(entry.get("network", {}), f"{where}: {label} [claim.network]")
     network = _network({**base, **override},
                        f"{where}: {label} [claim.network]" if override
                        else f"{where}: {label} [network]")
     return Claim(name=entry.get("name", f"claim {number}"), formula=entry["formula"],
-                 network=network, source=entry.get("source"), expect=expect)
+                 network=network, source=entry.get("source"), expect=entry.get("expect"),
+                 expect_general=entry.get("expect_general"))
 
 
 def check_claim(claim: Claim, *, seed: int = 0, random: int = 0,

@@ -20,7 +20,8 @@ Kinds, each a dict with ``kind``, ``text`` (one sentence) and its own fields:
 * ``zeros``: the claimed value is all zeros where the truth is not;
 * ``factor``: the claimed value is a constant multiple of the truth; ``factor``
   is a name (``"-1"``, ``"m"``, ``"1/m"``, ``"n[L]"``, ``"1/n[L]"``, ``"2"``,
-  ``"1/2"``), else a fraction (``"3/7"``) or a decimal, ``value`` the float;
+  ``"1/2"``), else a fraction (``"3/7"``) or a decimal, ``value`` the float,
+  ``names`` every name the value has here (``["2", "m"]`` at m = 2);
 * ``partial``: it agrees on some entries only; ``samples`` (with ``net``),
   ``rows``, ``columns`` list which ones agree where whole ones do, else
   ``agree`` counts the entries that agree out of ``entries``.
@@ -39,18 +40,22 @@ ATOL = 1e-9
 
 
 def close(left: np.ndarray, right: np.ndarray, rtol: float = RTOL,
-          atol: float = ATOL) -> np.ndarray:
+          atol: float = ATOL, scale: float | None = None) -> np.ndarray:
     """Entry-wise agreement of two float arrays of one shape.
 
-    The absolute part scales with the larger array's magnitude, so that a
-    value computed through cancellations (a - y after a softmax chain rule)
-    is not refuted by rounding; NaNs agree with NaNs only.
+    The absolute part scales with ``scale``, by default the larger array's
+    magnitude (at least 1), so that a value computed through cancellations (a
+    - y after a softmax chain rule) is not refuted by rounding; NaNs agree
+    with NaNs only.  ``verify`` passes the running bound of what was computed
+    (:mod:`symbp.verification.tolerance`), so that a truth that is merely
+    small is not "agreed with" by 0.
     """
     left = np.asarray(left, dtype=float)
     right = np.asarray(right, dtype=float)
-    finite = np.concatenate([np.abs(left[np.isfinite(left)]).ravel(),
-                             np.abs(right[np.isfinite(right)]).ravel(), [1.0]])
-    scale = float(np.max(finite))
+    if scale is None:
+        finite = np.concatenate([np.abs(left[np.isfinite(left)]).ravel(),
+                                 np.abs(right[np.isfinite(right)]).ravel(), [1.0]])
+        scale = float(np.max(finite))
     with np.errstate(invalid="ignore"):
         return np.isclose(left, right, rtol=rtol, atol=atol * scale, equal_nan=True)
 
@@ -59,13 +64,15 @@ def _shape(array) -> list[int]:
     return [int(size) for size in np.shape(array)]
 
 
-def diagnose(truth, claimed, *, net=None, factors=None) -> dict | None:
+def diagnose(truth, claimed, *, net=None, factors=None,
+             scale: float | None = None) -> dict | None:
     """The slip that turns ``truth`` into ``claimed``, or None (see the module doc).
 
     ``net`` (a Network) lets factors be named ``m`` and ``n[L]`` and agreement
     be described by samples; ``factors`` (``(name, value, meaning)``
     triples, e.g. ``("N", 4.0, " (a sum where a mean is expected?)")``) names
-    factors instead, for quantities that are not a network's (a layer's).
+    factors instead, for quantities that are not a network's (a layer's);
+    ``scale`` is the tolerance's (see :func:`close`).
 
     >>> diagnose([[1.0, 2.0]], [[0.25, 0.5]], factors=[("1/N", 0.25, "")])["factor"]
     '1/N'
@@ -74,14 +81,15 @@ def diagnose(truth, claimed, *, net=None, factors=None) -> dict | None:
     claimed = np.atleast_2d(np.asarray(claimed, dtype=float))
     if truth.shape != claimed.shape:
         return _different_shapes(truth, claimed)
-    agree = close(truth, claimed)
+    agree = close(truth, claimed, scale=scale)
     if agree.all():
         return None
-    if truth.shape[0] == truth.shape[1] and truth.size > 1 and close(truth.T, claimed).all():
+    if truth.shape[0] == truth.shape[1] and truth.size > 1 and \
+            close(truth.T, claimed, scale=scale).all():
         return {"kind": "transpose", "text": "the right side is the truth transposed."}
     if not claimed.any():
         return {"kind": "zeros", "text": "the right side is all zeros where the truth is not."}
-    found = _factor(truth, claimed, net, factors)
+    found = _factor(truth, claimed, net, scale, factors)
     if found is not None:
         return found
     if agree.any():
@@ -129,25 +137,38 @@ def _factor_names(value: float, net, factors=None) -> tuple[list[str], float]:
     return [f"{value:.6g}"], value
 
 
-def _factor(truth, claimed, net, factors=None) -> dict | None:
+def _factor(truth, claimed, net, scale, factors=None) -> dict | None:
     weight = float(np.sum(truth * truth))
     if not np.isfinite(weight) or weight == 0.0 or not np.isfinite(claimed).all():
         return None
     value = float(np.sum(truth * claimed)) / weight
-    if value == 0.0 or not close(value * truth, claimed).all():
+    if value == 0.0 or not close(value * truth, claimed, scale=scale).all():
         return None
     names, value = _factor_names(value, net, factors)
     if truth.size == 1 and names[0] not in dict(_named_factors(net, factors)):
         return None  # any two numbers are multiples: only a named factor says something
+    return factor_diagnosis(names, value, factors)
+
+
+_MEANINGS = {"m": " (a sum where a mean is expected, or a missing 1/m?)",
+             "1/m": " (a mean where a sum is expected, or a doubled 1/m?)",
+             "-1": " (a sign flip)"}
+
+
+def factor_diagnosis(names: list, value: float, factors=None) -> dict:
+    """The ``factor`` diagnosis for a factor known by ``names`` (the first is
+    its name, the others equal it here: ``2 (= m)`` at m = 2); ``factors``
+    as for :func:`diagnose` give a layer's factors their meanings.
+
+    >>> factor_diagnosis(["m"], 4.0)["text"]
+    'the right side is m times the truth (a sum where a mean is expected, or a missing 1/m?).'
+    """
     name = names[0]
     also = f" (= {', '.join(names[1:])})" if len(names) > 1 else ""
-    meanings = {"m": " (a sum where a mean is expected, or a missing 1/m?)",
-                "1/m": " (a mean where a sum is expected, or a doubled 1/m?)",
-                "-1": " (a sign flip)"}
-    meanings.update({n: m for n, _, m in factors or () if m})
-    meaning = meanings.get(name, "")
-    return {"kind": "factor", "factor": name, "value": value,
-            "text": f"the right side is {name}{also} times the truth{meaning}."}
+    meanings = {n: m for n, _, m in factors or () if m}
+    return {"kind": "factor", "factor": name, "value": value, "names": list(names),
+            "text": f"the right side is {name}{also} times the truth"
+                    f"{meanings.get(name, _MEANINGS.get(name, ''))}."}
 
 
 def _listed(positions) -> str:

@@ -6,14 +6,21 @@ LEFT - RIGHT is proved zero when, after the sampling's guarantees
 (``truth.assumptions``: cce targets sum to 1), SymPy's ``cancel`` reduces it
 to 0, or does so once tanh and friends are written with exp and piecewise
 branches (relu, step) are folded out, every branch reducing to 0 (so the
-kink conventions are part of the proof); failing that, z[k] is replaced by its definition W[k] a[k-1] + b[k]
-(for claims about the forward pass) and ``cancel`` tried again.
+kink conventions are part of the proof); failing that, the z[k] of the
+highest layer present are replaced by their definition W[k] a[k-1] + b[k]
+(a[k-1] in the z[k-1] symbols), then those of the layer below, and so on
+(claims about the forward pass), ``cancel`` tried again after each layer.
 
 Whether a proof is attempted is decided by sizes, never by a clock: each
-entry may have at most ``ENTRY_BUDGET`` tree nodes, one formula at most
-``TOTAL_BUDGET`` over all entries and layers, and ``cancel`` sees only
-factors with at most ``CANCEL_ATOMS`` distinct function applications.  Beyond them, or when ``cancel``
-does not reach 0, the formula keeps its numeric verdict: never a guess.
+entry may have at most ``ENTRY_BUDGET`` tree nodes (also after each layer of
+definitions: written out all at once they grow with the product of the
+widths), one formula at most ``TOTAL_BUDGET`` over all entries and layers,
+and ``cancel`` sees only factors with at most
+:data:`~symbp.verification.zero.CANCEL_ATOMS` distinct function applications.
+Beyond them, or when ``cancel`` does not reach 0, the formula keeps its
+numeric verdict: never a guess.  (The proof for every size,
+:mod:`symbp.verification.general_proof`, is tried first and settles most
+formulas whatever the sizes.)
 
 >>> from symbp.network import Network
 >>> from symbp.notation.parser import parse_formula
@@ -28,22 +35,13 @@ from functools import lru_cache
 
 import sympy
 
-from symbp.notation.evaluate import ShapeMismatch, evaluate_symbolic
+from symbp.notation.evaluate import ShapeMismatch, SymbolicEvaluator
 from symbp.truth.exact import truth
+from symbp.verification.zero import cancels
+from symbp.verification.zero import size as _size
 
 ENTRY_BUDGET = 4000
 TOTAL_BUDGET = 80000
-CANCEL_ATOMS = 6
-
-
-def _size(expr, cap: int) -> int:
-    """Tree nodes of ``expr``, counting no further than just past ``cap``."""
-    count = 0
-    for _ in sympy.preorder_traversal(expr):
-        count += 1
-        if count > cap:
-            break
-    return count
 
 
 @lru_cache(maxsize=64)
@@ -56,16 +54,33 @@ def symbols_of(net):
 
 @lru_cache(maxsize=64)
 def forward_definitions(net) -> dict:
-    """Each z[k] symbol mapped to W[k] a[k-1] + b[k] in x, W and b only."""
+    """Each z[k] symbol mapped to W[k] a[k-1] + b[k], with a[k-1] in the
+    z[k-1] symbols (one layer: substituting repeatedly goes further down),
+    kinks in indicator form, and its size in tree nodes."""
+    from symbp.truth.indexed import indicator_form
     matrices, _ = symbols_of(net)
     definitions = {}
-    below = matrices[("x", None)]
     for k in range(1, net.depth + 1):
+        below = matrices[("x", None)] if k == 1 else matrices[("a", k - 1)]
         pre = net.affine(below, matrices[("W", k)], matrices.get(("b", k)))
         z = matrices[("z", k)]
-        definitions.update({z[i, j]: pre[i, j] for i in range(z.rows) for j in range(z.cols)})
-        below = matrices[("a", k)].xreplace(definitions)
+        for i in range(z.rows):
+            for j in range(z.cols):
+                value = indicator_form(pre[i, j])
+                definitions[z[i, j]] = (value, _size(value, ENTRY_BUDGET), k)
     return definitions
+
+
+def _size_after(expr, definitions, layer: int) -> int:
+    """Tree nodes of ``expr`` once layer ``layer``'s definitions are
+    substituted, counted without substituting (up to just past ``ENTRY_BUDGET``)."""
+    count = 0
+    for node in sympy.preorder_traversal(expr):
+        found = definitions.get(node)
+        count += found[1] if found is not None and found[2] == layer else 1
+        if count > ENTRY_BUDGET:
+            break
+    return count
 
 
 class _Budget:
@@ -78,50 +93,14 @@ class _Budget:
         return size <= ENTRY_BUDGET and self.spent <= TOTAL_BUDGET
 
 
-def _cancels(expr) -> bool:
-    """True when ``expr`` is shown to be 0.
-
-    Common factors are pulled out of the sums first (``factor_terms``, no
-    expansion): a product is 0 when one factor is, and the factor that
-    cancels is usually small (sigma'(z) - a (1 - a) beside a long sum over
-    the next layer).  Each factor, smallest first, is then put over a common
-    denominator (``cancel``), as it is or with tanh and friends written with
-    exp and piecewise branches (relu, step) folded out, every branch
-    cancelling.  ``cancel`` is tried only on a factor with at most
-    ``CANCEL_ATOMS`` distinct function applications: its common denominators
-    multiply out one binomial per atom, which is what grows past use.
-    """
-    try:
-        factored = sympy.factor_terms(expr)
-    except (sympy.PolynomialError, TypeError, ValueError, NotImplementedError):
-        factored = expr
-    if factored == 0:
-        return True
-    factors = [f for f in sympy.Mul.make_args(factored) if not f.is_number]
-    factors.sort(key=lambda f: _size(f, ENTRY_BUDGET))
-    return any(_factor_cancels(factor) for factor in factors)
-
-
-def _factor_cancels(factor) -> bool:
-    if factor.is_Pow and factor.exp.is_positive:
-        factor = factor.base
-    if len(factor.atoms(sympy.Function)) > CANCEL_ATOMS:
-        return False
-    try:
-        if sympy.cancel(factor) == 0:
-            return True
-        rewritten = sympy.piecewise_fold(factor.rewrite(sympy.exp))
-        if isinstance(rewritten, sympy.Piecewise):
-            return all(sympy.cancel(branch) == 0 for branch, _ in rewritten.args)
-        return sympy.cancel(rewritten) == 0
-    except (sympy.PolynomialError, TypeError, ValueError, NotImplementedError):
-        return False
-
-
 def _entry_is_zero(expr, assumptions, net, budget: _Budget) -> bool | None:
     """True when proved zero, False when not, None when over the budget."""
+    from symbp.truth.indexed import indicator_form
     if assumptions:
         expr = expr.xreplace(assumptions)
+    # kinks as Heaviside terms: SymPy folds nested Piecewise conditions on
+    # every substitution, which is what made deep relu networks run for minutes
+    expr = indicator_form(expr)
     if expr == 0:
         return True
     if not budget.allows(expr):
@@ -137,18 +116,28 @@ def assumptions_key(assumptions: dict) -> tuple:
 def _reduces_to_zero(expr, net, assumptions) -> bool | None:
     # cached by expression: claims that share a network share their entries;
     # the result depends on the expression and its size only, never on the cache
-    expanded = expr.xreplace(forward_definitions(net))
-    if assumptions and expanded != expr:
-        expanded = expanded.xreplace(dict(assumptions))
-    if expanded == 0:  # a claim about the forward pass, equal term by term
+    if cancels(expr):
         return True
-    if _cancels(expr):
-        return True
-    if expanded == expr:
-        return False
-    if _size(expanded, ENTRY_BUDGET) > ENTRY_BUDGET:
-        return None
-    return _cancels(expanded)
+    definitions = forward_definitions(net)
+    for _ in range(net.depth):  # the highest layer's z first, one layer at a time
+        layers = [definitions[s][2] for s in expr.free_symbols if s in definitions]
+        if not layers:
+            return False
+        layer = max(layers)
+        if _size_after(expr, definitions, layer) > ENTRY_BUDGET:
+            return None
+        expanded = expr.xreplace({symbol: value for symbol, (value, _, k) in definitions.items()
+                                  if k == layer})
+        if assumptions and expanded != expr:
+            expanded = expanded.xreplace(dict(assumptions))
+        if expanded == expr:
+            return False
+        if expanded == 0:  # a claim about the forward pass, equal term by term
+            return True
+        if cancels(expanded):
+            return True
+        expr = expanded
+    return False
 
 
 def _differences(left, right) -> list:
@@ -165,9 +154,34 @@ def _differences(left, right) -> list:
     return [left - right]
 
 
+def _evaluator():
+    """The notation's SymPy evaluator with kinks (relu, leaky_relu, step) in
+    indicator form: nested Piecewise would be folded by SymPy on every
+    construction, which is what made relu(relu(...)) run for minutes."""
+    from symbp.truth.general import elementwise_forms
+
+    class KinksAsTerms(SymbolicEvaluator):
+        def activate(self, activation, value, prime):
+            if not activation.elementwise:
+                return super().activate(activation, value, prime)
+            t, form, derivative = elementwise_forms(activation.name)
+            chosen = derivative if prime else form
+            if self.is_scalar(value):
+                return chosen.xreplace({t: value})
+            return value.applyfunc(lambda e: chosen.xreplace({t: e}))
+
+        def function(self, entry, value):
+            if entry.name != "step":
+                return super().function(entry, value)
+            step = lambda e: sympy.Heaviside(e, 0)
+            return step(value) if self.is_scalar(value) else value.applyfunc(step)
+    return KinksAsTerms
+
+
 def prove_formula(formula, net, layers) -> str | None:
     """None when LEFT - RIGHT is proved zero on every entry for every l in
     ``layers``; otherwise the reason, as a phrase."""
+    evaluator = _evaluator()
     found = symbols_of(net)
     if found is None:
         return "the network is too large for a symbolic proof"
@@ -175,8 +189,8 @@ def prove_formula(formula, net, layers) -> str | None:
     budget = _Budget()
     for l in layers:
         try:
-            left = evaluate_symbolic(formula.left, net, matrices, l)
-            right = evaluate_symbolic(formula.right, net, matrices, l)
+            left = evaluator(net, matrices, l).walk(formula.left)
+            right = evaluator(net, matrices, l).walk(formula.right)
         except ShapeMismatch:
             return "the symbolic sides have different shapes"
         differences = _differences(left, right)

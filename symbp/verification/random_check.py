@@ -59,7 +59,7 @@ def check_random(formula: str, net, first: Result, *, count: int, vary_depth: bo
                 assume(False)  # too shallow for this formula's indices
         result = results.get(drawn)
         if result is None:
-            result = results[drawn] = verify(parsed, drawn, seeds=seeds)
+            result = results[drawn] = verify(parsed, drawn, seeds=seeds, general=False)
             if on_network is not None:
                 on_network()
         if result.verdict == "refuted":
@@ -71,7 +71,9 @@ def check_random(formula: str, net, first: Result, *, count: int, vary_depth: bo
             run()
     except _Refuted as refuted:
         smallest = refuted.result
-    return _combined(first, results, smallest), len(results)
+    combined = _combined(first, results, smallest)
+    combined.general = first.general  # every size: about the claim, not these draws
+    return combined, len(results)
 
 
 def _combined(first: Result, results: dict, smallest: Result | None) -> Result:

@@ -1,12 +1,23 @@
 """Verdicts on formulas: ``verify(formula, net) -> Result`` (contract section 4).
 
 A formula is first checked numerically at a few sampled points (one per seed)
-for every layer l it can be checked at; a difference beyond tolerance, or an
-operation the shapes refuse, refutes it with a counterexample and, where one
-fits, a diagnosis.  A formula that holds numerically is then tried
-symbolically (:mod:`symbp.verification.proof`): ``proved`` when LEFT - RIGHT reduces to
-zero on every entry and every l, under a budget counted in expression size;
-otherwise the verdict stays ``holds``.
+for every layer l it can be checked at; a difference beyond tolerance
+(:mod:`symbp.verification.tolerance`), or an operation the shapes refuse,
+refutes it with a counterexample and, where one fits, a diagnosis.  A formula
+that holds numerically is then tried symbolically: first for every width and
+batch size (:mod:`symbp.verification.general_proof`, whose cost does not
+depend on the sizes: a proof for every size is a proof on this network too),
+then the same way with this network's own sizes (what only they make true,
+such as ``dW[l] = delta[l] @ a[l-1].T`` at batch 1), then entry by entry on
+the network's own symbols (:mod:`symbp.verification.proof`); each bounded by
+expression size, never by a clock.  Without a proof the verdict
+stays ``holds``.  ``Result.general`` is the claim on every network of its
+family (:mod:`symbp.verification.general`).
+
+Before anything is evaluated, the formula's shapes on the network are worked
+out (:func:`symbp.verification.index_form.cost`): a formula that would build
+a matrix over ``MAX_ENTRIES`` entries or do over ``MAX_WORK`` operations is
+not evaluated (an ``error`` with the limit, unless proved for every size).
 
 >>> from symbp.network import Network
 >>> net = Network(layers=[2, 3, 2])
@@ -19,6 +30,7 @@ otherwise the verdict stays ``holds``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -36,12 +48,22 @@ from symbp.notation.evaluate import (
 from symbp.notation.parser import parse_formula
 from symbp.notation.quantities import QUANTITIES
 from symbp.notation.tree import Formula, Quantity, subtrees
-from symbp.verification.diagnosis import close, diagnose
-from symbp.verification.proof import prove_formula
+from symbp.verification.diagnosis import diagnose
 from symbp.verification.rewrites import repair_diagnosis
-from symbp.verification.values import as_matrices, numeric_quantities
+from symbp.verification.tolerance import as_matrices as bounded_matrices
+from symbp.verification.tolerance import compare, evaluate_bounded, scale
+from symbp.verification.values import numeric_quantities
 
 DEFAULT_SEEDS = (0, 1, 2)
+# A formula is evaluated numerically only when its largest matrix has at most
+# MAX_ENTRIES entries (4096 x 4096, 128 MB of float64, twice with the running
+# bounds) and all its operations together at most MAX_WORK (a few seconds of
+# NumPy): checked on the shapes before anything is allocated.
+MAX_ENTRIES = 4096 * 4096
+MAX_WORK = 2_000_000_000
+# The proof on the network's own symbols builds SymPy matrices entry by entry:
+# only for formulas whose operations make at most this many entries.
+PROOF_MAX_WORK = 20_000
 
 
 @dataclass
@@ -52,7 +74,9 @@ class Result:
     (empty for a formula without l); ``counterexample`` and ``diagnosis``
     are set for a refuted formula; ``message`` says why a formula is an
     error, where a refutation was found, or why a formula that holds was
-    not proved.
+    not proved.  ``general`` is the same claim on every network of its
+    family, every width and batch size (:class:`~symbp.verification.general.General`,
+    contract section 9), None when not asked for.
     """
 
     formula: str
@@ -61,21 +85,40 @@ class Result:
     counterexample: dict | None = None
     diagnosis: dict | None = None
     message: str | None = None
+    general: object = None
 
     def to_json(self) -> dict:
-        """The result's fields of a claim's JSON (contract section 5)."""
-        return {"formula": self.formula, "verdict": self.verdict,
-                "layers_checked": list(self.layers_checked),
-                "counterexample": self.counterexample, "diagnosis": self.diagnosis,
-                "message": self.message}
+        """The result's fields of a claim's JSON (contract sections 5 and 9);
+        a NaN or an infinity in an array is null (JSON has neither)."""
+        document = {"formula": self.formula, "verdict": self.verdict,
+                    "layers_checked": list(self.layers_checked),
+                    "counterexample": self.counterexample, "diagnosis": self.diagnosis,
+                    "message": self.message,
+                    "general": None if self.general is None else self.general.to_json()}
+        return finite(document)
 
 
-def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True) -> Result:
+def finite(document):
+    """A JSON-ready copy with every NaN and infinity replaced by None."""
+    if isinstance(document, dict):
+        return {key: finite(value) for key, value in document.items()}
+    if isinstance(document, list | tuple):
+        return [finite(value) for value in document]
+    if isinstance(document, float) and not math.isfinite(document):
+        return None
+    return document
+
+
+def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True,
+           network_proof: bool = True, general: bool = True) -> Result:
     """The verdict on ``formula`` (text, or a parsed Formula) over ``net``.
 
     ``seeds`` are the points the numeric check samples; ``prove=False`` skips
-    the symbolic attempt.  Bad input (syntax, unknown names, an index out of
-    range, ``b`` without biases) is the verdict ``error``, never an exception.
+    every symbolic attempt, ``network_proof=False`` the proof on the
+    network's own symbols (the proof for every size is still tried first:
+    its cost does not depend on the sizes); ``general=False`` leaves
+    ``Result.general`` None.  Bad input (syntax, unknown names, an index out
+    of range, ``b`` without biases) is the verdict ``error``, never an exception.
     """
     text = formula.text if isinstance(formula, Formula) else formula
     try:
@@ -83,26 +126,111 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True) -> Result:
             net = Network(**net)
         parsed = formula if isinstance(formula, Formula) else parse_formula(formula)
         layers = layers_to_check(parsed, net)
-        refutation = _numeric_check(parsed, net, layers, tuple(seeds))
-        if refutation is not None:
-            return refutation
-        checked = [l for l in layers if l is not None]
-        if prove:
-            try:
-                reason = prove_formula(parsed, net, layers)
-            except (ArithmeticError, TypeError, ValueError, RecursionError) as failure:
-                # SymPy gave up on an expression (a NaN comparison, a pole): no proof
-                reason = f"SymPy could not finish the proof ({type(failure).__name__})"
-            if reason is None:
-                return Result(text, "proved", checked)
-        else:
-            reason = "the symbolic proof was not attempted"
-        return Result(text, "holds", checked,
-                      message=f"holds at {len(tuple(seeds))} sampled point(s); not proved: "
-                              f"{reason}.")
     except SymbpError as error:
-        return Result(text if isinstance(text, str) else repr(text), "error",
-                      message=str(error))
+        text = text if isinstance(text, str) else repr(text)
+        return Result(text, "error", message=str(error),
+                      general=_general_error(str(error)) if general else None)
+    seeds = tuple(seeds)
+    with np.errstate(all="ignore"):
+        result, proof, too_large = _verdict(parsed, net, layers, seeds, prove, network_proof)
+    if general:
+        result.general = _general(parsed, net, result, proof, seeds, too_large)
+    return result
+
+
+def _general_error(message):
+    from symbp.verification.general import General
+    return General("error", message=message)
+
+
+def _general(parsed, net, result, proof, seeds, too_large):
+    from symbp.verification.general import General, search
+    if proof is not None and proof.proved:
+        return General("proved", scope=proof.scope)
+    if result.verdict == "error" and not too_large:
+        return General("error", message=result.message)
+
+    def check(formula, candidate):
+        with np.errstate(all="ignore"):
+            return _verdict(formula, candidate, layers_to_check(formula, candidate),
+                            seeds[:2], False, False)[0]
+    return search(parsed, net, result, seeds=seeds, check=check,
+                  reason=None if proof is None else proof.reason)
+
+
+def _verdict(parsed, net, layers, seeds, prove, network_proof):
+    """(Result, the proof for every size or None, whether the network was too
+    large to evaluate the formula on)."""
+    text, checked = parsed.text, [l for l in layers if l is not None]
+    limit = _over_limit(parsed, net, layers)
+    if limit is None:
+        refutation = _numeric_check(parsed, net, layers, seeds)
+        if refutation is not None:
+            return refutation, None, False
+    if not prove:
+        if limit is not None:
+            return Result(text, "error", checked, message=limit), None, True
+        return Result(text, "holds", checked, message="holds at "
+                      f"{len(seeds)} sampled point(s); not proved: the symbolic proof was "
+                      "not attempted."), None, False
+    proof = _prove_for_every_size(parsed, net, layers)
+    if proof.proved:
+        message = None if limit is None else f"proved for every size; {limit}"
+        return Result(text, "proved", checked, message=message), proof, False
+    if limit is not None:
+        return Result(text, "error", checked, message=limit), proof, True
+    if _prove_at_its_sizes(parsed, net, layers):
+        return Result(text, "proved", checked), proof, False
+    reason = _network_proof(parsed, net, layers) if network_proof else \
+        "the proof on this network's own symbols was not attempted at its size"
+    if reason is None:
+        return Result(text, "proved", checked), proof, False
+    return Result(text, "holds", checked,
+                  message=f"holds at {len(seeds)} sampled point(s); not proved: {reason}."), \
+        proof, False
+
+
+def _prove_for_every_size(parsed, net, layers):
+    from symbp.verification.general_proof import GeneralProof, prove_for_every_size
+    try:
+        return prove_for_every_size(parsed, net, layers)
+    except (ArithmeticError, TypeError, ValueError, RecursionError) as failure:
+        return GeneralProof(False, reason=f"SymPy could not finish ({type(failure).__name__})")
+
+
+def _prove_at_its_sizes(parsed, net, layers) -> bool:
+    from symbp.verification.general_proof import prove_at_its_sizes
+    try:
+        return prove_at_its_sizes(parsed, net, layers).proved
+    except (ArithmeticError, TypeError, ValueError, RecursionError):
+        return False
+
+
+def _network_proof(parsed, net, layers) -> str | None:
+    """None when proved on the network's own symbols, else why not."""
+    from symbp.verification.index_form import cost
+    from symbp.verification.proof import prove_formula
+    if any(cost(parsed, net, l).work > PROOF_MAX_WORK for l in layers):
+        return (f"its matrices are too large for a proof entry by entry (at most "
+                f"{PROOF_MAX_WORK:,} entries)")
+    try:
+        return prove_formula(parsed, net, layers)
+    except (ArithmeticError, TypeError, ValueError, RecursionError) as failure:
+        # SymPy gave up on an expression (a NaN comparison, a pole): no proof
+        return f"SymPy could not finish the proof ({type(failure).__name__})"
+
+
+def _over_limit(parsed, net, layers) -> str | None:
+    """Why the formula is too large to evaluate on this network, or None."""
+    from symbp.verification.index_form import cost
+    for l in layers:
+        found = cost(parsed, net, l)
+        if found.entries > MAX_ENTRIES or found.work > MAX_WORK:
+            rows, cols = found.largest
+            return (f"on this network the formula makes a {rows} x {cols} matrix and "
+                    f"{found.work:,} operations{_at(l)}; symbp evaluates at most "
+                    f"{MAX_ENTRIES:,} entries and {MAX_WORK:,} operations (memory and time)")
+    return None
 
 
 # -- which l -------------------------------------------------------------------
@@ -139,19 +267,29 @@ def sampled(net, seed: int):
 
 
 def _numeric_check(formula: Formula, net, layers, seeds) -> Result | None:
-    """None when both sides agree everywhere, else the refuted Result."""
+    """None when both sides agree everywhere (within the running bounds of
+    :mod:`symbp.verification.tolerance`), else the refuted Result, or the
+    error of a left side that is undefined at a sampled point."""
     for seed in seeds:
         point, values = sampled(net, seed)
         for l in layers:
             try:
-                left = evaluate_numeric(formula.left, net, values, l)
-                right = evaluate_numeric(formula.right, net, values, l)
+                left = evaluate_bounded(formula.left, net, values, l)
+                right = evaluate_bounded(formula.right, net, values, l)
             except ShapeMismatch as mismatch:
                 return _shape_refutation(formula, net, layers, l, seed, point, values, mismatch)
-            left, right = as_matrices(left, right)
-            if left.shape == right.shape and close(left, right).all():
+            outcome = compare(left, right)
+            if outcome == "agree":
                 continue
-            return _refutation(formula, net, layers, l, seed, point, values, left, right)
+            bound = scale(left, right)
+            left, right = (side.value for side in bounded_matrices(left, right))
+            if outcome == "left undefined":
+                return Result(formula.text, "error", [x for x in layers if x is not None],
+                              message=f"the left side is undefined{_at(l)} at the point of "
+                                      f"seed {seed} (NaN or infinity: a log or square root "
+                                      "of a negative number, or a division by zero?)")
+            return _refutation(formula, net, layers, l, seed, point, values, left, right,
+                               bound, undefined=outcome == "right undefined")
     return None
 
 
@@ -184,8 +322,18 @@ def _try_numeric(node, net, values, l):
         return None
 
 
-def _refutation(formula, net, layers, l, seed, point, values, left, right) -> Result:
-    diagnosis = repair_diagnosis(formula, net, values, l) or diagnose(left, right, net=net)
+def _refutation(formula, net, layers, l, seed, point, values, left, right, bound,
+                undefined=False) -> Result:
+    if undefined:
+        diagnosis = {"kind": "undefined", "text": "the right side is undefined (NaN or "
+                     "infinity) where the left side is a number."}
+        message = (f"the right side is undefined{_at(l)} at the point of seed {seed}: a log "
+                   "or square root of a negative number, or a division by zero?")
+        return Result(formula.text, "refuted", [x for x in layers if x is not None],
+                      counterexample=_counterexample(net, l, seed, point, left, right),
+                      diagnosis=diagnosis, message=message)
+    diagnosis = repair_diagnosis(formula, net, values, l) or diagnose(left, right, net=net,
+                                                                      scale=bound)
     if left.shape != right.shape:
         message = (f"the two sides have different shapes{_at(l)}: {list(left.shape)} and "
                    f"{list(right.shape)}.")

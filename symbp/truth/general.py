@@ -1,0 +1,274 @@
+"""The truth over symbolic sizes, for proofs that hold for every width and batch.
+
+Every width n[k] and the batch m are SymPy symbols; a quantity is an entry
+function of its indices (``IndexedBase`` entries, ``Sum`` over symbolic
+ranges).  Each local piece is differentiated once by SymPy, as a
+vector-Jacobian lemma against a generic upstream gradient G: the derivative of
+the probe <G, piece(...)> (:func:`activation_vjp`, :func:`affine_vjp`), of the
+per-sample loss (:func:`loss_gradient`) and of the reduction
+(:func:`reduction_weight`), read from the tables' SymPy forms.  No backprop
+formula is written here; :class:`FamilyTruth` composes the lemmas by the chain
+rule, layer by layer.
+
+Entries are in *canonical* order, unit index first and sample index second,
+whatever the layout (``W`` as (output unit, input unit)); the notation's
+evaluator over symbolic sizes maps the layout onto them.
+
+>>> family = Family(depth=2, hidden="sigmoid", output="sigmoid", loss="half_sse",
+...                 reduction="mean", bias=True)
+>>> truth = FamilyTruth(family)
+>>> p, s = sympy.symbols("p s", integer=True)
+>>> truth.delta(2, p, s)
+(-y[p, s] + 1/(1 + exp(-z2[p, s])))*exp(-z2[p, s])/(1 + exp(-z2[p, s]))**2
+>>> normal(truth.da(1, p, s))  # doctest: +NORMALIZE_WHITESPACE
+Sum(exp(-z2[_k1, s])*W2[_k1, p]/(1 + exp(-z2[_k1, s]))**3, (_k1, 0, n2 - 1))
+  - Sum(exp(-z2[_k1, s])*W2[_k1, p]*y[_k1, s]/(1 + exp(-z2[_k1, s]))**2, (_k1, 0, n2 - 1))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import sympy
+
+from symbp.tables import ACTIVATIONS, LOSSES
+from symbp.truth.indexed import indicator_form, instantiate, normal
+from symbp.truth.penalty import decay_entry
+
+M = sympy.Symbol("m", integer=True, positive=True)
+_N = sympy.Symbol("N", integer=True, positive=True)       # units of a piece
+_N_IN = sympy.Symbol("N_in", integer=True, positive=True)  # its input units
+_P = sympy.Symbol("P", integer=True, nonnegative=True)     # the entry differentiated
+_Q = sympy.Symbol("Q", integer=True, nonnegative=True)
+_S = sympy.Symbol("S", integer=True, nonnegative=True)
+_G, _Z, _A, _Y, _W, _B, _LOSS = (sympy.IndexedBase(name, real=True) for name in
+                                 ("G", "Z", "A", "Y", "W", "B", "ell"))
+
+
+def size(k: int):
+    """The width n[k] as a symbol."""
+    return sympy.Symbol(f"n{k}", integer=True, positive=True)
+
+
+def _derivative(expr, variable):
+    """SymPy's derivative with its sums evaluated and brought to normal form,
+    kinks in indicator form."""
+    return indicator_form(normal(sympy.diff(expr, variable).doit()))
+
+
+def _dummy(name="i"):
+    return sympy.Dummy(name, integer=True)
+
+
+# -- the lemmas ----------------------------------------------------------------
+
+def activation_entry(name: str, z, i, n, *, kinks_as_branches: bool = False):
+    """Unit i's activation, ``z(k)`` being unit k's pre-activation, n units;
+    kinks in indicator form unless ``kinks_as_branches`` (the table's own
+    Piecewise, which SymPy differentiates by branch, the conventions included)."""
+    activation = ACTIVATIONS[name]
+    if activation.elementwise:
+        form = activation.sympy_scalar(z(i))
+        return form if kinks_as_branches else indicator_form(form)
+    if activation.sympy_indexed is None:
+        return None
+    return activation.sympy_indexed(z, i, n)
+
+
+@cache
+def elementwise_forms(name: str):
+    """``(t, act(t), act'(t))`` of an element-wise activation at a dummy t,
+    kinks in indicator form (the derivative is SymPy's, of the table's form)."""
+    t = sympy.Dummy("t", real=True)
+    form = ACTIVATIONS[name].sympy_scalar(t)
+    return t, indicator_form(form), indicator_form(sympy.diff(form, t))
+
+
+@cache
+def activation_vjp(name: str):
+    """d <G, act(Z)> / d Z[P] over N units: G's pull-back through the
+    activation at unit P (softmax: its full Jacobian), or None."""
+    i = _dummy()
+    entry = activation_entry(name, lambda k: _Z[k], i, _N, kinks_as_branches=True)
+    if entry is None:
+        return None
+    return _derivative(sympy.Sum(_G[i] * entry, (i, 0, _N - 1)), _Z[_P])
+
+
+@cache
+def loss_gradient(name: str):
+    """d loss / d A[P] of one sample's loss over N output units, or None when
+    the table's loss is not c(n) * sum_j g(a_j, y_j) (contract section 1)."""
+    unit, power = _unit_loss(name)
+    if unit is None:
+        return None
+    j = _dummy("j")
+    loss = _N ** power * sympy.Sum(unit(_A[j], _Y[j]), (j, 0, _N - 1))
+    return _derivative(loss, _A[_P])
+
+
+@cache
+def _unit_loss(name: str):
+    """The loss's per-unit term g and the power k of its scale c(n) = n**k,
+    read off the table's SymPy form at one and two units and checked at three."""
+    form = LOSSES[name].sympy
+    a = sympy.symbols("a0:3", real=True)
+    y = sympy.symbols("y0:3", real=True)
+    one = form([a[0]], [y[0]])
+
+    def unit(ak, yk):
+        return one.xreplace({a[0]: ak, y[0]: yk})
+    ratio = sympy.simplify(form(list(a[:2]), list(y[:2])) / (unit(a[0], y[0]) + unit(a[1], y[1])))
+    if not ratio.is_Rational or ratio <= 0:
+        return None, None
+    power = sympy.log(ratio, 2)
+    if not power.is_integer:
+        return None, None
+    three = form(list(a), list(y)) - 3 ** power * sum(unit(a[k], y[k]) for k in range(3))
+    if sympy.simplify(three) != 0:
+        return None, None
+    return unit, int(power)
+
+
+@cache
+def affine_vjp(wrt: str):
+    """d <G, W A + B 1^T> / d (A[Q, S] | W[P, Q] | B[P]) for N x N_in weights
+    and a batch of M samples: the affine map's three pull-backs."""
+    i, t, u = _dummy("i"), _dummy("t"), _dummy("u")
+    z = sympy.Sum(_W[i, t] * _A[t, u], (t, 0, _N_IN - 1)) + _B[i]
+    probe = sympy.Sum(sympy.Sum(_G[i, u] * z, (i, 0, _N - 1)), (u, 0, M - 1))
+    variable = {"a": _A[_Q, _S], "W": _W[_P, _Q], "b": _B[_P]}[wrt]
+    return _derivative(probe, variable)
+
+
+@cache
+def reduction_weight(reduction: str):
+    """d L / d loss_s: the weight of one sample's loss in the total (1 or 1/m)."""
+    s = _dummy("s")
+    total = sympy.Sum(_LOSS[s], (s, 0, M - 1))
+    if reduction == "mean":
+        total = total / M
+    return _derivative(total, _LOSS[_S])
+
+
+# -- the composition -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Family:
+    """What a network keeps when its widths and batch vary (contract section 9)."""
+    depth: int
+    hidden: str
+    output: str
+    loss: str
+    reduction: str
+    bias: bool
+    l2: float = 0.0
+
+    @classmethod
+    def of(cls, net, depth: int | None = None) -> Family:
+        return cls(net.depth if depth is None else depth, net.hidden, net.output,
+                   str(net.loss), net.reduction, net.bias, net.l2)
+
+    def activation(self, k: int) -> str:
+        return self.output if k == self.depth else self.hidden
+
+
+BACKWARD = ("da", "delta")
+
+
+@dataclass(frozen=True)
+class FamilyTruth:
+    """Every quantity of a :class:`Family`, entry by entry, with symbolic sizes.
+
+    ``opaque`` names backward quantities ``(name, k)`` (da, delta, dW, db) left
+    as symbols of their own (a generic upstream gradient: what is proved then
+    holds whatever its value); every other one is composed from the lemmas,
+    down to the loss.
+    ``unfolded`` names the layers whose z[k] is replaced by its definition
+    W[k] a[k-1] + b[k]; any other z[k] is a symbol, a[k] = act(z[k]).
+    Methods return None where the tables give no form over symbolic sizes.
+    """
+    family: Family
+    opaque: frozenset = frozenset()
+    unfolded: frozenset = frozenset()
+    touched: set = field(default_factory=set, compare=False, hash=False)
+
+    def base(self, name: str, k=None):
+        return sympy.IndexedBase(name if k is None else f"{name}{k}")
+
+    def x(self, p, s):
+        return self.base("x")[p, s]
+
+    def y(self, p, s):
+        return self.base("y")[p, s]
+
+    def W(self, k, p, q):
+        self.touched.add(k)
+        return self.base("W", k)[p, q]
+
+    def b(self, k, p):
+        self.touched.add(k)
+        return self.base("b", k)[p] if self.family.bias else sympy.S.Zero
+
+    def z(self, k, p, s):
+        self.touched.add(k)
+        if k not in self.unfolded:
+            return self.base("z", k)[p, s]
+        t = _dummy("t")
+        return sympy.Sum(self.W(k, p, t) * self.a(k - 1, t, s), (t, 0, size(k - 1) - 1)) \
+            + self.b(k, p)
+
+    def a(self, k, p, s):
+        if k == 0:
+            return self.x(p, s)
+        return activation_entry(self.family.activation(k), lambda i: self.z(k, i, s), p,
+                                size(k))
+
+    def da(self, k, p, s):
+        self.touched.add(k)
+        if ("da", k) in self.opaque:
+            return self.base("da", k)[p, s]
+        if k == self.family.depth:
+            template = loss_gradient(self.family.loss)
+            return instantiate(template, {_P: p, _N: size(k)},
+                               {_A: lambda j: self.a(k, j, s), _Y: lambda j: self.y(j, s)})
+        template = affine_vjp("a")
+        return instantiate(template, {_Q: p, _S: s, _N: size(k + 1), _N_IN: size(k)},
+                           {_G: lambda i, u: self.delta(k + 1, i, u),
+                            _W: lambda i, j: self.W(k + 1, i, j)})
+
+    def delta(self, k, p, s):
+        self.touched.add(k)
+        if ("delta", k) in self.opaque:
+            return self.base("delta", k)[p, s]
+        template = activation_vjp(self.family.activation(k))
+        return instantiate(template, {_P: p, _N: size(k)},
+                           {_G: lambda i: self.da(k, i, s), _Z: lambda i: self.z(k, i, s)})
+
+    def _weighted_delta(self, k, p, u):
+        return reduction_weight(self.family.reduction) * self.delta(k, p, u)
+
+    def dW(self, k, p, q):
+        if ("dW", k) in self.opaque:
+            return self.base("dW", k)[p, q]
+        template = affine_vjp("W")
+        gradient = instantiate(template, {_P: p, _Q: q, _N: size(k), _N_IN: size(k - 1)},
+                               {_G: lambda i, u: self._weighted_delta(k, i, u),
+                                _A: lambda j, u: self.a(k - 1, j, u)})
+        if self.family.l2:   # the weight decay's own derivative (symbp.truth.penalty)
+            gradient += decay_entry(self.W(k, p, q), self.family.l2)
+        return gradient
+
+    def db(self, k, p):
+        if ("db", k) in self.opaque:
+            return self.base("db", k)[p]
+        template = affine_vjp("b")
+        return instantiate(template, {_P: p, _N: size(k)},
+                           {_G: lambda i, u: self._weighted_delta(k, i, u)})
+
+    def pieces_known(self) -> bool:
+        """True when every piece of the family has a form over symbolic sizes."""
+        names = {self.family.hidden, self.family.output}
+        return loss_gradient(self.family.loss) is not None and all(
+            activation_vjp(name) is not None for name in names)

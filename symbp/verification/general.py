@@ -1,0 +1,188 @@
+"""A claim for every size (contract section 9): the ``general`` of a verify result.
+
+A formula about backprop is meant for every width and batch size.  Its
+``general`` is about every network that keeps the claim's depth,
+activations, loss, layout, reduction and bias and varies the widths and the
+batch:
+
+* ``proved`` when :mod:`symbp.verification.general_proof` shows it with every
+  n[k] and m as symbols (``scope`` says whether for every depth too);
+* else ``refuted`` when one of at least ``MIN_NETWORKS`` networks of the
+  family (:func:`family_networks`: m >= 2, square and non-square layers,
+  width 1), or the claim's own, is a counterexample: the smallest one found,
+  with its diagnosis;
+* else ``holds``, with the reason no proof was found.
+
+>>> from symbp.network import Network
+>>> from symbp.verification.verdicts import verify
+>>> result = verify("dW[2] = dZ[2] @ a[1].T", Network(layers=[2, 4, 1], hidden="tanh", loss="bce"))
+>>> result.verdict, result.general.verdict, result.general.diagnosis["factor"]
+('proved', 'refuted', 'm')
+>>> result.general.warning
+'holds on this network only: at m = 2 the right side is m times the truth.'
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from symbp.errors import SymbpError
+from symbp.verification.diagnosis import factor_diagnosis
+from symbp.verification.general_proof import SCOPE_SIZES
+
+MIN_NETWORKS = 10
+DRAWN = 12          # networks drawn in all (the designed ones, then random ones)
+MAX_WIDTH = 4
+MAX_BATCH = 4
+OWN_WIDTHS_MAX_PARAMETERS = 5000  # the claim's widths at another batch, when this small
+
+
+@dataclass
+class General:
+    """``general`` of a result: the claim on every network of its family."""
+    verdict: str
+    scope: str = SCOPE_SIZES
+    counterexample: dict | None = None
+    diagnosis: dict | None = None
+    message: str | None = None
+    networks_checked: int = 0
+    warning: str | None = None  # the claim holds on its network, not on every one
+
+    def to_json(self) -> dict:
+        """The ``general`` object of a claim's JSON (contract section 9)."""
+        return {"verdict": self.verdict, "scope": self.scope,
+                "counterexample": self.counterexample, "diagnosis": self.diagnosis,
+                "message": self.message}
+
+
+def family_networks(net, seed: int = 0) -> list:
+    """At least ``MIN_NETWORKS`` networks like ``net`` (widths 1 to 4, batch 1
+    to 4), smallest first: every width 1, square layers of 2 and 3, layers of
+    different widths, batches 1 to 3, then random draws from ``seed``."""
+    depth = net.depth
+    fields = net.to_dict()
+
+    def make(layers, batch):
+        try:
+            return type(net)(**{**fields, "layers": layers, "batch": batch})
+        except SymbpError:
+            return None  # not a valid network of the family (a one-unit softmax with bce)
+    sizes = range(depth + 1)
+    designed = [([1] * (depth + 1), 1), ([1] * (depth + 1), 2), ([2] * (depth + 1), 1),
+                ([2] * (depth + 1), 2), ([3] * (depth + 1), 3),
+                ([1 + k % 3 for k in sizes], 2), ([3 - k % 3 for k in sizes], 3),
+                ([2 + k % 2 for k in sizes], 1), ([3 - 2 * (k % 2) for k in sizes], 2)]
+    found = {}
+    for layers, batch in designed:
+        candidate = make(layers, batch)
+        if candidate is not None:
+            found.setdefault(candidate, None)
+    rng = random.Random(seed)
+    for _ in range(20 * DRAWN):
+        if len(found) >= DRAWN:
+            break
+        candidate = make([rng.randint(1, MAX_WIDTH) for _ in sizes], rng.randint(1, MAX_BATCH))
+        if candidate is not None:
+            found.setdefault(candidate, None)
+    return sorted(found, key=lambda n: (sum(n.layers), n.batch, n.layers))
+
+
+def _size(net) -> tuple:
+    return (sum(net.layers), net.batch, net.layers)
+
+
+def search(formula, net, own, *, seeds, reason: str | None, check) -> General:
+    """The family's verdict from numeric checks (``check(formula, network)``
+    returns a Result): refuted by the smallest counterexample found, else holds."""
+    networks = family_networks(net, seeds[0])
+    refutations, checked = [], 0
+    for candidate in networks:
+        if candidate == net:
+            continue
+        result = check(formula, candidate)
+        checked += 1
+        if result.verdict == "refuted":
+            refutations.append((candidate, result))
+            if _settled([r.diagnosis for _, r in refutations]):
+                break
+    checked += 1  # the claim's own network
+    if own.verdict == "refuted":
+        refutations.append((net, own))
+    if not refutations:
+        why = f"not proved for every size: {reason}; " if reason else ""
+        return General("holds", message=f"{why}no counterexample on {checked} networks of the "
+                                        "family (m >= 2, square and non-square layers, width 1)",
+                       networks_checked=checked)
+    smallest, result = min(refutations, key=lambda item: _size(item[0]))
+    diagnosis = _consistent_factor(result.diagnosis, [r.diagnosis for _, r in refutations])
+    example = result.counterexample or {}
+    general = General("refuted", counterexample={"network": smallest.to_dict(),
+                                                 "l": example.get("l"),
+                                                 "seed": example.get("seed")},
+                      diagnosis=diagnosis, message=result.message, networks_checked=checked)
+    if own.verdict in ("proved", "holds"):
+        general.warning = _warning(net, general, _nearby(formula, net, smallest, result, check))
+    return general
+
+
+def _settled(diagnoses) -> bool:
+    """True once the first refutation's factor (if any) has one name left:
+    at m = 2 a factor 2 may be m; the next batch size tells."""
+    first = diagnoses[0]
+    if not first or first.get("kind") != "factor":
+        return True
+    return len(_consistent_factor(first, diagnoses)["names"]) == 1
+
+
+def _consistent_factor(diagnosis, others) -> dict | None:
+    """A factor's name that holds on every refuting network: at m = 2 the
+    factor 2 is also m; at m = 3 only m is."""
+    if not diagnosis or diagnosis.get("kind") != "factor" or not diagnosis.get("names"):
+        return diagnosis
+    names = list(diagnosis["names"])
+    for other in others:
+        if other and other.get("kind") == "factor" and other.get("names"):
+            common = [name for name in names if name in other["names"]]
+            names = common or names
+    return factor_diagnosis(names, diagnosis["value"])
+
+
+def _nearby(formula, net, smallest, result, check) -> dict | None:
+    """A refutation on the claim's own widths (at the counterexample's batch),
+    to word the warning about the claim's network; else the smallest one."""
+    candidates = []
+    if smallest.layers != net.layers and smallest.batch != net.batch \
+            and net.parameter_count <= OWN_WIDTHS_MAX_PARAMETERS:
+        try:
+            candidates.append(net.replace(batch=smallest.batch))
+        except SymbpError:
+            pass
+    for candidate in candidates:
+        nearby = check(formula, candidate)
+        if nearby.verdict == "refuted":
+            return {"network": candidate, "diagnosis": nearby.diagnosis,
+                    "message": nearby.message}
+    return {"network": smallest, "diagnosis": result.diagnosis, "message": result.message}
+
+
+def _where(net, other) -> str:
+    """How ``other`` differs from ``net``: 'at m = 2', 'at layers = [1, 2]', ..."""
+    parts = []
+    if list(other.layers) != list(net.layers):
+        parts.append(f"layers = {list(other.layers)}")
+    if other.batch != net.batch:
+        parts.append(f"m = {other.batch}")
+    return "at " + " and ".join(parts) if parts else "on another point"
+
+
+def _warning(net, general: General, nearby: dict) -> str:
+    """"holds on this network only: at m = 2 the right side is m times the truth."""
+    diagnosis = nearby["diagnosis"]
+    if diagnosis and diagnosis.get("kind") == "factor":
+        if general.diagnosis and general.diagnosis.get("kind") == "factor":
+            diagnosis = general.diagnosis  # the name that holds at every size
+        what = f"the right side is {diagnosis['factor']} times the truth."
+    else:
+        what = diagnosis["text"] if diagnosis else nearby["message"]
+    return f"holds on this network only: {_where(net, nearby['network'])} {what}"

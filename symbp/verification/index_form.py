@@ -1,0 +1,310 @@
+"""The notation evaluated over symbolic sizes: each side of a formula as one
+entry at a generic position (row r, column c), in SymPy's index form.
+
+An :class:`IndexMatrix` is a shape (SymPy sizes: ``n1``, ``m``, ``1``, 3) and
+a body, the entry at (r, c) as an expression in two placeholder indices; a
+matrix product is a ``Sum`` over a fresh dummy, ``sum(X, axis=0)`` a ``Sum``
+over the rows, ``eye(n)`` a ``KroneckerDelta``, broadcasting reads index 0
+of a size-1 axis.  The quantities come from
+:class:`symbp.truth.general.FamilyTruth` (canonical order: units first),
+laid out as the network's layout asks.  Nothing is built entry by entry, so
+the work depends on the formula, never on the sizes.
+
+The evaluator is the notation's own tree walk with this algebra; a shape that
+does not fit is :class:`~symbp.notation.evaluate.ShapeMismatch`, as numerically.
+With concrete sizes (``SizedNetwork(net)``) the same walk gives every
+intermediate shape without computing anything (:func:`work`).
+
+>>> from symbp.network import Network
+>>> from symbp.notation.parser import parse_expression
+>>> net = Network(layers=[2, 3, 2], batch=4)
+>>> value = evaluate_index(parse_expression("delta[l] @ a[l-1].T"), SymbolicNetwork.of(net), 2)
+>>> value.shape
+(n2, n1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+
+from symbp.notation.evaluate import ShapeMismatch, SymbolicEvaluator
+from symbp.tables import ACTIVATIONS
+from symbp.truth.general import Family, FamilyTruth, M, elementwise_forms, size
+
+ROW = sympy.Symbol("_r", integer=True, nonnegative=True)
+COLUMN = sympy.Symbol("_c", integer=True, nonnegative=True)
+
+
+@dataclass(frozen=True)
+class IndexMatrix:
+    """A matrix with sizes that may be symbols: its entry at (ROW, COLUMN)."""
+    rows: object
+    cols: object
+    body: object
+
+    @property
+    def shape(self) -> tuple:
+        return (self.rows, self.cols)
+
+    @property
+    def T(self) -> IndexMatrix:
+        return IndexMatrix(self.cols, self.rows,
+                           self.body.xreplace({ROW: COLUMN, COLUMN: ROW}))
+
+    def __neg__(self) -> IndexMatrix:
+        return IndexMatrix(self.rows, self.cols, -self.body)
+
+    def entry(self, i, j):
+        """The entry at (i, j); a size-1 axis is read at 0 (broadcasting)."""
+        i = sympy.S.Zero if self.rows == 1 else i
+        j = sympy.S.Zero if self.cols == 1 else j
+        return self.body.xreplace({ROW: i, COLUMN: j})
+
+    def map(self, function) -> IndexMatrix:
+        return IndexMatrix(self.rows, self.cols, function(self.body))
+
+
+@dataclass(frozen=True)
+class SymbolicNetwork:
+    """What the evaluator reads of a network, with every width and the batch
+    as symbols (or, from :meth:`sized`, the network's own sizes)."""
+    family: Family
+    layout: str
+    layers: tuple
+    batch: object
+
+    @classmethod
+    def of(cls, net, depth: int | None = None) -> SymbolicNetwork:
+        family = Family.of(net, depth)
+        return cls(family, net.layout, tuple(size(k) for k in range(family.depth + 1)), M)
+
+    @classmethod
+    def sized(cls, net) -> SymbolicNetwork:
+        return cls(Family.of(net), net.layout, tuple(sympy.Integer(n) for n in net.layers),
+                   sympy.Integer(net.batch))
+
+    @property
+    def depth(self) -> int:
+        return self.family.depth
+
+    @property
+    def bias(self) -> bool:
+        return self.family.bias
+
+    @property
+    def hidden(self) -> str:
+        return self.family.hidden
+
+    @property
+    def l2(self) -> float:
+        return self.family.l2
+
+    @property
+    def units_axis(self) -> int:
+        return 0 if self.layout == "column" else 1
+
+    def activation(self, k: int):
+        return ACTIVATIONS[self.family.activation(k)]
+
+
+class Quantities(Mapping):
+    """Every quantity as an IndexMatrix, built when the walk asks for it."""
+
+    def __init__(self, net: SymbolicNetwork, truth: FamilyTruth):
+        self.net, self.truth = net, truth
+        self._built = {}
+
+    def __getitem__(self, key):
+        if key not in self._built:
+            self._built[key] = self._build(*key)
+        return self._built[key]
+
+    def __contains__(self, key):
+        return True
+
+    def __iter__(self):
+        return iter(self._built)
+
+    def __len__(self):
+        return len(self._built)
+
+    def _laid_out(self, rows, cols, entry) -> IndexMatrix:
+        """A (units, samples) quantity in the layout: samples as columns or rows."""
+        if self.net.layout == "column":
+            return IndexMatrix(rows, cols, entry(ROW, COLUMN))
+        return IndexMatrix(cols, rows, entry(COLUMN, ROW))
+
+    def _build(self, name, k):
+        truth, n, m = self.truth, self.net.layers, self.net.batch
+        if name == "x" or (name == "a" and k == 0):
+            return self._laid_out(n[0], m, truth.x)
+        if name == "y":
+            return self._laid_out(n[-1], m, truth.y)
+        if name in ("W", "dW"):
+            entry = truth.W if name == "W" else truth.dW
+            return self._laid_out(n[k], n[k - 1], lambda p, q: entry(k, p, q))
+        if name in ("b", "db"):
+            entry = truth.b if name == "b" else truth.db
+            return self._laid_out(n[k], sympy.S.One, lambda p, _q: entry(k, p))
+        entry = getattr(truth, name)
+        return self._laid_out(n[k], m, lambda p, s: entry(k, p, s))
+
+
+_FUNCTIONS = {"log": sympy.log, "exp": sympy.exp, "sqrt": sympy.sqrt, "abs": sympy.Abs,
+              "sign": sympy.sign, "step": lambda e: sympy.Heaviside(e, 0)}
+
+
+class IndexEvaluator(SymbolicEvaluator):
+    """The notation's walk with index-form algebra (see the module doc).
+
+    With concrete sizes, ``work`` counts what every operation would compute
+    (a matrix product's rows x columns x inner size) and ``largest`` is the
+    shape of the largest matrix made: the cost of evaluating the formula at
+    those sizes, known before anything is computed.
+    """
+
+    def __init__(self, net, values, l):
+        super().__init__(net, values, l)
+        self.work, self.largest = 0, (0, 0)
+
+    def count(self, rows, cols, inner=1):
+        if all(isinstance(s, sympy.Integer | int) for s in (rows, cols, inner)):
+            self.work += int(rows) * int(cols) * int(inner)
+            if int(rows) * int(cols) > self.largest[0] * self.largest[1]:
+                self.largest = (int(rows), int(cols))
+
+    def is_scalar(self, value) -> bool:
+        return not isinstance(value, IndexMatrix)
+
+    def number(self, value):
+        if isinstance(value, sympy.Basic):
+            return value
+        fraction = Fraction(value)
+        return sympy.Rational(fraction.numerator, fraction.denominator)
+
+    def size(self, node):
+        return self.walk(node)
+
+    def product(self, left, right):
+        t = sympy.Dummy("t", integer=True)
+        self.count(left.rows, right.cols, left.cols)
+        return IndexMatrix(left.rows, right.cols, sympy.Sum(
+            left.entry(ROW, t) * right.entry(t, COLUMN), (t, 0, left.cols - 1)))
+
+    def elementwise(self, op, left, right, column):
+        shape = self.broadcast_shape(op, left, right, column)
+        apply = {"+": sympy.Add, "-": lambda p, q: p - q, "*": sympy.Mul,
+                 "/": lambda p, q: p / q}[op]
+        if shape is None:
+            return apply(left, right)
+        self.count(*shape)
+        sides = [v if self.is_scalar(v) else v.entry(ROW, COLUMN) for v in (left, right)]
+        return IndexMatrix(*shape, apply(*sides))
+
+    def power(self, base, exponent):
+        if self.is_scalar(base):
+            return base ** exponent
+        self.count(*base.shape)
+        return base.map(lambda e: e ** exponent)
+
+    def reduce(self, entry, value, axis):
+        if self.is_scalar(value):
+            value = IndexMatrix(sympy.S.One, sympy.S.One, value)
+        rows, cols = value.shape
+        self.count(rows, cols)
+        t, u = sympy.Dummy("t", integer=True), sympy.Dummy("u", integer=True)
+        if axis is None:
+            total = sympy.Sum(value.entry(t, u), (t, 0, rows - 1), (u, 0, cols - 1))
+            result, count = IndexMatrix(sympy.S.One, sympy.S.One, total), rows * cols
+        elif axis == 0:
+            result = IndexMatrix(sympy.S.One, cols, sympy.Sum(value.entry(t, COLUMN),
+                                                              (t, 0, rows - 1)))
+            count = rows
+        else:
+            result = IndexMatrix(rows, sympy.S.One, sympy.Sum(value.entry(ROW, t),
+                                                              (t, 0, cols - 1)))
+            count = cols
+        return result.map(lambda e: e / count) if entry.name == "mean" else result
+
+    def sized(self, entry, sizes):
+        if entry.name == "ones":
+            rows, cols = sizes
+            self.count(rows, cols)
+            return IndexMatrix(rows, cols, sympy.S.One)
+        size, = sizes
+        self.count(size, size)
+        return IndexMatrix(size, size, sympy.KroneckerDelta(ROW, COLUMN))
+
+    def activate(self, activation, value, prime):
+        if self.is_scalar(value):
+            return self.activate(activation, IndexMatrix(sympy.S.One, sympy.S.One, value),
+                                 prime).body
+        self.count(*value.shape)
+        if activation.elementwise:
+            t, form, derivative = elementwise_forms(activation.name)
+            chosen = derivative if prime else form
+            return value.map(lambda e: chosen.xreplace({t: e}))
+        if activation.sympy_indexed is None:
+            raise NotImplementedError(f"{activation.name} has no form over symbolic sizes")
+        if self.net.units_axis == 0:
+            entry = activation.sympy_indexed(lambda k: value.entry(k, COLUMN), ROW, value.rows)
+        else:
+            entry = activation.sympy_indexed(lambda k: value.entry(ROW, k), COLUMN, value.cols)
+        return IndexMatrix(value.rows, value.cols, entry * (1 - entry) if prime else entry)
+
+    def function(self, entry, value):
+        scalar = _FUNCTIONS[entry.name]
+        if self.is_scalar(value):
+            return scalar(value)
+        self.count(*value.shape)
+        return value.map(scalar)
+
+
+def evaluate_index(node, net: SymbolicNetwork, l: int | None = None,
+                   truth: FamilyTruth | None = None):
+    """A tree's value in index form (an IndexMatrix, or a SymPy scalar)."""
+    truth = FamilyTruth(net.family) if truth is None else truth
+    return IndexEvaluator(net, Quantities(net, truth), l).walk(node)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What evaluating a formula on a network computes: ``work`` (a matrix
+    product counts rows x columns x inner size) and the ``largest`` matrix."""
+    work: int
+    largest: tuple
+
+    @property
+    def entries(self) -> int:
+        return self.largest[0] * self.largest[1]
+
+
+def cost(formula, net, l: int | None = None) -> Cost:
+    """The :class:`Cost` of both sides of ``formula`` on ``net`` at l, from
+    their shapes alone (nothing is computed).
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_formula
+    >>> cost(parse_formula("x = x + 0*sum(ones(m, m))"), Network(layers=[1, 1], batch=1000)).largest
+    (1000, 1000)
+    """
+    sized = SymbolicNetwork.sized(net)
+    # every gradient a symbol of its own: only the shapes are wanted here
+    opaque = frozenset((name, k) for name in ("da", "delta", "dW", "db")
+                       for k in range(net.depth + 1))
+    work, largest = 0, (0, 0)
+    for side in (formula.left, formula.right):
+        evaluator = IndexEvaluator(sized, Quantities(sized, FamilyTruth(sized.family, opaque)),
+                                   l)
+        try:
+            evaluator.walk(side)
+        except ShapeMismatch:
+            pass  # the numeric check refutes it; the work up to here is what counts
+        work += evaluator.work
+        if evaluator.largest[0] * evaluator.largest[1] > largest[0] * largest[1]:
+            largest = evaluator.largest
+    return Cost(work, largest)
