@@ -20,12 +20,17 @@ _INFORMATIVE = 1e-3   # |xhat| and |gamma| below this say little about eps
 
 def _define(axis: int):
     def define(ops, x, gamma, beta, eps):
+        # Kratzert's computational graph, one named node per step (layer
+        # formulas and derivations speak of each: contract section 12)
         mu = ops.stage("mu", x.mean(axis=axis))
-        xc = ops.stage("xc", x - mu)
-        var = ops.stage("var", (xc ** 2).mean(axis=axis))
-        std = ops.stage("std", ops.sqrt(var + eps))
-        xhat = ops.stage("xhat", xc / std)
-        return {"out": gamma * xhat + beta}
+        xmu = ops.stage("xmu", x - mu)
+        sq = ops.stage("sq", xmu ** 2)
+        var = ops.stage("var", sq.mean(axis=axis))
+        sqrtvar = ops.stage("sqrtvar", ops.sqrt(var + eps))
+        ivar = ops.stage("ivar", 1 / sqrtvar)
+        xhat = ops.stage("xhat", xmu * ivar)
+        gammax = ops.stage("gammax", gamma * xhat)
+        return {"out": gammax + beta}
     return define
 
 
