@@ -64,7 +64,7 @@ def difference(left, right):
     left_matrix, right_matrix = isinstance(left, IndexMatrix), isinstance(right, IndexMatrix)
     if left_matrix and right_matrix and left.shape != right.shape:
         return None
-    pick = lambda side, matrix: side.entry(ROW, COLUMN) if matrix else side  # noqa: E731
+    pick = lambda side, matrix: side.entry(ROW, COLUMN) if matrix else side
     return pick(left, left_matrix) - pick(right, right_matrix)
 
 
