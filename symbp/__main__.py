@@ -8,6 +8,6 @@ import sys
 if sys.path and os.path.abspath(sys.path[0] or os.curdir) == os.getcwd():
     del sys.path[0]
 
-from symbp.cli.main import console_main
+from symbp.cli.entry import console_main
 
 console_main()

@@ -60,6 +60,10 @@ class UsageError(SymbpError):
     """A command-line option or argument is invalid."""
 
 
+class OutputError(SymbpError):
+    """Standard output cannot be written (a full disk, /dev/full, a closed stream)."""
+
+
 class LayerError(SymbpError, ValueError):
     """A layer name, configuration or point is invalid (``symbp check --layer``,
     ``symbp grade-layers``)."""

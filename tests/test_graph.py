@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import mpmath
 import pytest
 import sympy as sp
 from hypothesis import given, reject, settings
@@ -194,6 +195,16 @@ trees = st.recursive(leaves, _grow, max_leaves=8)
 point = st.fixed_dictionaries({n: st.floats(-2, 2, allow_nan=False) for n in NAMES})
 
 
+def exactly(expr, symbols, values):
+    """``expr`` at the float64 values, by mpmath at 50 digits.  Not SymPy's
+    ``subs``: that decides a Piecewise condition such as log(y**2 + 1) > 0
+    from a 2-digit evaluation, wrong at y ~ 3e-8 (the case below)."""
+    names = sorted(values)
+    evaluate = sp.lambdify([symbols[n] for n in names], expr, modules="mpmath")
+    with mpmath.workdps(50):
+        return float(evaluate(*[mpmath.mpf(values[n]) for n in names]))
+
+
 @settings(max_examples=40, deadline=None)
 @given(trees, point)
 def test_random_trees_backward_agrees_with_sympy(tree, values):
@@ -205,12 +216,24 @@ def test_random_trees_backward_agrees_with_sympy(tree, values):
         g = symbp.graph(f"out = {text}", **used)
     except GraphError:
         reject()            # a value too large for float64
-    exact = {symbols[n]: sp.Rational(v) for n, v in used.items()}
     scale = max([1.0] + [abs(n.grad) for n in g.nodes if n.grad is not None])
-    assert g.value == pytest.approx(float(expr.subs(exact).evalf(30)), rel=1e-9, abs=1e-12)
+    assert g.value == pytest.approx(exactly(expr, symbols, used), rel=1e-9, abs=1e-12)
+    if g.ill_conditioned:
+        return              # float64 lost the point's digits: nothing to compare
     for name, ours in g.grad.items():
-        truth = float(sp.diff(expr, symbols[name]).subs(exact).evalf(30))
-        assert ours == pytest.approx(truth, rel=1e-7, abs=1e-10 * scale), (text, name)
+        truth = exactly(sp.diff(expr, symbols[name]), symbols, used)
+        # at a flagged kink the convention decides, whatever the exact argument
+        assert ours == pytest.approx(truth, rel=1e-7, abs=1e-10 * scale) or g.kinks, \
+            (text, name)
+    assert g.sympy_agrees
+
+
+def test_relu_of_a_tiny_positive_log_takes_the_right_branch():
+    # the example Hypothesis found: log(y**2 + 1) is 8.9e-16 > 0 at y = 2.98e-8,
+    # and SymPy's subs decided the condition from 2 digits (as 0 > 0: False)
+    g = symbp.graph("f = sigmoid(relu(log((y)**2 + 1)))", y=2.98e-8)
+    assert not g.kinks
+    assert g.sympy_grad["y"] == pytest.approx(0.25 * 2 * 2.98e-8, rel=1e-9)
     assert g.sympy_agrees
 
 

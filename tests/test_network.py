@@ -6,6 +6,7 @@ import pytest
 import symbp
 from symbp.errors import NetworkError, PointError, SymbpError
 from symbp.network import KINK_MARGIN, Network
+from symbp.sources.finite import sampled_finite_differences
 
 
 @pytest.mark.parametrize("fields,fragment", [
@@ -97,3 +98,48 @@ def test_seed_004_first_forward_pass():
     _, acts = net.forward(point)
     np.testing.assert_allclose(acts[1], [[0.90024951, 0.94267582], [0.80218389, 0.88079708]],
                                atol=5e-9)
+
+
+@pytest.mark.parametrize("classes", [100, 1000])
+def test_many_class_softmax_cce_is_sampled_and_its_gradients_agree(classes):
+    # MNIST has 10 classes, CIFAR-100 100: every output is ~1/classes, and a
+    # rule keeping outputs away from 0 would reject every point
+    net = Network(layers=[2, classes], output="softmax", loss="cce", batch=2)
+    point = net.sample(seed=5)
+    _, acts = net.forward(point)
+    assert acts[-1].min() < 0.01
+    from_backprop = symbp.backprop(net, point)
+    rng = np.random.default_rng(0)
+    entries = {key: [np.unravel_index(i, shape) for i in rng.choice(np.prod(shape), 40)]
+               for key, shape in net.point_shapes().items() if key in net.param_keys()}
+    finite, _ = sampled_finite_differences(net, point, entries=entries)
+    for key, chosen in entries.items():
+        scale = np.max(np.abs(from_backprop[key]))
+        for index in chosen:
+            assert abs(from_backprop[key][index] - finite[key][index]) <= 1e-6 * scale
+
+
+def test_bce_outputs_near_1_are_redrawn():
+    # log(1 - a) keeps only eps / (1 - a) of its precision
+    net = Network(layers=[1, 1], output="sigmoid", loss="bce")
+    point = {"W1": np.array([[1.0]]), "b1": np.array([[6.0]]), "x": np.array([[0.0]]),
+             "y": np.array([[0.5]])}
+    assert net.near_kink(point)
+    assert not net.near_kink({**point, "b1": np.array([[-6.0]])})
+
+
+def test_the_kink_margin_shrinks_with_the_values_at_kinks_but_not_below_its_floor():
+    from symbp.network import MIN_KINK_MARGIN
+    assert Network(layers=[2, 4, 1], hidden="relu").kink_margin == KINK_MARGIN
+    wide = Network(layers=[256, 512, 256], hidden="relu", output="softmax", loss="cce",
+                   batch=64)
+    assert wide.kink_margin == MIN_KINK_MARGIN
+    point = wide.sample(seed=0)     # with the contract's 1e-3, no draw in 2000 would do
+    zs, _ = wide.forward(point)
+    assert np.all(np.abs(zs[1]) >= MIN_KINK_MARGIN)
+
+
+@pytest.mark.parametrize("seed", [-1, 2.5, "0"])
+def test_a_seed_that_is_not_a_non_negative_integer_is_a_network_error(seed):
+    with pytest.raises(NetworkError, match="is not a seed"):
+        Network(layers=[2, 2]).sample(seed)

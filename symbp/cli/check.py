@@ -30,16 +30,25 @@ def run(args, io) -> int:
     if args.config is not None:
         raise UsageError("--config sets a layer's sizes; give --layer NAME too")
     net = common.network_from_args(args)
-    seed = common.parse_int("--seed", args.seed)
-    from symbp.sources.check import compare_gradients
-    report = compare_gradients(net, seed=seed,
-                               progress=io.progress(net.parameter_count, "finite differences"))
+    seed = common.parse_seed(args.seed)
+    from symbp.sources.check import compare_gradients, finite_difference_count
+    report = compare_gradients(net, seed=seed, progress=io.progress(
+        finite_difference_count(net), "finite differences"))
     if args.json:
         io.json(report.to_json())
         return 0 if report.agree else 1
     io.print(f"network: {net}")
     io.print(f"point: seed {seed}, loss {report.loss:.12g}")
-    if _table(io, report.parameters, "param", "backprop", report.agree):
+    notes = []
+    if report.sampled:
+        sampled = [p for p in report.parameters if p.entries < p.size]
+        notes.append(f"finite differences: {net.parameter_count:,} parameters, so "
+                     + "; ".join(f"{p.key} at {p.entries} of its {p.size:,} entries and along "
+                                 f"{p.directions} random directions" for p in sampled)
+                     + " (the other parameters at every entry)")
+    if _table(io, report.parameters, "param", "backprop", report.agree, notes,
+              f" (or, where it vanishes, within rounding: {report.floor:.1e} for finite "
+              "differences)"):
         return 0
     bad = ", ".join(p.key for p in report.parameters if not p.agree)
     io.print(io.paint("disagreement", "red") + f" on {bad}")
@@ -52,7 +61,7 @@ def _run_layer(args, io) -> int:
     if given:
         raise UsageError(f"--layer checks one layer; {', '.join(given)} "
                          f"{'is a network option' if len(given) == 1 else 'are network options'}")
-    seed = common.parse_int("--seed", args.seed)
+    seed = common.parse_seed(args.seed)
     from symbp.layers import layer_named
     from symbp.layers.check import compare_layer, entry_count
     from symbp.sources.check import BACKPROP_TOLERANCE
@@ -76,17 +85,20 @@ def _run_layer(args, io) -> int:
     return 1
 
 
-def _table(io, rows, label: str, second: str, agree: bool) -> bool:
+def _table(io, rows, label: str, second: str, agree: bool, notes=(), floor: str = "") -> bool:
     """One line per gradient (the second source's and finite differences'
-    distance from the truth), then "all agree" when they do; returns ``agree``."""
+    distance from the truth), the ``notes``, then "all agree" when they do
+    (with ``floor``, the absolute allowance, appended); returns ``agree``."""
     from symbp.sources.check import BACKPROP_TOLERANCE, FINITE_TOLERANCE
     io.print(f"{label:<7} {second + ' abs':>13} {'rel':>10}   {'finite-diff abs':>15} {'rel':>10}")
     for row in rows:
         mark = io.paint("ok", "green") if row.agree else io.paint("DIFFERS", "red")
         io.print(f"{row.key:<7} {row.backprop_abs:>13.3e} {row.backprop_rel:>10.2e}   "
                  f"{row.finite_abs:>15.3e} {row.finite_rel:>10.2e}  {mark}")
+    for note in notes:
+        io.print(note)
     if agree:
         io.print(io.paint("all agree", "green") + f": {second} within {BACKPROP_TOLERANCE:g} "
                  f"and finite differences within {FINITE_TOLERANCE:g} of each gradient's "
-                 "largest entry")
+                 f"largest entry{floor}")
     return agree

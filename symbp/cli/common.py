@@ -1,15 +1,13 @@
-"""What the subcommands share: network options, output, colour, progress,
-and files written whole or not at all."""
+"""What the subcommands share: network and random options, option parsing;
+and, from their own modules, the output (:mod:`symbp.cli.output`) and files
+written whole or not at all (:mod:`symbp.cli.files`)."""
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import sys
-import tempfile
-from typing import ClassVar, Self
 
+from symbp.cli.files import write_atomic
+from symbp.cli.output import Output, Progress, escape_controls, printable
 from symbp.errors import SymbpError, UsageError
 
 
@@ -85,7 +83,7 @@ def add_random_options(parser, random_help: str, seed_help: str):
 def random_options(args) -> tuple[int, int]:
     """(count of random networks, seed) from ``add_random_options``'s options."""
     count = parse_int("--random", args.random)
-    seed = parse_int("--seed", args.seed)
+    seed = parse_seed(args.seed)
     if count < 0:
         raise UsageError(f"--random {count} is negative; give a number of networks >= 0")
     if args.vary_depth and not count:
@@ -150,133 +148,24 @@ def parse_number(option: str, text: str) -> float:
     return value
 
 
+def parse_seed(text: str) -> int:
+    """``--seed S``: an integer >= 0 (NumPy's and Hypothesis's seeds are).
+
+    >>> parse_seed("7")
+    7
+    """
+    seed = parse_int("--seed", text)
+    if seed < 0:
+        raise UsageError(f"--seed {seed} is negative; give an integer >= 0")
+    return seed
+
+
 def parse_int_list(option: str, text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",")]
     except ValueError:
         raise UsageError(f"{option} {text!r} is not a comma-separated list of integers, "
                          "e.g. 2,4,3,2") from None
-
-
-def write_atomic(path: str, data: str | bytes):
-    """Write a file whole or not at all: a temporary file beside it, then rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    mode = "wb" if isinstance(data, bytes) else "w"
-    try:
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".symbp-", suffix=".tmp")
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as handle:
-            handle.write(data)
-        # mkstemp makes the file private (0600); give it the usual umask-based mode
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except OSError as error:
-        os.unlink(temporary) if os.path.exists(temporary) else None
-        raise UsageError(f"cannot write {path}: {error.strerror}") from None
-
-
-class Output:
-    """stdout/stderr with colour only on a terminal (and never with NO_COLOR),
-    and a progress line on a terminal only."""
-
-    CODES: ClassVar[dict] = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
-
-    def __init__(self, out=None, err=None):
-        self.out = out or sys.stdout
-        self.err = err or sys.stderr
-        self.color = self._is_terminal(self.out) and "NO_COLOR" not in os.environ
-
-    @staticmethod
-    def _is_terminal(stream) -> bool:
-        return bool(getattr(stream, "isatty", None) and stream.isatty())
-
-    def paint(self, text: str, color: str) -> str:
-        return f"\033[{self.CODES[color]}m{text}\033[0m" if self.color else text
-
-    def print(self, text: str = ""):
-        print(text, file=self.out)
-
-    def json(self, document):
-        print(json.dumps(document, indent=2, default=_json_default), file=self.out)
-
-    def error(self, sentence: str):
-        print(sentence.replace("\n", " "), file=self.err)
-
-    def progress(self, total: int, label: str = "") -> Progress:
-        """A :class:`Progress`: call it with the count done; a bar on a terminal
-        (stderr), nothing when stderr is piped."""
-        return Progress(self.err, total, label,
-                        enabled=self._is_terminal(self.err) and total > 1)
-
-
-class Progress:
-    """A progress bar drawn by rich on ``stream``, callable as ``step(done)``.
-
-    rich (a dependency) rather than a bar of our own: it redraws in place,
-    shows the elapsed and remaining time, and cleans up the line.  It is
-    imported only when a bar is shown, so piped runs never pay for it.
-    The bar ends when ``done`` reaches ``total`` or the ``with`` block ends.
-
-    >>> import io
-    >>> with Progress(io.StringIO(), 3, "grade", enabled=False) as step:
-    ...     step(1)
-    """
-
-    def __init__(self, stream, total: int, label: str = "", enabled: bool = True):
-        self.stream, self.total, self.label, self.enabled = stream, total, label, enabled
-        self._bar = self._task = None
-
-    def __call__(self, done: int):
-        if not self.enabled:
-            return
-        if self._bar is None:
-            from rich import progress
-            from rich.console import Console
-            self._bar = progress.Progress(
-                progress.TextColumn(self.label), progress.BarColumn(),
-                progress.MofNCompleteColumn(), progress.TimeElapsedColumn(),
-                progress.TimeRemainingColumn(),
-                console=Console(file=self.stream), auto_refresh=False)
-            self._bar.start()
-            self._task = self._bar.add_task(self.label, total=self.total)
-        self._bar.update(self._task, completed=done, refresh=True)
-        if done >= self.total:
-            self.close()
-
-    def close(self):
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
-            self.enabled = False
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
-
-def printable(text: str) -> str:
-    r"""Text from the user's code with control characters escaped, so that it
-    cannot move the cursor or rewrite the terminal's lines.
-
-    >>> printable("ok\x1b[2J")
-    'ok\\x1b[2J'
-    """
-    return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in text)
-
-
-def _json_default(value):
-    import numpy as np
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (np.floating, np.integer, np.bool_)):
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 __all__ = [
@@ -286,6 +175,7 @@ __all__ = [
     "add_layer_config_option",
     "add_network_options",
     "add_random_options",
+    "escape_controls",
     "key_values",
     "layer_config",
     "network_fields",
@@ -293,6 +183,7 @@ __all__ = [
     "parse_int",
     "parse_int_list",
     "parse_number",
+    "parse_seed",
     "printable",
     "random_options",
     "write_atomic",

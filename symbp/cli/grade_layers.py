@@ -38,7 +38,7 @@ def add_arguments(parser):
 
 def run(args, io) -> int:
     count = common.parse_int("--random", args.random)
-    seed = common.parse_int("--seed", args.seed)
+    seed = common.parse_seed(args.seed)
     if count < 0:
         from symbp.errors import UsageError
         raise UsageError(f"--random {count} is negative; give a number of configurations >= 0")

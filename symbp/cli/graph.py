@@ -8,7 +8,9 @@ from symbp.cli import common
 from symbp.errors import GraphError, UsageError
 
 FORMATS = ("text", "json", "dot", "latex")
-PICTURES = (".svg", ".png")
+# -o FILE: the extension chooses what is written (Graphviz draws the pictures)
+PICTURES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
+DOCUMENTS = {".txt": "text", ".json": "json", ".dot": "dot", ".gv": "dot", ".tex": "latex"}
 HELP = "a scalar computational graph, forward and backward, node by node"
 DESCRIPTION = ("Build the graph of OUT = EXPR (numbers, names, + - * / **, unary -, "
                "exp log sqrt abs sigmoid tanh relu), compute it forward at the given "
@@ -28,25 +30,32 @@ def add_arguments(parser):
                         help="text (default): the nodes and the gradient; json; dot "
                              "(Graphviz source); latex (the chain rule written out)")
     parser.add_argument("-o", dest="out_file", metavar="FILE",
-                        help="write to FILE instead of stdout; FILE.svg or FILE.png draws "
-                             "the picture with Graphviz's dot")
+                        help="write to FILE instead of stdout, in the format its extension "
+                             "names: .txt, .json, .dot, .tex, or a picture drawn by "
+                             "Graphviz's dot: .svg, .png, .pdf, .jpg")
 
 
 def run(args, io) -> int:
     extension = os.path.splitext(args.out_file or "")[1].lower()
-    picture = extension in PICTURES
+    picture = PICTURES.get(extension)
     if picture and args.format not in (None, "dot"):
         raise UsageError(f"-o {args.out_file} draws a picture, which --format {args.format} "
                          "cannot be", suggestion="drop --format, or write to a file "
                                                  "of another extension")
+    if args.out_file and not picture:
+        args.format = _document_format(args.out_file, extension, args.format)
     values = parse_values(args.at)
     from symbp.scalar.graphs import graph
     g = graph(args.formula, **values)
-    status = 0 if g.sympy_agrees else 1
+    # 2: an ill-conditioned point is no verdict on the backward (the report
+    # still shows the graph; stderr says which node lost the digits)
+    status = 0 if g.sympy_agrees else 2 if g.ill_conditioned else 1
     if picture:
         from symbp.scalar.render import agreement, render
-        common.write_atomic(args.out_file, render(g.to_dot(), extension[1:]))
+        common.write_atomic(args.out_file, render(g.to_dot(), picture))
         io.print(f"wrote {args.out_file}: {g.output} = {g.value:.12g}; {agreement(g)}")
+        if status == 2:
+            io.error(g.ill_conditioned)
         return status
     if args.format == "json":
         import json
@@ -59,7 +68,9 @@ def run(args, io) -> int:
         io.print(f"wrote {args.out_file}: {g.output} = {g.value:.12g}")
     else:
         io.print(_paint(document, io) if args.format in (None, "text") else document)
-    if status and args.format not in (None, "text"):
+    if status == 2:
+        io.error(g.ill_conditioned)
+    elif status and args.format not in (None, "text"):
         from symbp.scalar.render import agreement
         io.error(agreement(g))
     return status
@@ -68,10 +79,28 @@ def run(args, io) -> int:
 def _paint(text: str, io) -> str:
     lines = text.split("\n")
     last = lines[-1]
-    color = "red" if "DISAGREES" in last else "green"
+    color = "red" if "DISAGREES" in last else "yellow" if "ill-conditioned" in last \
+        else "green"
     lines[-1] = io.paint(last, color)
     return "\n".join(io.paint(line, "yellow") if line.startswith("kink:") else line
                      for line in lines)
+
+
+def _document_format(path: str, extension: str, given: str | None) -> str:
+    """The format ``-o FILE`` is written in: the extension's, or ``--format``'s
+    where the extension names none (no extension, .txt, or one of --format)."""
+    named = DOCUMENTS.get(extension)
+    if named and given and given != named:
+        raise UsageError(f"-o {path} names the {named} format, but --format is {given}",
+                         suggestion="give one of them, or make them agree")
+    if named or given:
+        return named or given
+    if extension:
+        known = ", ".join([*DOCUMENTS, *PICTURES])
+        raise UsageError(f"-o {path}: symbp does not know which format {extension} files "
+                         f"hold; expected one of {known}",
+                         suggestion="or say it with --format")
+    return "text"
 
 
 def parse_values(items: list) -> dict:
@@ -79,6 +108,8 @@ def parse_values(items: list) -> dict:
     values = {}
     # repeated --at options, and empty parts (a trailing comma), are allowed
     parts = [part for item in items for part in item.split(",") if part.strip()]
+    if not parts:
+        return values       # a graph of constants needs no values
     for name, text in common.key_values("--at", ",".join(parts), "NAME=VALUE",
                                         "apple=100,tax=1.1"):
         if name in values:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from symbp.cli.common import add_network_options, add_random_options, network_fields, random_options
+from symbp.cli.common import (
+    add_network_options,
+    add_random_options,
+    escape_controls,
+    network_fields,
+    random_options,
+)
 from symbp.errors import UsageError
 
 VERDICT_COLOURS = {"proved": "green", "holds": "green", "refuted": "red", "error": "red"}
@@ -88,8 +94,10 @@ def _layers_text(result) -> str:
 def _report(io, claims, results):
     if claims.title:
         io.print(io.paint(claims.title, "bold"))
-    width = max(len(r.claim.name) for r in results)
-    for r in results:
+    # names come from the user's file: escaped, so they cannot drive the terminal
+    names = [escape_controls(r.claim.name) for r in results]
+    width = max(len(name) for name in names)
+    for name, r in zip(names, results, strict=True):
         verdict = r.result.verdict
         colour = VERDICT_COLOURS[verdict] if r.met or verdict == "error" else "red"
         if r.claim.expect == "refuted" and verdict == "refuted":
@@ -97,7 +105,7 @@ def _report(io, claims, results):
         expect = ""
         if r.claim.expect:
             expect = f"  expected {r.claim.expect}: " + ("met" if r.met else "NOT met")
-        io.print(f"{io.paint(f'{verdict:8}', colour)} {r.claim.name:{width}}  "
+        io.print(f"{io.paint(f'{verdict:8}', colour)} {name:{width}}  "
                  + io.paint(f"({_layers_text(r)})", "dim") + expect)
         _details(io, r)
     met = sum(r.met for r in results)

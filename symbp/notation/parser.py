@@ -25,6 +25,7 @@ from symbp.errors import FormulaError
 from symbp.notation.functions import FUNCTIONS, functions_in
 from symbp.notation.quantities import LAYER, NETWORK, quantities_in, spelling_map, spellings
 from symbp.notation.tree import (
+    PRECEDENCE,
     BinOp,
     Call,
     Formula,
@@ -40,13 +41,17 @@ from symbp.notation.tree import (
 )
 
 MAX_LENGTH = 2000
-MAX_DEPTH = 40
+MAX_DEPTH = 40        # nesting: brackets, calls, operands; a chain a + b + c + ... is one level
+# a chain's terms nest in the tree, which every walk recurses into (~4 Python
+# frames a level): a sum of 100 terms fits, and Python's recursion limit holds
+MAX_HEIGHT = 150
 MAX_EXPONENT = 64
 MAX_SIZE = 4096
 MAX_DIGITS = 20
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@",
            ast.Pow: "**"}
+_PRECEDENCE_OF = {kind: PRECEDENCE[op] for kind, op in _BINARY.items()}
 
 # ``lambda`` (the weight decay) is a Python keyword: before Python's parser
 # sees the text it becomes this name of the same length, so columns still match
@@ -129,7 +134,32 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
                            text=stripped, suggestion="check the brackets and operators") from None
     except (ValueError, RecursionError, MemoryError):
         raise FormulaError("the formula cannot be read", column=lead + 1) from None
-    return _Converter(stripped, lead, dialect).convert(tree.body, 0)
+    converter = _Converter(stripped, lead, dialect)
+    deepest = _deepest(tree.body)
+    if deepest is not None:
+        converter.fail(deepest, f"the expression is more than {MAX_HEIGHT} operations deep",
+                       "a sum or product of up to 100 terms fits; split longer ones")
+    return converter.convert(tree.body, 0)
+
+
+def _deepest(tree):
+    """The first node more than MAX_HEIGHT levels down the tree, or None
+    (measured without recursion, before the converter recurses)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, height = stack.pop()
+        if height > MAX_HEIGHT:
+            return node
+        stack.extend((child, height + 1) for child in ast.iter_child_nodes(node))
+    return None
+
+
+def _continues_chain(node) -> bool:
+    """True for the left operand of a left-associative chain (``a + b`` in
+    ``a + b - c``): it is not one level deeper than the chain."""
+    return (isinstance(node, ast.BinOp) and isinstance(node.left, ast.BinOp)
+            and not isinstance(node.op, ast.Pow)
+            and _PRECEDENCE_OF[type(node.op)] == _PRECEDENCE_OF.get(type(node.left.op)))
 
 
 def _primed_name(text: str, lead: int) -> FormulaError | None:
@@ -297,7 +327,9 @@ class _Converter(Walker):
         op = _BINARY.get(type(node.op))
         if op is None or (op == "@" and not self.dialect.matrix):
             self.not_notation(node)
-        left = self.convert(node.left, depth)
+        # a chain's left operand stays at the chain's depth: a flat sum of 45
+        # terms does not nest 45 deep
+        left = self.convert(node.left, depth - 1 if _continues_chain(node) else depth)
         right = self.convert(node.right, depth)
         if op == "**":
             self.check_exponent(node.right, right)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -28,8 +29,8 @@ from functools import cached_property
 from symbp.errors import GraphError
 from symbp.notation.parser import Dialect, parse_formula
 from symbp.notation.tree import PRECEDENCE, BinOp, Call, Name, Neg, Number, Walker, precedence
-from symbp.scalar import render
-from symbp.scalar.ops import FUNCTIONS, OPS, Op, number_text, sympy_module
+from symbp.scalar import reference, render
+from symbp.scalar.ops import FUNCTIONS, OPS, Op, number_text
 
 # what graph expressions may use: numbers, names, + - * / **, unary -, the ops' functions
 SCALAR = Dialect(matrix=False, functions=FUNCTIONS)
@@ -95,26 +96,9 @@ class Graph:
 
     @cached_property
     def sympy_grad(self) -> dict:
-        """SymPy's derivative of the whole expression at the point, by input name."""
-        sp = sympy_module()
-        built, exact = {}, {}
-        for n in self.nodes:
-            if n.op == "input":
-                built[n.id] = sp.Symbol(n.id, real=True)
-                exact[built[n.id]] = sp.Rational(n.value)     # the float, exactly
-            elif n.op == "const":
-                built[n.id] = sp.Rational(n.value)
-            else:
-                built[n.id] = OPS[n.op].sympy(*(built[i] for i in n.inputs))
-        expr = built[self.root]
-        result = {}
-        for symbol in exact:
-            derivative = sp.diff(expr, symbol).subs(exact).evalf(30)
-            try:
-                result[symbol.name] = float(derivative)
-            except TypeError:       # complex, or not a number at all
-                result[symbol.name] = float("nan")
-        return result
+        """SymPy's derivative of the whole expression at the point, by input
+        name (:func:`symbp.scalar.reference.sympy_gradient`)."""
+        return reference.sympy_gradient(self)
 
     @cached_property
     def sympy_agrees(self) -> bool:
@@ -128,6 +112,15 @@ class Graph:
         return [(name, ours, self.sympy_grad[name]) for name, ours in self.grad.items()
                 if not math.isclose(ours, self.sympy_grad[name], rel_tol=1e-9,
                                     abs_tol=1e-12 * scale)]
+
+    @cached_property
+    def ill_conditioned(self) -> str | None:
+        """Where the two results differ because float64 lost the point's
+        digits (cancellation): one sentence naming the node; else None."""
+        if not self.disagreements:
+            return None
+        found = reference.ill_conditioned(self)
+        return None if found is None else reference.ill_conditioned_text(self, *found)
 
     def local_derivative(self, node: Node, position: int) -> float:
         """d node / d its input at ``position``, from the table, at the graph's values."""
@@ -145,7 +138,7 @@ class Graph:
     def to_json(self) -> dict:
         return {"output": self.output, "formula": self.text, "value": self.value,
                 "grad": self.grad, "nodes": [n.to_json() for n in self.nodes],
-                "sympy_agrees": self.sympy_agrees,
+                "sympy_agrees": self.sympy_agrees, "ill_conditioned": self.ill_conditioned,
                 "sympy_grad": {name: value if math.isfinite(value) else None
                                for name, value in self.sympy_grad.items()}}
 
@@ -177,7 +170,9 @@ def graph(text: str, /, **values) -> Graph:
         raise GraphError("the left side must be the output's name, as in price = ...",
                          where="column 1")
     output = formula.left.name
-    values = {name: _number(name, value) for name, value in values.items()}
+    # Python reads identifiers in NFKC form (the parser's ϑ is θ): so are the values' names
+    values = {unicodedata.normalize("NFKC", name): _number(name, value)
+              for name, value in values.items()}
     if output in values:
         raise GraphError(f"the output '{output}' is also an input; give it another name")
     builder = _Builder(values, formula.right, output)

@@ -142,6 +142,11 @@ FUNCTIONS = tuple(name for name, op in OPS.items() if op.function)
 KINK_RULES = {"relu": "relu'(0) = 0", "abs": "abs'(0) = sign(0) = 0"}
 
 
-def number_text(value: float) -> str:
-    """A value as printed: 12 significant digits."""
-    return f"{value:.12g}"
+def number_text(value: float, digits: int = 12) -> str:
+    """A value as printed: 12 significant digits (fewer on pictures), and 0
+    for -0.0 (a sign that carries no meaning here).
+
+    >>> number_text(-0.0), number_text(2 / 3), number_text(2 / 3, 6)
+    ('0', '0.666666666667', '0.666667')
+    """
+    return f"{value + 0.0:.{digits}g}"

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import unicodedata
 
 from symbp.errors import SymbpError
 from symbp.scalar.ops import KINK_RULES, OPS, number_text
 
 MAX_PATHS = 8           # beyond this many paths, LaTeX sums over an input's uses
 DOT_TIMEOUT = 60        # seconds
+PICTURE_DIGITS = 6      # significant digits on a picture's labels (text has 12)
+# a graph more operations deep than this is drawn top to bottom: left to
+# right, a logistic regression's loss (11 deep) was 6444 x 329 pixels
+LEFT_TO_RIGHT_DEPTH = 4
 
 
 # -- text ------------------------------------------------------------------------
@@ -56,6 +61,8 @@ def agreement(g) -> str:
         return "no inputs: nothing to differentiate."
     if g.sympy_agrees:
         return "SymPy's derivative agrees for every input."
+    if g.ill_conditioned:
+        return g.ill_conditioned[0].upper() + g.ill_conditioned[1:]
     return "SymPy's derivative DISAGREES: " + "; ".join(
         f"d {g.output} / d {name}: backward {number_text(ours)}, SymPy {number_text(theirs)}"
         for name, ours, theirs in g.disagreements) + "."
@@ -66,14 +73,15 @@ def agreement(g) -> str:
 def to_dot(g) -> str:
     """Graphviz source, micrograd style: a record per node (value, gradient)
     and an ellipse per operation."""
-    lines = ["digraph symbp {", "  rankdir=LR;",
+    rankdir = "LR" if _depth(g) <= LEFT_TO_RIGHT_DEPTH else "TB"
+    lines = ["digraph symbp {", f"  rankdir={rankdir};",
              f'  label="{_dot_string(g.text.strip())}"; labelloc=t; fontname="Helvetica";',
              '  node [shape=record, fontname="Helvetica"];']
     for n in g.nodes:
-        grad = "constant" if n.grad is None else f"grad {number_text(n.grad)}"
+        grad = "constant" if n.grad is None else f"grad {number_text(n.grad, PICTURE_DIGITS)}"
         short = n.op not in ("input", "const") and n.id != g.root and len(n.expr) <= 24
         title = f"{n.id} = {n.expr}" if short else n.id
-        fields = [title, f"value {number_text(n.value)}", grad]
+        fields = [title, f"value {number_text(n.value, PICTURE_DIGITS)}", grad]
         style = []
         if n.kink:
             fields.append(f"kink: {KINK_RULES[n.op]}")
@@ -92,6 +100,15 @@ def to_dot(g) -> str:
             lines += [f'  "{_dot_string(i)}" -> "{op_id}";' for i in n.inputs]
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _depth(g) -> int:
+    """The most operations on a path from an input to the output."""
+    depth = {}
+    for n in g.nodes:
+        depth[n.id] = 0 if n.op in ("input", "const") else \
+            1 + max(depth[i] for i in n.inputs)
+    return depth[g.root]
 
 
 def _dot_string(text: str) -> str:
@@ -152,8 +169,50 @@ def _symbol(g, node_id: str) -> str:
 
 
 def _name(name: str) -> str:
-    escaped = name.replace("_", r"\_")
-    return escaped if len(name) == 1 else rf"\mathit{{{escaped}}}"
+    r"""A name in LaTeX that pdflatex compiles: Greek letters as \alpha,
+    accented Latin letters with LaTeX's accents, anything else as its code
+    point; a name longer than one letter in \mathit.
+
+    >>> _name("x"), _name("α"), _name("x_1"), _name("año"), _name("中")
+    ('x', '\\alpha', '\\mathit{x\\_1}', '\\mathit{a\\text{\\~{n}}o}', '\\text{[U+4E2D]}')
+    """
+    parts = [_latex_char(char) for char in name]
+    text = "".join(parts)
+    if len(name) == 1:
+        return text
+    return rf"\mathit{{{text}}}"
+
+
+# LaTeX's text accents for the combining marks of decomposed Latin letters
+_ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0308": '"',
+            "\u0304": "=", "\u0306": "u", "\u0307": ".", "\u030a": "r", "\u030b": "H",
+            "\u030c": "v", "\u0327": "c", "\u0328": "k"}
+_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi",
+                   "Psi", "Omega"}
+
+
+def _latex_char(char: str) -> str:
+    if char.isascii():
+        return r"\_" if char == "_" else char
+    described = unicodedata.name(char, "")
+    if described.startswith("GREEK ") and " LETTER " in described:
+        letter = described.split(" LETTER ")[1].split()[0].capitalize()
+        if described.startswith("GREEK SMALL"):
+            return "o" if letter == "Omicron" else "\\" + letter.lower()
+        return "\\" + letter if letter in _GREEK_CAPITALS else _GREEK_ROMAN.get(letter, letter)
+    base, *marks = unicodedata.normalize("NFD", char)
+    if base.isascii() and base.isalpha() and marks and all(m in _ACCENTS for m in marks):
+        text = base
+        for mark in marks:
+            text = f"\\{_ACCENTS[mark]}{{{text}}}"
+        return rf"\text{{{text}}}"
+    return rf"\text{{[U+{ord(char):04X}]}}"
+
+
+# Greek capitals that look like Latin ones have no command of their own
+_GREEK_ROMAN = {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I",
+                "Kappa": "K", "Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P", "Tau": "T",
+                "Chi": "X"}
 
 
 def _definition(g, node) -> str:

@@ -29,24 +29,38 @@ def step_for(value: float) -> float:
     return RELATIVE_STEP * max(1.0, abs(value))
 
 
-def central_differences(function, array: np.ndarray, *, pick=None, on_entry=None) -> np.ndarray:
+def output_step_for(value: float) -> float:
+    """The step at an output a[L] of a loss that takes log(a): relative to
+    the value itself (cce over 1000 classes has outputs of ~1e-3, and
+    d loss / d a = -y / a has a curvature an absolute step would cross).
+
+    >>> output_step_for(1e-3), output_step_for(0.0)
+    (6e-09, 6e-12)
+    """
+    return RELATIVE_STEP * max(abs(value), 1e-6)
+
+
+def central_differences(function, array: np.ndarray, *, pick=None, on_entry=None,
+                        entries=None, step=step_for) -> np.ndarray:
     """d function / d array, entry by entry, perturbing ``array`` in place
     (and restoring it).
 
     ``function()`` returns a number, or an array from which ``pick(value,
     index)`` takes the number that belongs to the perturbed entry (a
     per-sample loss vector, say); ``on_entry()`` is called once per entry.
+    ``entries`` (index tuples) limits the work to those entries; the others
+    are left 0.  ``step(value)`` is the step at an entry of that value.
 
     >>> values = np.array([1.0, 2.0])
     >>> np.round(central_differences(lambda: float(np.sum(values ** 2)), values), 6)
     array([2., 4.])
     """
     gradient = np.zeros_like(array, dtype=float)
-    for index in np.ndindex(array.shape):
+    for index in (np.ndindex(array.shape) if entries is None else entries):
         if on_entry is not None:
             on_entry()
         original = array[index]
-        h = step_for(original)
+        h = step(original)
         array[index] = original + h
         up = function()
         array[index] = original - h
@@ -58,19 +72,59 @@ def central_differences(function, array: np.ndarray, *, pick=None, on_entry=None
     return gradient
 
 
+def directional_difference(function, array: np.ndarray, direction: np.ndarray) -> float:
+    """The derivative of ``function()`` along ``direction`` (a unit vector of
+    ``array``'s shape), by one central difference, ``array`` perturbed in
+    place and restored: gradcheck's fast mode, one number for a whole array.
+
+    >>> values = np.array([1.0, 2.0])
+    >>> unit = np.array([0.6, 0.8])
+    >>> round(directional_difference(lambda: float(np.sum(values ** 2)), values, unit), 6)
+    4.4
+    """
+    original = array.copy()
+    h = step_for(float(np.max(np.abs(array))) if array.size else 0.0)
+    array[...] = original + h * direction
+    up = function()
+    array[...] = original - h * direction
+    down = function()
+    array[...] = original
+    return (up - down) / (2 * h)
+
+
 def finite_differences(net, point, progress=None) -> dict[str, np.ndarray]:
     """dL/dW[l], dL/db[l] of the total loss by central differences;
     ``progress(done)`` is called with the number of entries done so far."""
+    return sampled_finite_differences(net, point, progress=progress)[0]
+
+
+def sampled_finite_differences(net, point, *, entries=None, directions=None, progress=None):
+    """Central differences of the total loss at ``entries[key]`` (index
+    tuples; every entry of a key not listed) and along ``directions[key]``
+    (unit arrays of the key's shape): ``(gradients, directional)``, the
+    entries not differenced left 0, ``directional[key]`` one derivative per
+    direction.  ``progress(done)`` counts the differences taken."""
     p = {key: value.copy() for key, value in net.check_point(point).items()}
+    entries, directions = entries or {}, directions or {}
     done = [0]
 
-    def on_entry():
+    def step():
         done[0] += 1
-        progress(done[0])
+        if progress is not None:
+            progress(done[0])
 
-    return {key: central_differences(lambda: net.total_loss(p), p[key],
-                                     on_entry=progress and on_entry)
-            for key in net.param_keys()}
+    def loss():
+        return net.total_loss(p)
+
+    gradients, directional = {}, {}
+    for key in net.param_keys():
+        gradients[key] = central_differences(loss, p[key], on_entry=step,
+                                             entries=entries.get(key))
+        directional[key] = []
+        for direction in directions.get(key, ()):
+            step()
+            directional[key].append(directional_difference(loss, p[key], direction))
+    return gradients, directional
 
 
 def finite_differences_per_sample(net, point) -> dict[str, np.ndarray]:
@@ -100,7 +154,9 @@ def finite_differences_per_sample(net, point) -> dict[str, np.ndarray]:
             resume = (lambda k=k, v=value: _losses_from(net, p, k, net.activation(k).numpy(
                 v, net.units_axis))) if name == "delta" else \
                 (lambda k=k, v=value: _losses_from(net, p, k, v))
-            result[f"{name}{k}"] = central_differences(resume, value, pick=own_sample)
+            logs = LOSSES[net.loss].logs and (name, k) == ("da", net.depth)
+            step = output_step_for if logs else step_for
+            result[f"{name}{k}"] = central_differences(resume, value, pick=own_sample, step=step)
     return result
 
 

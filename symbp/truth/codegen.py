@@ -1,11 +1,14 @@
-"""From symbolically derived local derivatives to vectorised NumPy code.
+"""The element-wise route's code: from one network's local derivatives,
+entry by entry, to vectorised NumPy code (:mod:`symbp.truth.program`).
 
-The truth differentiates each local piece of one sample (affine map,
-activation, loss) symbolically.  A piece's derivative is a sparse matrix of
-expressions, one per (output, input) pair.  Lambdifying every entry is what
-makes naive symbolic gradients slow (issue 9: tens of seconds at width 64), so
-before any code is emitted the derived entries are checked, one by one,
-against a template that NumPy evaluates in one call:
+The element-wise route (:mod:`symbp.truth.pieces`) differentiates each
+local piece of one sample (affine map, activation, loss) symbolically, one
+symbol per weight; the truth of ``Network.gradient`` is derived once for
+every size instead (:mod:`symbp.truth.lemmas`).  A piece's derivative is a
+sparse matrix of expressions, one per (output, input) pair.  Lambdifying
+every entry is what makes naive symbolic gradients slow (issue 9: tens of
+seconds at width 64), so before any code is emitted the derived entries are
+checked, one by one, against a template that NumPy evaluates in one call:
 
 * :func:`elementwise_template`: entry i is ``f(s_i1, s_i2, ...)`` for a single
   expression ``f`` of the i-th symbols only (sigmoid, the loss term

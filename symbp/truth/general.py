@@ -61,6 +61,17 @@ def _dummy(name="i"):
     return sympy.Dummy(name, integer=True)
 
 
+class Entries:
+    """An entry function ``z(k)`` read as ``z[k]``, for the tables' index
+    forms (``Activation.indexed``), which take an ``IndexedBase``."""
+
+    def __init__(self, entry):
+        self.entry = entry
+
+    def __getitem__(self, k):
+        return self.entry(k)
+
+
 # -- the lemmas ----------------------------------------------------------------
 
 def activation_entry(name: str, z, i, n, *, kinks_as_branches: bool = False):
@@ -71,9 +82,9 @@ def activation_entry(name: str, z, i, n, *, kinks_as_branches: bool = False):
     if activation.elementwise:
         form = activation.sympy_scalar(z(i))
         return form if kinks_as_branches else indicator_form(form)
-    if activation.sympy_indexed is None:
+    if activation.indexed is None:
         return None
-    return activation.sympy_indexed(z, i, n)
+    return activation.indexed(Entries(z), i, n)
 
 
 @cache

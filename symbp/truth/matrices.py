@@ -1,12 +1,14 @@
 """The symbolic truth as SymPy matrices, for proofs (``Truth.symbolic``).
 
-The local pieces of :mod:`symbp.truth.exact` (affine map differentiated by SymPy
-here, activations, loss) are composed by the chain rule into expressions of
-one sample's symbols: x, y, W, b and an independent symbol per z[k]_j, with
-a[k] = act(z[k]).  Each sample of the batch then gets its own symbols by
-substitution, and dW, db sum the samples' contributions with the weights
-SymPy derives from the reduction.  Only networks whose estimated size fits
-``SYMBOLIC_BUDGET`` are built: the bound counts chain-rule terms, never time.
+The element-wise route: the local pieces of one network's sizes
+(:mod:`symbp.truth.pieces`: affine map differentiated by SymPy here,
+activations, loss, one symbol per entry) are composed by the chain rule into
+expressions of one sample's symbols: x, y, W, b and an independent symbol
+per z[k]_j, with a[k] = act(z[k]).  Each sample of the batch then gets its
+own symbols by substitution, and dW, db sum the samples' contributions with
+the weights of the reduction's lemma.  Only networks whose estimated size
+fits ``SYMBOLIC_BUDGET`` are built: the bound counts chain-rule terms, never
+time.
 """
 
 from __future__ import annotations
@@ -19,8 +21,13 @@ import sympy
 from symbp.network import Network
 from symbp.tables import LOSSES
 from symbp.truth.penalty import decay_symbolic
-from symbp.truth.pieces import AffinePiece, reduction_weights
-from symbp.truth.program import program_for, shape_key
+from symbp.truth.pieces import (
+    ActivationPiece,
+    AffinePiece,
+    LossPiece,
+    reduction_weights,
+    shape_key,
+)
 
 # A symbolic derivation is attempted only while its estimated size, in terms
 # of the chain-rule sums it builds, stays under this count (never a clock).
@@ -35,11 +42,10 @@ def estimated_size(net: Network, batch: int) -> int:
     >>> estimated_size(Network(layers=[2, 2, 1]), 1) < 1000
     True
     """
-    program = program_for(net)
     n, L = net.layers, net.depth
     da, total = 1, 0
     for k in range(L, 0, -1):
-        full = not program.act[k].elementwise  # a non-elementwise activation mixes every unit
+        full = not net.activation(k).elementwise  # softmax mixes every unit
         delta = da * (n[k] if full else 1)
         params = n[k] * n[k - 1] + (n[k] if net.bias else 0)
         da = n[k] * delta
@@ -54,19 +60,20 @@ def _dot(terms):
 @lru_cache(maxsize=32)
 def _one_sample(net: Network) -> dict:
     """Every quantity of one sample, as lists of expressions in template symbols."""
-    program = program_for(net)
     L = net.depth
     affine = [None] + [AffinePiece(net, l, sympy) for l in range(1, L + 1)]
-    acts = [affine[1].a] + [program.act[l].exprs for l in range(1, L + 1)]
+    act = [None] + [ActivationPiece(net, l) for l in range(1, L + 1)]
+    loss = LossPiece(net)
+    acts = [affine[1].a] + [act[l].exprs for l in range(1, L + 1)]
     a_of = [{}] + [dict(zip(affine[l + 1].a, acts[l], strict=True)) if l < L else
-                   dict(zip(program.loss.a, acts[L], strict=True)) for l in range(1, L + 1)]
+                   dict(zip(loss.a, acts[L], strict=True)) for l in range(1, L + 1)]
     out = {("a", k): acts[k] for k in range(L + 1)}
-    out.update({("z", k): program.act[k].z for k in range(1, L + 1)})
-    out[("x", None)], out[("y", None)] = affine[1].a, program.loss.y
-    da = [g.xreplace(a_of[L]) for g in program.loss.grad]
+    out.update({("z", k): act[k].z for k in range(1, L + 1)})
+    out[("x", None)], out[("y", None)] = affine[1].a, loss.y
+    da = [g.xreplace(a_of[L]) for g in loss.grad]
     out[("da", L)] = da
     for k in range(L, 0, -1):
-        J, n_k = program.act[k].J, net.layers[k]
+        J, n_k = act[k].J, net.layers[k]
         delta = [_dot(da[i] * J[(i, j)] for i in range(n_k) if (i, j) in J)
                  for j in range(n_k)]
         piece = affine[k]

@@ -1,4 +1,11 @@
-"""The local pieces of one sample's network, each differentiated on its own.
+"""The element-wise route: one sample's local pieces for one network's sizes,
+each differentiated on its own, one symbol per weight and unit.
+
+The truth of ``Network.gradient`` is derived once for every size
+(:mod:`symbp.truth.lemmas`); this route, whose cost grows with every width,
+stays for small networks: it builds the SymPy matrices of the proofs
+(:mod:`symbp.truth.matrices`) and cross-checks the other route in the tests.
+Its pieces:
 
 * the affine map ``z = W a + b`` (in the layout's orientation), by SymEngine
   when installed, else SymPy (:func:`symbp.truth.codegen.engine`);
@@ -21,6 +28,7 @@ import sympy
 
 from symbp.network import Network
 from symbp.tables import LOSSES
+from symbp.truth import lemmas
 from symbp.truth.codegen import (
     ElementwiseCode,
     EntryCode,
@@ -182,17 +190,23 @@ class LossPiece:
 
 @lru_cache(maxsize=256)
 def reduction_weights(reduction: str, m: int) -> tuple:
-    """d L / d loss_s for each sample s, by SymPy from the reduction's expression.
+    """d L / d loss_s for each sample s: the reduction's lemma (derived by SymPy
+    for a symbolic batch size) at this batch size.
 
     >>> reduction_weights("mean", 2)
     (1/2, 1/2)
     """
-    losses = sympy.symbols(f"loss0:{m}", real=True)
-    total = sympy.Add(*losses)
-    if reduction == "mean":
-        total = total / m
-    return tuple(total.diff(s) for s in losses)
+    lemma = lemmas.reduction(reduction).functions["weights"][1]
+    return tuple(lemma.subs({lemmas.m: m, lemmas.p: s}) for s in range(m))
 
+
+def shape_key(net: Network) -> Network:
+    """The network with batch 1 (one sample's derivation serves every batch
+    size), soft targets and no weight decay (neither changes a piece: the
+    decay is added by :mod:`symbp.truth.penalty`)."""
+    if net.batch == 1 and not net.l2 and net.targets == "soft":
+        return net
+    return net.replace(batch=1, l2=0.0, targets="soft")
 
 
 @dataclass

@@ -1,8 +1,12 @@
-"""The numeric truth of one network shape: vectorised NumPy code emitted from
-the verified templates of each local derivative (:mod:`symbp.truth.pieces`),
-composed by the chain rule as vector-Jacobian products from the loss back to
-the input.  One sample's derivation serves every batch size, so its cost
-does not depend on the batch.
+"""The element-wise route's numbers: one network shape's derivation
+(:mod:`symbp.truth.pieces`, one symbol per weight) as vectorised NumPy code
+emitted from the verified templates of each local derivative, composed by
+the chain rule from the loss back to the input.
+
+This is the second symbolic route, for small networks: its cost grows with
+every width (not with the batch).  The truth that ``Network.gradient`` uses
+is :mod:`symbp.truth.chain`, derived once for every size; the tests check
+that the two routes agree.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import numpy as np
 
 from symbp.network import Network
 from symbp.truth.penalty import decay_gradient
-from symbp.truth.pieces import Pieces, derive, reduction_weights
+from symbp.truth.pieces import Pieces, derive, reduction_weights, shape_key
 
 
 @lru_cache(maxsize=256)
@@ -77,31 +81,17 @@ class Program:
         return out
 
 
-def shape_key(net: Network) -> Network:
-    """The network with batch 1 (one sample's derivation serves every batch
-    size), soft targets and no weight decay (neither changes a piece: the
-    decay is added by :mod:`symbp.truth.penalty`)."""
-    if net.batch == 1 and not net.l2 and net.targets == "soft":
-        return net
-    return net.replace(batch=1, l2=0.0, targets="soft")
-
-
 @lru_cache(maxsize=64)
 def _compiled(shape_net: Network) -> Program:
     return Program(derive(shape_net))
 
 
 def program_for(net: Network) -> Program:
-    """The compiled truth of ``net``'s shape (cached; any batch size).
+    """The element-wise route's compiled code for ``net``'s shape (cached; any batch size).
 
     >>> from symbp.network import Network
     >>> program_for(Network(layers=[2, 2], batch=3)) is program_for(Network(layers=[2, 2]))
     True
     """
     return _compiled(shape_key(net))
-
-
-def clear_cache() -> None:
-    """Forget every compiled truth (benchmarks time cold derivations with it)."""
-    _compiled.cache_clear()
 

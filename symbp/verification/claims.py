@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import reprlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,14 @@ NETWORK_KEYS = {"layers": list, "hidden": str, "output": str, "loss": str, "batc
                 "l2": (int, float)}
 _TYPE_NAMES = {str: "a string", dict: "a table", list: "a list", int: "an integer",
                bool: "true or false", (int, float): "a number"}
+# claims files are written by hand: the largest shipped one is 26 kB.  Reading
+# stops here, so that /dev/zero or a log file given by mistake is one sentence
+MAX_BYTES = 1_000_000
+# values quoted in error messages are shortened (a list of 100,000 numbers,
+# a table nested 900 deep, an integer of 5,000 digits)
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 3, 6, 4
+_SHORT.maxstring, _SHORT.maxlong, _SHORT.maxother = 60, 40, 60
 
 
 @dataclass(frozen=True)
@@ -99,13 +108,13 @@ def _check_type(value, expected, where: str, key: str):
     ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
     if not ok:
         raise ClaimsError(f"{where}: '{key}' must be {_TYPE_NAMES[expected]}, "
-                          f"not {value!r}")
+                          f"not {_SHORT.repr(value)}")
 
 
 def _check_keys(table: dict, allowed: dict, where: str):
     for key, value in table.items():
         if key not in allowed:
-            raise ClaimsError(f"{where}: unknown key '{key}'; expected one of "
+            raise ClaimsError(f"{where}: unknown key {_SHORT.repr(key)}; expected one of "
                               + ", ".join(allowed))
         _check_type(value, allowed[key], where, key)
 
@@ -129,14 +138,23 @@ def load_claims(path) -> Claims:
     """Read a claims file; a ClaimsError names the claim and the key at fault."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or "it is not UTF-8 text"
         raise ClaimsError(f"cannot read the claims file {path}: {reason}") from None
+    if len(data) > MAX_BYTES:
+        raise ClaimsError(f"the claims file {path} is larger than {MAX_BYTES:,} bytes; "
+                          "a claims file is a short TOML file written by hand")
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ClaimsError(f"{path} is not valid TOML: {error}") from None
+    except RecursionError:
+        raise ClaimsError(f"{path}: its arrays or tables nest too deeply to read") from None
+    except ValueError:      # Python's own limit on integers: 4,300 digits
+        raise ClaimsError(f"{path}: a number in it has too many digits to read") from None
     return claims_from_dict(document, str(path))
 
 
@@ -159,7 +177,7 @@ def _claim(entry, number: int, base: dict, where: str) -> Claim:
     if not isinstance(entry, dict):
         raise ClaimsError(f"{where}: {label} must be a table ([[claim]])")
     if isinstance(entry.get("name"), str):
-        label = f"claim {number} ('{entry['name']}')"
+        label = f"claim {number} ({_SHORT.repr(entry['name'])})"
     _check_keys(entry, CLAIM_KEYS, f"{where}: {label}")
     if "formula" not in entry:
         raise ClaimsError(f"{where}: {label} has no 'formula'; add formula = \"LEFT = RIGHT\"")

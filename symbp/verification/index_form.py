@@ -33,7 +33,7 @@ import sympy
 
 from symbp.notation.evaluate import ShapeMismatch, SymbolicEvaluator
 from symbp.tables import ACTIVATIONS
-from symbp.truth.general import Family, FamilyTruth, M, elementwise_forms, size
+from symbp.truth.general import Entries, Family, FamilyTruth, M, elementwise_forms, size
 
 ROW = sympy.Symbol("_r", integer=True, nonnegative=True)
 COLUMN = sympy.Symbol("_c", integer=True, nonnegative=True)
@@ -248,12 +248,12 @@ class IndexEvaluator(SymbolicEvaluator):
             t, form, derivative = elementwise_forms(activation.name)
             chosen = derivative if prime else form
             return value.map(lambda e: chosen.xreplace({t: e}))
-        if activation.sympy_indexed is None:
+        if activation.indexed is None:
             raise NotImplementedError(f"{activation.name} has no form over symbolic sizes")
         if self.net.units_axis == 0:
-            entry = activation.sympy_indexed(lambda k: value.entry(k, COLUMN), ROW, value.rows)
+            entry = activation.indexed(Entries(lambda k: value.entry(k, COLUMN)), ROW, value.rows)
         else:
-            entry = activation.sympy_indexed(lambda k: value.entry(ROW, k), COLUMN, value.cols)
+            entry = activation.indexed(Entries(lambda k: value.entry(ROW, k)), COLUMN, value.cols)
         return IndexMatrix(value.rows, value.cols, entry * (1 - entry) if prime else entry)
 
     def function(self, entry, value):

@@ -13,8 +13,9 @@ folder left in the user's working directory.
 
 from __future__ import annotations
 
+import os
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import seed as hypothesis_seed
@@ -64,10 +65,18 @@ def isolated(count: int, seed: int):
 def scratch_storage():
     """Point Hypothesis's storage (its cache of constants read from the user's
     modules) at a temporary directory for the run: ``database=None`` alone
-    still writes ``.hypothesis/constants`` into the working directory."""
+    still writes ``.hypothesis/constants`` into the working directory.
+
+    Where no temporary directory can be made (a read-only /tmp), the storage
+    points below the null device, where nothing can be created: Hypothesis
+    treats its storage as a cache and carries on without it."""
     previous = storage_directory(intent_to_write=False).home_directory
-    with tempfile.TemporaryDirectory(prefix="symbp-hypothesis-") as scratch:
-        set_hypothesis_home_dir(scratch)
+    try:
+        scratch = tempfile.TemporaryDirectory(prefix="symbp-hypothesis-")
+    except OSError:
+        scratch = nullcontext(os.path.join(os.devnull, "symbp-hypothesis"))
+    with scratch as folder:
+        set_hypothesis_home_dir(folder)
         try:
             yield
         finally:
