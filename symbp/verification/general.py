@@ -104,11 +104,11 @@ def search(formula, net, own, *, seeds, reason: str | None, check) -> General:
         checked += 1
         if result.verdict == "refuted":
             refutations.append((candidate, result))
-            if _settled([r.diagnosis for _, r in refutations]):
-                break
+            break
     checked += 1  # the claim's own network
     if own.verdict == "refuted":
         refutations.append((net, own))
+    checked += _settle_factor(formula, refutations, check)
     if not refutations:
         why = f"not proved for every size: {reason}; " if reason else ""
         return General("holds", message=f"{why}no counterexample on {checked} networks of the "
@@ -126,13 +126,30 @@ def search(formula, net, own, *, seeds, reason: str | None, check) -> General:
     return general
 
 
-def _settled(diagnoses) -> bool:
-    """True once the first refutation's factor (if any) has one name left:
-    at m = 2 a factor 2 may be m; the next batch size tells."""
-    first = diagnoses[0]
-    if not first or first.get("kind") != "factor":
-        return True
-    return len(_consistent_factor(first, diagnoses)["names"]) == 1
+def _settle_factor(formula, refutations, check) -> int:
+    """At m = 2 a factor 2 may also be m (and n[L]): the same network at the
+    next batch size, then with one more output unit, tells which name holds
+    (a network of the same widths costs no new derivation).  Adds what it
+    finds to ``refutations``; returns how many networks it checked."""
+    first = min(refutations, key=lambda item: _size(item[0])) if refutations else None
+    diagnosis = first[1].diagnosis if first else None
+    if not diagnosis or diagnosis.get("kind") != "factor" or len(diagnosis["names"]) < 2:
+        return 0
+    net, checked = first[0], 0
+    layers = list(net.layers)
+    for fields in ({"batch": net.batch + 1}, {"layers": layers[:-1] + [layers[-1] + 1]}):
+        try:
+            variant = net.replace(**fields)
+        except SymbpError:
+            continue
+        result = check(formula, variant)
+        checked += 1
+        if result.verdict == "refuted":
+            refutations.append((variant, result))
+        names = _consistent_factor(diagnosis, [r.diagnosis for _, r in refutations])["names"]
+        if len(names) == 1:
+            break
+    return checked
 
 
 def _consistent_factor(diagnosis, others) -> dict | None:

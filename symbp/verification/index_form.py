@@ -12,8 +12,6 @@ the work depends on the formula, never on the sizes.
 
 The evaluator is the notation's own tree walk with this algebra; a shape that
 does not fit is :class:`~symbp.notation.evaluate.ShapeMismatch`, as numerically.
-With concrete sizes (``SizedNetwork(net)``) the same walk gives every
-intermediate shape without computing anything (:func:`work`).
 
 >>> from symbp.network import Network
 >>> from symbp.notation.parser import parse_expression
@@ -31,7 +29,7 @@ from fractions import Fraction
 
 import sympy
 
-from symbp.notation.evaluate import ShapeMismatch, SymbolicEvaluator
+from symbp.notation.evaluate import SymbolicEvaluator
 from symbp.tables import ACTIVATIONS
 from symbp.truth.general import Entries, Family, FamilyTruth, M, elementwise_forms, size
 
@@ -71,7 +69,7 @@ class IndexMatrix:
 @dataclass(frozen=True)
 class SymbolicNetwork:
     """What the evaluator reads of a network, with every width and the batch
-    as symbols (or, from :meth:`sized`, the network's own sizes)."""
+    as symbols (or any sizes given)."""
     family: Family
     layout: str
     layers: tuple
@@ -81,11 +79,6 @@ class SymbolicNetwork:
     def of(cls, net, depth: int | None = None) -> SymbolicNetwork:
         family = Family.of(net, depth)
         return cls(family, net.layout, tuple(size(k) for k in range(family.depth + 1)), M)
-
-    @classmethod
-    def sized(cls, net) -> SymbolicNetwork:
-        return cls(Family.of(net), net.layout, tuple(sympy.Integer(n) for n in net.layers),
-                   sympy.Integer(net.batch))
 
     @property
     def depth(self) -> int:
@@ -161,21 +154,7 @@ _FUNCTIONS = {"log": sympy.log, "exp": sympy.exp, "sqrt": sympy.sqrt, "abs": sym
 class IndexEvaluator(SymbolicEvaluator):
     """The notation's walk with index-form algebra (see the module doc).
 
-    With concrete sizes, ``work`` counts what every operation would compute
-    (a matrix product's rows x columns x inner size) and ``largest`` is the
-    shape of the largest matrix made: the cost of evaluating the formula at
-    those sizes, known before anything is computed.
     """
-
-    def __init__(self, net, values, l):
-        super().__init__(net, values, l)
-        self.work, self.largest = 0, (0, 0)
-
-    def count(self, rows, cols, inner=1):
-        if all(isinstance(s, sympy.Integer | int) for s in (rows, cols, inner)):
-            self.work += int(rows) * int(cols) * int(inner)
-            if int(rows) * int(cols) > self.largest[0] * self.largest[1]:
-                self.largest = (int(rows), int(cols))
 
     def is_scalar(self, value) -> bool:
         return not isinstance(value, IndexMatrix)
@@ -191,7 +170,6 @@ class IndexEvaluator(SymbolicEvaluator):
 
     def product(self, left, right):
         t = sympy.Dummy("t", integer=True)
-        self.count(left.rows, right.cols, left.cols)
         return IndexMatrix(left.rows, right.cols, sympy.Sum(
             left.entry(ROW, t) * right.entry(t, COLUMN), (t, 0, left.cols - 1)))
 
@@ -201,21 +179,18 @@ class IndexEvaluator(SymbolicEvaluator):
                  "/": lambda p, q: p / q}[op]
         if shape is None:
             return apply(left, right)
-        self.count(*shape)
         sides = [v if self.is_scalar(v) else v.entry(ROW, COLUMN) for v in (left, right)]
         return IndexMatrix(*shape, apply(*sides))
 
     def power(self, base, exponent):
         if self.is_scalar(base):
             return base ** exponent
-        self.count(*base.shape)
         return base.map(lambda e: e ** exponent)
 
     def reduce(self, entry, value, axis):
         if self.is_scalar(value):
             value = IndexMatrix(sympy.S.One, sympy.S.One, value)
         rows, cols = value.shape
-        self.count(rows, cols)
         t, u = sympy.Dummy("t", integer=True), sympy.Dummy("u", integer=True)
         if axis is None:
             total = sympy.Sum(value.entry(t, u), (t, 0, rows - 1), (u, 0, cols - 1))
@@ -233,17 +208,14 @@ class IndexEvaluator(SymbolicEvaluator):
     def sized(self, entry, sizes):
         if entry.name == "ones":
             rows, cols = sizes
-            self.count(rows, cols)
             return IndexMatrix(rows, cols, sympy.S.One)
         size, = sizes
-        self.count(size, size)
         return IndexMatrix(size, size, sympy.KroneckerDelta(ROW, COLUMN))
 
     def activate(self, activation, value, prime):
         if self.is_scalar(value):
             return self.activate(activation, IndexMatrix(sympy.S.One, sympy.S.One, value),
                                  prime).body
-        self.count(*value.shape)
         if activation.elementwise:
             t, form, derivative = elementwise_forms(activation.name)
             chosen = derivative if prime else form
@@ -260,7 +232,6 @@ class IndexEvaluator(SymbolicEvaluator):
         scalar = _FUNCTIONS[entry.name]
         if self.is_scalar(value):
             return scalar(value)
-        self.count(*value.shape)
         return value.map(scalar)
 
 
@@ -269,42 +240,3 @@ def evaluate_index(node, net: SymbolicNetwork, l: int | None = None,
     """A tree's value in index form (an IndexMatrix, or a SymPy scalar)."""
     truth = FamilyTruth(net.family) if truth is None else truth
     return IndexEvaluator(net, Quantities(net, truth), l).walk(node)
-
-
-@dataclass(frozen=True)
-class Cost:
-    """What evaluating a formula on a network computes: ``work`` (a matrix
-    product counts rows x columns x inner size) and the ``largest`` matrix."""
-    work: int
-    largest: tuple
-
-    @property
-    def entries(self) -> int:
-        return self.largest[0] * self.largest[1]
-
-
-def cost(formula, net, l: int | None = None) -> Cost:
-    """The :class:`Cost` of both sides of ``formula`` on ``net`` at l, from
-    their shapes alone (nothing is computed).
-
-    >>> from symbp.network import Network
-    >>> from symbp.notation.parser import parse_formula
-    >>> cost(parse_formula("x = x + 0*sum(ones(m, m))"), Network(layers=[1, 1], batch=1000)).largest
-    (1000, 1000)
-    """
-    sized = SymbolicNetwork.sized(net)
-    # every gradient a symbol of its own: only the shapes are wanted here
-    opaque = frozenset((name, k) for name in ("da", "delta", "dW", "db")
-                       for k in range(net.depth + 1))
-    work, largest = 0, (0, 0)
-    for side in (formula.left, formula.right):
-        evaluator = IndexEvaluator(sized, Quantities(sized, FamilyTruth(sized.family, opaque)),
-                                   l)
-        try:
-            evaluator.walk(side)
-        except ShapeMismatch:
-            pass  # the numeric check refutes it; the work up to here is what counts
-        work += evaluator.work
-        if evaluator.largest[0] * evaluator.largest[1] > largest[0] * largest[1]:
-            largest = evaluator.largest
-    return Cost(work, largest)

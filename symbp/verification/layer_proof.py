@@ -140,31 +140,13 @@ def _entry_differences(evaluator, left, right):
     return [left - e for e in right] if left_scalar else [e - right for e in left]
 
 
-def cost(formula, sized) -> tuple[int, tuple]:
-    """``(work, largest)``: what evaluating ``formula`` on ``sized`` computes
-    (a matrix product counts rows x columns x inner size) and its largest
-    matrix, from the shapes alone."""
-    import sympy
-    shapes = {key: value for key, value in
-              notation_values(sized, point_values(sized, 0)).items()}
+def cost(formula, sized):
+    """The :class:`~symbp.verification.cost.Cost` of evaluating ``formula`` on
+    ``sized``, from the shapes alone (:mod:`symbp.verification.cost`)."""
+    from symbp.verification.cost import Shaped
+    from symbp.verification.cost import cost as shape_cost
     values = {}
-    for key, value in shapes.items():
-        if hasattr(value, "shape") and len(getattr(value, "shape", ())) == 2:
-            rows, cols = value.shape
-            values[key] = IndexMatrix(sympy.Integer(rows), sympy.Integer(cols),
-                                      sympy.Symbol(f"{key[0]}_{key[1]}"))
-        else:
-            values[key] = sympy.Integer(int(value)) if float(value).is_integer() else \
-                sympy.Symbol(str(key[0]))
-    evaluator = IndexEvaluator(_context(sized), values, None)
-    work, largest = 0, (0, 0)
-    for side in (formula.left, formula.right):
-        evaluator.work, evaluator.largest = 0, (0, 0)
-        try:
-            evaluator.walk(side)
-        except ShapeMismatch:
-            pass  # the numeric check refutes it; the work up to here is what counts
-        work += evaluator.work
-        if evaluator.largest[0] * evaluator.largest[1] > largest[0] * largest[1]:
-            largest = evaluator.largest
-    return work, largest
+    for key, value in notation_values(sized, point_values(sized, 0)).items():
+        shape = getattr(value, "shape", ())
+        values[key] = Shaped(*shape) if len(shape) == 2 else value
+    return shape_cost(formula, _context(sized), None, values)

@@ -115,9 +115,10 @@ def _general_error(message):
 def _over_limit(parsed, sized) -> str | None:
     """Why the formula is too large to evaluate (its shapes, before anything is computed)."""
     from symbp.verification.layer_proof import cost
-    work, largest = cost(parsed, sized)
-    if largest[0] * largest[1] > MAX_ENTRIES or work > MAX_WORK:
-        return (f"the formula makes a {largest[0]} x {largest[1]} matrix and {work:,} "
+    found = cost(parsed, sized)
+    if found.entries > MAX_ENTRIES or found.work > MAX_WORK:
+        rows, cols = found.largest
+        return (f"the formula makes a {rows} x {cols} matrix and {found.work:,} "
                 f"operations; symbp evaluates at most {MAX_ENTRIES:,} entries and "
                 f"{MAX_WORK:,} operations (memory and time)")
     return None

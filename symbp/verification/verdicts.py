@@ -15,7 +15,7 @@ stays ``holds``.  ``Result.general`` is the claim on every network of its
 family (:mod:`symbp.verification.general`).
 
 Before anything is evaluated, the formula's shapes on the network are worked
-out (:func:`symbp.verification.index_form.cost`): a formula that would build
+out (:func:`symbp.verification.cost.cost`): a formula that would build
 a matrix over ``MAX_ENTRIES`` entries or do over ``MAX_WORK`` operations is
 not evaluated (an ``error`` with the limit, unless proved for every size).
 
@@ -208,7 +208,7 @@ def _prove_at_its_sizes(parsed, net, layers) -> bool:
 
 def _network_proof(parsed, net, layers) -> str | None:
     """None when proved on the network's own symbols, else why not."""
-    from symbp.verification.index_form import cost
+    from symbp.verification.cost import cost
     from symbp.verification.proof import prove_formula
     if any(cost(parsed, net, l).work > PROOF_MAX_WORK for l in layers):
         return (f"its matrices are too large for a proof entry by entry (at most "
@@ -222,7 +222,7 @@ def _network_proof(parsed, net, layers) -> str | None:
 
 def _over_limit(parsed, net, layers) -> str | None:
     """Why the formula is too large to evaluate on this network, or None."""
-    from symbp.verification.index_form import cost
+    from symbp.verification.cost import cost
     for l in layers:
         found = cost(parsed, net, l)
         if found.entries > MAX_ENTRIES or found.work > MAX_WORK:
