@@ -231,10 +231,13 @@ def index_values(sized: SizedLayer) -> dict:
     :class:`~symbp.truth.indexed.TooLarge` past the index algebra's budget."""
     import sympy
 
-    from symbp.truth.indexed import instantiate
+    from symbp.truth.indexed import indicator_form, instantiate
     space = IndexSpace()
     built = build(sized, space)
     base = LAYERS[sized.layer.base]
+    # kinks (relu, the SVM's margins) in indicator form, as the notation's are
+    built.out = built.out.map(indicator_form)
+    built.staged = {name: grid.map(indicator_form) for name, grid in built.staged.items()}
     found = dict(built.grids)
     for op in base.operands:
         if op.kind == "labels":
