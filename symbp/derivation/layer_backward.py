@@ -32,7 +32,6 @@ from symbp.notation.evaluate import evaluate_numeric
 from symbp.notation.functions import FUNCTIONS
 from symbp.notation.parser import LAYER_MATRIX, parse_expression, parse_formula
 from symbp.notation.quantities import LAYER_QUANTITIES
-from symbp.notation.text import notation_text
 from symbp.notation.tree import BinOp, Call, Name, Neg, Number, Transpose, Walker
 
 ONE = Number(Fraction(1))
