@@ -14,6 +14,7 @@ Nothing here is trusted: every equation built is checked by verify on the
 layer before a derivation writes it (:mod:`symbp.derivation.layer_derive`).
 
 >>> from symbp.layers.formulas import SizedLayer
+>>> from symbp.notation.text import notation_text
 >>> graph = Graph(SizedLayer.of("batchnorm"), ["xhat = xmu * ivar"])
 >>> [(name, notation_text(tree)) for name, tree in graph.contributions(graph.nodes[0])]
 [('xmu', 'dxhat * ivar'), ('ivar', 'sum(dxhat * xmu, axis=0)')]
