@@ -160,8 +160,9 @@ def _where(example: dict) -> str:
     """Where a counterexample for every size is: a network's widths and batch,
     or a layer's sizes."""
     if "layer" in example:
-        sizes = {k: v for k, v in example["layer"].items() if k != "name"}
-        return "at " + ", ".join(f"{k} = {v:g}" for k, v in sizes.items())
+        from symbp.layers.formulas import formula_layer
+        sizes = formula_layer(example["layer"]["name"]).sizes()
+        return "at " + ", ".join(f"{k} = {example['layer'][k]:g}" for k in sizes)
     from symbp.network import Network
     where = Network(**example["network"])
     return f"on layers={list(where.layers)} batch={where.batch}"

@@ -27,6 +27,7 @@ import random
 from symbp.errors import SymbpError
 from symbp.verification.diagnosis import factor_diagnosis
 from symbp.verification.general import General
+from symbp.verification.layer_diagnosis import named_factors
 
 MIN_CONFIGS = 10
 DRAWN = 12
@@ -88,7 +89,8 @@ def layer_general(formula, sized, own, proof, seeds) -> General:
                        message=f"{why}no counterexample on {checked} configurations ({scope})",
                        networks_checked=checked)
     smallest, result = min(refutations, key=lambda item: _size(item[0]))
-    diagnosis = consistent_factor(result.diagnosis, [r.diagnosis for _, r in refutations])
+    diagnosis = consistent_factor(result.diagnosis, [r.diagnosis for _, r in refutations],
+                                  named_factors(sized))
     general = General("refuted", scope=_scope(sized), counterexample={
         "layer": smallest.to_dict(), "l": None,
         "seed": (result.counterexample or {}).get("seed")},
@@ -96,7 +98,8 @@ def layer_general(formula, sized, own, proof, seeds) -> General:
     if own.verdict in ("proved", "holds"):
         other, found = _nearby(formula, sized, smallest, result, seeds)
         if found.diagnosis and found.diagnosis.get("kind") == "factor":
-            found.diagnosis = consistent_factor(found.diagnosis, [diagnosis])
+            found.diagnosis = consistent_factor(found.diagnosis, [diagnosis],
+                                                named_factors(sized))
         general.warning = _warning(sized, other, found.diagnosis, found.message)
     return general
 
@@ -131,17 +134,17 @@ def _settled(diagnoses) -> bool:
     return len(consistent_factor(first, diagnoses)["names"]) == 1
 
 
-def consistent_factor(diagnosis, others) -> dict | None:
+def consistent_factor(diagnosis, others, factors=None) -> dict | None:
     """A factor's names that hold at every refuting configuration: at N = 2
-    the factor 2 is also N; at N = 3 only N is."""
+    the factor 2 is also N; at N = 3 only N is.  ``factors`` give the
+    layer's names their meanings (:func:`~symbp.verification.layer_diagnosis.named_factors`)."""
     if not diagnosis or diagnosis.get("kind") != "factor" or not diagnosis.get("names"):
         return diagnosis
     names = list(diagnosis["names"])
     for other in others:
         if other and other.get("kind") == "factor" and other.get("names"):
             names = [name for name in names if name in other["names"]] or names
-    found = factor_diagnosis(names, diagnosis["value"])
-    return {**found, "text": diagnosis["text"]} if names[0] == diagnosis["factor"] else found
+    return factor_diagnosis(names, diagnosis["value"], factors)
 
 
 def _warning(sized, other, diagnosis, message) -> str:
