@@ -223,13 +223,19 @@ def _derivative(expr, grid: IndexGrid):
     return IndexGrid(grid.rows, grid.cols, derivative.xreplace({p: ROW, q: COLUMN}))
 
 
-@lru_cache(maxsize=64)
 def index_values(sized: SizedLayer) -> dict:
     """Every quantity as an :class:`~symbp.layers.index_grid.IndexGrid` over
     symbolic sizes (``N``, ``D``, ... are positive integer symbols; the
-    parameters positive symbols), keyed as :func:`point_values`.  Raises
+    parameters positive symbols), keyed as :func:`point_values`: the same
+    for every size and parameter of the layer (cached per layer).  Raises
     :class:`~symbp.truth.indexed.TooLarge` past the index algebra's budget."""
+    return _index_values(sized.layer)
+
+
+@lru_cache(maxsize=32)
+def _index_values(layer) -> dict:
     import sympy
+    sized = SizedLayer.of(layer.name)
 
     from symbp.truth.indexed import indicator_form, instantiate
     space = IndexSpace()

@@ -23,6 +23,8 @@ numeric verdict.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from symbp.layers.formula_values import index_values, notation_values, point_values
 from symbp.layers.index_grid import COLUMN as GRID_COLUMN
 from symbp.layers.index_grid import ROW as GRID_ROW
@@ -70,7 +72,15 @@ def difference(left, right):
 
 def prove_for_every_size(formula, sized) -> GeneralProof:
     """A proof of ``formula`` for every size of ``sized``'s layer (and every
-    value of its parameters), or the reason there is none."""
+    value of its parameters), or the reason there is none (cached: it does
+    not depend on the sizes)."""
+    return _prove_for_every_size(formula, sized.layer.name)
+
+
+@lru_cache(maxsize=256)
+def _prove_for_every_size(formula, name: str) -> GeneralProof:
+    from symbp.layers.formulas import SizedLayer
+    sized = SizedLayer.of(name)
     try:
         values = {key: _as_index_matrix(value) for key, value in
                   notation_values(sized, index_values(sized)).items()}
