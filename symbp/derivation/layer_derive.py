@@ -104,8 +104,7 @@ class _Writer:
             "spread back over the entries it averaged. A quantity used by several nodes "
             "collects one contribution from each: its equation is written at the step of "
             "the last of them.")]
-        pending = {}
-        consumers = {}
+        pending, consumers, announced = {}, {}, set()
         for node in self.graph.nodes:
             for name, _ in self.graph.contributions(node):
                 consumers[name] = consumers.get(name, 0) + 1
@@ -119,14 +118,15 @@ class _Writer:
                 consumers[name] -= 1
                 if consumers[name] == 0:
                     finished.append(name)
-            waiting = [n for n in pending if n not in finished]
+            waiting = [n for n in pending if n not in finished and n not in announced]
+            announced.update(waiting)
             for name in finished:
                 self.equation(f"step {number}: d{name}",
                               f"d{name} = {notation_text(added(pending.pop(name)))}")
             if waiting:
                 held = ", ".join(f"$\\mathrm{{d}}{_math(n)}$" for n in waiting)
-                self.blocks.append(Text(f"Written at a later step, once every node that uses "
-                                        f"it has passed its share: {held}."))
+                self.blocks.append(Text(f"{held} gets more at a later step (another node "
+                                        "uses it too); its equation is written there."))
 
     def _local(self, node):
         if isinstance(node.expression, BinOp) and node.expression.op == "@" or \
