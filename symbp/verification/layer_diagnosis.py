@@ -40,24 +40,25 @@ _PATH_MEANINGS = {("penalty", "1/N"): " (lambda/m where lambda is meant: a decay
 
 def named_factors(sized) -> list[tuple[str, float, str]]:
     """``(name, value, meaning)`` of the factors a slip in this layer is
-    likely to be: its sizes above 1 and their inverses, then the catalogue
-    layers' own (renamed as formulas name them: ``reg`` is ``lambda``).
+    likely to be: the catalogue layers' own (renamed as formulas name them:
+    ``reg`` is ``lambda``), then its sizes above 1 and their inverses.  The
+    first name is the one a diagnosis gives when several have one value.
 
     >>> from symbp.layers.formulas import SizedLayer
     >>> [name for name, _, _ in named_factors(SizedLayer.of("dropout", N=3, D=1, p=0.6))]
-    ['N', '1/N', 'p', '1/p', 'p^2', '1/p^2']
+    ['p', '1/p', 'p^2', '1/p^2', 'N', '1/N']
     """
     factors = []
-    for name in sized.layer.sizes():
-        value = float(sized[name])
-        if value > 1:
-            factors += [(name, value, _MEANINGS.get(name, "")),
-                        (f"1/{name}", 1.0 / value, _MEANINGS.get(f"1/{name}", ""))]
     for part in sized.layer.parts():
         for name, value, meaning in part.factors(sized.catalogue(part.name)):
             for catalogue, notation in ((c, n) for n, c in sized.layer.renames):
                 name = name.replace(catalogue, notation)
             factors.append((name, float(value), meaning.replace("reg", "lambda")))
+    for name in sized.layer.sizes():
+        value = float(sized[name])
+        if value > 1:
+            factors += [(name, value, _MEANINGS.get(name, "")),
+                        (f"1/{name}", 1.0 / value, _MEANINGS.get(f"1/{name}", ""))]
     return factors
 
 
