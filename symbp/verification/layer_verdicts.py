@@ -33,6 +33,7 @@ from symbp.layers.formulas import SizedLayer
 from symbp.notation.evaluate import ShapeMismatch, evaluate_numeric
 from symbp.notation.parser import LAYER_MATRIX, parse_formula
 from symbp.notation.tree import Call, Formula, Name, subtrees
+from symbp.verification.general import General
 from symbp.verification.layer_diagnosis import diagnose_layer
 from symbp.verification.tolerance import as_matrices as bounded_matrices
 from symbp.verification.tolerance import compare, evaluate_bounded, scale
@@ -91,11 +92,11 @@ def verify_layer(formula, sized, *, seeds=DEFAULT_SEEDS, prove: bool = True,
     except SymbpError as error:
         text = text if isinstance(text, str) else repr(text)
         return Result(text, "error", message=str(error),
-                      general=_general_error(str(error)) if general else None)
+                      general=General("error", message=str(error)) if general else None)
     seeds = tuple(seeds)
     if limit is not None:
         return Result(text, "error", message=limit,
-                      general=_general_error(limit) if general else None)
+                      general=General("error", message=limit) if general else None)
     with np.errstate(all="ignore"):
         result = _numeric_check(parsed, sized, seeds)
         proof = None
@@ -105,11 +106,6 @@ def verify_layer(formula, sized, *, seeds=DEFAULT_SEEDS, prove: bool = True,
         from symbp.verification.layer_general import layer_general
         result.general = layer_general(parsed, sized, result, proof, seeds)
     return result
-
-
-def _general_error(message):
-    from symbp.verification.general import General
-    return General("error", message=message)
 
 
 def _over_limit(parsed, sized) -> str | None:
