@@ -150,6 +150,14 @@ def test_names_the_layer_does_not_have_are_errors(name, formula, words):
     assert result.general.verdict == "error"
 
 
+def test_a_formula_too_large_to_evaluate_is_refused_before_anything_is_allocated():
+    huge = "0 * sum(ones(4096, 4096) @ ones(4096, 4096))"
+    result = verify_layer(f"dx = dout + {huge}", BN)
+    assert result.verdict == "error" and "at most 16,777,216 entries" in result.message
+    proved = verify_layer(f"dx = dx + {huge}", BN)      # proved for every size needs no matrix
+    assert proved.verdict == "proved" and proved.message.startswith("proved for every size;")
+
+
 def test_every_claim_of_the_shipped_examples_meets_its_expectations():
     claims = load_claims(EXAMPLES / "layer_formulas.toml")
     results = check_claims(claims)

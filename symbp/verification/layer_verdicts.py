@@ -95,8 +95,7 @@ def verify_layer(formula, sized, *, seeds=DEFAULT_SEEDS, prove: bool = True,
                       general=General("error", message=str(error)) if general else None)
     seeds = tuple(seeds)
     if limit is not None:
-        return Result(text, "error", message=limit,
-                      general=General("error", message=limit) if general else None)
+        return _too_large(parsed, sized, limit, prove, general)
     with np.errstate(all="ignore"):
         result = _numeric_check(parsed, sized, seeds)
         proof = None
@@ -108,16 +107,22 @@ def verify_layer(formula, sized, *, seeds=DEFAULT_SEEDS, prove: bool = True,
     return result
 
 
+def _too_large(parsed, sized, limit: str, prove: bool, general: bool) -> Result:
+    """A formula too large to evaluate: proved for every size (whose cost does
+    not depend on the sizes), or an error with the limit."""
+    from symbp.verification.layer_proof import prove_for_every_size
+    proof = prove_for_every_size(parsed, sized) if prove else None
+    if proof is not None and proof.proved:
+        return Result(parsed.text, "proved", message=f"proved for every size; {limit}",
+                      general=General("proved", scope=proof.scope) if general else None)
+    return Result(parsed.text, "error", message=limit,
+                  general=General("error", message=limit) if general else None)
+
+
 def _over_limit(parsed, sized) -> str | None:
     """Why the formula is too large to evaluate (its shapes, before anything is computed)."""
     from symbp.verification.layer_proof import cost
-    found = cost(parsed, sized)
-    if found.entries > MAX_ENTRIES or found.work > MAX_WORK:
-        rows, cols = found.largest
-        return (f"the formula makes a {rows} x {cols} matrix and {found.work:,} "
-                f"operations; symbp evaluates at most {MAX_ENTRIES:,} entries and "
-                f"{MAX_WORK:,} operations (memory and time)")
-    return None
+    return cost(parsed, sized).refusal(MAX_ENTRIES, MAX_WORK, at=f" on {sized}")
 
 
 def _proved_or_holds(parsed, sized, seeds, prove):

@@ -224,12 +224,9 @@ def _over_limit(parsed, net, layers) -> str | None:
     """Why the formula is too large to evaluate on this network, or None."""
     from symbp.verification.cost import cost
     for l in layers:
-        found = cost(parsed, net, l)
-        if found.entries > MAX_ENTRIES or found.work > MAX_WORK:
-            rows, cols = found.largest
-            return (f"on this network the formula makes a {rows} x {cols} matrix and "
-                    f"{found.work:,} operations{_at(l)}; symbp evaluates at most "
-                    f"{MAX_ENTRIES:,} entries and {MAX_WORK:,} operations (memory and time)")
+        refusal = cost(parsed, net, l).refusal(MAX_ENTRIES, MAX_WORK, "on this network ", _at(l))
+        if refusal is not None:
+            return refusal
     return None
 
 
