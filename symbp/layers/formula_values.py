@@ -30,10 +30,11 @@ import numpy as np
 
 from symbp.errors import LayerError
 from symbp.layers.catalogue import LAYERS
-from symbp.layers.formulas import ConcreteSpace, IndexSpace, SizedLayer, build
+from symbp.layers.formulas import ConcreteSpace, IndexSpace, SizedLayer, build, stage_names
 from symbp.layers.index_grid import COLUMN, ROW, IndexGrid
 from symbp.layers.points import sample_point
 from symbp.layers.symbolic import gradient
+from symbp.notation.quantities import LAYER_QUANTITIES
 
 
 def _differentiated(sized: SizedLayer) -> list:
@@ -235,9 +236,9 @@ def index_values(sized: SizedLayer) -> dict:
 @lru_cache(maxsize=32)
 def _index_values(layer) -> dict:
     import sympy
-    sized = SizedLayer.of(layer.name)
 
     from symbp.truth.indexed import indicator_form, instantiate
+    sized = SizedLayer.of(layer.name)
     space = IndexSpace()
     built = build(sized, space)
     base = LAYERS[sized.layer.base]
@@ -270,7 +271,6 @@ def _index_values(layer) -> dict:
 
 def available(sized: SizedLayer) -> list[str]:
     """The notation's names of every quantity of ``sized`` a formula may use."""
-    from symbp.notation.quantities import LAYER_QUANTITIES
     keys = _catalogue_keys(sized)
     return [name for name, q in LAYER_QUANTITIES.items()
             if (not q.layers or sized.layer.name in q.layers)
@@ -283,7 +283,6 @@ def _catalogue_key(sized: SizedLayer, quantity) -> str:
 
 @lru_cache(maxsize=256)
 def _catalogue_keys(sized: SizedLayer) -> frozenset:
-    from symbp.layers.formulas import stage_names
     base = LAYERS[sized.layer.base]
     keys = {op.name for op in base.operands} | {"out"} | set(sized.layer.sizes())
     keys |= {op.grad for op in base.operands if op.grad} | set(_parameter_names(sized))
@@ -297,7 +296,6 @@ def _catalogue_keys(sized: SizedLayer) -> frozenset:
 def notation_values(sized: SizedLayer, values: dict) -> dict:
     """``values`` (catalogue keys) keyed as the notation's evaluators read
     them: ``(name, None)`` for every quantity :func:`available` names."""
-    from symbp.notation.quantities import LAYER_QUANTITIES
     found = {}
     for name in available(sized):
         key = _catalogue_key(sized, LAYER_QUANTITIES[name])
