@@ -22,42 +22,11 @@ from functools import cached_property
 
 import numpy as np
 
+from symbp import limits, sampling
 from symbp.errors import NetworkError, PointError
 from symbp.tables import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
-from symbp.vacuous import constant_output, cut_off, untestable
 
 TARGETS = ("soft", "onehot")
-
-# A point is redrawn when a kink is within reach of a finite difference's
-# step.  The contract's margin, |z| >= 1e-3, holds up to KINK_VALUES values
-# at kinks per point; with more (a relu layer of 512 units and a batch of 64
-# has 32,768) some value is almost surely that close and every draw would be
-# rejected, so the margin shrinks in proportion, never below MIN_KINK_MARGIN:
-# a step of finite differences moves z by at most ~3e-5 (6e-6 times an input
-# of ~4.5).
-KINK_MARGIN = 1e-3
-KINK_VALUES = 1000
-MIN_KINK_MARGIN = 1e-4
-# bce takes log(1 - a), and 1 - a keeps only eps / (1 - a) of its relative
-# precision: outputs this close to 1 are redrawn.  Outputs near 0 are not:
-# a sigmoid or softmax output is computed to full relative precision however
-# small it is, and the loss's curvature in z stays bounded (softmax with cce
-# is log-sum-exp), so a 1000-class softmax, whose outputs are all ~1e-3, is
-# checked like a 10-class one.
-LOG_MARGIN = 1e-2
-_MAX_REDRAWS = 2000
-
-# Sizes are checked when a network is made, before anything is allocated or
-# derived (README, "Choices"): the arrays of one gradient evaluation (a point,
-# its gradient, each layer's z, a and their gradients for the whole batch)
-# must fit in MEMORY_LIMIT bytes.  Measured: one truth gradient peaks at about
-# this estimate ([2,3,2] batch 8M: 1.8 GiB estimated, 2.1 GB resident), and
-# `symbp check` holds truth, backprop and finite differences side by side,
-# about three times it.  Each layer is a step of Python in every pass, hence
-# MAX_DEPTH.
-MEMORY_LIMIT = 1024 ** 3
-MAX_DEPTH = 1000
-
 
 def _one_of(field: str, value, allowed, what: str):
     if value not in allowed:
@@ -85,16 +54,6 @@ class _LossName(str):
 
     def __deepcopy__(self, memo):
         return str(self)
-
-
-def _bytes(count: int) -> str:
-    """A byte count in the largest unit that keeps it >= 1: '1 GiB', '149 TiB'."""
-    for unit, size in (("TiB", 1024 ** 4), ("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
-        if count >= size:
-            value = count / size
-            text = f"{value:,.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
-            return f"{text} {unit}"
-    return f"{count} bytes"
 
 
 def _integer(value) -> bool:
@@ -163,7 +122,7 @@ class Network:
                                "(lambda of (lambda/2) * sum ||W||^2; 0 for none)")
         object.__setattr__(self, "l2", float(self.l2))
         self._check_pairing()
-        self._check_sizes()
+        limits.check_sizes(self)
 
     def _check_pairing(self):
         allowed = LOSSES[self.loss].outputs
@@ -177,33 +136,15 @@ class Network:
                                f"least {least} output units, but layers ends in "
                                f"{self.layers[-1]}")
 
-    def _check_sizes(self):
-        if self.depth > MAX_DEPTH:
-            raise NetworkError(f"layers has {self.depth} layers after the input; symbp takes "
-                               f"networks of at most {MAX_DEPTH}, since every layer is a step "
-                               "of every pass", suggestion="check a shallower network: the "
-                               "same formulas hold at every depth")
-        needed = self.memory_needed
-        if needed > MEMORY_LIMIT:
-            samples = f"{self.batch:,} sample" + ("s" if self.batch > 1 else "")
-            raise NetworkError(
-                f"layers={list(self.layers)} with batch={self.batch} needs about "
-                f"{_bytes(needed)} for one gradient ({self.parameter_count:,} parameters, "
-                f"{samples}); symbp takes networks that need at most {_bytes(MEMORY_LIMIT)}",
-                suggestion="check a narrower network or a smaller batch: the same formulas "
-                           "hold at every size")
-
     @property
     def memory_needed(self) -> int:
-        """Bytes of float64 arrays one gradient evaluation holds: the point and
-        its gradient, and z, a and their gradients at every layer for the batch
-        (computed from the sizes alone, before anything is allocated).
+        """Bytes of float64 arrays one gradient evaluation holds
+        (:func:`symbp.limits.memory_needed`).
 
         >>> Network(layers=[2, 3, 2], batch=4).memory_needed
         1232
         """
-        units = sum(self.layers)
-        return 8 * (2 * self.parameter_count + self.batch * (4 * units + self.layers[-1]))
+        return limits.memory_needed(self)
 
     # -- structure -----------------------------------------------------------
 
@@ -282,8 +223,8 @@ class Network:
 
     def untestable(self) -> str | None:
         """Why no gradient of this network can show a slip, or None
-        (:func:`symbp.vacuous.untestable`)."""
-        return untestable(self)
+        (:func:`symbp.sampling.untestable`)."""
+        return sampling.untestable(self)
 
     # -- points --------------------------------------------------------------
 
@@ -393,46 +334,24 @@ class Network:
         return truth(self).per_sample(point)
 
     def sample(self, seed: int = 0) -> dict[str, np.ndarray]:
-        """A point drawn from ``seed``, kinks avoided (contract section 1).
+        """A point drawn from ``seed``, kinks avoided (contract section 1;
+        :mod:`symbp.sampling` says how).
 
-        Weights are scaled by 1/sqrt(fan-in) so that sigmoid, softmax and log
-        stay well conditioned; a point near a kink is redrawn, never returned.
+        >>> sorted(Network(layers=[2, 3, 1]).sample(seed=0))
+        ['W1', 'W2', 'b1', 'b2', 'x', 'y']
         """
-        if not _integer(seed) or seed < 0:
-            raise NetworkError(f"seed={seed!r} is not a seed; expected an integer >= 0")
-        rng = np.random.default_rng(seed)
-        for _ in range(_MAX_REDRAWS):
-            point = self._draw(rng)
-            if not self.near_kink(point):
-                return point
-        raise NetworkError(f"could not draw a point away from the kinks of {self} "
-                           f"in {_MAX_REDRAWS} tries")
+        return sampling.draw(self, seed)
 
-    def _draw(self, rng) -> dict[str, np.ndarray]:
-        point = {}
-        for key, shape in self.point_shapes().items():
-            if key[0] == "W":
-                fan_in = self.layers[int(key[1:]) - 1]
-                point[key] = rng.normal(0.0, 1.0, shape) / np.sqrt(fan_in)
-            elif key[0] == "b":
-                point[key] = rng.normal(0.0, 0.5, shape)
-            elif key == "x":
-                point[key] = rng.normal(0.0, 1.0, shape)
-        point["y"] = self._draw_targets(rng)
-        return point
+    def near_kink(self, point) -> bool:
+        """True where the point could not test every gradient: too close to a
+        kink (or, under bce, to an output of 1), or relu layers cut every
+        sample off some parameter (:func:`symbp.sampling.near_kink`)."""
+        return sampling.near_kink(self, point)
 
-    def _draw_targets(self, rng) -> np.ndarray:
-        shape = self.shape("y")
-        domain = LOSSES[self.loss].domain
-        if domain == "unit":
-            return rng.uniform(0.05, 0.95, shape)
-        if self.targets == "onehot":
-            classes = rng.integers(0, self.layers[-1], self.batch)
-            return self.one_hot(classes)
-        if domain == "simplex":
-            per_sample = rng.dirichlet(np.ones(self.layers[-1]), self.batch)  # m x nL
-            return per_sample.T.copy() if self.layout == "column" else per_sample
-        return rng.normal(0.0, 1.0, shape)
+    @property
+    def kink_margin(self) -> float:
+        """How close to a kink a sampled point may come (:func:`symbp.sampling.kink_margin`)."""
+        return sampling.kink_margin(self)
 
     def one_hot(self, labels) -> np.ndarray:
         """The targets of integer class ``labels`` (one per sample), in the layout.
@@ -442,39 +361,3 @@ class Network:
         """
         per_sample = np.eye(self.layers[-1])[np.asarray(labels, dtype=int)]   # m x nL
         return per_sample.T.copy() if self.layout == "column" else per_sample
-
-    def near_kink(self, point) -> bool:
-        """True where the point is too close to a kink (or, under bce, to an
-        output of 1) to check gradients at; see ``kink_margin``."""
-        zs, acts = self.forward(point)
-        margin = self.kink_margin
-        for l in range(1, self.depth + 1):
-            activation = self.activation(l)
-            if activation.kink and np.any(np.abs(zs[l]) < margin):
-                return True
-        if cut_off(self, zs):
-            return True
-        loss = LOSSES[self.loss]
-        if loss.kink and np.any(np.abs(acts[-1] - point["y"]) < margin):
-            return True
-        if loss.log_complement and not constant_output(self):
-            return bool(np.any(acts[-1] > 1 - LOG_MARGIN))
-        return False
-
-    @property
-    def kink_margin(self) -> float:
-        """How close to a kink a sampled point may come: 1e-3 (contract
-        section 1) up to ``KINK_VALUES`` values at kinks per point, less in
-        proportion beyond, never below ``MIN_KINK_MARGIN``.
-
-        >>> Network(layers=[2, 4, 1], hidden="relu").kink_margin
-        0.001
-        >>> Network(layers=[2, 512, 1], hidden="relu", batch=8).kink_margin
-        0.000244140625
-        """
-        values = sum(self.layers[l] for l in range(1, self.depth + 1)
-                     if self.activation(l).kink)
-        if LOSSES[self.loss].kink:
-            values += self.layers[-1]
-        values *= self.batch
-        return max(MIN_KINK_MARGIN, KINK_MARGIN * min(1.0, KINK_VALUES / max(values, 1)))

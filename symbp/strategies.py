@@ -121,7 +121,16 @@ def layer_configs(layer, **fixed):
     """Configurations of a catalogue layer (``"batchnorm"`` or its entry):
     every size and parameter the layer has, drawn from its ranges and choices
     (sizes where a gradient is identically zero, such as batch norm's N = 1,
-    are left out), except those given in ``fixed`` (values or strategies)."""
+    are left out), except those given in ``fixed`` (values or strategies).
+    Only valid configurations are drawn: a size that must fit the ones
+    before it (a convolution's H: a whole number of output rows) is drawn
+    among the values that do; one given in ``fixed`` that does not is rejected.
+
+    >>> from hypothesis import given
+    >>> @given(layer_configs("conv", stride=2))
+    ... def test_conv_configs(config):
+    ...     assert (config["H"] + 2 * config["pad"] - config["HH"]) % 2 == 0
+    """
     layer = layer_named(layer) if isinstance(layer, str) else layer
     drawn = layer.config_names()
     unknown = set(fixed) - drawn - {"seed"}
@@ -134,8 +143,13 @@ def layer_configs(layer, **fixed):
         config = {name: draw(_as_strategy(value)) for name, value in fixed.items()}
         for size in layer.sizes:
             if size.name in config:
+                if size.fits is not None and not size.fits(config[size.name], config):
+                    reject()
                 continue
-            one = st.integers(size.low, size.high)
+            values = None if size.fits is None else size.fitting(config)
+            if values == []:
+                reject()
+            one = st.integers(size.low, size.high) if values is None else st.sampled_from(values)
             config[size.name] = tuple(draw(st.lists(one, min_size=1, max_size=MAX_DIMS))) \
                 if size.dims else draw(one)
         for p in layer.parameters:

@@ -144,6 +144,37 @@ def test_without_a_proof_general_holds_on_the_drawn_networks(monkeypatch):
     assert "budget" in result.general.message and "networks" in result.general.message
 
 
+# -- the report, as a newcomer reads it (issue 17) ------------------------------------
+
+def test_an_error_with_the_free_index_is_not_called_no_free_index():
+    code, out, _ = run("verify", "--formula",
+                       "delta[l] = (W[l+1].T @ delta[l+1]) * sigma_prime(z[l])", "--layers", "2,2")
+    assert code == 2 and "(not checked)" in out and "no free index" not in out
+
+
+def test_why_a_claim_only_holds_is_printed(monkeypatch):
+    from symbp.verification import proof
+    monkeypatch.setattr(general_proof, "PROOF_BUDGET", 0)
+    monkeypatch.setattr(proof, "ENTRY_BUDGET", 3)
+    general_proof._prove_at.cache_clear()
+    try:
+        code, out, _ = run("verify", "--formula", "sigma_prime(z[l]) = a[l] * (1 - a[l])",
+                           "--layers", "2,3,2")
+    finally:
+        monkeypatch.undo()
+        general_proof._prove_at.cache_clear()
+    assert code == 0 and out.startswith("holds")
+    assert "not proved: the expressions exceed the proof budget" in out
+    assert "for every size: holds" in out
+
+
+def test_random_keeps_the_claims_own_general(tmp_path):
+    path = tmp_path / "claims.toml"
+    path.write_text(CLAIMS.format(expect="refuted"), encoding="utf-8")
+    claim = json.loads(run("verify", path, "--random", "2", "--json")[1])["claims"][0]
+    assert claim["general"]["verdict"] == "refuted" and claim["networks_checked"] >= 2
+
+
 # -- expect_general ----------------------------------------------------------------
 
 CLAIMS = """[network]

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 
 import symbp
+import symbp.grading.in_process
 from symbp.strategies import layer_configs
 from symbp.testing import assert_layer
 
@@ -23,6 +24,8 @@ EXAMPLES = os.path.join(ROOT, "examples", "layers")
 CS231N = os.path.join(EXAMPLES, "cs231n_style.py")
 DLFS = os.path.join(EXAMPLES, "dlfs_style.py")
 BUGS = os.path.join(EXAMPLES, "classic_bugs.py")
+RNN = os.path.join(EXAMPLES, "cs231n_rnn_style.py")
+CNN_RNN_BUGS = os.path.join(EXAMPLES, "classic_bugs_cnn_rnn.py")
 
 
 def graded(path, **options):
@@ -71,13 +74,49 @@ def test_classic_bugs_shrink_to_the_smallest_configuration(bugs):
     assert keyed(bugs["batchnorm_backward"])["dx"].diagnosis["quantity"] == "mu"
 
 
+@pytest.fixture(scope="module")
+def cnn_rnn_bugs():
+    return graded(CNN_RNN_BUGS)
+
+
+@pytest.mark.parametrize("name,key,kind", [
+    ("max_pool_backward_naive", "dx", "overwrite"),
+    ("conv_backward_naive", "dx", "config"),
+    ("Convolution", "dx", "config"),
+    ("conv_backward_im2col", "dw", "flip"),
+    ("lstm_backward", "dWx", "factor")])
+def test_every_classic_cnn_and_rnn_bug_is_wrong_with_its_diagnosis(cnn_rnn_bugs, name, key, kind):
+    report = cnn_rnn_bugs[name]
+    assert report.verdict == "wrong"
+    assert keyed(report)[key].diagnosis["kind"] == kind
+    assert [k.key for k in report.keys if not k.ok] == \
+        (["dWx", "dWh", "db"] if name == "lstm_backward" else [key])
+
+
+def test_classic_cnn_and_rnn_bugs_shrink_to_a_configuration_that_shows_them(cnn_rnn_bugs):
+    pool = cnn_rnn_bugs["max_pool_backward_naive"].config
+    assert pool["stride"] == 1 and max(pool["pool_height"], pool["pool_width"]) == 2
+    overlap = keyed(cnn_rnn_bugs["max_pool_backward_naive"])["dx"].diagnosis["text"]
+    assert "do not overlap" in overlap
+    hard_coded = cnn_rnn_bugs["conv_backward_naive"]
+    assert hard_coded.config["pad"] in (0, 2)
+    assert keyed(hard_coded)["dx"].diagnosis["right"] == {"pad": [1]}
+    assert "right only when pad = 1, wrong at pad = 0 or 2" in str(hard_coded)
+    empty_slice = cnn_rnn_bugs["Convolution"]
+    assert empty_slice.config["pad"] == 0
+    assert keyed(empty_slice)["dx"].diagnosis["right"] == {"pad": [1, 2]}
+    assert "rotated 180 degrees" in str(cnn_rnn_bugs["conv_backward_im2col"])
+    lstm = cnn_rnn_bugs["lstm_backward"]
+    assert lstm.config["T"] == 2 and keyed(lstm)["db"].diagnosis["factor"] == "1/T"
+
+
 def test_random_0_grades_the_first_configuration_only():
     reports = graded(BUGS, random=0)
     assert {r.verdict for r in reports.values()} == {"wrong"}
     assert {r.configs_tried for r in reports.values()} == {1}
 
 
-@pytest.mark.parametrize("path,count", [(CS231N, 11), (DLFS, 9)])
+@pytest.mark.parametrize("path,count", [(CS231N, 15), (DLFS, 11), (RNN, 7)])
 def test_the_right_examples_are_ok_everywhere(path, count):
     reports = graded(path, random=25, seed=5)
     assert len(reports) == count
@@ -344,7 +383,7 @@ def test_exit_0_for_a_right_file_and_the_human_report(cli):
     (["no/such/file.py"], "no such file"),
     ([os.path.join(ROOT, "examples", "seed001.py")],
      "nothing recognisable in .*: symbp looks for affine_forward, affine_backward, Affine"),
-    ([CS231N, "--only", "conv_backward_naive"], "conv_backward_naive is not among the layers"),
+    ([CS231N, "--only", "lstm_backward"], "lstm_backward is not among the layers"),
     ([CS231N, "--config", "Q=2"], "no layer graded has Q"),
     ([CS231N, "--random", "-1"], "--random -1 is negative")])
 def test_invalid_input_is_exit_2_and_one_sentence(argv, words, cli):
@@ -399,3 +438,129 @@ def test_assert_layer_names_the_wrong_key():
         return dx, dgamma, dbeta / len(dout)
     with pytest.raises(AssertionError, match="dbeta: WRONG"):
         assert_layer(_layernorm_forward, averaged, "layernorm", random=10)
+
+
+# -- the layers of images and sequences --------------------------------------------------
+
+def test_word_embedding_that_does_not_add_repeated_words_is_overwrite(tmp_path):
+    path = user_file(tmp_path, """
+        def word_embedding_forward(x, W):
+            return W[x], (x, W)
+
+        def word_embedding_backward(dout, cache):
+            x, W = cache
+            dW = np.zeros_like(W)
+            dW[x] += dout               # NumPy buffers it: a repeated word counts once
+            return dW
+        """)
+    report = graded(path)["word_embedding_backward"]
+    diagnosis = keyed(report)["dW"].diagnosis
+    assert report.verdict == "wrong" and diagnosis["kind"] == "overwrite"
+    assert "no word occurs twice" in diagnosis["text"]
+
+
+def test_rnn_backward_without_the_gradient_from_the_next_step_is_right_only_at_t_1(tmp_path):
+    path = user_file(tmp_path, """
+        def rnn_forward(x, h0, Wx, Wh, b):
+            h, hs = h0, []
+            for t in range(x.shape[1]):
+                h = np.tanh(x[:, t] @ Wx + h @ Wh + b)
+                hs.append(h)
+            return np.stack(hs, axis=1), (x, h0, Wx, Wh, np.stack(hs, axis=1))
+
+        def rnn_backward(dh, cache):
+            x, h0, Wx, Wh, hs = cache
+            dx, dWx, dWh = np.zeros_like(x), np.zeros_like(Wx), np.zeros_like(Wh)
+            db, dprev = np.zeros(Wh.shape[1]), np.zeros_like(h0)
+            for t in reversed(range(x.shape[1])):
+                da = dh[:, t] * (1 - hs[:, t] ** 2)        # slip: + dprev left out
+                prev = hs[:, t - 1] if t else h0
+                dx[:, t], dWx, dWh, db = da @ Wx.T, dWx + x[:, t].T @ da, dWh + prev.T @ da, \\
+                    db + da.sum(0)
+                dprev = da @ Wh.T
+            return dx, dprev, dWx, dWh, db
+        """)
+    report = graded(path)["rnn_backward"]
+    assert report.verdict == "wrong" and report.config["T"] == 2
+    assert keyed(report)["dx"].diagnosis["right"] == {"T": [1]}
+    assert "right only when T = 1, wrong at T = 2, 3 or 4" in str(report)
+
+
+def test_an_lstm_step_that_adds_into_dnext_c_changes_dout_in_place():
+    sys.path.insert(0, EXAMPLES)
+    try:
+        import cs231n_rnn_style as right
+    finally:
+        sys.path.remove(EXAMPLES)
+
+    def lstm_step_backward(dnext_h, dnext_c, cache):
+        grads = right.lstm_step_backward(dnext_h, dnext_c.copy(), cache)
+        _, _, _, _, _, _, _, o, _, next_c = cache
+        dnext_c += dnext_h * o * (1 - np.tanh(next_c) ** 2)      # into the caller's array
+        return grads
+
+    report = symbp.grading.in_process.grade_layer_code(
+        right.lstm_step_forward, lstm_step_backward, "lstm_step", random=3)
+    assert report.verdict == "wrong"
+    assert keyed(report)["dout"].diagnosis["kind"] == "mutates"
+    assert all(k.ok for k in report.keys if k.key != "dout")
+
+
+def test_spatial_batchnorm_without_moving_the_channels_last_is_forward_wrong(tmp_path):
+    path = user_file(tmp_path, """
+        def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+            rows = x.reshape(-1, x.shape[1])                # slip: no transpose(0, 2, 3, 1)
+            xhat = (rows - rows.mean(0)) / np.sqrt(rows.var(0) + bn_param["eps"])
+            return (gamma * xhat + beta).reshape(x.shape), None
+
+        def spatial_batchnorm_backward(dout, cache):
+            return dout, dout.sum((0, 2, 3)), dout.sum((0, 2, 3))
+        """)
+    report = graded(path, random=0)["spatial_batchnorm_backward"]   # N = C = H = W = 2
+    assert report.verdict == "forward_wrong"
+    assert "without moving the channels last" in report.message
+
+
+def test_a_conv_backward_that_ignores_the_stride_is_right_only_at_stride_1(tmp_path, cli):
+    path = user_file(tmp_path, """
+        def conv_forward_naive(x, w, b, conv_param):
+            s, p = conv_param["stride"], conv_param["pad"]
+            xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+            hh, ww = w.shape[2:]
+            oh, ow = 1 + (xp.shape[2] - hh) // s, 1 + (xp.shape[3] - ww) // s
+            out = np.array([[[[np.sum(xp[n, :, i*s:i*s+hh, j*s:j*s+ww] * w[f]) + b[f]
+                               for j in range(ow)] for i in range(oh)]
+                             for f in range(len(w))] for n in range(len(x))])
+            return out, (x, w, b, conv_param)
+
+        def conv_backward_naive(dout, cache):
+            x, w, b, conv_param = cache
+            p = conv_param["pad"]
+            xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+            dxp, dw = np.zeros_like(xp), np.zeros_like(w)
+            hh, ww = w.shape[2:]
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    # slip: windows taken one apart, whatever the stride
+                    window = xp[:, :, i:i + hh, j:j + ww]
+                    dw += np.einsum("nf,nchw->fchw", dout[:, :, i, j], window)
+                    dxp[:, :, i:i + hh, j:j + ww] += np.einsum("nf,fchw->nchw", dout[:, :, i, j], w)
+            return dxp[:, :, p:p + x.shape[2], p:p + x.shape[3]], dw, dout.sum((0, 2, 3))
+        """)
+    status, document = cli.json("grade-layers", str(path), "--random", "10")
+    assert status == 1
+    layer = document["layers"][0]
+    assert layer["verdict"] == "wrong" and layer["config"]["stride"] > 1
+    dw = next(k for k in layer["keys"] if k["key"] == "dw")
+    assert dw["diagnosis"]["kind"] == "config" and dw["diagnosis"]["right"]["stride"] == [1]
+
+
+@settings(max_examples=5, deadline=None)
+@given(layer_configs("max_pool", stride=1))
+def test_assert_layer_over_overlapping_pools(config):
+    sys.path.insert(0, EXAMPLES)
+    try:
+        from cs231n_style import max_pool_backward_naive, max_pool_forward_naive
+    finally:
+        sys.path.remove(EXAMPLES)
+    assert_layer(max_pool_forward_naive, max_pool_backward_naive, "max_pool", config=config)

@@ -5,7 +5,8 @@ import pytest
 
 import symbp
 from symbp.errors import NetworkError, PointError, SymbpError
-from symbp.network import KINK_MARGIN, Network
+from symbp.network import Network
+from symbp.sampling import KINK_MARGIN
 from symbp.sources.finite import sampled_finite_differences
 
 
@@ -128,15 +129,26 @@ def test_bce_outputs_near_1_are_redrawn():
     assert not net.near_kink({**point, "b1": np.array([[-6.0]])})
 
 
-def test_the_kink_margin_shrinks_with_the_values_at_kinks_but_not_below_its_floor():
-    from symbp.network import MIN_KINK_MARGIN
-    assert Network(layers=[2, 4, 1], hidden="relu").kink_margin == KINK_MARGIN
-    wide = Network(layers=[256, 512, 256], hidden="relu", output="softmax", loss="cce",
-                   batch=64)
+def test_the_kink_margin_shrinks_with_the_values_at_kinks_per_sample_not_below_its_floor():
+    from symbp.sampling import MIN_KINK_MARGIN
+    assert Network(layers=[2, 4, 1], hidden="relu", batch=64).kink_margin == KINK_MARGIN
+    wide = Network(layers=[4, 20000, 2], hidden="relu", output="softmax", loss="cce")
     assert wide.kink_margin == MIN_KINK_MARGIN
     point = wide.sample(seed=0)     # with the contract's 1e-3, no draw in 2000 would do
     zs, _ = wide.forward(point)
     assert np.all(np.abs(zs[1]) >= MIN_KINK_MARGIN)
+
+
+def test_samples_near_a_kink_are_redrawn_one_by_one():
+    # 800 relu units and 128 samples: a whole point avoids |z| < 1e-3 with
+    # probability ~1e-36, a single sample with ~0.5
+    net = Network(layers=[20, 800, 10], hidden="relu", output="softmax", loss="cce",
+                  batch=128, layout="row")
+    point = net.sample(seed=3)
+    zs, _ = net.forward(point)
+    assert net.kink_margin == KINK_MARGIN and np.all(np.abs(zs[1]) >= KINK_MARGIN)
+    assert not net.near_kink(point)
+    assert all(np.array_equal(point[key], net.sample(seed=3)[key]) for key in point)
 
 
 @pytest.mark.parametrize("seed", [-1, 2.5, "0"])

@@ -125,6 +125,18 @@ DEEP = Network(layers=[2, 4, 3, 2], batch=3)
     (DEEP, "dW[l] = (1/m) * a[l-1] @ delta[l].T", "transpose", {}),
     (DEEP, "db[l] = 0 * delta[l]", "shape", {}),
     (DEEP, "db[l] = 0 * db[l]", "zeros", {}),
+    # the batch equals the widths: a missing .T on an activation hides from the shapes
+    (Network(layers=[3, 3, 3], batch=3), "dW[l] = (1/m) * delta[l] @ a[l-1]", "transpose_slip",
+     {"found": "a[l-1]", "expected": "a[l-1].T"}),
+    (Network(layers=[3, 3, 3], batch=3, layout="row"), "dW[l] = (1/m) * a[l-1] @ delta[l]",
+     "transpose_slip", {"found": "a[l-1]", "expected": "a[l-1].T"}),
+    # a relu mask taken from the layer next door
+    (Network(layers=[3, 3, 3, 2], hidden="relu"),
+     "delta[l] = (W[l+1].T @ delta[l+1]) * step(z[l+1])", "mask_layer",
+     {"found": "step(z[l+1])", "expected": "step(z[l])"}),
+    (Network(layers=[3, 3, 3, 2], hidden="relu"),
+     "delta[l] = (W[l+1].T @ delta[l+1]) * step(a[l-1])", "mask_layer",
+     {"found": "step(a[l-1])", "expected": "step(a[l])"}),
 ])
 def test_classic_corruptions_are_refuted_with_their_diagnosis(net, formula, kind, fields):
     result = _met(verify(formula, net), "refuted")

@@ -160,3 +160,110 @@ def dropout_backward(dout, cache):
 def l2_regularization(w, reg):
     """0.5 * reg * ||w||^2 and its gradient."""
     return 0.5 * reg * np.sum(w * w), reg * w
+
+
+def conv_forward_naive(x, w, b, conv_param):
+    """x: (N, C, H, W), w: (F, C, HH, WW), b: (F,) -> out (N, F, H', W')."""
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    n, _, height, width = x.shape
+    filters, _, hh, ww = w.shape
+    assert (height + 2 * pad - hh) % stride == 0, "height does not fit"
+    assert (width + 2 * pad - ww) % stride == 0, "width does not fit"
+    out_h = 1 + (height + 2 * pad - hh) // stride
+    out_w = 1 + (width + 2 * pad - ww) // stride
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
+    out = np.zeros((n, filters, out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            window = x_pad[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww]
+            for f in range(filters):
+                out[:, f, i, j] = np.sum(window * w[f], axis=(1, 2, 3)) + b[f]
+    return out, (x, w, b, conv_param)
+
+
+def conv_backward_naive(dout, cache):
+    x, w, _, conv_param = cache
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    _, _, height, width = x.shape
+    _, _, hh, ww = w.shape
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
+    dx_pad = np.zeros_like(x_pad)
+    dw = np.zeros_like(w)
+    db = dout.sum(axis=(0, 2, 3))
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            rows = slice(i * stride, i * stride + hh)
+            cols = slice(j * stride, j * stride + ww)
+            for f in range(w.shape[0]):
+                grad = dout[:, f, i, j][:, None, None, None]
+                dw[f] += np.sum(x_pad[:, :, rows, cols] * grad, axis=0)
+                dx_pad[:, :, rows, cols] += w[f] * grad
+    dx = dx_pad[:, :, pad:pad + height, pad:pad + width]
+    return dx, dw, db
+
+
+def max_pool_forward_naive(x, pool_param):
+    ph, pw = pool_param["pool_height"], pool_param["pool_width"]
+    stride = pool_param["stride"]
+    n, c, height, width = x.shape
+    out_h = 1 + (height - ph) // stride
+    out_w = 1 + (width - pw) // stride
+    out = np.zeros((n, c, out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            window = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw]
+            out[:, :, i, j] = window.max(axis=(2, 3))
+    return out, (x, pool_param)
+
+
+def max_pool_backward_naive(dout, cache):
+    x, pool_param = cache
+    ph, pw = pool_param["pool_height"], pool_param["pool_width"]
+    stride = pool_param["stride"]
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            window = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw]
+            is_max = window == window.max(axis=(2, 3), keepdims=True)
+            dx[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw] += \
+                is_max * dout[:, :, i, j][:, :, None, None]
+    return dx
+
+
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    """Batch norm of every pixel as a sample: channels last, then back."""
+    n, c, height, width = x.shape
+    rows = x.transpose(0, 2, 3, 1).reshape(-1, c)
+    out, cache = batchnorm_forward(rows, gamma, beta, bn_param)
+    return out.reshape(n, height, width, c).transpose(0, 3, 1, 2), cache
+
+
+def spatial_batchnorm_backward(dout, cache):
+    n, c, height, width = dout.shape
+    rows = dout.transpose(0, 2, 3, 1).reshape(-1, c)
+    dx, dgamma, dbeta = batchnorm_backward_alt(rows, cache)
+    return dx.reshape(n, height, width, c).transpose(0, 3, 1, 2), dgamma, dbeta
+
+
+def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
+    """gamma, beta: (1, C, 1, 1); each sample's channels in G groups."""
+    eps = gn_param.get("eps", 1e-5)
+    n = x.shape[0]
+    groups = x.reshape(n, G, -1)
+    mu = groups.mean(axis=2, keepdims=True)
+    std = np.sqrt(groups.var(axis=2, keepdims=True) + eps)
+    xhat = ((groups - mu) / std).reshape(x.shape)
+    return gamma * xhat + beta, (xhat, std, gamma, G)
+
+
+def spatial_groupnorm_backward(dout, cache):
+    xhat, std, gamma, G = cache
+    n = dout.shape[0]
+    dbeta = dout.sum(axis=(0, 2, 3), keepdims=True)
+    dgamma = (dout * xhat).sum(axis=(0, 2, 3), keepdims=True)
+    dxhat = (dout * gamma).reshape(n, G, -1)
+    xhat = xhat.reshape(n, G, -1)
+    m = xhat.shape[2]
+    dx = (m * dxhat - dxhat.sum(axis=2, keepdims=True)
+          - xhat * (dxhat * xhat).sum(axis=2, keepdims=True)) / (m * std)
+    return dx.reshape(dout.shape), dgamma, dbeta

@@ -11,9 +11,12 @@ is right:
 As in the book, Dropout does not scale in training (the test-time forward
 multiplies by 1 - dropout_ratio instead) and BatchNormalization fixes its
 own eps; symbp reads both back from the forward and says so in a note.
+Convolution and Pooling work on im2col's rows (``dlfs_util.py``, beside
+this file, as the book's ``common/util.py``).
 """
 
 import numpy as np
+from dlfs_util import col2im, im2col
 
 
 class MulLayer:
@@ -164,3 +167,58 @@ class BatchNormalization:
         dxc = dxc + 2.0 * self.xc * dvar / self.batch_size
         dmu = np.sum(dxc, axis=0)
         return dxc - dmu / self.batch_size
+
+
+class Convolution:
+    """W: (FN, C, FH, FW), b: (FN,); x: (N, C, H, W) -> (N, FN, out_h, out_w)."""
+
+    def __init__(self, W, b, stride=1, pad=0):
+        self.W, self.b = W, b
+        self.stride, self.pad = stride, pad
+        self.x = self.col = self.col_W = None
+        self.dW = self.db = None
+
+    def forward(self, x):
+        fn, _, fh, fw = self.W.shape
+        n, _, height, width = x.shape
+        out_h = 1 + (height + 2 * self.pad - fh) // self.stride
+        out_w = 1 + (width + 2 * self.pad - fw) // self.stride
+        self.x = x
+        self.col = im2col(x, fh, fw, self.stride, self.pad)
+        self.col_W = self.W.reshape(fn, -1).T
+        out = self.col @ self.col_W + self.b
+        return out.reshape(n, out_h, out_w, -1).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        fn, c, fh, fw = self.W.shape
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, fn)
+        self.db = dout.sum(axis=0)
+        self.dW = (self.col.T @ dout).T.reshape(fn, c, fh, fw)
+        dcol = dout @ self.col_W.T
+        return col2im(dcol, self.x.shape, fh, fw, self.stride, self.pad)
+
+
+class Pooling:
+    """Max pooling of pool_h x pool_w windows, stride apart."""
+
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        self.pool_h, self.pool_w = pool_h, pool_w
+        self.stride, self.pad = stride, pad
+        self.x = self.arg_max = None
+
+    def forward(self, x):
+        n, c, height, width = x.shape
+        out_h = 1 + (height - self.pool_h) // self.stride
+        out_w = 1 + (width - self.pool_w) // self.stride
+        col = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        col = col.reshape(-1, self.pool_h * self.pool_w)
+        self.x, self.arg_max = x, np.argmax(col, axis=1)
+        return col.max(axis=1).reshape(n, out_h, out_w, c).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        dout = dout.transpose(0, 2, 3, 1)
+        size = self.pool_h * self.pool_w
+        dmax = np.zeros((dout.size, size))
+        dmax[np.arange(self.arg_max.size), self.arg_max.ravel()] = dout.ravel()
+        dcol = dmax.reshape(dout.shape + (size,)).reshape(dout.size // dout.shape[-1], -1)
+        return col2im(dcol, self.x.shape, self.pool_h, self.pool_w, self.stride, self.pad)

@@ -66,7 +66,7 @@ def _run_layer(args, io) -> int:
     from symbp.layers.check import compare_layer, entry_count
     from symbp.sources.check import BACKPROP_TOLERANCE
     layer = layer_named(args.layer)
-    config = {**layer.default_config(), **common.layer_config(args.config)}
+    config = layer.default_config(common.layer_config(args.config))
     report = compare_layer(layer, config, seed=seed,
                            progress=io.progress(entry_count(layer, config), "finite differences"))
     if args.json:

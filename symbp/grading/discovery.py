@@ -37,19 +37,27 @@ def discover(names: dict[str, str]) -> list[Found]:
     for layer in LAYERS.values():
         if layer.dlfs and names.get(layer.dlfs.name) == "class":
             found.append(Found(layer.dlfs.name, layer.name, "dlfs"))
-        for backward in layer.cs231n.backward if layer.cs231n else ():
+        for forward, backward in _pairs(layer):
             if names.get(backward) == "function":
-                found.append(Found(backward, layer.name, "cs231n", layer.cs231n.forward))
+                found.append(Found(backward, layer.name, "cs231n", forward))
     return found
+
+
+def _pairs(layer) -> list[tuple[str | None, str]]:
+    """A layer's cs231n ``(forward, backward)`` pairs: each backward with its
+    forward (None for a loss), then the ``also`` pairs (``fast_layers.py``)."""
+    if layer.cs231n is None:
+        return []
+    convention = layer.cs231n
+    return [(convention.forward, name) for name in convention.backward] + list(convention.also)
 
 
 def looked_for() -> list[str]:
     """Every name discovery recognises, for the message when none is found."""
     names = []
     for layer in LAYERS.values():
-        if layer.cs231n:
-            names += [layer.cs231n.forward] if layer.cs231n.forward else []
-            names += list(layer.cs231n.backward)
+        for forward, backward in _pairs(layer):
+            names += [name for name in (forward, backward) if name and name not in names]
         if layer.dlfs:
             names.append(layer.dlfs.name)
     return names

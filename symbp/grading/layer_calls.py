@@ -115,30 +115,49 @@ def _grads(layer, names, values, label: str) -> dict:
     return grads
 
 
-def _pair(name: str, function, args, expected: str) -> tuple:
-    """What a cs231n forward (or loss) returns: two values, the first not None."""
+def _returned(name: str, function, args, names: tuple) -> tuple:
+    """What a cs231n forward (or loss) returns: the values ``names``, the
+    first not None."""
     result = _call("forward", name, function, *args)
     if result is None or (isinstance(result, (tuple, list)) and result and result[0] is None):
         raise _unimplemented("forward", f"{name} returned None")
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
+    if not isinstance(result, (tuple, list)) or len(result) != len(names):
         raise _Stop({"problem": "returned", "stage": "forward", "where": None,
-                     "what": f"{name} returned {type(result).__name__} where {expected} "
-                             "is expected"})
-    return result
+                     "what": f"{name} returned {type(result).__name__} where "
+                             f"({', '.join(names)}) is expected"})
+    return tuple(result)
+
+
+def _side_by_side(name: str, outputs: tuple, names: tuple):
+    """A forward's several outputs as one array, side by side on the last
+    axis (an LSTM step's next_h and next_c), or the finding that they are not."""
+    if len(outputs) == 1:
+        return outputs[0]
+    try:
+        return np.concatenate([np.asarray(o, dtype=float) for o in outputs], axis=-1)
+    except (ValueError, TypeError):
+        shapes = ", ".join(f"{n} {np.shape(o)}" for n, o in zip(names, outputs, strict=True))
+        raise _Stop({"problem": "returned", "stage": "forward", "where": None,
+                     "what": f"{name} returned {shapes}: arrays of one shape are "
+                             "expected"}) from None
 
 
 def _cs231n(module, layer, found, arrays, config, dout, watch) -> tuple:
     convention = layer.cs231n
     args = convention.args(arrays, config)
     backward = getattr(module, found.name)
-    if convention.forward is None:         # a loss: one function, (loss, gradient)
-        loss, gradient = _pair(found.name, backward, args, "(loss, dx)")
+    if found.forward is None:         # a loss: one function, (loss, gradient)
+        loss, gradient = _returned(found.name, backward, args, ("loss", "dx"))
         return plain(loss), _grads(layer, convention.returns[1:], gradient, found.name)
-    out, cache = _pair(found.forward, getattr(module, found.forward), args, "(out, cache)")
+    *outputs, cache = _returned(found.forward, getattr(module, found.forward), args,
+                                (*convention.outputs, "cache"))
+    out = _side_by_side(found.forward, tuple(outputs), convention.outputs)
     watch.checkpoint("forward")
     watch.add(dout, "dout")
     watch.add(cache, "cache")
-    values = _call("backward", found.name, backward, dout, cache)
+    # several outputs: their upstream gradients are views of one dout, split alike
+    upstream = np.split(dout, len(outputs), axis=-1) if len(outputs) > 1 else [dout]
+    values = _call("backward", found.name, backward, *upstream, cache)
     return plain(out), _grads(layer, convention.returns, values, found.name)
 
 

@@ -7,39 +7,47 @@ is compared with variants of the truth that SymPy derives from the layer's
 definition taken apart at each named quantity q (``mu``, ``var``...):
 
 * ``missing_term``: the truth less the chain-rule path through q (q held
-  constant), or the path through q alone;
+  constant: its adjoint zeroed in the truth's chain), or the path through q alone;
 * ``axis``: the truth with d/dq summed over every axis where q is a
   reduction over one (batch norm's ``dmean = np.sum(...)`` without
   ``axis=0``); and, for a parameter's gradient of the wrong shape, the
   per-sample contributions summed over everything, over the other axis, or
-  not summed over the batch at all.
+  not summed over the batch at all;
+* ``overwrite`` and ``flip`` (layers whose outputs share inputs:
+  :mod:`symbp.grading.layer_slips`).
 
 No variant is a hand-written backward: each is a derivative of the definition.
+The ``config`` diagnosis (right only for some values of a size) grades the
+user's code again: :mod:`symbp.grading.layer_config`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from symbp.layers.symbolic import by_key, held_path, staged_names, truth_for
+from symbp.grading.layer_slips import flipped, overwrite
+from symbp.layers.symbolic import truth_for
 from symbp.verification.diagnosis import close, diagnose
 
 
 def named_factors(layer, config: dict) -> list[tuple[str, float, str]]:
     """``(name, value, meaning)`` of the factors a slip in this layer is
-    likely to be: its sizes (``N``, ``1/N``, ``D``...) and its own (``p^2``)."""
+    likely to be: its sizes that count things (``N``, ``1/N``, ``T``...)
+    and its own (``p^2``)."""
     factors = []
     for size in layer.sizes:
         value = int(np.prod(config[size.name])) if size.dims else config[size.name]
         name = "D" if size.dims else size.name
-        if value > 1:
+        if value > 1 and size.counts:
             factors += [(name, float(value), _MEANINGS.get(name, "")),
                         (f"1/{name}", 1.0 / value, _MEANINGS.get(f"1/{name}", ""))]
     return factors + list(layer.factors(config))
 
 
 _MEANINGS = {"N": " (a sum over the batch where a mean is expected, or a missing 1/N?)",
-             "1/N": " (a mean over the batch where a sum is expected, or 1/N applied twice?)"}
+             "1/N": " (a mean over the batch where a sum is expected, or 1/N applied twice?)",
+             "1/T": " (averaged over the time steps where their contributions add up?)",
+             "T": " (a sum over the time steps where one step is expected?)"}
 
 
 def _worded(found: dict | None, subject: str) -> dict | None:
@@ -49,30 +57,63 @@ def _worded(found: dict | None, subject: str) -> dict | None:
     return dict(found, text=text.replace("the right side", subject, 1))
 
 
+def _as_matrix(array: np.ndarray) -> np.ndarray:
+    """A gradient as the 2-D array generic diagnoses compare: itself when it
+    is one or two dimensional, else one row (a transpose of an image or a
+    filter bank is no slip anyone makes)."""
+    return np.atleast_2d(array) if array.ndim <= 2 else array.reshape(1, -1)
+
+
+def _in_shape(found: dict | None, truth) -> dict | None:
+    """A generic diagnosis of arrays of more than two dimensions, in entries."""
+    if found and found["kind"] == "partial" and truth.ndim > 2:
+        return dict(found, text=f"the right side agrees with the truth on {found['agree']} of "
+                                f"{found['entries']} entries only.")
+    return found
+
+
+def _shapes(key: str, truth, claimed) -> dict:
+    if max(truth.ndim, claimed.ndim) <= 2:
+        return _worded(diagnose(np.atleast_2d(truth), np.atleast_2d(claimed)), key)
+    return {"kind": "shape", "left": list(truth.shape), "right": list(claimed.shape),
+            "text": f"{key} has shape {claimed.shape} where the truth has {truth.shape}."}
+
+
 def diagnose_key(layer, config, arrays, dout, key: str, truth: np.ndarray, claimed) -> dict | None:
     """The slip that turns ``truth`` (gradient ``key``) into ``claimed``, or None."""
     claimed = np.asarray(claimed, dtype=float)
     if claimed.shape != truth.shape:
         return _axis_of_parameter(layer, config, arrays, dout, key, truth, claimed) or \
-            _worded(diagnose(truth.reshape(np.atleast_2d(truth).shape),
-                             np.atleast_2d(claimed)), key)
+            _shapes(key, truth, claimed)
     factors = named_factors(layer, config)
-    found = diagnose(np.atleast_2d(truth), np.atleast_2d(claimed), factors=factors)
+    found = _in_shape(diagnose(_as_matrix(truth), _as_matrix(claimed), factors=factors), truth)
     named = {name for name, _, _ in factors} | {"-1", "2", "1/2", "-2", "-1/2"}
     if found and found["kind"] in ("transpose", "zeros") or \
             (found and found["kind"] == "factor" and found["factor"] in named):
         return _worded(found, key)
-    return _path_variant(layer, config, arrays, dout, key, truth, claimed) or _worded(found, key)
+    return flipped(key, truth, claimed) or \
+        overwrite(layer, config, arrays, dout, key, truth, claimed) or \
+        _path_variant(layer, config, arrays, dout, key, truth, claimed) or _worded(found, key)
 
 
 _AXES = ("axis 0 (the batch)", "axis 1 (the features)")
 
 
+def _reduced_over(shape: tuple) -> str:
+    """The axes a quantity of ``shape`` is a reduction over (its axes of size
+    1, as ``keepdims`` leaves them), in words."""
+    axes = [a for a, size in enumerate(shape) if size == 1]
+    if len(shape) == 2 and len(axes) == 1:
+        return f"{_AXES[axes[0]]} only (np.sum without axis={axes[0]}?)"
+    return f"axes {tuple(axes)} only (np.sum without axis={tuple(axes)}?)"
+
+
 def _path_variant(layer, config, arrays, dout, key, truth, claimed) -> dict | None:
     """``missing_term`` or ``axis`` from the definition taken apart (module doc)."""
-    for name in staged_names(layer, config):
-        partial, adjoint, jacobian = held_path(layer, config, name)(arrays, config, dout)
-        without, through = partial[key], truth - partial[key]
+    truth_of = truth_for(layer, config)
+    for name in truth_of.stage_names:
+        held = truth_of(arrays, config, dout, adjust={name: np.zeros_like})[1][key]
+        without, through = held, truth - held
         if not without.any() or not np.abs(through).max() > 1e-12 * np.abs(truth).max():
             continue   # every path, or none, goes through this quantity
         if close(without, claimed).all():
@@ -83,14 +124,14 @@ def _path_variant(layer, config, arrays, dout, key, truth, claimed) -> dict | No
             return {"kind": "missing_term", "path": name, "text": (
                 f"{key} is only the chain-rule path through {name}: the paths that "
                 f"bypass {name} are missing.")}
-        if adjoint.size > 1 and 1 in adjoint.shape:
-            pooled = np.full(adjoint.size, adjoint.sum()) @ jacobian
-            variant = without + by_key(layer, pooled, config)[key]
-            if close(variant, claimed).all():
-                axis = 0 if adjoint.shape[0] == 1 else 1
+        shape = truth_of.stage_shapes[name]
+        if np.prod(shape) > 1 and 1 in shape:
+            pooled = truth_of(arrays, config, dout,
+                              adjust={name: lambda a: np.full_like(a, a.sum())})[1][key]
+            if close(pooled, claimed).all():
                 return {"kind": "axis", "quantity": name, "text": (
                     f"{key} has d{name} summed over every axis where it is summed over "
-                    f"{_AXES[axis]} only (np.sum without axis={axis}?).")}
+                    f"{_reduced_over(shape)}.")}
     return None
 
 
@@ -120,7 +161,7 @@ def _axis_of_parameter(layer, config, arrays, dout, key, truth, claimed) -> dict
 def _per_sample(layer, config, arrays, dout, key, truth):
     """Each sample's contribution to gradient ``key`` (samples x entries), or
     None when the gradient is not a sum over samples (a loss, an input's)."""
-    if layer.loss or np.ndim(dout) != 2 or truth.ndim != 1:
+    if layer.loss or np.ndim(dout) < 2 or truth.ndim != 1:
         return None
     truth_of = truth_for(layer, config)
     rows = []

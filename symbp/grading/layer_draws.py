@@ -70,6 +70,7 @@ class Draw:
     keys: list = field(default_factory=list)
     message: str | None = None
     notes: list = field(default_factory=list)
+    problem: str | None = None   # an error's kind: "raised", "returned", or "process"
 
 
 def _convention(layer, found):
@@ -169,14 +170,15 @@ def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
     arrays, dout = sample_point(layer, config, seed)
     outcome = user.call(run_forward_backward, found, arrays, config, dout)
     if outcome.error is not None:
-        return Draw("error", config, seed, message=str(outcome.error))
+        return Draw("error", config, seed, message=str(outcome.error), problem="process")
     result = outcome.value
     mutated = [_mutation(found, change) for change in result["mutated"]]
     if result["problem"] is not None:
         at = f" at {result['where']}" if result["where"] else ""
         verdict = "unimplemented" if result["problem"] == "unimplemented" else "error"
         label = f"the {result['stage']} raised " if result["problem"] == "raised" else ""
-        return Draw(verdict, config, seed, mutated, f"{label}{result['what']}{at}")
+        return Draw(verdict, config, seed, mutated, f"{label}{result['what']}{at}",
+                    problem=result["problem"])
     arrays, shown, notes, refused = _read_back(layer, found, arrays, config, result["out"])
     config = {**config, **shown}   # the truth needs every parameter, read back or not
     truth_out, truth = truth_for(layer, config)(arrays, config, dout)

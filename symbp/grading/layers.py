@@ -21,6 +21,7 @@ import numpy as np
 
 from symbp.errors import LayerError
 from symbp.grading.discovery import Found, discover, looked_for, select
+from symbp.grading.layer_config import attach, config_diagnosis, needs, with_seed
 from symbp.grading.layer_draws import FAILING, Draw, KeyResult, grade_draw
 from symbp.layers import LAYERS
 from symbp.layers.points import check_config
@@ -114,13 +115,6 @@ def _check_fixed(fixed: dict, found: list) -> None:
                          f"have {', '.join(sorted(known))}")
 
 
-def _with_seed(layer, config: dict, seed: int) -> dict:
-    """A layer whose forward draws at random (dropout) is given the point's
-    seed (cs231n's ``dropout_param["seed"]``), so that its mask is repeatable."""
-    random = any(op.kind == "mask" for op in layer.operands)
-    return {**config, "seed": seed} if random else config
-
-
 def _report(found, draw: Draw, tried: int) -> LayerReport:
     config = {k: v for k, v in draw.config.items() if k != "targets"}
     return LayerReport(found, draw.verdict, tried, draw.keys, config, draw.seed,
@@ -130,11 +124,11 @@ def _report(found, draw: Draw, tried: int) -> LayerReport:
 def _first_draw(user, found, layer, fixed) -> tuple[Draw, dict]:
     """The draw at the layer's default configuration, and the way of calling
     (``Dlfs.tries``) that the user's forward accepts."""
-    config = check_config(layer, {**layer.default_config(), **fixed})
+    config = check_config(layer, layer.default_config(fixed))
     tries = layer.dlfs.tries if found.style == "dlfs" else ({},)
     first = None
     for extra in tries:
-        draw = grade_draw(user, found, layer, _with_seed(layer, {**config, **extra}, 0), 0)
+        draw = grade_draw(user, found, layer, with_seed(layer, {**config, **extra}, 0), 0)
         first = first or (draw, extra)
         if draw.verdict not in ("error", "forward_wrong"):
             return draw, extra
@@ -158,6 +152,10 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
     failing = (_search(user, found, layer, count, seed, fixed, extra, tally, on_draw)
                if count else None) or (draw if draw.verdict in FAILING else None)
     if failing is not None:
+        if needs(failing):
+            diagnosis = config_diagnosis(user, found, layer, failing, extra, fixed)
+            if diagnosis is not None:
+                attach(failing, diagnosis)
         return _report(found, failing, tally.tried)
     if tally.untested:
         last = tally.last
@@ -173,7 +171,7 @@ def _untested(layer, keys: list, fixed: dict) -> str:
     one = len(keys) == 1
     at = config_text(fixed)
     why = (f"as they are for every point of {layer.name} at {at}" if at and
-           set(keys) <= layer.vacuous(layer.complete({**layer.default_config(), **fixed}))
+           set(keys) <= layer.vacuous(layer.default_config(fixed))
            else "at every point drawn")
     return (f"{', '.join(keys)} {'was' if one else 'were'} all zeros at every configuration "
             f"tried ({why}), so a zero from the code cannot be told from a right answer: "
@@ -223,7 +221,7 @@ def _search(user, found, layer, count, seed, fixed, extra, tally, on_draw) -> Dr
     @given(layer_configs(layer, **fixed), st.integers(0, 2**31 - 1))
     def attempt(config, point_seed):
         try:
-            draw = grade_draw(user, found, layer, _with_seed(layer, {**config, **extra},
+            draw = grade_draw(user, found, layer, with_seed(layer, {**config, **extra},
                                                              point_seed), point_seed)
         except LayerError:
             reject()   # no point away from the kinks here: not a counterexample

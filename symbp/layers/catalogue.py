@@ -7,23 +7,32 @@ symbp's own backward, finite differences, the configuration strategies,
 
 >>> list(LAYERS)[:3]
 ['affine', 'relu', 'sigmoid']
->>> layer_named("batch").name
+>>> layer_named("batch").name  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-symbp.errors.LayerError: 'batch' is not a layer of the catalogue; expected one of affine, relu, sigmoid, tanh, multiply, add, softmax_loss, svm_loss, batchnorm, layernorm, dropout, l2.
+symbp.errors.LayerError: 'batch' is not a layer of the catalogue; expected one of affine, ...
 """
 
 from __future__ import annotations
 
 from symbp.errors import LayerError
+from symbp.layers.convolution import CONV, MAX_POOL
 from symbp.layers.dense import ADD, AFFINE, DROPOUT, MULTIPLY, RELU, SIGMOID, TANH
 from symbp.layers.losses import L2, SOFTMAX_LOSS, SVM_LOSS
 from symbp.layers.model import Layer
-from symbp.layers.normalization import BATCHNORM, LAYERNORM
+from symbp.layers.normalization import (
+    BATCHNORM,
+    LAYERNORM,
+    SPATIAL_BATCHNORM,
+    SPATIAL_GROUPNORM,
+)
+from symbp.layers.recurrent import LSTM, LSTM_STEP, RNN, RNN_STEP
+from symbp.layers.temporal import TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS, WORD_EMBEDDING
 
 LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
     AFFINE, RELU, SIGMOID, TANH, MULTIPLY, ADD, SOFTMAX_LOSS, SVM_LOSS, BATCHNORM, LAYERNORM,
-    DROPOUT, L2)}
+    DROPOUT, L2, CONV, MAX_POOL, SPATIAL_BATCHNORM, SPATIAL_GROUPNORM, WORD_EMBEDDING, RNN_STEP,
+    RNN, LSTM_STEP, LSTM, TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS)}
 
 
 def layer_named(name: str) -> Layer:

@@ -1,100 +1,145 @@
-"""Small 2-D arrays of symbolic expressions, for writing a layer's forward.
+"""Small arrays of symbolic expressions, for writing a layer's forward.
 
 A layer's definition is its forward written once over a :class:`Grid` per
-input (one symbol per entry), with NumPy's broadcasting and reductions
-(``x - x.mean(axis=0)``), so that it reads like the NumPy it defines:
+input (one symbol per entry), with NumPy's broadcasting, slicing and
+reductions (``x - x.mean(axis=0)``), so that it reads like the NumPy it
+defines:
 
 >>> import sympy
 >>> x = Grid.of_symbols(sympy, "x", 2, 2)
 >>> (x - x.mean(axis=0)).entries[0]
 x_0_0/2 - x_1_0/2
+>>> Grid.of_symbols(sympy, "x", 2, 3, 4)[:, 1:, ::2].shape
+(2, 2, 2)
 
-The entries are SymPy or SymEngine expressions (whichever ``engine`` the
-grids were made with: the same definition serves both).  Every quantity a
-definition names (``ops.stage("mu", ...)``) can be held constant by a
-:class:`Ops` so that the chain-rule path through it can be taken apart.
+A grid has any number of dimensions (a convolution's ``x`` is N x C x H x
+W); it holds its entries in a NumPy array of objects, which are SymPy or
+SymEngine expressions (whichever ``engine`` the grids were made with: the
+same definition serves both).  Reductions keep their dimensions
+(``keepdims=True``), so that a batch-norm ``mu`` is 1 x D and broadcasts back.
+Every quantity a definition names (``ops.stage("mu", ...)``) can be cut
+into symbols of its own by :class:`Ops`, so that the truth is the chain rule
+over named quantities (:mod:`symbp.layers.symbolic`).
 """
 
 from __future__ import annotations
 
+import numpy as np
 
-def _broadcast(left: tuple, right: tuple) -> tuple:
-    shape = []
-    for a, b in zip(left, right, strict=True):
-        if a != b and 1 not in (a, b):
-            raise ValueError(f"shapes {left} and {right} do not broadcast")
-        shape.append(max(a, b))
-    return tuple(shape)
+
+def _objects(shape) -> np.ndarray:
+    return np.empty(shape, dtype=object)
+
+
+def _scalar(value) -> np.ndarray:
+    """``value`` as a 0-d array of objects (NumPy would otherwise try to
+    read an expression as an array)."""
+    array = _objects(())
+    array[()] = value
+    return array
+
+
+def total(values):
+    """The sum of ``values``, pairwise (a long sum of SymEngine terms built one
+    term at a time costs the square of its length)."""
+    values = list(values)
+    while len(values) > 1:
+        paired = [values[i] + values[i + 1] for i in range(0, len(values) - 1, 2)]
+        values = paired + values[len(values) - len(values) % 2:]
+    return values[0]
 
 
 class Grid:
-    """A rows x cols array of expressions (row-major ``rows``)."""
+    """An array of expressions, of any shape (see the module doc)."""
 
-    __array_priority__ = 1000  # so that a NumPy scalar on the left defers to Grid
+    __array_ufunc__ = None   # a NumPy scalar or array on the left defers to Grid
 
-    def __init__(self, rows):
-        self.rows = [list(row) for row in rows]
-        if not self.rows or any(len(row) != len(self.rows[0]) for row in self.rows):
-            raise ValueError("a Grid needs equally long, non-empty rows")
+    def __init__(self, values):
+        if isinstance(values, np.ndarray) and values.dtype == object:
+            array = values
+        else:
+            shape = np.shape(np.asarray(values, dtype=object))
+            array = _objects(shape)
+            array[...] = np.asarray(values, dtype=object)
+        if array.ndim == 0 or array.size == 0:
+            raise ValueError("a Grid needs at least one dimension and one entry")
+        self.array = array
 
     @classmethod
-    def of_symbols(cls, engine, name: str, n_rows: int, n_cols: int, **assumptions) -> Grid:
-        """A grid of fresh symbols ``name_i_j``."""
-        return cls([[engine.Symbol(f"{name}_{i}_{j}", **assumptions) for j in range(n_cols)]
-                    for i in range(n_rows)])
+    def of_symbols(cls, engine, name: str, *shape: int, **assumptions) -> Grid:
+        """A grid of fresh symbols ``name_i_j...``."""
+        array = _objects(shape)
+        for index in np.ndindex(*shape):
+            array[index] = engine.Symbol("_".join([name, *map(str, index)]), **assumptions)
+        return cls(array)
+
+    @classmethod
+    def stack(cls, grids, axis: int = 0) -> Grid:
+        return cls(np.stack([g.array for g in grids], axis=axis))
+
+    @classmethod
+    def concatenate(cls, grids, axis: int = 0) -> Grid:
+        return cls(np.concatenate([g.array for g in grids], axis=axis))
 
     @property
-    def shape(self) -> tuple[int, int]:
-        return len(self.rows), len(self.rows[0])
+    def shape(self) -> tuple:
+        return self.array.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.array.ndim
 
     @property
     def entries(self) -> list:
-        """Every entry, row by row."""
-        return [value for row in self.rows for value in row]
+        """Every entry, in row-major order."""
+        return list(self.array.flat)
 
     def __getitem__(self, index):
-        i, j = index
-        return self.rows[i][j]
+        value = self.array[index]
+        return Grid(value) if isinstance(value, np.ndarray) else value
 
     def __repr__(self):
-        return f"Grid({self.rows!r})"
+        return f"Grid({self.array.tolist()!r})"
 
     # -- element-wise ------------------------------------------------------------------
 
     def map(self, function) -> Grid:
-        return Grid([[function(value) for value in row] for row in self.rows])
+        return Grid(np.frompyfunc(function, 1, 1)(self.array).astype(object))
 
-    def _combine(self, other, function) -> Grid:
-        other = other if isinstance(other, Grid) else Grid([[other]])
-        shape = _broadcast(self.shape, other.shape)
-        (r1, c1), (r2, c2) = self.shape, other.shape
-        return Grid([[function(self.rows[i if r1 > 1 else 0][j if c1 > 1 else 0],
-                               other.rows[i if r2 > 1 else 0][j if c2 > 1 else 0])
-                      for j in range(shape[1])] for i in range(shape[0])])
+    @staticmethod
+    def _operand(other) -> np.ndarray:
+        return other.array if isinstance(other, Grid) else _scalar(other)
+
+    def _combine(self, other, function, reflected: bool = False) -> Grid:
+        left, right = self.array, self._operand(other)
+        if reflected:
+            left, right = right, left
+        result = np.frompyfunc(function, 2, 1)(left, right)
+        return Grid(np.asarray(result, dtype=object))
 
     def __add__(self, other):
         return self._combine(other, lambda a, b: a + b)
 
     def __radd__(self, other):
-        return self._combine(other, lambda a, b: b + a)
+        return self._combine(other, lambda a, b: a + b, reflected=True)
 
     def __sub__(self, other):
         return self._combine(other, lambda a, b: a - b)
 
     def __rsub__(self, other):
-        return self._combine(other, lambda a, b: b - a)
+        return self._combine(other, lambda a, b: a - b, reflected=True)
 
     def __mul__(self, other):
         return self._combine(other, lambda a, b: a * b)
 
     def __rmul__(self, other):
-        return self._combine(other, lambda a, b: b * a)
+        return self._combine(other, lambda a, b: a * b, reflected=True)
 
     def __truediv__(self, other):
         return self._combine(other, lambda a, b: a / b)
 
     def __rtruediv__(self, other):
-        return self._combine(other, lambda a, b: b / a)
+        return self._combine(other, lambda a, b: a / b, reflected=True)
 
     def __pow__(self, power):
         return self.map(lambda a: a ** power)
@@ -102,65 +147,82 @@ class Grid:
     def __neg__(self):
         return self.map(lambda a: -a)
 
-    # -- linear algebra and reductions ------------------------------------------------
+    # -- shapes ------------------------------------------------------------------------
 
     @property
     def T(self) -> Grid:
-        return Grid([list(column) for column in zip(*self.rows, strict=True)])
+        return Grid(self.array.T)
+
+    def transpose(self, *axes) -> Grid:
+        return Grid(self.array.transpose(*axes))
+
+    def reshape(self, *shape) -> Grid:
+        return Grid(self.array.reshape(*shape))
+
+    def pad(self, widths) -> Grid:
+        """Zeros around the entries, ``widths`` as for ``np.pad``."""
+        padded = np.pad(self.array, widths, constant_values=0)
+        return Grid(np.asarray(padded, dtype=object))
+
+    # -- linear algebra and reductions -------------------------------------------------
 
     def __matmul__(self, other: Grid) -> Grid:
-        (n, k), (k2, m) = self.shape, other.shape
-        if k != k2:
+        """The matrix product over the last axis of ``self`` and the first of
+        a 2-D ``other`` (``x`` N x T x D times ``w`` D x M is N x T x M)."""
+        (k, m), left = other.shape, self.array.reshape(-1, self.shape[-1])
+        if self.shape[-1] != k or other.ndim != 2:
             raise ValueError(f"matrix product of {self.shape} and {other.shape}")
-        return Grid([[_total(self.rows[i][t] * other.rows[t][j] for t in range(k))
-                      for j in range(m)] for i in range(n)])
+        product = _objects((left.shape[0], m))
+        for i in range(left.shape[0]):
+            for j in range(m):
+                product[i, j] = total(left[i, t] * other.array[t, j] for t in range(k))
+        return Grid(product.reshape(*self.shape[:-1], m))
 
-    def sum(self, axis: int | None = None) -> Grid:
-        """NumPy's sum with ``keepdims=True``: the result stays 2-D."""
-        n, m = self.shape
-        if axis is None:
-            return Grid([[_total(self.entries)]])
-        if axis == 0:
-            return Grid([[_total(self.rows[i][j] for i in range(n)) for j in range(m)]])
-        return Grid([[_total(row)] for row in self.rows])
+    def sum(self, axis=None) -> Grid:
+        """NumPy's sum with ``keepdims=True``: the result keeps every dimension."""
+        axes = tuple(range(self.ndim)) if axis is None else \
+            tuple(a % self.ndim for a in ((axis,) if isinstance(axis, int) else axis))
+        kept = [a for a in range(self.ndim) if a not in axes]
+        moved = self.array.transpose(*kept, *axes)
+        rows = moved.reshape(-1, int(np.prod([self.shape[a] for a in axes])))
+        sums = _objects(len(rows))
+        for i, row in enumerate(rows):
+            sums[i] = total(row)
+        shape = [1 if a in axes else size for a, size in enumerate(self.shape)]
+        return Grid(sums.reshape(shape))
 
-    def mean(self, axis: int | None = None) -> Grid:
-        n, m = self.shape
-        count = n * m if axis is None else (n if axis == 0 else m)
-        return self.sum(axis).map(lambda total: total / count)
-
-
-
-def _total(values):
-    values = list(values)
-    total = values[0]
-    for value in values[1:]:
-        total = total + value
-    return total
+    def mean(self, axis=None) -> Grid:
+        summed = self.sum(axis)
+        return summed / (self.array.size // summed.array.size)
 
 
 class Ops:
     """What a definition uses besides arithmetic: the engine's functions, and
     ``stage(name, grid)`` to name an intermediate quantity.
 
-    ``held`` names one quantity to hold constant: its stage returns fresh
-    symbols ``name_i_j`` instead of its value, so that a derivative taken
-    afterwards leaves out the chain-rule path through it.  ``staged`` keeps
-    every named quantity's value (as computed, in terms of the inputs).
+    With ``cut``, a stage returns fresh symbols (``stage<k>_<name>_i_j...``)
+    in place of its value, so that every expression after it is written in
+    those symbols: the truth then differentiates each stage on its own and
+    chains the pieces (:class:`symbp.layers.symbolic.Truth`).  ``staged``
+    keeps every named quantity's value, in order; ``cuts`` the symbols that
+    stand for them.
     """
 
-    def __init__(self, engine, held: str | None = None):
+    def __init__(self, engine, cut: bool = False):
         self.engine = engine
-        self.held = held
+        self.cut = cut
         self.staged: dict[str, Grid] = {}
-        self.held_symbols: Grid | None = None
+        self.cuts: dict[str, Grid] = {}
 
     def stage(self, name: str, value: Grid) -> Grid:
+        if name in self.staged:
+            raise ValueError(f"the definition names {name!r} twice")
         self.staged[name] = value
-        if name != self.held:
+        if not self.cut:
             return value
-        self.held_symbols = Grid.of_symbols(self.engine, f"held_{name}", *value.shape)
-        return self.held_symbols
+        symbols = Grid.of_symbols(self.engine, f"stage{len(self.cuts)}_{name}", *value.shape)
+        self.cuts[name] = symbols
+        return symbols
 
     def sqrt(self, grid: Grid) -> Grid:
         return grid.map(self.engine.sqrt)
@@ -182,3 +244,25 @@ class Ops:
         0 is 0 (the convention of contract section 1)."""
         piecewise = self.engine.Piecewise
         return grid.map(lambda a: piecewise((a, a > 0), (0, True)))
+
+    def max(self, grid: Grid, axis) -> Grid:
+        """The largest entry over ``axis`` (kept, as for ``sum``), as nested
+        Piecewise comparisons ``m = e if e > m else m``: away from ties its
+        derivative is 1 at the largest entry and 0 elsewhere (points within
+        reach of a tie are redrawn)."""
+        piecewise = self.engine.Piecewise
+
+        def largest(values):
+            best = values[0]
+            for value in values[1:]:
+                best = piecewise((value, value > best), (best, True))
+            return best
+
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        kept = [a for a in range(grid.ndim) if a not in axes]
+        rows = grid.array.transpose(*kept, *axes).reshape(
+            -1, int(np.prod([grid.shape[a] for a in axes])))
+        found = _objects(len(rows))
+        for i, row in enumerate(rows):
+            found[i] = largest(list(row))
+        return Grid(found.reshape([1 if a in axes else s for a, s in enumerate(grid.shape)]))

@@ -14,14 +14,18 @@ knows about it.
   cs231n's ``layers.py`` and *Deep Learning from Scratch*'s ``common/layers.py``.
 
 Arrays have the shapes of cs231n (``b`` is ``(M,)``, ``gamma`` ``(D,)``, ``x``
-may be ``N x d1 x ... x dk`` for affine); ``define`` sees each as a 2-D grid
-with samples as rows (contract section 12: ``gamma`` is 1 x D).
+may be ``N x d1 x ... x dk`` for affine, a convolution's ``x`` is N x C x H x
+W); ``define`` sees each as a grid of the shape that broadcasts as the
+definition needs (contract section 12: ``gamma`` is 1 x D, a spatial batch
+norm's 1 x C x 1 x 1).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from math import prod
 
 import numpy as np
@@ -31,17 +35,19 @@ import numpy as np
 class Operand:
     """One array a layer takes.
 
-    ``shape(config)`` is its array shape, ``grid(config)`` the 2-D shape its
-    definition sees.  ``grad`` names its gradient (``"dx"``), None for
-    arrays that are not differentiated (labels, a dropout mask).  ``kind``
-    says how values are drawn: ``real``, ``labels`` (integers in [0, C)) or
-    ``mask`` (0/1, each 1 with probability ``p``); a ``labels`` operand is
-    seen by the definition as its one-hot matrix.
+    ``shape(config)`` is its array shape, ``grid(config)`` the shape its
+    definition sees (the same entries, in the same order).  ``grad`` names
+    its gradient (``"dx"``), None for arrays that are not differentiated
+    (labels, a dropout mask).  ``kind`` says how values are drawn: ``real``,
+    ``labels`` (integers in [0, C), C the grid's last size), ``mask`` (0/1,
+    each 1 with probability ``p``) or ``flags`` (booleans, each True with
+    probability 3/4, one at least); a ``labels`` operand is seen by the
+    definition as its one-hot array (one more axis, of size C).
     """
 
     name: str
     shape: Callable[[dict], tuple]
-    grid: Callable[[dict], tuple[int, int]]
+    grid: Callable[[dict], tuple]
     grad: str | None = None
     kind: str = "real"
 
@@ -51,13 +57,34 @@ class Size:
     """A size of the configuration: drawn from ``low..high``; any value from
     ``minimum`` up is valid (``--config`` may ask for one outside the drawn
     range, e.g. ``N=1`` for batch norm).  ``dims``: a tuple of sizes (the
-    trailing dimensions of affine's ``x``), each in ``low..high``."""
+    trailing dimensions of affine's ``x``), each in ``low..high``.
+
+    ``fits(value, config)``: whether a value is valid given the sizes listed
+    before it (a convolution's H given HH, stride and pad: the output size
+    must be a whole number, as cs231n asserts), ``rule`` says so in words;
+    only fitting values are drawn.  ``default``: its value in the first
+    configuration graded (else the low end, two where that allows).
+    ``counts``: a count (N, C, T...) that may name a factor of a wrong
+    gradient (``N`` times the truth); stride and pad do not.  ``path``: a
+    size that changes the code path (stride, pad, filter and pool sizes): a
+    wrong layer is graded again over its values, to say for which it is right.
+    """
 
     name: str
     low: int
     high: int
     minimum: int = 1
     dims: bool = False
+    default: int | None = None
+    counts: bool = True
+    path: bool = False
+    fits: Callable[[int, dict], bool] | None = None
+    rule: str = ""
+
+    def fitting(self, config: dict, low: int | None = None, high: int | None = None) -> list:
+        """The values of ``low..high`` (default: the drawn range) that fit ``config``."""
+        values = range(self.low if low is None else low, (self.high if high is None else high) + 1)
+        return [v for v in values if self.fits is None or self.fits(v, config)]
 
 
 @dataclass(frozen=True)
@@ -86,6 +113,11 @@ class Cs231n:
     ``("loss", "dx")``).  ``reads`` names the parameters the code fixes
     itself, which symbp reads back from its output (``Layer.read_back``):
     each maps to ``accepted(config) -> {value: note}`` (None: any value).
+    ``outputs`` names the arrays the forward returns before its cache (an
+    LSTM step's ``next_h, next_c``: the layer's output is them side by side
+    on the last axis, and the backward is given ``dout`` split the same way).
+    ``also``: more ``(forward, backward)`` pairs of the same layer
+    (cs231n's ``fast_layers.py``: ``conv_forward_im2col``/``conv_backward_im2col``).
     """
 
     forward: str | None
@@ -93,6 +125,8 @@ class Cs231n:
     args: Callable[[dict, dict], tuple]
     returns: tuple[str, ...]
     reads: dict = field(default_factory=dict)
+    outputs: tuple[str, ...] = ("out",)
+    also: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +178,8 @@ class Layer:
     read_back: Callable[[dict, object, dict], dict] = _no_read_back
     forward_slips: tuple = ()         # (what differs, forward(arrays, config)) pairs
     factors: Callable[[dict], list] = lambda _config: []
+    overwrite: str = ""               # when `=` for `+=` is right (windows, repeated indices)
+    cse: bool = True                  # share subexpressions when compiling (module symbolic)
     cs231n: Cs231n | None = None
     dlfs: Dlfs | None = None
 
@@ -152,13 +188,34 @@ class Layer:
         """Each differentiated operand's gradient key: ``{"x": "dx", ...}``."""
         return {op.name: op.grad for op in self.operands if op.grad}
 
-    def default_config(self) -> dict:
-        """A configuration with every size at the low end of its drawn range
-        (two where that allows) and every parameter at its default."""
-        config = {size.name: (2,) if size.dims else min(max(size.low, 2), size.high)
-                  for size in self.sizes}
+    def default_config(self, given: dict | None = None) -> dict:
+        """A configuration with every size at its default (else the low end
+        of its drawn range, two where that allows) and every parameter at its
+        default; the values ``given`` replace them, and a size not given that
+        no longer fits is moved to the next value that does (``fit``)."""
+        given = dict(given or {})
+        config = {size.name: (2,) if size.dims else size.default if size.default is not None
+                  else min(max(size.low, 2), size.high) for size in self.sizes}
         config.update({p.name: p.default for p in self.parameters if p.follows is None})
-        return self.complete(config)
+        return self.complete(self.fit({**config, **given}, keep=set(given)))
+
+    def fit(self, config: dict, keep=frozenset()) -> dict:
+        """``config`` with each size that does not fit the sizes before it
+        (and is not in ``keep``) moved to the nearest value that does, upward
+        first; unchanged where none fits."""
+        config = dict(config)
+        for size in self.sizes:
+            try:
+                if size.fits is None or size.name in keep or size.name not in config or \
+                        size.fits(config[size.name], config):
+                    continue
+            except (TypeError, ValueError):
+                continue   # a value given of the wrong kind: check_config says which
+            value = config[size.name]
+            candidates = size.fitting(config, size.minimum, max(size.high, value) + 3)
+            if candidates:
+                config[size.name] = min(candidates, key=lambda v: (abs(v - value), v < value))
+        return config
 
     def complete(self, config: dict) -> dict:
         """``config`` with the parameters that follow others filled in."""
@@ -176,8 +233,17 @@ class Layer:
         return {op.name: tuple(op.shape(config)) for op in self.operands}
 
     def shape_key(self, config: dict) -> tuple:
-        """What the symbolic derivation depends on: every operand's grid shape."""
-        return tuple(tuple(op.grid(config)) for op in self.operands)
+        """What the symbolic derivation depends on: every operand's grid
+        shape, and the sizes the definition takes itself (stride, pad)."""
+        taken = arguments_of(self.define)
+        return tuple(tuple(op.grid(config)) for op in self.operands) + \
+            tuple(config[s.name] for s in self.sizes if s.name in taken)
+
+
+@cache
+def arguments_of(define) -> frozenset:
+    """The names a definition takes (read once per definition)."""
+    return frozenset(inspect.signature(define).parameters)
 
 
 def features(config: dict) -> int:

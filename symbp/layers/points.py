@@ -4,10 +4,11 @@ A configuration is a plain dict of the layer's sizes and parameters
 (``{"N": 3, "D": 2, "eps": 1e-5}``); a point is one array per operand and
 an upstream gradient ``dout``.  Points are drawn from a seed: reals from a
 standard normal, labels uniformly, a dropout mask keeping each unit with
-probability ``p``.  A point within 1e-3 of a kink (relu at 0, an SVM margin
-at 0) is redrawn, and so is one where a gradient that is not zero for every
-point of the configuration happens to be all zeros (a relu dead on every
-unit): such a point would test nothing.
+probability ``p``, flags (a temporal loss's mask) True with probability
+3/4.  A point within 1e-3 of a kink (relu at 0, an SVM margin at 0, a tie in
+a pool window) is redrawn, and so is one where a gradient that is not zero
+for every point of the configuration happens to be all zeros (a relu dead
+on every unit): such a point would test nothing.
 
 >>> from symbp.layers import LAYERS
 >>> arrays, dout = sample_point(LAYERS["relu"], {"N": 2, "D": 3}, seed=0)
@@ -50,6 +51,9 @@ def check_config(layer, config: dict) -> dict:
             if not isinstance(value, (int, np.integer)) or not size.minimum <= value <= MAX_SIZE:
                 raise LayerError(f"{layer.name}'s {size.name} = {value} is outside "
                                  f"{size.minimum}..{MAX_SIZE}")
+        if size.fits is not None and not size.fits(config[size.name], config):
+            raise LayerError(f"{layer.name}'s {size.name} = {config[size.name]} does not fit "
+                             f"{_sizes(layer, config, before=size.name)}: {size.rule}")
     config = layer.complete(config)
     for p in layer.parameters:
         value = config.get(p.name, p.default)
@@ -65,9 +69,11 @@ def check_config(layer, config: dict) -> dict:
     return config
 
 
-def _sizes(layer, config) -> str:
+def _sizes(layer, config, before: str | None = None) -> str:
+    names = [s.name for s in layer.sizes]
+    sizes = layer.sizes[:names.index(before)] if before else layer.sizes
     return ", ".join(f"{s.name} = " + ("x".join(map(str, config[s.name])) if s.dims
-                                         else str(config[s.name])) for s in layer.sizes)
+                                         else str(config[s.name])) for s in sizes)
 
 
 def draw_arrays(layer, config: dict, rng) -> dict:
@@ -76,7 +82,11 @@ def draw_arrays(layer, config: dict, rng) -> dict:
     for op in layer.operands:
         shape = tuple(op.shape(config))
         if op.kind == "labels":
-            arrays[op.name] = rng.integers(0, op.grid(config)[1], size=shape)
+            arrays[op.name] = rng.integers(0, op.grid(config)[-1], size=shape)
+        elif op.kind == "flags":
+            flags = rng.random(shape) < 0.75
+            flags.flat[rng.integers(flags.size)] = True    # at least one counts
+            arrays[op.name] = flags
         elif op.kind == "mask":
             mask = (rng.random(shape) < config["p"]).astype(float)
             mask.flat[rng.integers(mask.size)] = 1.0   # at least one unit kept

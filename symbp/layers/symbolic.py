@@ -4,16 +4,25 @@ For a configuration's shapes, the definition is built over one symbol per
 entry of every input, a symbol per parameter and one per entry of the
 upstream gradient ``dout``; the scalar ``sum(dout * out)`` (the output itself
 for a loss) is differentiated with respect to every input symbol.  That is
-the exact vector-Jacobian product for any ``dout``: the derivation is done
-once per shape and turned into one compiled function (SymEngine's
-``Lambdify`` with common subexpressions, its "lambda" backend: built in well
-under a millisecond where LLVM's takes 10-20 ms, and as fast for these small
-sizes), then evaluated at many points.
+the exact vector-Jacobian product for any ``dout``.
+
+Each quantity the definition names (``ops.stage("mu", ...)``, an LSTM's
+``c1``, ``h1``...) is cut: it becomes symbols of its own, so that every
+expression after it is written in them.  SymEngine differentiates each piece
+(a stage's value, and the output) with respect to the symbols it is written
+in, and the pieces are chained numerically in reverse order (the chain rule:
+the adjoint of a stage, pulled back through its value's derivatives).  No
+derivative is written by hand; the pieces stay small however long the
+sequence, where one expression of the whole layer would grow with every
+time step.  The derivation is done once per shape (parameters such as
+``eps`` stay symbols) and compiled once (SymEngine's ``Lambdify``, its
+"lambda" backend: built in well under a millisecond where LLVM's takes
+10-20 ms, and as fast for these small sizes), then evaluated at many points.
 
 SymEngine builds and differentiates the expressions (about a hundred times
-faster than SymPy here; both give the same derivatives, which
-``tests/test_layers.py`` checks); :func:`quantities` gives the same
-definition's named quantities as SymPy matrices.
+faster than SymPy here); ``tests/test_layers.py`` checks that SymPy's own
+``diff`` of the whole definition, uncut, gives the same numbers.
+:func:`quantities` gives the definition's named quantities as SymPy arrays.
 
 >>> from symbp.layers import LAYERS
 >>> layer = LAYERS["affine"]
@@ -25,11 +34,10 @@ True
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from symbp.layers.grid import Grid, Ops
+from symbp.layers.model import arguments_of
 
 
 def _engine(name: str):
@@ -41,23 +49,26 @@ def _engine(name: str):
     return symengine
 
 
-def build(layer, config: dict, engine_name: str = "symengine", held: str | None = None):
-    """The definition over symbols: ``(grids, parameter symbols, ops, result)``."""
+def build(layer, config: dict, engine_name: str = "symengine", cut: bool = False):
+    """The definition over symbols: ``(grids, parameter symbols, ops, result)``.
+    The definition is given every operand's grid, and the parameters and
+    sizes its signature names (a convolution's ``stride`` and ``pad``)."""
     engine = _engine(engine_name)
     assumptions = {"real": True} if engine_name == "sympy" else {}
     grids = {op.name: Grid.of_symbols(engine, op.name, *op.grid(config), **assumptions)
              for op in layer.operands}
     symbols = {p.name: engine.Symbol(p.name, **assumptions) for p in layer.parameters}
-    ops = Ops(engine, held=held)
-    # a parameter that only sets another (dropout's p sets its scale) is not in the definition
-    taken = inspect.signature(layer.define).parameters
-    result = layer.define(ops, **grids, **{k: v for k, v in symbols.items() if k in taken})
+    ops = Ops(engine, cut=cut)
+    taken = arguments_of(layer.define)
+    extra = {**symbols, **{s.name: config[s.name] for s in layer.sizes}}
+    result = layer.define(ops, **grids, **{k: v for k, v in extra.items() if k in taken})
     return grids, symbols, ops, result
 
 
 def quantities(layer, config: dict) -> dict:
     """Every named quantity of the definition (``out`` and each staged one,
-    ``mu``, ``var``, ``xhat``...) as a SymPy Matrix over the inputs' entries.
+    ``mu``, ``var``, ``xhat``...) over the inputs' entries: a SymPy Matrix
+    when it is 2-D, a SymPy Array otherwise.
 
     >>> from symbp.layers import LAYERS
     >>> named = quantities(LAYERS["batchnorm"], {"N": 2, "D": 1, "eps": 1e-5})
@@ -67,13 +78,14 @@ def quantities(layer, config: dict) -> dict:
     import sympy
     grids, _, ops, result = build(layer, config, "sympy")
     named = {**grids, **ops.staged, **result}
-    return {name: sympy.Matrix(grid.rows) for name, grid in named.items()}
+    return {name: sympy.Matrix(grid.array.tolist()) if grid.ndim == 2 else
+            sympy.Array(grid.array.tolist()) for name, grid in named.items()}
 
 
 def _objective(layer, out: Grid, engine):
     """``sum(dout * out)`` and the ``dout`` symbols (none for a loss)."""
     if layer.loss:
-        return out[0, 0], None
+        return out.entries[0], None
     dout = Grid.of_symbols(engine, "dout", *out.shape)
     terms = [d * o for d, o in zip(dout.entries, out.entries, strict=True)]
     return engine.Add(*terms), dout
@@ -86,32 +98,45 @@ def gradient(engine, total, symbols) -> list:
     costs the terms' sizes rather than their sizes times the symbols.  (As
     :func:`symbp.truth.codegen.sparse_jacobian` does for networks; that
     module imports SymPy, which the layers' truth does without.)"""
+    scale, total = _scaled_sum(engine, total)
     wanted, parts = set(symbols), {}
     for term in total.args if isinstance(total, engine.Add) else (total,):
         for symbol in term.free_symbols & wanted:
             parts.setdefault(symbol, []).append(term.diff(symbol))
-    return [engine.Add(*parts[symbol]) if symbol in parts else 0 for symbol in symbols]
+    return [scale * engine.Add(*parts[symbol]) if symbol in parts else 0 for symbol in symbols]
 
 
-def _compiled(engine, arguments, expressions):
-    """One function of ``arguments`` returning every expression (see the module doc)."""
-    return engine.Lambdify(arguments, expressions, cse=True, backend="lambda")
+def _scaled_sum(engine, total):
+    """``(c, s)`` with ``total = c * s`` for a number c: a mean is a number
+    times a sum, whose terms are then differentiated one by one."""
+    if isinstance(total, engine.Mul):
+        sums = [a for a in total.args if isinstance(a, engine.Add)]
+        numbers = [a for a in total.args if a.is_Number]
+        if len(sums) == 1 and len(numbers) + 1 == len(total.args):
+            return engine.Mul(*numbers), sums[0]
+    return 1, total
 
 
-def argument_values(layer, arrays: dict, config: dict, dout=None) -> list:
+def _compiled(engine, arguments, expressions, cse: bool = True):
+    """One function of ``arguments`` returning every expression (see the
+    module doc); common subexpressions are shared unless ``cse`` is False
+    (a convolution's sums of products share none worth the search)."""
+    return engine.Lambdify(arguments, expressions, cse=cse, backend="lambda")
+
+
+def argument_values(layer, arrays: dict, config: dict) -> np.ndarray:
     """The numbers for a derivation's arguments, in order: every operand's
-    entries (labels as their one-hot matrix), the parameters, ``dout``."""
+    entries (labels as their one-hot arrays), then the parameters."""
     values = []
     for op in layer.operands:
         array = np.asarray(arrays[op.name], dtype=float)
         if op.kind == "labels":
-            rows, classes = op.grid(config)
-            array = np.eye(classes)[np.asarray(arrays[op.name], dtype=int).reshape(rows)]
+            grid = op.grid(config)
+            labels = np.asarray(arrays[op.name], dtype=int).reshape(grid[:-1])
+            array = np.eye(grid[-1])[labels]
         values.append(array.ravel())
     values.append(np.array([float(config[p.name]) for p in layer.parameters]))
-    if dout is not None and not layer.loss:
-        values.append(np.asarray(dout, dtype=float).ravel())
-    return list(np.concatenate(values))
+    return np.concatenate(values)
 
 
 def by_key(layer, flat, config: dict) -> dict:
@@ -128,34 +153,102 @@ def by_key(layer, flat, config: dict) -> dict:
 
 class Truth:
     """The compiled truth of one shape: ``truth(arrays, config, dout)`` gives
-    ``(out, {gradient key: array})`` in the operands' own shapes."""
+    ``(out, {gradient key: array})`` in the operands' own shapes.
+
+    ``stage_names`` are the definition's named quantities, in order;
+    ``stage_shapes`` their shapes.  ``adjust`` (see :meth:`__call__`) changes
+    a stage's adjoint before it is pulled back: zero holds the stage
+    constant (every chain-rule path but the ones through it), which is how
+    diagnoses take the chain rule apart.
+    """
+
+    def __init__(self, layer, config: dict):
+        engine = _engine("symengine")
+        self.layer = layer
+        grids, symbols, ops, result = build(layer, config, cut=True)
+        out = result["out"]
+        self.out_shape = out.shape
+        objective, dout = _objective(layer, out, engine)
+        base = [s for op in layer.operands for s in grids[op.name].entries]
+        base += [symbols[p.name] for p in layer.parameters]
+        wrt = [s for op in layer.operands if op.grad for s in grids[op.name].entries]
+        self.n_wrt = len(wrt)
+        self.stage_names = list(ops.cuts)
+        self.stage_shapes = {name: ops.cuts[name].shape for name in self.stage_names}
+        self._stages, self._pullbacks, before = [], [], []
+        for name in self.stage_names:
+            value = ops.staged[name].entries
+            adjoint = [engine.Symbol(f"adjoint_{name}_{i}") for i in range(len(value))]
+            pulled = engine.Add(*[a * v for a, v in zip(adjoint, value, strict=True)])
+            self._stages.append(_compiled(engine, base + before, value, layer.cse))
+            self._pullbacks.append(_compiled(engine, base + before + adjoint,
+                                             gradient(engine, pulled, wrt + before), layer.cse))
+            before = before + ops.cuts[name].entries
+        extra = [] if dout is None else dout.entries
+        self._out = _compiled(engine, base + before, out.entries, layer.cse)
+        self._direct = _compiled(engine, base + before + extra,
+                                 gradient(engine, objective, wrt + before), layer.cse)
+
+    def stages(self, arrays: dict, config: dict) -> tuple[np.ndarray, list]:
+        """The arguments' numbers, and each stage's values (flat), in order."""
+        base, values = argument_values(self.layer, arrays, config), []
+        for stage in self._stages:
+            values.append(np.ravel(stage(np.concatenate([base, *values]))))
+        return base, values
+
+    def __call__(self, arrays: dict, config: dict, dout=None, adjust: dict | None = None):
+        """``(out, {gradient key: array})`` at ``arrays`` for upstream gradient
+        ``dout`` (ignored for a loss; zeros when None: the output alone);
+        ``adjust`` maps a stage's name to a function of its adjoint (an array
+        of the stage's shape) that returns the adjoint to pull back."""
+        if dout is None and not self.layer.loss:
+            dout = np.zeros(self.out_shape)
+        base, values = self.stages(arrays, config)
+        everything = np.concatenate([base, *values])
+        out = np.ravel(self._out(everything))
+        extra = [] if self.layer.loss else [np.ravel(np.asarray(dout, dtype=float))]
+        adjoint = np.array(np.ravel(self._direct(np.concatenate([everything, *extra]))))
+        starts = np.cumsum([self.n_wrt] + [len(v) for v in values])
+        for k in reversed(range(len(values))):
+            name, start = self.stage_names[k], starts[k]
+            pulled = adjoint[start:start + len(values[k])]
+            if adjust and name in adjust:
+                pulled = np.ravel(adjust[name](pulled.reshape(self.stage_shapes[name])))
+            arguments = np.concatenate([base, *values[:k], pulled])
+            adjoint[:start] += np.ravel(self._pullbacks[k](arguments))
+        grads = by_key(self.layer, adjoint[:self.n_wrt], config)
+        if self.layer.loss:
+            return float(out[0]), grads
+        return out.reshape(self.out_shape), grads
+
+
+class Contributions:
+    """Each output entry's derivative with respect to each input entry it is
+    written in (the sparse Jacobian of the whole definition, uncut), for the
+    ``overwrite`` diagnosis: ``contributions(arrays, config)`` gives
+    ``(output index, input index, value)`` arrays over every pair, inputs
+    numbered as the differentiated operands' entries in order."""
 
     def __init__(self, layer, config: dict):
         engine = _engine("symengine")
         self.layer = layer
         grids, symbols, _, result = build(layer, config)
-        out = result["out"]
-        self.out_shape = out.shape
-        total, dout = _objective(layer, out, engine)
-        grads = gradient(engine, total, [s for op in layer.operands if op.grad
-                                         for s in grids[op.name].entries])
-        arguments = [s for op in layer.operands for s in grids[op.name].entries]
-        arguments += [symbols[p.name] for p in layer.parameters]
-        arguments += [] if dout is None else dout.entries
-        self._function = _compiled(engine, arguments, out.entries + grads)
+        base = [s for op in layer.operands for s in grids[op.name].entries]
+        base += [symbols[p.name] for p in layer.parameters]
+        wrt = [s for op in layer.operands if op.grad for s in grids[op.name].entries]
+        position = {symbol: i for i, symbol in enumerate(wrt)}
+        pairs, derivatives = [], []
+        for k, entry in enumerate(result["out"].entries):
+            for symbol in sorted(entry.free_symbols & position.keys(), key=position.get):
+                pairs.append((k, position[symbol]))
+                derivatives.append(entry.diff(symbol))
+        self.outputs, self.inputs = (np.array(column, dtype=int) for column in
+                                     (zip(*pairs, strict=True) if pairs else ([], [])))
+        self._function = _compiled(engine, base, derivatives or [0], layer.cse)
 
-    def __call__(self, arrays: dict, config: dict, dout=None):
-        """``(out, {gradient key: array})`` at ``arrays`` for upstream gradient
-        ``dout`` (ignored for a loss; zeros when None: the output alone)."""
-        if dout is None and not self.layer.loss:
-            dout = np.zeros(self.out_shape)
-        values = np.asarray(self._function(argument_values(self.layer, arrays, config, dout)),
-                            dtype=float).ravel()
-        size = self.out_shape[0] * self.out_shape[1]
-        out, grads = values[:size], by_key(self.layer, values[size:], config)
-        if self.layer.loss:
-            return float(out[0]), grads
-        return out.reshape(self.out_shape), grads
+    def __call__(self, arrays: dict, config: dict):
+        values = np.ravel(self._function(argument_values(self.layer, arrays, config)))
+        return self.outputs, self.inputs, values[:len(self.outputs)]
 
 
 _CACHE: dict = {}
@@ -176,57 +269,13 @@ def truth_for(layer, config: dict) -> Truth:
                    lambda: Truth(layer, config))
 
 
+def contributions_for(layer, config: dict) -> Contributions:
+    """:class:`Contributions` of ``config``'s shapes (cached; only built when
+    a gradient is wrong, to name the slip)."""
+    return _cached(("contributions", layer.name, layer.shape_key(config)),
+                   lambda: Contributions(layer, config))
+
+
 def clear_cache() -> None:
     """Forget every compiled derivation (benchmarks time cold ones with it)."""
     _CACHE.clear()
-
-
-# -- the chain rule taken apart (for diagnoses) ---------------------------------------
-
-class HeldPath:
-    """The truth split at one named quantity q of the definition: the
-    gradient with q held constant (every chain-rule path but the ones
-    through q), the adjoint d objective / d q, and q's Jacobian with respect
-    to the inputs; so that ``partial + adjoint @ jacobian`` is the truth.
-
-    Only built when a user's gradient is wrong (to name the slip)."""
-
-    def __init__(self, layer, config: dict, held: str):
-        engine = _engine("symengine")
-        self.layer = layer
-        grids, symbols, ops, result = build(layer, config, held=held)
-        total, dout = _objective(layer, result["out"], engine)
-        self.shape = ops.held_symbols.shape
-        inputs = [s for op in layer.operands if op.grad for s in grids[op.name].entries]
-        held_symbols = ops.held_symbols.entries
-        value = ops.staged[held].entries
-        arguments = [s for op in layer.operands for s in grids[op.name].entries]
-        arguments += [symbols[p.name] for p in layer.parameters]
-        self._value = _compiled(engine, arguments,
-                                value + [v.diff(s) for v in value for s in inputs])
-        arguments += ([] if dout is None else dout.entries) + held_symbols
-        self._split = _compiled(engine, arguments, gradient(engine, total, inputs + held_symbols))
-        self.n_inputs, self.n_held = len(inputs), len(held_symbols)
-
-    def __call__(self, arrays: dict, config: dict, dout=None):
-        """``(partial gradients, adjoint (q's grid shape), jacobian)``."""
-        base = argument_values(self.layer, arrays, config)
-        values = np.asarray(self._value(base), dtype=float).ravel()
-        held, jacobian = values[:self.n_held], values[self.n_held:]
-        extra = [] if dout is None or self.layer.loss else list(np.ravel(dout))
-        split = np.asarray(self._split(base + extra + list(held)), dtype=float).ravel()
-        partial, adjoint = split[:self.n_inputs], split[self.n_inputs:]
-        return (by_key(self.layer, partial, config), adjoint.reshape(self.shape),
-                jacobian.reshape(self.n_held, self.n_inputs))
-
-
-def held_path(layer, config: dict, held: str) -> HeldPath:
-    """:class:`HeldPath` of ``config``'s shapes at quantity ``held`` (cached)."""
-    return _cached(("held", layer.name, layer.shape_key(config), held),
-                   lambda: HeldPath(layer, config, held))
-
-
-def staged_names(layer, config: dict) -> list[str]:
-    """The names the definition gives its intermediate quantities, in order."""
-    _, _, ops, _ = build(layer, config)
-    return list(ops.staged)

@@ -27,16 +27,17 @@ Sum(exp(-z2[_k1, s])*W2[_k1, p]/(1 + exp(-z2[_k1, s]))**3, (_k1, 0, n2 - 1))
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cache
 
 import sympy
 
-from symbp.tables import ACTIVATIONS, LOSSES
+from symbp.tables import ACTIVATIONS, LOSSES, REDUCTION_FORMS
 from symbp.truth.indexed import indicator_form, instantiate, normal
-from symbp.truth.penalty import decay_entry
 
 M = sympy.Symbol("m", integer=True, positive=True)
+LAMBDA = sympy.Symbol("lambda", nonnegative=True)
 _N = sympy.Symbol("N", integer=True, positive=True)       # units of a piece
 _N_IN = sympy.Symbol("N_in", integer=True, positive=True)  # its input units
 _P = sympy.Symbol("P", integer=True, nonnegative=True)     # the entry differentiated
@@ -61,17 +62,6 @@ def _dummy(name="i"):
     return sympy.Dummy(name, integer=True)
 
 
-class Entries:
-    """An entry function ``z(k)`` read as ``z[k]``, for the tables' index
-    forms (``Activation.indexed``), which take an ``IndexedBase``."""
-
-    def __init__(self, entry):
-        self.entry = entry
-
-    def __getitem__(self, k):
-        return self.entry(k)
-
-
 # -- the lemmas ----------------------------------------------------------------
 
 def activation_entry(name: str, z, i, n, *, kinks_as_branches: bool = False):
@@ -84,7 +74,8 @@ def activation_entry(name: str, z, i, n, *, kinks_as_branches: bool = False):
         return form if kinks_as_branches else indicator_form(form)
     if activation.indexed is None:
         return None
-    return activation.indexed(Entries(z), i, n)
+    units = sympy.IndexedBase("units")  # the table's index form, its units then z(k)
+    return instantiate(activation.sympy_indexed(units, i, n), {}, {units: z})
 
 
 @cache
@@ -109,37 +100,9 @@ def activation_vjp(name: str):
 
 @cache
 def loss_gradient(name: str):
-    """d loss / d A[P] of one sample's loss over N output units, or None when
-    the table's loss is not c(n) * sum_j g(a_j, y_j) (contract section 1)."""
-    unit, power = _unit_loss(name)
-    if unit is None:
-        return None
-    j = _dummy("j")
-    loss = _N ** power * sympy.Sum(unit(_A[j], _Y[j]), (j, 0, _N - 1))
-    return _derivative(loss, _A[_P])
-
-
-@cache
-def _unit_loss(name: str):
-    """The loss's per-unit term g and the power k of its scale c(n) = n**k,
-    read off the table's SymPy form at one and two units and checked at three."""
-    form = LOSSES[name].sympy
-    a = sympy.symbols("a0:3", real=True)
-    y = sympy.symbols("y0:3", real=True)
-    one = form([a[0]], [y[0]])
-
-    def unit(ak, yk):
-        return one.xreplace({a[0]: ak, y[0]: yk})
-    ratio = sympy.simplify(form(list(a[:2]), list(y[:2])) / (unit(a[0], y[0]) + unit(a[1], y[1])))
-    if not ratio.is_Rational or ratio <= 0:
-        return None, None
-    power = sympy.log(ratio, 2)
-    if not power.is_integer:
-        return None, None
-    three = form(list(a), list(y)) - 3 ** power * sum(unit(a[k], y[k]) for k in range(3))
-    if sympy.simplify(three) != 0:
-        return None, None
-    return unit, int(power)
+    """d loss / d A[P] of one sample's loss over N output units (the table's
+    index form)."""
+    return _derivative(LOSSES[name].indexed(_A, _Y, _N), _A[_P])
 
 
 @cache
@@ -155,12 +118,19 @@ def affine_vjp(wrt: str):
 
 @cache
 def reduction_weight(reduction: str):
-    """d L / d loss_s: the weight of one sample's loss in the total (1 or 1/m)."""
-    s = _dummy("s")
-    total = sympy.Sum(_LOSS[s], (s, 0, M - 1))
-    if reduction == "mean":
-        total = total / M
-    return _derivative(total, _LOSS[_S])
+    """d L / d loss_s: the weight of one sample's loss in the total (1 or 1/m),
+    from the table's form of the reduction."""
+    return _derivative(REDUCTION_FORMS[reduction](_LOSS, M), _LOSS[_S])
+
+
+@cache
+def decay_gradient():
+    """d penalty / d W[P, Q] of the weight decay (lambda / 2) * sum ||W||_F^2
+    of an N x N_in weight matrix (contract section 10), with LAMBDA for lambda."""
+    p, q = _dummy("p"), _dummy("q")
+    penalty = LAMBDA / 2 * sympy.Sum(sympy.Sum(_W[p, q] ** 2, (q, 0, _N_IN - 1)),
+                                     (p, 0, _N - 1))
+    return _derivative(penalty, _W[_P, _Q])
 
 
 # -- the composition -------------------------------------------------------------
@@ -179,7 +149,16 @@ class Family:
     @classmethod
     def of(cls, net, depth: int | None = None) -> Family:
         return cls(net.depth if depth is None else depth, net.hidden, net.output,
-                   str(net.loss), net.reduction, net.bias, net.l2)
+                   str(net.loss), net.reduction, net.bias, getattr(net, "l2", 0.0))
+
+    def at_depth(self, depth: int) -> Family:
+        """The same family with another depth."""
+        return dataclasses.replace(self, depth=depth)
+
+    @property
+    def decay(self):
+        """lambda as an exact number (the decimal given: 0.1 is 1/10)."""
+        return sympy.Rational(str(self.l2))
 
     def activation(self, k: int) -> str:
         return self.output if k == self.depth else self.hidden
@@ -263,13 +242,15 @@ class FamilyTruth:
     def dW(self, k, p, q):
         if ("dW", k) in self.opaque:
             return self.base("dW", k)[p, q]
-        template = affine_vjp("W")
-        gradient = instantiate(template, {_P: p, _Q: q, _N: size(k), _N_IN: size(k - 1)},
+        sizes = {_P: p, _Q: q, _N: size(k), _N_IN: size(k - 1)}
+        gradient = instantiate(affine_vjp("W"), sizes,
                                {_G: lambda i, u: self._weighted_delta(k, i, u),
                                 _A: lambda j, u: self.a(k - 1, j, u)})
-        if self.family.l2:   # the weight decay's own derivative (symbp.truth.penalty)
-            gradient += decay_entry(self.W(k, p, q), self.family.l2)
-        return gradient
+        if not self.family.l2:
+            return gradient
+        decay = instantiate(decay_gradient(), {**sizes, LAMBDA: self.family.decay},
+                            {_W: lambda i, j: self.W(k, i, j)})
+        return gradient + decay
 
     def db(self, k, p):
         if ("db", k) in self.opaque:

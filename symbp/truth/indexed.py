@@ -171,6 +171,10 @@ def _sum(summand, dummy, low, high, rules):
     """The normal form of ``Sum(summand, (dummy, low, high))``, summand normal."""
     length = high - low + 1
     if length.is_Integer and length <= 1:  # a batch of one, a single unit
+        for rule in rules:  # before the sum is gone: sum_j y[j] = 1 is y[0] = 1 here
+            value = rule(sympy.Sum(summand, (dummy, low, high)))
+            if value is not None:
+                return value
         return normal(summand.xreplace({dummy: low}), rules) if length == 1 else sympy.S.Zero
     total = []
     for term in terms(summand):

@@ -71,19 +71,8 @@ def decay_symbolic(W, l2: float):
     >>> decay_symbolic(sympy.Matrix([[sympy.Symbol("a")]]), 0.1)
     Matrix([[a/10]])
     """
-    return W.applyfunc(lambda entry: decay_entry(entry, l2))
-
-
-def decay_entry(weight_entry, l2: float):
-    """d penalty / d w for one weight (a SymPy expression), ``l2`` as the
-    exact fraction of its decimal.
-
-    >>> import sympy
-    >>> decay_entry(sympy.Symbol("w"), 0.5)
-    w/2
-    """
     import sympy
     weight, strength, _, derivative = _definition()
     exact = Fraction(str(l2))
     value = sympy.Rational(exact.numerator, exact.denominator)
-    return derivative.xreplace({weight: weight_entry, strength: value})
+    return W.applyfunc(lambda entry: derivative.xreplace({weight: entry, strength: value}))

@@ -89,7 +89,7 @@ def diagnose(truth, claimed, *, net=None, factors=None,
         return {"kind": "transpose", "text": "the right side is the truth transposed."}
     if not claimed.any():
         return {"kind": "zeros", "text": "the right side is all zeros where the truth is not."}
-    found = _factor(truth, claimed, net, scale, factors)
+    found = _factor(truth, claimed, net, factors, scale)
     if found is not None:
         return found
     if agree.any():
@@ -137,7 +137,7 @@ def _factor_names(value: float, net, factors=None) -> tuple[list[str], float]:
     return [f"{value:.6g}"], value
 
 
-def _factor(truth, claimed, net, scale, factors=None) -> dict | None:
+def _factor(truth, claimed, net, factors=None, scale=None) -> dict | None:
     weight = float(np.sum(truth * truth))
     if not np.isfinite(weight) or weight == 0.0 or not np.isfinite(claimed).all():
         return None
@@ -150,25 +150,23 @@ def _factor(truth, claimed, net, scale, factors=None) -> dict | None:
     return factor_diagnosis(names, value, factors)
 
 
-_MEANINGS = {"m": " (a sum where a mean is expected, or a missing 1/m?)",
-             "1/m": " (a mean where a sum is expected, or a doubled 1/m?)",
-             "-1": " (a sign flip)"}
-
-
 def factor_diagnosis(names: list, value: float, factors=None) -> dict:
     """The ``factor`` diagnosis for a factor known by ``names`` (the first is
-    its name, the others equal it here: ``2 (= m)`` at m = 2); ``factors``
-    as for :func:`diagnose` give a layer's factors their meanings.
+    its name, the others equal it here: ``2 (= m)`` at m = 2); ``factors`` as
+    for :func:`diagnose`.
 
     >>> factor_diagnosis(["m"], 4.0)["text"]
     'the right side is m times the truth (a sum where a mean is expected, or a missing 1/m?).'
     """
     name = names[0]
     also = f" (= {', '.join(names[1:])})" if len(names) > 1 else ""
-    meanings = {n: m for n, _, m in factors or () if m}
+    meanings = {"m": " (a sum where a mean is expected, or a missing 1/m?)",
+                "1/m": " (a mean where a sum is expected, or a doubled 1/m?)",
+                "-1": " (a sign flip)"}
+    meanings.update({n: m for n, _, m in factors or () if m})
+    meaning = meanings.get(name, "")
     return {"kind": "factor", "factor": name, "value": value, "names": list(names),
-            "text": f"the right side is {name}{also} times the truth"
-                    f"{meanings.get(name, _MEANINGS.get(name, ''))}."}
+            "text": f"the right side is {name}{also} times the truth{meaning}."}
 
 
 def _listed(positions) -> str:

@@ -35,7 +35,6 @@ expression size (:data:`symbp.truth.indexed.MAX_TERMS`, the budgets of
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
@@ -78,13 +77,9 @@ def prove_for_every_size(formula, net, layers) -> GeneralProof:
     """A proof of ``formula`` for every width and batch size of ``net``'s
     family, at every l in ``layers`` (None for a formula without l)."""
     family = Family.of(net)
-    if not FamilyTruth(family).pieces_known():
-        return GeneralProof(False, reason="the tables give no form over symbolic sizes "
-                                          "for this network's pieces")
-    for l in layers:
-        outcome = _prove_at(formula, family, net.layout, l)
-        if not outcome.proved:
-            return GeneralProof(False, reason=outcome.reason)
+    reason = _reason_against(formula, family, net.layout, layers, None)
+    if reason is not None:
+        return GeneralProof(False, reason=reason)
     if _every_depth(formula, family, net.layout):
         return GeneralProof(True, SCOPE_DEPTHS)
     return GeneralProof(True, SCOPE_SIZES)
@@ -94,16 +89,21 @@ def prove_at_its_sizes(formula, net, layers) -> GeneralProof:
     """The same proof with the network's own widths and batch (sums over
     ranges of known length): what is true at these sizes only, such as
     ``dW = delta @ a.T`` at batch 1, at a cost that does not grow with them."""
-    family = Family.of(net)
-    if not FamilyTruth(family).pieces_known():
-        return GeneralProof(False, reason="the tables give no form over symbolic sizes "
-                                          "for this network's pieces")
     sizes = (tuple(net.layers), net.batch)
+    reason = _reason_against(formula, Family.of(net), net.layout, layers, sizes)
+    return GeneralProof(reason is None, "this network's sizes" if reason is None else None,
+                        reason)
+
+
+def _reason_against(formula, family, layout, layers, sizes) -> str | None:
+    """None when every l of ``layers`` is proved, else why not."""
+    if not FamilyTruth(family).pieces_known():
+        return "the tables give no form over symbolic sizes for this network's pieces"
     for l in layers:
-        outcome = _prove_at(formula, family, net.layout, l, sizes)
+        outcome = _prove_at(formula, family, layout, l, sizes)
         if not outcome.proved:
-            return GeneralProof(False, reason=outcome.reason)
-    return GeneralProof(True, "this network's sizes")
+            return outcome.reason
+    return None
 
 
 def _quantities(node) -> list:
@@ -129,12 +129,12 @@ def _frontier(used, depth):
     return min(keys, key=rank) if keys else None
 
 
-def _targets_sum_to_one(family: Family):
-    """What cce's sampling guarantees, as a rule on sums: sum_j y[j, s] = 1."""
+def _targets_sum_to_one(family: Family, units):
+    """What cce's sampling guarantees, as a rule on sums: sum_j y[j, s] = 1
+    over the ``units`` output units (a symbol, or the network's number)."""
     if family.loss != "cce":
         return ()
     targets = FamilyTruth(family).base("y")
-    units = size(family.depth)
 
     def rule(total):
         (bound, low, high), = total.limits
@@ -192,7 +192,7 @@ def _prove_at(formula, family: Family, layout: str, l, sizes=None) -> _Outcome:
         concrete = {size(k): width for k, width in enumerate(net.layers)}
         concrete[M] = net.batch
     used = _used(formula, family.depth, l)
-    rules = _targets_sum_to_one(family)
+    rules = _targets_sum_to_one(family, net.layers[-1])
     over_budget = False
     for truth in _attempts(formula, used, family, l):
         try:
@@ -267,7 +267,7 @@ def _every_depth(formula, family: Family, layout: str) -> bool:
             seen.add(signature)
             if len(seen) > MAX_CONFIGURATIONS:
                 return False
-            at = dataclasses.replace(family, depth=depth)
+            at = family.at_depth(depth)
             outcome = _prove_at(formula, at, layout, l)
             if not (outcome.proved and outcome.local):
                 return False

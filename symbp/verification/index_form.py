@@ -31,7 +31,14 @@ import sympy
 
 from symbp.notation.evaluate import SymbolicEvaluator
 from symbp.tables import ACTIVATIONS
-from symbp.truth.general import Entries, Family, FamilyTruth, M, elementwise_forms, size
+from symbp.truth.general import (
+    Family,
+    FamilyTruth,
+    M,
+    activation_entry,
+    elementwise_forms,
+    size,
+)
 
 ROW = sympy.Symbol("_r", integer=True, nonnegative=True)
 COLUMN = sympy.Symbol("_c", integer=True, nonnegative=True)
@@ -147,14 +154,12 @@ class Quantities(Mapping):
         return self._laid_out(n[k], m, lambda p, s: entry(k, p, s))
 
 
-_FUNCTIONS = {"log": sympy.log, "exp": sympy.exp, "sqrt": sympy.sqrt, "abs": sympy.Abs,
-              "sign": sympy.sign, "step": lambda e: sympy.Heaviside(e, 0)}
+def _heaviside(e):
+    return sympy.Heaviside(e, 0)
 
 
 class IndexEvaluator(SymbolicEvaluator):
-    """The notation's walk with index-form algebra (see the module doc).
-
-    """
+    """The notation's walk with index-form algebra (see the module doc)."""
 
     def is_scalar(self, value) -> bool:
         return not isinstance(value, IndexMatrix)
@@ -207,10 +212,8 @@ class IndexEvaluator(SymbolicEvaluator):
 
     def sized(self, entry, sizes):
         if entry.name == "ones":
-            rows, cols = sizes
-            return IndexMatrix(rows, cols, sympy.S.One)
-        size, = sizes
-        return IndexMatrix(size, size, sympy.KroneckerDelta(ROW, COLUMN))
+            return IndexMatrix(*sizes, sympy.S.One)
+        return IndexMatrix(sizes[0], sizes[0], sympy.KroneckerDelta(ROW, COLUMN))
 
     def activate(self, activation, value, prime):
         if self.is_scalar(value):
@@ -220,19 +223,20 @@ class IndexEvaluator(SymbolicEvaluator):
             t, form, derivative = elementwise_forms(activation.name)
             chosen = derivative if prime else form
             return value.map(lambda e: chosen.xreplace({t: e}))
-        if activation.indexed is None:
-            raise NotImplementedError(f"{activation.name} has no form over symbolic sizes")
         if self.net.units_axis == 0:
-            entry = activation.indexed(Entries(lambda k: value.entry(k, COLUMN)), ROW, value.rows)
+            entry = activation_entry(activation.name, lambda k: value.entry(k, COLUMN), ROW,
+                                     value.rows)
         else:
-            entry = activation.indexed(Entries(lambda k: value.entry(ROW, k)), COLUMN, value.cols)
+            entry = activation_entry(activation.name, lambda k: value.entry(ROW, k), COLUMN,
+                                     value.cols)
+        if entry is None:
+            raise NotImplementedError(f"{activation.name} has no form over symbolic sizes")
         return IndexMatrix(value.rows, value.cols, entry * (1 - entry) if prime else entry)
 
     def function(self, entry, value):
-        scalar = _FUNCTIONS[entry.name]
-        if self.is_scalar(value):
-            return scalar(value)
-        return value.map(scalar)
+        # step as Heaviside(., 0): 1 where > 0, else 0, and no Piecewise to fold
+        scalar = _heaviside if entry.name == "step" else entry.sympy
+        return scalar(value) if self.is_scalar(value) else value.map(scalar)
 
 
 def evaluate_index(node, net: SymbolicNetwork, l: int | None = None,

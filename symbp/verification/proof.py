@@ -37,6 +37,8 @@ import sympy
 
 from symbp.notation.evaluate import ShapeMismatch, SymbolicEvaluator
 from symbp.truth.exact import truth
+from symbp.truth.general import elementwise_forms
+from symbp.truth.indexed import indicator_form
 from symbp.verification.zero import cancels
 from symbp.verification.zero import size as _size
 
@@ -57,7 +59,6 @@ def forward_definitions(net) -> dict:
     """Each z[k] symbol mapped to W[k] a[k-1] + b[k], with a[k-1] in the
     z[k-1] symbols (one layer: substituting repeatedly goes further down),
     kinks in indicator form, and its size in tree nodes."""
-    from symbp.truth.indexed import indicator_form
     matrices, _ = symbols_of(net)
     definitions = {}
     for k in range(1, net.depth + 1):
@@ -95,7 +96,6 @@ class _Budget:
 
 def _entry_is_zero(expr, assumptions, net, budget: _Budget) -> bool | None:
     """True when proved zero, False when not, None when over the budget."""
-    from symbp.truth.indexed import indicator_form
     if assumptions:
         expr = expr.xreplace(assumptions)
     # kinks as Heaviside terms: SymPy folds nested Piecewise conditions on
@@ -154,34 +154,34 @@ def _differences(left, right) -> list:
     return [left - right]
 
 
-def _evaluator():
+class KinksAsTerms(SymbolicEvaluator):
     """The notation's SymPy evaluator with kinks (relu, leaky_relu, step) in
     indicator form: nested Piecewise would be folded by SymPy on every
     construction, which is what made relu(relu(...)) run for minutes."""
-    from symbp.truth.general import elementwise_forms
 
-    class KinksAsTerms(SymbolicEvaluator):
-        def activate(self, activation, value, prime):
-            if not activation.elementwise:
-                return super().activate(activation, value, prime)
-            t, form, derivative = elementwise_forms(activation.name)
-            chosen = derivative if prime else form
-            if self.is_scalar(value):
-                return chosen.xreplace({t: value})
-            return value.applyfunc(lambda e: chosen.xreplace({t: e}))
+    def activate(self, activation, value, prime):
+        if not activation.elementwise:
+            return super().activate(activation, value, prime)
+        t, form, derivative = elementwise_forms(activation.name)
+        chosen = derivative if prime else form
+        if self.is_scalar(value):
+            return chosen.xreplace({t: value})
+        return value.applyfunc(lambda e: chosen.xreplace({t: e}))
 
-        def function(self, entry, value):
-            if entry.name != "step":
-                return super().function(entry, value)
-            step = lambda e: sympy.Heaviside(e, 0)
-            return step(value) if self.is_scalar(value) else value.applyfunc(step)
-    return KinksAsTerms
+    def function(self, entry, value):
+        if entry.name != "step":
+            return super().function(entry, value)
+        return value.applyfunc(_step) if not self.is_scalar(value) else _step(value)
+
+
+def _step(e):
+    """step(e): 1 where e > 0, else 0 (step(0) = 0, Heaviside's H(0) = 0)."""
+    return sympy.Heaviside(e, 0)
 
 
 def prove_formula(formula, net, layers) -> str | None:
     """None when LEFT - RIGHT is proved zero on every entry for every l in
     ``layers``; otherwise the reason, as a phrase."""
-    evaluator = _evaluator()
     found = symbols_of(net)
     if found is None:
         return "the network is too large for a symbolic proof"
@@ -189,8 +189,8 @@ def prove_formula(formula, net, layers) -> str | None:
     budget = _Budget()
     for l in layers:
         try:
-            left = evaluator(net, matrices, l).walk(formula.left)
-            right = evaluator(net, matrices, l).walk(formula.right)
+            left = KinksAsTerms(net, matrices, l).walk(formula.left)
+            right = KinksAsTerms(net, matrices, l).walk(formula.right)
         except ShapeMismatch:
             return "the symbolic sides have different shapes"
         differences = _differences(left, right)

@@ -118,9 +118,10 @@ class BoundedEvaluator(NumericEvaluator):
         result = super().function(entry, value.value)
         x, p = value.value, value.bound
         with np.errstate(all="ignore"):
+            # a function's slope at x: how its argument's rounding carries over
             slope = {"log": lambda: 1 / np.abs(x), "exp": lambda: np.abs(result),
-                     "sqrt": lambda: 0.5 / np.abs(result), "abs": lambda: 1.0,
-                     "sign": lambda: 0.0, "step": lambda: 0.0}[entry.name]()
+                     "sqrt": lambda: 0.5 / np.abs(result),
+                     "abs": lambda: 1.0}.get(entry.name, lambda: 0.0)()
             return Bounded(result, np.abs(result) + slope * p)
 
 

@@ -15,8 +15,6 @@ truth, so that a formula is checked against the derivative itself.
 
 from __future__ import annotations
 
-import numpy as np
-
 from symbp.truth.exact import truth
 
 
@@ -47,13 +45,3 @@ def numeric_quantities(net, point) -> dict:
 def _truth_values(net, point):
     derivation = truth(net)
     return derivation.per_sample(point), derivation.gradient(point)
-
-
-def as_matrices(left, right):
-    """Both sides as 2-D arrays; a number stands for a matrix of the other's shape."""
-    left_scalar, right_scalar = np.ndim(left) == 0, np.ndim(right) == 0
-    if left_scalar and not right_scalar:
-        left = np.full(np.shape(right), float(left))
-    elif right_scalar and not left_scalar:
-        right = np.full(np.shape(left), float(right))
-    return np.atleast_2d(np.asarray(left, float)), np.atleast_2d(np.asarray(right, float))

@@ -48,7 +48,11 @@ from symbp.notation.evaluate import (
 from symbp.notation.parser import parse_formula
 from symbp.notation.quantities import QUANTITIES
 from symbp.notation.tree import Formula, Quantity, subtrees
+from symbp.verification.cost import cost
 from symbp.verification.diagnosis import diagnose
+from symbp.verification.general import General, search
+from symbp.verification.general_proof import GeneralProof, prove_at_its_sizes, prove_for_every_size
+from symbp.verification.proof import prove_formula
 from symbp.verification.rewrites import repair_diagnosis
 from symbp.verification.tolerance import as_matrices as bounded_matrices
 from symbp.verification.tolerance import compare, evaluate_bounded, scale
@@ -139,12 +143,10 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True,
 
 
 def _general_error(message):
-    from symbp.verification.general import General
     return General("error", message=message)
 
 
 def _general(parsed, net, result, proof, seeds, too_large):
-    from symbp.verification.general import General, search
     if proof is not None and proof.proved:
         return General("proved", scope=proof.scope)
     if result.verdict == "error" and not too_large:
@@ -191,7 +193,6 @@ def _verdict(parsed, net, layers, seeds, prove, network_proof):
 
 
 def _prove_for_every_size(parsed, net, layers):
-    from symbp.verification.general_proof import GeneralProof, prove_for_every_size
     try:
         return prove_for_every_size(parsed, net, layers)
     except (ArithmeticError, TypeError, ValueError, RecursionError) as failure:
@@ -199,7 +200,6 @@ def _prove_for_every_size(parsed, net, layers):
 
 
 def _prove_at_its_sizes(parsed, net, layers) -> bool:
-    from symbp.verification.general_proof import prove_at_its_sizes
     try:
         return prove_at_its_sizes(parsed, net, layers).proved
     except (ArithmeticError, TypeError, ValueError, RecursionError):
@@ -208,8 +208,6 @@ def _prove_at_its_sizes(parsed, net, layers) -> bool:
 
 def _network_proof(parsed, net, layers) -> str | None:
     """None when proved on the network's own symbols, else why not."""
-    from symbp.verification.cost import cost
-    from symbp.verification.proof import prove_formula
     if any(cost(parsed, net, l).work > PROOF_MAX_WORK for l in layers):
         return (f"its matrices are too large for a proof entry by entry (at most "
                 f"{PROOF_MAX_WORK:,} entries)")
@@ -222,11 +220,13 @@ def _network_proof(parsed, net, layers) -> str | None:
 
 def _over_limit(parsed, net, layers) -> str | None:
     """Why the formula is too large to evaluate on this network, or None."""
-    from symbp.verification.cost import cost
     for l in layers:
-        refusal = cost(parsed, net, l).refusal(MAX_ENTRIES, MAX_WORK, "on this network ", _at(l))
-        if refusal is not None:
-            return refusal
+        found = cost(parsed, net, l)
+        if found.entries > MAX_ENTRIES or found.work > MAX_WORK:
+            rows, cols = found.largest
+            return (f"on this network the formula makes a {rows} x {cols} matrix and "
+                    f"{found.work:,} operations{_at(l)}; symbp evaluates at most "
+                    f"{MAX_ENTRIES:,} entries and {MAX_WORK:,} operations (memory and time)")
     return None
 
 

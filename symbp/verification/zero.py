@@ -8,7 +8,8 @@ form and merges range by range before the summands are cancelled.
 Both are bounded by sizes, never by a clock: ``cancel`` only sees factors with
 at most ``CANCEL_ATOMS`` distinct function applications and ``NODE_BUDGET``
 nodes (its common denominators multiply out one binomial per atom, which is
-what grows past use), and the index algebra stops at
+what grows past use), a kink is split into its cases for at most
+``MAX_KINK_SPLITS`` kinks, and the index algebra stops at
 :data:`symbp.truth.indexed.MAX_TERMS` terms.  False means "not shown", never
 "shown non-zero".
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 CANCEL_ATOMS = 6
 NODE_BUDGET = 4000
+MAX_KINK_SPLITS = 3
 
 
 def size(expr, cap: int = NODE_BUDGET) -> int:
@@ -84,7 +86,7 @@ def nonzero_somewhere(expr, seed: int = 0) -> bool:
                 and abs(value) > 1e-12)
 
 
-def _factor_cancels(factor) -> bool:
+def _factor_cancels(factor, splits: int = 0) -> bool:
     import sympy
     if factor.is_Pow and factor.exp.is_positive:
         factor = factor.base
@@ -97,10 +99,32 @@ def _factor_cancels(factor) -> bool:
             return True
         rewritten = sympy.piecewise_fold(factor.rewrite(sympy.exp))
         if isinstance(rewritten, sympy.Piecewise):
-            return all(sympy.cancel(branch) == 0 for branch, _ in rewritten.args)
-        return sympy.cancel(rewritten) == 0
+            if all(sympy.cancel(branch) == 0 for branch, _ in rewritten.args):
+                return True
+        elif sympy.cancel(rewritten) == 0:
+            return True
     except (sympy.PolynomialError, TypeError, ValueError, NotImplementedError):
         return False
+    return _kink_cases(factor, splits)
+
+
+def _kink_cases(expr, splits: int) -> bool:
+    """True when ``expr`` cancels on each side of a kink: for the first
+    ``Heaviside(u, 0)`` whose u is one value (a symbol, an entry), once with
+    u positive, once negative, once 0.  Kinks inside kinks need it:
+    leaky_relu'(leaky_relu(z)) is leaky_relu'(z) because the activation keeps
+    the sign.  At most ``MAX_KINK_SPLITS`` kinks are split (3 cases each)."""
+    import sympy
+    if splits >= MAX_KINK_SPLITS:
+        return False
+    kinks = sorted({h.args[0] for h in expr.atoms(sympy.Heaviside)
+                    if h.args[0].is_Symbol or isinstance(h.args[0], sympy.Indexed)},
+                   key=sympy.default_sort_key)
+    if not kinks:
+        return False
+    value = sympy.Dummy("u", positive=True)
+    return all(_factor_cancels(expr.xreplace({kinks[0]: side}), splits + 1)
+               for side in (value, -value, sympy.S.Zero))
 
 
 def index_zero(expr, rules: tuple = ()) -> bool:

@@ -1,0 +1,84 @@
+"""The ``config`` diagnosis: code right only for some values of a size that
+changes the code path (a stride, a pad, a filter or pool size, a sequence
+length), found by grading the same code again at the failing configuration
+with that size moved over its range.
+
+A backward that un-pads with a hard-coded ``[1:-1]`` is right at pad = 1
+only (cs231n's notebook checks pad 1); one that slices ``[pad:-pad]`` is
+empty at pad = 0 and right at 1 and 2.  The diagnosis names the values:
+"right only when pad = 1, wrong at pad = 0 or 2".  The sizes that must fit
+the one moved (a convolution's H and W) move with it to the nearest values
+that do; the point is drawn from the failing point's seed.
+"""
+
+from __future__ import annotations
+
+from symbp.errors import LayerError
+from symbp.grading.layer_draws import grade_draw
+from symbp.layers.points import check_config
+
+
+def with_seed(layer, config: dict, seed: int) -> dict:
+    """A layer whose forward draws at random (dropout) is given the point's
+    seed (cs231n's ``dropout_param["seed"]``), so that its mask is repeatable."""
+    random = any(op.kind == "mask" for op in layer.operands)
+    return {**config, "seed": seed} if random else config
+
+
+def _values(values) -> str:
+    """``1``, ``1 or 2``, ``0, 1 or 2``."""
+    return ", ".join(map(str, values[:-1])) + (" or " if len(values) > 1 else "") + \
+        str(values[-1])
+
+
+def config_diagnosis(user, found, layer, failing, extra: dict, fixed: dict) -> dict | None:
+    """``{"kind": "config", ...}`` when the code is right at some values of a
+    path size (module doc) and wrong at the failing one; None otherwise."""
+    base = {k: v for k, v in failing.config.items() if k in layer.config_names()}
+    verdicts = {}
+    for size in layer.sizes:
+        if not size.path or size.name in fixed or size.name not in base:
+            continue
+        right, wrong = [], [base[size.name]]
+        for value in range(size.low, size.high + 1):
+            if value == base[size.name]:
+                continue
+            moved = layer.fit({**base, size.name: value}, keep={size.name, *fixed})
+            try:
+                moved = check_config(layer, moved)
+            except LayerError:
+                continue   # nothing fits this value with the rest as it is
+            draw = grade_draw(user, found, layer, with_seed(layer, {**moved, **extra},
+                                                            failing.seed), failing.seed)
+            (right if draw.verdict == "ok" else wrong).append(value)
+        if right:
+            verdicts[size.name] = (sorted(right), sorted(wrong))
+    if not verdicts:
+        return None
+    parts = [f"right only when {name} = {_values(right)}, wrong at {name} = {_values(wrong)}"
+             for name, (right, wrong) in verdicts.items()]
+    return {"kind": "config", "right": {name: right for name, (right, _) in verdicts.items()},
+            "text": "; ".join(parts) + " (the same code graded again at each value)."}
+
+
+SPECIFIC = ("factor", "transpose", "axis", "missing_term", "overwrite", "flip", "mutates")
+
+
+def attach(draw, diagnosis: dict) -> None:
+    """Give the config diagnosis to each wrong key that has no more specific
+    one (none, a shape, zeros, a partial agreement), or to the message of a
+    draw that raised."""
+    keys = [k for k in draw.keys if not k.ok and k.implemented and
+            (k.diagnosis is None or k.diagnosis["kind"] not in SPECIFIC)]
+    for key in keys:
+        key.diagnosis = diagnosis
+    if not keys and draw.verdict == "error":
+        draw.message = f"{draw.message}; {diagnosis['text'].rstrip('.')}"
+
+
+def needs(draw) -> bool:
+    """Whether a failing draw has a wrong key (or an error) no specific diagnosis explains."""
+    if draw.verdict == "error":
+        return draw.problem == "raised"   # not a time limit or a process that ended
+    return any(not k.ok and k.implemented and
+               (k.diagnosis is None or k.diagnosis["kind"] not in SPECIFIC) for k in draw.keys)

@@ -1,0 +1,71 @@
+"""The sizes symbp takes: a network is refused, with the limit and the
+reason in one sentence, before anything is allocated or derived.
+
+>>> from symbp.network import Network
+>>> Network(layers=[100000, 100000])
+Traceback (most recent call last):
+...
+symbp.errors.NetworkError: layers=[100000, 100000] with batch=1 needs about 149 GiB for one gradient (10,000,100,000 parameters, 1 sample); symbp takes networks that need at most 1 GiB; check a narrower network or a smaller batch: the same formulas hold at every size.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from symbp.errors import NetworkError
+
+if TYPE_CHECKING:
+    from symbp.network import Network
+
+# Sizes are checked when a network is made, before anything is allocated or
+# derived (README, "Choices"): the arrays of one gradient evaluation (a point,
+# its gradient, each layer's z, a and their gradients for the whole batch)
+# must fit in MEMORY_LIMIT bytes.  Measured: one truth gradient peaks at about
+# this estimate ([2,3,2] batch 8M: 1.8 GiB estimated, 2.1 GB resident), and
+# `symbp check` holds truth, backprop and finite differences side by side,
+# about three times it.  Each layer is a step of Python in every pass, hence
+# MAX_DEPTH.
+MEMORY_LIMIT = 1024 ** 3
+MAX_DEPTH = 1000
+
+
+def _bytes(count: int) -> str:
+    """A byte count in the largest unit that keeps it >= 1: '1 GiB', '149 TiB'."""
+    for unit, size in (("TiB", 1024 ** 4), ("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+        if count >= size:
+            value = count / size
+            text = f"{value:,.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
+            return f"{text} {unit}"
+    return f"{count} bytes"
+
+
+def check_sizes(net: Network):
+    """Refuse a network whose depth or memory is over the limits, before
+    anything is allocated or derived."""
+    if net.depth > MAX_DEPTH:
+        raise NetworkError(f"layers has {net.depth} layers after the input; symbp takes "
+                           f"networks of at most {MAX_DEPTH}, since every layer is a step "
+                           "of every pass", suggestion="check a shallower network: the "
+                           "same formulas hold at every depth")
+    needed = memory_needed(net)
+    if needed > MEMORY_LIMIT:
+        samples = f"{net.batch:,} sample" + ("s" if net.batch > 1 else "")
+        raise NetworkError(
+            f"layers={list(net.layers)} with batch={net.batch} needs about "
+            f"{_bytes(needed)} for one gradient ({net.parameter_count:,} parameters, "
+            f"{samples}); symbp takes networks that need at most {_bytes(MEMORY_LIMIT)}",
+            suggestion="check a narrower network or a smaller batch: the same formulas "
+                       "hold at every size")
+
+
+def memory_needed(net: Network) -> int:
+    """Bytes of float64 arrays one gradient evaluation holds: the point and
+    its gradient, and z, a and their gradients at every layer for the batch
+    (computed from the sizes alone, before anything is allocated).
+
+    >>> from symbp.network import Network
+    >>> memory_needed(Network(layers=[2, 3, 2], batch=4))
+    1232
+    """
+    units = sum(net.layers)
+    return 8 * (2 * net.parameter_count + net.batch * (4 * units + net.layers[-1]))
