@@ -196,7 +196,7 @@ def _check_only_symbp_errors(text):
     assert not SENTINEL.exists()
 
 
-@pytest.mark.parametrize("text", ESCAPES)
+@pytest.mark.parametrize("text", ESCAPES, ids=[f"escape{i}" for i in range(len(ESCAPES))])
 def test_known_escape_attempts_are_errors_and_run_nothing(text):
     _check_only_symbp_errors(text)
     assert verify(text, NET).verdict == "error"

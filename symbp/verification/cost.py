@@ -115,15 +115,14 @@ class Cost:
     def entries(self) -> int:
         return self.largest[0] * self.largest[1]
 
-    def refusal(self, max_entries: int, max_work: int, where: str = "",
-                at: str = "") -> str | None:
+    def refusal(self, max_entries: int, max_work: int, at: str = "") -> str | None:
         """Why a formula of this cost is not evaluated (its largest matrix over
-        ``max_entries`` entries, or its work over ``max_work``), or None;
-        ``where`` and ``at`` place it ("on this network ", " at l = 2")."""
+        ``max_entries`` entries, or its work over ``max_work``), or None; ``at``
+        says where (" on batchnorm (N = 4, D = 3)")."""
         if self.entries <= max_entries and self.work <= max_work:
             return None
         rows, cols = self.largest
-        return (f"{where}the formula makes a {rows} x {cols} matrix and {self.work:,} "
+        return (f"the formula makes a {rows} x {cols} matrix and {self.work:,} "
                 f"operations{at}; symbp evaluates at most {max_entries:,} entries and "
                 f"{max_work:,} operations (memory and time)")
 
