@@ -34,6 +34,7 @@ from symbp.notation.functions import FUNCTIONS
 from symbp.notation.parser import LAYER_MATRIX, parse_expression, parse_formula
 from symbp.notation.quantities import LAYER_QUANTITIES
 from symbp.notation.tree import BinOp, Call, Name, Neg, Number, Transpose, Walker
+from symbp.verification.layer_verdicts import LayerContext
 
 ONE = Number(Fraction(1))
 # the probe's sizes: all different, so that each axis's size has one name
@@ -138,7 +139,6 @@ class Graph:
             name for name in LAYER_QUANTITIES if f"d{name}" in _names(self.values)}
 
     def shape(self, tree) -> tuple:
-        from symbp.verification.layer_verdicts import LayerContext
         value = evaluate_numeric(tree, LayerContext(self.sized), self.values)
         return tuple(np.shape(value)) if np.ndim(value) == 2 else (1, 1)
 
@@ -174,7 +174,7 @@ class Graph:
         if isinstance(expr, Neg):
             return self._pull(expr.operand, _neg(upstream), at_leaf)
         if isinstance(expr, Transpose):
-            return self._pull(expr.operand, Transpose(self._full(upstream, expr)), at_leaf)
+            return self._pull(expr.operand, Transpose(self._fit(upstream, expr)), at_leaf)
         if isinstance(expr, BinOp):
             return self._binop(expr, upstream, at_leaf)
         return self._call(expr, upstream, at_leaf)
@@ -195,7 +195,7 @@ class Graph:
             k = b.value
             local = a if k == 2 else BinOp("**", a, Number(k - 1))
             return self._pull(a, _times(BinOp("*", Number(k), local), upstream), at_leaf)
-        full = self._full(upstream, expr)   # a matrix product
+        full = self._fit(upstream, expr)   # a matrix product
         return self._pull(a, BinOp("@", full, Transpose(b)), at_leaf) + \
             self._pull(b, BinOp("@", Transpose(a), full), at_leaf)
 
@@ -217,7 +217,7 @@ class Graph:
             local = _Substitute(arg).walk(derivative)
             return self._pull(arg, _times(local, upstream), at_leaf)
         if entry.kind == "activation" and entry.activation == "softmax" and not entry.prime:
-            full = self._full(upstream, expr)
+            full = self._fit(upstream, expr)
             pulled = BinOp("*", expr, BinOp("-", full, Call("sum", (BinOp("*", expr, full),), 1)))
             return self._pull(arg, pulled, at_leaf)
         if entry.kind == "activation" and not entry.prime:
@@ -233,10 +233,6 @@ class Graph:
                 if name * other == count:
                     return BinOp("*", Name(value), Name(second))
         return Number(Fraction(count))
-
-    def _full(self, upstream, expr):
-        """``upstream`` spread to ``expr``'s shape where a reduction left it smaller."""
-        return self._fit(upstream, expr)
 
     def _fit(self, upstream, target):
         """``upstream`` made ``target``'s shape: summed over the axes where

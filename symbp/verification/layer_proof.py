@@ -36,6 +36,8 @@ from symbp.verification.index_form import COLUMN, ROW, IndexEvaluator, IndexMatr
 from symbp.verification.zero import cancels, index_zero
 from symbp.verification.zero import size as node_count
 
+# tree nodes of LEFT - RIGHT at the generic entry, at most (batch norm's
+# compact dx takes about 400)
 INDEX_BUDGET = 6000
 _SYMPY_FAILURES = (ArithmeticError, TypeError, ValueError, RecursionError, KeyError,
                    NotImplementedError, AttributeError)

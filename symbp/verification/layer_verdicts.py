@@ -43,10 +43,6 @@ from symbp.verification.verdicts import DEFAULT_SEEDS, MAX_ENTRIES, MAX_WORK, Re
 # entry by entry: only for layers whose operands have at most this many
 # entries in all (batch norm at N = 4, D = 3 has 18 and takes about 2 s).
 PROOF_MAX_ENTRIES = 40
-# tree nodes of LEFT - RIGHT at the generic entry, at most, for the proof
-# for every size (batch norm's compact dx takes about 400)
-INDEX_BUDGET = 6000
-SCOPE = "every {sizes}"
 
 
 @dataclass(frozen=True)
