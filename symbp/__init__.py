@@ -26,6 +26,9 @@ _EXPORTS = {
     "backprop": "sources.backprop",
     "finite_differences": "sources.finite",
     "verify": "verification.verdicts",
+    "verify_layer": "verification.layer_verdicts",
+    "SizedLayer": "layers.formulas",
+    "derive_layer": "derivation.layer_derive",
     "load_claims": "verification.claims",
     "derive": "derivation.checked",
     "Derivation": "derivation.checked",
@@ -45,9 +48,10 @@ _EXPORTS = {
 }
 
 __all__ = ["ACTIVATIONS", "LAYERS", "LOSSES", "ClaimsError", "Derivation", "FormulaError",
-           "GraphError", "LayerError", "Network", "NetworkError", "PointError", "SymbpError",
-           "__version__", "backprop", "derive", "finite_differences", "grade", "grade_layers",
-           "graph", "load_claims", "verify"]
+           "GraphError", "LayerError", "Network", "NetworkError", "PointError", "SizedLayer",
+           "SymbpError", "__version__", "backprop", "derive", "derive_layer",
+           "finite_differences", "grade", "grade_layers", "graph", "load_claims", "verify",
+           "verify_layer"]
 
 
 def __getattr__(name):

@@ -72,6 +72,46 @@ def network_from_args(args):
     return Network(**fields)
 
 
+def _layer_settings():
+    """The sizes and numbers of layer formulas (N, D, ..., eps, p, lambda), from
+    the notation's table."""
+    from symbp.notation.quantities import LAYER_QUANTITIES
+    return [q for q in LAYER_QUANTITIES.values() if q.scalar]
+
+
+def add_layer_options(parser, what: str):
+    """``--layer NAME`` and the layer's sizes and numbers as options
+    (``--N 4 --D 3 --eps 1e-5``): contract section 12."""
+    group = parser.add_argument_group("layer (instead of a network)")
+    group.add_argument("--layer", metavar="NAME", help=f"{what} one layer: affine, relu, "
+                       "sigmoid, tanh, multiply, add, softmax_loss, svm_loss, batchnorm, "
+                       "layernorm, dropout, l2, weight_decay")
+    for q in _layer_settings():
+        group.add_argument(f"--{q.name}", dest=f"layer_{q.name}", metavar="INT" if q.size
+                           else "NUMBER", help=f"with --layer: {q.meaning}")
+
+
+def layer_from_args(args):
+    """The SizedLayer of ``--layer`` and its options, or None without ``--layer``
+    (a layer option without it is a UsageError)."""
+    given = {q.name: getattr(args, f"layer_{q.name}") for q in _layer_settings()
+             if getattr(args, f"layer_{q.name}", None) is not None}
+    if args.layer is None:
+        if given:
+            raise UsageError(f"--{next(iter(given))} is a layer's size or number; give "
+                             "--layer NAME too")
+        return None
+    network = [f"--{name.replace('_', '-')}" for name in network_fields(args)]
+    if network:
+        raise UsageError(f"--layer is about one layer; {', '.join(network)} "
+                         f"{'is a network option' if len(network) == 1 else 'are network options'}")
+    from symbp.layers.formulas import SizedLayer
+    from symbp.notation.quantities import LAYER_QUANTITIES
+    values = {name: parse_int(f"--{name}", text) if LAYER_QUANTITIES[name].size
+              else parse_number(f"--{name}", text) for name, text in given.items()}
+    return SizedLayer.of(args.layer, **values)
+
+
 def add_random_options(parser, random_help: str, seed_help: str):
     """``--random N [--vary-depth] [--seed S]`` of verify and grade."""
     parser.add_argument("--random", metavar="N", default="0", help=random_help)
@@ -173,11 +213,13 @@ __all__ = [
     "Progress",
     "SymbpError",
     "add_layer_config_option",
+    "add_layer_options",
     "add_network_options",
     "add_random_options",
     "escape_controls",
     "key_values",
     "layer_config",
+    "layer_from_args",
     "network_fields",
     "network_from_args",
     "parse_int",

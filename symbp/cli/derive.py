@@ -1,4 +1,5 @@
-"""``symbp derive``: the derivation of delta, dW, db for one network.
+"""``symbp derive``: the derivation of delta, dW, db for one network, or of
+one layer's backward pass (``--layer``).
 
 Exit 0 written; 1 an equation failed its own check (nothing written); 2
 invalid input.
@@ -13,7 +14,9 @@ DESCRIPTION = ("Write the backpropagation of one network step by step (forward p
                "with shapes, loss derivative, output error, hidden recursion, weight "
                "and bias gradients, summary table) as LaTeX or Markdown. Every "
                "equation is checked by symbp verify on the network before anything "
-               "is written.")
+               "is written. With --layer NAME (and its sizes), the backward pass of one "
+               "layer step by step through its computational graph (batch norm as "
+               "Kratzert's nine nodes), then its compact form, every line checked first.")
 
 
 def add_arguments(p):
@@ -28,6 +31,7 @@ def add_arguments(p):
     p.add_argument("--expand", action="store_true",
                    help="also the element-wise partial of every weight, gathered into "
                         "matrix form (every layer width <= 4)")
+    common.add_layer_options(p, "derive the backward pass of")
 
 
 def _file_given_as_output(value):
@@ -50,7 +54,11 @@ def run(args, io) -> int:
         raise UsageError("--standalone applies to --format latex only; Markdown is "
                          "always a whole document")
     _file_given_as_output(args.output)
-    net = common.network_from_args(args)
+    layer = common.layer_from_args(args)
+    if layer is not None and args.expand:
+        raise UsageError("--expand writes a network's element-wise partials; a layer's "
+                         "derivation is written entry by entry already")
+    net = None if layer is not None else common.network_from_args(args)
     step = [None]
 
     def progress(done, total):
@@ -58,8 +66,13 @@ def run(args, io) -> int:
         if step[0] is None:
             step[0] = io.progress(total, "checking equations")
         step[0](done)
-    derivation = derive(net, format=args.format, standalone=args.standalone,
-                        expand=args.expand, progress=progress)
+    if layer is not None:
+        from symbp.derivation.layer_derive import derive_layer
+        derivation = derive_layer(layer, format=args.format, standalone=args.standalone,
+                                  progress=progress)
+    else:
+        derivation = derive(net, format=args.format, standalone=args.standalone,
+                            expand=args.expand, progress=progress)
     if args.output_file:
         common.write_atomic(args.output_file, derivation.text)
     else:

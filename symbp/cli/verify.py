@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from symbp.cli.common import (
+    add_layer_options,
     add_network_options,
     add_random_options,
     escape_controls,
+    layer_from_args,
     network_fields,
     random_options,
 )
@@ -26,7 +28,11 @@ DESCRIPTION = ("Check every claim of a TOML claims file, or one formula given wi
                "docs/verify.md): quantities W[l], b[l], z[l], a[l], x, y, delta[l], da[l], "
                "dW[l], db[l], m, n[l], lambda; @ matrix product, * element-wise, ** power, "
                ".T transpose; sigma(z[l]), sigma_prime(z[l]), sum(X, axis=1), mean, log, exp. "
-               'Example: --formula "delta[l] = (W[l+1].T @ delta[l+1]) * sigma_prime(z[l])"')
+               'Example: --formula "delta[l] = (W[l+1].T @ delta[l+1]) * sigma_prime(z[l])". '
+               "With --layer NAME and its sizes (contract section 12, docs/verify.md), the "
+               "formula is about one layer of the catalogue: x, out, dout, dx, gamma, beta, "
+               "mu, var, xhat, eps, N, D, ... (samples as rows), e.g. --layer dropout --N 4 "
+               '--D 3 --p 0.5 --formula "dx = dout * mask / p".')
 
 
 def add_arguments(p):
@@ -36,6 +42,7 @@ def add_arguments(p):
     add_random_options(p, "also check each claim on N networks drawn by Hypothesis",
                        "seed of the sampled points and of Hypothesis (default 0)")
     add_network_options(p)
+    add_layer_options(p, "with --formula: check the formula on")
 
 
 def _claims_from_args(args):
@@ -44,14 +51,20 @@ def _claims_from_args(args):
     fields = network_fields(args)
     if args.file and args.formula:
         raise UsageError("give a claims file or --formula, not both")
+    layer = layer_from_args(args)
     if args.file:
-        if fields:
-            raise UsageError("the network options go with --formula; a claims file has "
-                             "its own [network]")
+        if fields or layer is not None:
+            raise UsageError("the network and layer options go with --formula; a claims "
+                             "file has its own [network] or [layer]")
         return load_claims(args.file)
     if args.formula is None:
         raise UsageError("nothing to verify: give a claims file or --formula \"F\"",
                          suggestion="see 'symbp verify --help'")
+    if layer is not None:
+        if args.vary_depth:
+            raise UsageError("--vary-depth varies a network's depth; a layer has none")
+        return Claims(None, (Claim(name=args.formula, formula=args.formula, network=None,
+                                   layer=layer),))
     if "layers" not in fields:
         raise UsageError("--formula needs the network: --layers is required, e.g. "
                          "--layers 2,4,3,2")
@@ -84,6 +97,10 @@ def run(args, io) -> int:
 def _layers_text(result) -> str:
     if result.result.verdict == "error":
         return "not checked"
+    if result.claim.layer is not None:
+        text = str(result.claim.layer)
+        count = result.networks_checked
+        return text + (f"; {count} configurations" if count > 1 else "")
     layers = result.result.layers_checked
     text = f"l = {', '.join(map(str, layers))}" if layers else "no free index"
     if result.networks_checked > 1:
@@ -127,10 +144,8 @@ def _general_lines(io, r, indent):
     if general.verdict == "proved":
         detail = f" ({general.scope})"
     elif general.verdict == "refuted" and general.counterexample:
-        from symbp.network import Network
-        where = Network(**general.counterexample["network"])
         what = general.diagnosis["text"] if general.diagnosis else general.message
-        detail = f" on layers={list(where.layers)} batch={where.batch}: {what}"
+        detail = f" {_where(general.counterexample)}: {what}"
     else:
         detail = f" ({general.message})" if general.message else ""
     expect = ""
@@ -139,6 +154,27 @@ def _general_lines(io, r, indent):
     io.print(f"{indent}{io.paint('for every size: ' + general.verdict, colour)}{detail}{expect}")
     if general.warning:
         io.print(f"{indent}{io.paint('warning: ' + general.warning, 'yellow')}")
+
+
+def _where(example: dict) -> str:
+    """Where a counterexample for every size is: a network's widths and batch,
+    or a layer's sizes."""
+    if "layer" in example:
+        from symbp.layers.formulas import formula_layer
+        sizes = formula_layer(example["layer"]["name"]).sizes()
+        return "at " + ", ".join(f"{k} = {example['layer'][k]:g}" for k in sizes)
+    from symbp.network import Network
+    where = Network(**example["network"])
+    return f"on layers={list(where.layers)} batch={where.batch}"
+
+
+def _on(example: dict) -> str:
+    if "layer" in example:
+        from symbp.layers.formulas import SizedLayer
+        fields = dict(example["layer"])
+        return str(SizedLayer.of(fields.pop("name"), **fields))
+    from symbp.network import Network
+    return str(Network(**example["network"]))
 
 
 def _details(io, r):
@@ -161,10 +197,8 @@ def _details(io, r):
     io.print(f"{indent}{result.message}")
     example = result.counterexample
     if example:
-        from symbp.network import Network
         where = "" if example["l"] is None else f"l = {example['l']}, "
-        io.print(f"{indent}counterexample: {where}seed {example['seed']}, "
-                 f"{Network(**example['network'])}")
+        io.print(f"{indent}counterexample: {where}seed {example['seed']}, {_on(example)}")
         for side in ("left", "right"):
             if example[side] is not None:
                 # six significant digits: a vanishing gradient (1e-11) is not "0."

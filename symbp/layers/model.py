@@ -208,13 +208,13 @@ class Layer:
 
     def default_config(self, given: dict | None = None) -> dict:
         """A configuration with every size at its default (else the low end
-        of its drawn range, two where that allows; a size of dimensions, two of
-        two) and every parameter at its
+        of its drawn range, two where that allows) and every parameter at its
         default; the values ``given`` replace them, and a size not given that
-        no longer fits is moved to the next value that does (``fit``)."""
+        no longer fits is moved to the next value that does (``fit``).  A tuple
+        of sizes starts with two of them (affine's ``x`` as N x 2 x 2, as
+        cs231n's notebook checks it with N x 4 x 5 x 6): a backward that
+        forgets to reshape ``dx`` fails at the first configuration."""
         given = dict(given or {})
-        # two trailing dimensions, as cs231n's affine check has three: a dx not reshaped
-        # back to x's shape fails at the first configuration graded
         config = {size.name: (2, 2) if size.dims else size.default if size.default is not None
                   else min(max(size.low, 2), size.high) for size in self.sizes}
         config.update({p.name: p.default for p in self.parameters if p.follows is None})

@@ -60,13 +60,18 @@ GROUPED = Scheme((2, 3, 4), "each group of channels of a sample and its image", 
 
 def _define(scheme: Scheme):
     def define(ops, x, gamma, beta, eps, G=None):
+        # Kratzert's computational graph, one named node per step (layer
+        # formulas and derivations speak of each: contract section 12)
         viewed = scheme.view(x, {"G": G})
         mu = ops.stage("mu", viewed.mean(axis=scheme.axes))
-        xc = ops.stage("xc", viewed - mu)
-        var = ops.stage("var", (xc ** 2).mean(axis=scheme.axes))
-        std = ops.stage("std", ops.sqrt(var + eps))
-        xhat = ops.stage("xhat", (xc / std).reshape(*x.shape))
-        return {"out": gamma * xhat + beta}
+        xmu = ops.stage("xmu", viewed - mu)
+        sq = ops.stage("sq", xmu ** 2)
+        var = ops.stage("var", sq.mean(axis=scheme.axes))
+        sqrtvar = ops.stage("sqrtvar", ops.sqrt(var + eps))
+        ivar = ops.stage("ivar", 1 / sqrtvar)
+        xhat = ops.stage("xhat", (xmu * ivar).reshape(*x.shape))
+        gammax = ops.stage("gammax", gamma * xhat)
+        return {"out": gammax + beta}
     return define
 
 

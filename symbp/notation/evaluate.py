@@ -84,10 +84,12 @@ class Evaluator(Walker):
         return self.number(node.value)
 
     def _walk_Name(self, node: Name):
-        if node.name == "m":
-            return self.number(self.net.batch)
-        if node.name == "lambda":   # the exact fraction of the decimal given, 0.1 = 1/10
-            return self.number(Fraction(str(self.net.l2)))
+        # a layer's quantities (``net.context == "layer"``) are all in ``values``
+        if getattr(self.net, "context", "network") == "network":
+            if node.name == "m":
+                return self.number(self.net.batch)
+            if node.name == "lambda":   # the exact fraction of the decimal given, 0.1 = 1/10
+                return self.number(Fraction(str(self.net.l2)))
         return self.values[(node.name, None)]
 
     def _walk_Quantity(self, node: Quantity):
@@ -142,6 +144,10 @@ class Evaluator(Walker):
 
     def _call_elementwise(self, entry, node: Call):
         return self.function(entry, self.walk(node.args[0]))
+
+    def _call_labels(self, entry, node: Call):
+        # onehot(y): the layer's own one-hot matrix of its labels, from the values
+        return self.values[(entry.name, node.args[0].name)]
 
     def size(self, node) -> int:
         value = self.walk(node)

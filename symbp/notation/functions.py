@@ -15,8 +15,13 @@ Kinds: ``elementwise`` (``numpy(array)``, ``sympy(expression)``),
 ``activation`` (a table activation, or with ``activation`` None sigma: the
 layer's own, contract section 2), ``reduce`` (``numpy(array, axis=...,
 keepdims=True)``, ``sympy(list of entries)``; ``axis=0|1`` allowed),
-``outer`` (u @ v.T) and ``sizes`` (``ones``, ``eye``: their arguments are
-sizes; ``numpy(*sizes)``, ``sympy(*sizes)``).
+``outer`` (u @ v.T), ``sizes`` (``ones``, ``eye``: their arguments are
+sizes; ``numpy(*sizes)``, ``sympy(*sizes)``) and ``labels`` (``onehot(y)``:
+its value is the layer's own, looked up as ``("onehot", "y")``).
+
+``contexts`` says where a function may be written: in network formulas, in
+layer formulas (contract section 12), or both; ``sigma`` is a network
+layer's activation, ``onehot`` a loss layer's labels.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ class NotationFunction:
     template: str | None = None
     activation: str | None = None
     prime: bool = False
+    contexts: tuple = ("network", "layer")
 
     @property
     def takes_axis(self) -> bool:
@@ -65,9 +71,11 @@ def _step_numpy(value):
 
 def _activation_entries() -> list[NotationFunction]:
     entries = [NotationFunction("sigma", "activation", 1, r"\sigma",
-                                "the activation of the argument's layer (contract section 2)"),
+                                "the activation of the argument's layer (contract section 2)",
+                                contexts=("network",)),
                NotationFunction("sigma_prime", "activation", 1, r"\sigma",
-                                "the derivative of the argument layer's activation", prime=True)]
+                                "the derivative of the argument layer's activation", prime=True,
+                                contexts=("network",))]
     for name, activation in ACTIVATIONS.items():
         entries.append(NotationFunction(name, "activation", 1, activation.latex,
                                         f"the activation {name}", activation=name))
@@ -106,4 +114,16 @@ FUNCTIONS: dict[str, NotationFunction] = {f.name: f for f in [
                      template=r"\mathbf{{1}}_{{{0} \times {1}}}"),
     NotationFunction("eye", "sizes", 1, "I", "the n x n identity",
                      numpy=np.eye, sympy=lambda size: _sympy().eye(size), template=r"I_{{{0}}}"),
+    NotationFunction("onehot", "labels", 1, r"\operatorname{onehot}",
+                     "the N x C one-hot matrix of a loss layer's labels y",
+                     contexts=("layer",)),
 ]}
+
+
+def functions_in(context: str) -> tuple[str, ...]:
+    """The names of the functions a formula of ``context`` may call.
+
+    >>> "onehot" in functions_in("layer"), "sigma" in functions_in("layer")
+    (True, False)
+    """
+    return tuple(name for name, f in FUNCTIONS.items() if context in f.contexts)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from symbp.notation.functions import FUNCTIONS
-from symbp.notation.quantities import QUANTITIES
+from symbp.notation.quantities import NETWORK, quantities_in
 from symbp.notation.tree import (
     PRECEDENCE,
     BinOp,
@@ -39,13 +39,15 @@ class NotationLatexPrinter(Walker):
     ``@`` is juxtaposition, ``*`` the Hadamard product ``\\odot``, ``/``
     element-wise division as a fraction, ``**`` the Hadamard power.  With a
     ``layout``, ``sum``/``mean`` along an axis say whether they run over the
-    samples or over the units.
+    samples or over the units.  ``context`` (``network`` or ``layer``) says
+    whose quantities the names are.
     """
 
     prefix = "_print_"
 
-    def __init__(self, layout: str | None = None):
+    def __init__(self, layout: str | None = None, context: str = NETWORK):
         self.layout = layout
+        self.quantities = quantities_in(context)
 
     def _wrap(self, node, parent: int, strict: bool = False) -> str:
         text = self.walk(node)
@@ -54,12 +56,11 @@ class NotationLatexPrinter(Walker):
             return rf"\left({text}\right)"
         return text
 
-    @staticmethod
-    def _mixes(parent, child) -> bool:
+    def _mixes(self, parent, child) -> bool:
         # a matrix product inside a Hadamard product (or the reverse) keeps its
         # brackets: both bind equally in the notation but read alike in LaTeX
         return (isinstance(child, BinOp) and {parent.op, child.op} == {"*", "@"}
-                and not _is_constant(child.left))
+                and not self._is_constant(child.left))
 
     def _print_Number(self, node: Number) -> str:
         value = node.value
@@ -71,11 +72,11 @@ class NotationLatexPrinter(Walker):
         return rf"{sign}\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
 
     def _print_Name(self, node: Name) -> str:
-        quantity = QUANTITIES.get(node.name)
+        quantity = self.quantities.get(node.name)
         return quantity.latex if quantity is not None else node.name
 
     def _print_Quantity(self, node: Quantity) -> str:
-        return QUANTITIES[node.name].latex.format(k=node.index)
+        return self.quantities[node.name].latex.format(k=node.index)
 
     def _print_Neg(self, node: Neg) -> str:
         return "-" + self._wrap(node.operand, PRECEDENCE["neg"], strict=True)
@@ -96,7 +97,7 @@ class NotationLatexPrinter(Walker):
             return f"{{{base}}}^{{\\circ {self.walk(node.right)}}}"
         left = self._wrap(node.left, own, strict=self._mixes(node, node.left))
         right = self._wrap(node.right, own, strict=node.op in "-@*")
-        if node.op == "@" or (node.op == "*" and _is_constant(node.left)):
+        if node.op == "@" or (node.op == "*" and self._is_constant(node.left)):
             return f"{left} {right}"
         symbol = {"+": "+", "-": "-", "*": r"\odot"}[node.op]
         return f"{left} {symbol} {right}"
@@ -119,16 +120,26 @@ class NotationLatexPrinter(Walker):
         units_axis = 0 if self.layout == "column" else 1
         return r"\text{units}" if axis == units_axis else r"\text{samples}"
 
+    def _is_constant(self, node) -> bool:
+        """A number, a size or a configuration's number (written before a
+        matrix without a product sign), or a fraction of them."""
+        if isinstance(node, Number):
+            return True
+        if isinstance(node, Name):
+            quantity = self.quantities.get(node.name)
+            return quantity is not None and quantity.scalar
+        return isinstance(node, BinOp) and node.op == "/" and self._is_constant(node.left) \
+            and self._is_constant(node.right)
 
-def _is_constant(node) -> bool:
-    return isinstance(node, Number) or (isinstance(node, Name) and node.name in ("m", "lambda")) or (
-        isinstance(node, BinOp) and node.op == "/" and _is_constant(node.left)
-        and _is_constant(node.right))
 
+def latex_notation(node, layout: str | None = None, context: str = NETWORK) -> str:
+    r"""LaTeX of a notation tree (or of a parsed formula's two sides).
 
-def latex_notation(node, layout: str | None = None) -> str:
-    """LaTeX of a notation tree (or of a parsed formula's two sides)."""
-    printer = NotationLatexPrinter(layout)
+    >>> from symbp.notation.parser import LAYER_MATRIX, parse_formula
+    >>> print(latex_notation(parse_formula("dx = dout * mask / p", LAYER_MATRIX), context="layer"))
+    \mathrm{d}x = \frac{\mathrm{d}{\mathit{out}} \odot \mathit{mask}}{p}
+    """
+    printer = NotationLatexPrinter(layout, context)
     if isinstance(node, Formula):
         return f"{printer.walk(node.left)} = {printer.walk(node.right)}"
     return printer.walk(node)

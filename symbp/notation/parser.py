@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from symbp.errors import FormulaError
-from symbp.notation.functions import FUNCTIONS
-from symbp.notation.quantities import SPELLINGS, spellings
+from symbp.notation.functions import FUNCTIONS, functions_in
+from symbp.notation.quantities import LAYER, NETWORK, quantities_in, spelling_map, spellings
 from symbp.notation.tree import (
     PRECEDENCE,
     BinOp,
@@ -62,12 +62,16 @@ _LAMBDA, _LAMBDA_STANDIN = "lambda", "_lmbda"
 
 @dataclass(frozen=True)
 class Dialect:
-    """What a parse allows: the matrix notation, or scalar graph expressions."""
+    """What a parse allows: the matrix notation of a network's or a layer's
+    quantities (``context``), or scalar graph expressions."""
     matrix: bool
     functions: tuple
+    context: str = NETWORK
 
 
-MATRIX = Dialect(matrix=True, functions=tuple(FUNCTIONS))
+MATRIX = Dialect(matrix=True, functions=functions_in(NETWORK))
+# layer formulas (contract section 12): x, out, dout, mu, ... without indices
+LAYER_MATRIX = Dialect(matrix=True, functions=functions_in(LAYER), context=LAYER)
 
 
 def parse_formula(text: str, dialect: Dialect = MATRIX) -> Formula:
@@ -265,24 +269,30 @@ class _Converter(Walker):
             if name in self.dialect.functions:
                 self.fail(node, f"'{name}' is a function; call it as {name}(...)")
             return Name(name, column=self.column(node))
-        if name in spellings(indexed=False):
+        context = self.dialect.context
+        if name in spellings(indexed=False, context=context):
             return Name(name, column=self.column(node))
-        if name in spellings(indexed=True):
+        if name in spellings(indexed=True, context=context):
             self.fail(node, f"'{name}' needs an index, e.g. {name}[l] or {name}[L]")
         glued = re.fullmatch(r"(.*?)(\d+|l|L)", name)
-        if glued and glued.group(1) in spellings(indexed=True):
+        if glued and glued.group(1) in spellings(indexed=True, context=context):
             self.not_notation(node, f"an index goes in brackets: write "
                                     f"{glued.group(1)}[{glued.group(2)}]")
-        self.not_notation(node, "the quantities are " + ", ".join(
-            spellings(indexed=False) + [f"{q}[k]" for q in spellings(indexed=True)]))
+        other = LAYER if context == NETWORK else NETWORK
+        if name in spelling_map(other):
+            self.not_notation(node, f"{name} is a quantity of {other} formulas; the quantities "
+                                    f"of {context} formulas are " + _listed(context))
+        self.not_notation(node, "the quantities are " + _listed(context))
 
     def _convert_Subscript(self, node, _depth):
-        indexed = spellings(indexed=True)
+        indexed = spellings(indexed=True, context=self.dialect.context)
+        if self.dialect.matrix and not indexed:
+            self.not_notation(node, "the quantities of layer formulas take no index")
         if not self.dialect.matrix or not isinstance(node.value, ast.Name) \
                 or node.value.id not in indexed:
             self.not_notation(node, f"only {', '.join(indexed[:-1])} and {indexed[-1]} "
                                     "take an index")
-        return Quantity(SPELLINGS[node.value.id], self.index(node.slice),
+        return Quantity(spelling_map(self.dialect.context)[node.value.id], self.index(node.slice),
                         column=self.column(node))
 
     def index(self, node) -> Index:
@@ -354,6 +364,9 @@ class _Converter(Walker):
             axis = self.axis(node.args[1])
             args = args[:1]
         expected = 1 if entry is None else entry.arity
+        if entry is not None and entry.kind == "labels" and not (
+                len(args) == 1 and isinstance(args[0], Name) and args[0].name == "y"):
+            self.fail(node, f"{func}() takes the labels y: write {func}(y)")
         if entry is not None and entry.kind == "sizes":
             for arg, raw in zip(args, node.args, strict=False):
                 self.check_size(raw, arg)
@@ -370,8 +383,15 @@ class _Converter(Walker):
     def check_size(self, raw, arg: Node):
         if isinstance(arg, Number) and arg.value.denominator == 1 and 1 <= arg.value <= MAX_SIZE:
             return
-        if (isinstance(arg, Name) and arg.name == "m") or \
+        sizes = [q.name for q in quantities_in(self.dialect.context).values() if q.size]
+        if (isinstance(arg, Name) and arg.name in sizes) or \
                 (isinstance(arg, Quantity) and arg.name == "n"):
             return
+        named = "m or n[k]" if self.dialect.context == NETWORK else ", ".join(sizes)
         self.fail(raw, f"'{self.source(raw)}' is not a size",
-                  f"a size is an integer from 1 to {MAX_SIZE}, m or n[k]")
+                  f"a size is an integer from 1 to {MAX_SIZE}, {named}")
+
+
+def _listed(context: str) -> str:
+    return ", ".join(spellings(indexed=False, context=context)
+                     + [f"{q}[k]" for q in spellings(indexed=True, context=context)])

@@ -10,6 +10,15 @@
 [('BP1', (2, 3, 1))]
 >>> [r.result.verdict for r in check_claims(claims)]
 ['proved']
+
+A claim about one layer (contract section 12) takes a ``[layer]`` table (its
+``name`` and sizes) in place of ``[network]``; ``[claim.layer]`` replaces
+the file's fields for one claim, as ``[claim.network]`` does:
+
+>>> document = {"layer": {"name": "dropout", "N": 3, "D": 2, "p": 0.5},
+...             "claim": [{"formula": "dx = dout * mask / p"}]}
+>>> [r.result.verdict for r in check_claims(claims_from_dict(document))]
+['proved']
 """
 
 from __future__ import annotations
@@ -24,9 +33,9 @@ from symbp.network import Network
 from symbp.verification.verdicts import DEFAULT_SEEDS, verify
 
 VERDICTS = ("proved", "holds", "refuted")
-TOP_KEYS = {"title": str, "network": dict, "claim": list}
+TOP_KEYS = {"title": str, "network": dict, "layer": dict, "claim": list}
 CLAIM_KEYS = {"name": str, "formula": str, "source": str, "expect": str,
-              "expect_general": str, "network": dict}
+              "expect_general": str, "network": dict, "layer": dict}
 NETWORK_KEYS = {"layers": list, "hidden": str, "output": str, "loss": str, "batch": int,
                 "reduction": str, "layout": str, "bias": bool, "targets": str,
                 "l2": (int, float)}
@@ -44,13 +53,14 @@ _SHORT.maxstring, _SHORT.maxlong, _SHORT.maxother = 60, 40, 60
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim: its formula and the network it is checked on."""
+    """One claim: its formula and the network (or the layer) it is checked on."""
     name: str
     formula: str
-    network: object           # a Network
+    network: object           # a Network, or None for a claim about a layer
     source: str | None = None
     expect: str | None = None
     expect_general: str | None = None
+    layer: object = None      # a SizedLayer (contract section 12)
 
 
 @dataclass(frozen=True)
@@ -92,7 +102,8 @@ class ClaimResult:
                 "networks_checked": self.networks_checked,
                 "counterexample": result["counterexample"],
                 "diagnosis": result["diagnosis"], "message": result["message"],
-                "general": result["general"]}
+                "general": result["general"],
+                **({"layer": self.claim.layer.to_dict()} if self.claim.layer else {})}
 
 
 def _meets(verdict: str, expect: str | None) -> bool:
@@ -162,17 +173,58 @@ def claims_from_dict(document: dict, path: str | None = None) -> Claims:
     """Claims from an already parsed document (the tables of a claims file)."""
     where = path or "the claims file"
     _check_keys(document, TOP_KEYS, where)
+    if "network" in document and "layer" in document:
+        raise ClaimsError(f"{where} has both [network] and [layer]; a claims file is about "
+                          "one network or one layer (a claim may name its own with "
+                          "[claim.network] or [claim.layer])")
     base = _network_fields(document.get("network", {}), f"{where} [network]")
+    layer = _layer_fields(document.get("layer"), f"{where} [layer]")
     entries = document.get("claim", [])
     if not entries:
         raise ClaimsError(f"{where} has no [[claim]]; add one with a name and a formula")
     claims = []
     for number, entry in enumerate(entries, start=1):
-        claims.append(_claim(entry, number, base, where))
+        claims.append(_claim(entry, number, base, where, layer))
     return Claims(document.get("title"), tuple(claims), path)
 
 
-def _claim(entry, number: int, base: dict, where: str) -> Claim:
+def _layer_fields(table, where: str) -> dict | None:
+    """A ``[layer]`` table's fields: ``name`` (a string) and numbers."""
+    if table is None:
+        return None
+    for key, value in table.items():
+        expected = str if key == "name" else (int, float)
+        _check_type(value, expected, where, key)
+    return dict(table)
+
+
+def _sized_layer(fields: dict, where: str):
+    from symbp.layers.formulas import SizedLayer
+    if "name" not in fields:
+        raise ClaimsError(f"{where}: the layer has no 'name'; add name = \"batchnorm\" (or "
+                          "another layer)")
+    fields = dict(fields)
+    try:
+        return SizedLayer.of(fields.pop("name"), **fields)
+    except SymbpError as error:
+        raise ClaimsError(f"{where}: {error.message}") from None
+
+
+def _claim_layer(entry, file_layer, where: str):
+    """The SizedLayer of a claim about a layer, or None for a network claim."""
+    own = _layer_fields(entry.get("layer"), f"{where} [claim.layer]")
+    if own is None and (file_layer is None or "network" in entry):
+        return None
+    if own is not None and "network" in entry:
+        raise ClaimsError(f"{where} has both [claim.network] and [claim.layer]")
+    if own is None:
+        return _sized_layer(file_layer, f"{where} [layer]")
+    same = file_layer is not None and own.get("name", file_layer.get("name")) == \
+        file_layer.get("name")
+    return _sized_layer({**file_layer, **own} if same else own, f"{where} [claim.layer]")
+
+
+def _claim(entry, number: int, base: dict, where: str, file_layer=None) -> Claim:
     label = f"claim {number}"
     if not isinstance(entry, dict):
         raise ClaimsError(f"{where}: {label} must be a table ([[claim]])")
@@ -186,13 +238,17 @@ def _claim(entry, number: int, base: dict, where: str) -> Claim:
         if expect is not None and expect not in VERDICTS:
             raise ClaimsError(f"{where}: {label}: '{key}' = {expect!r} is not a verdict; "
                               "expected one of proved, holds, refuted")
+    common = {"name": entry.get("name", f"claim {number}"), "formula": entry["formula"],
+              "source": entry.get("source"), "expect": entry.get("expect"),
+              "expect_general": entry.get("expect_general")}
+    layer = _claim_layer(entry, file_layer, f"{where}: {label}")
+    if layer is not None:
+        return Claim(network=None, layer=layer, **common)
     override = _network_fields(entry.get("network", {}), f"{where}: {label} [claim.network]")
     network = _network({**base, **override},
                        f"{where}: {label} [claim.network]" if override
                        else f"{where}: {label} [network]")
-    return Claim(name=entry.get("name", f"claim {number}"), formula=entry["formula"],
-                 network=network, source=entry.get("source"), expect=entry.get("expect"),
-                 expect_general=entry.get("expect_general"))
+    return Claim(network=network, **common)
 
 
 def check_claim(claim: Claim, *, seed: int = 0, random: int = 0,
@@ -201,6 +257,8 @@ def check_claim(claim: Claim, *, seed: int = 0, random: int = 0,
     Hypothesis when asked (:mod:`symbp.verification.random_check`); ``on_network()`` is
     called after each drawn network."""
     seeds = tuple(seed + s for s in DEFAULT_SEEDS)
+    if claim.layer is not None:
+        return _check_layer_claim(claim, seeds, seed, random, on_network)
     result = verify(claim.formula, claim.network, seeds=seeds)
     if not random:
         return ClaimResult(claim, result, 1)
@@ -209,6 +267,17 @@ def check_claim(claim: Claim, *, seed: int = 0, random: int = 0,
     combined, count = check_random(claim.formula, claim.network, result, count=random,
                                    vary_depth=vary_depth, seed=seed, seeds=seeds,
                                    on_network=on_network)
+    return ClaimResult(claim, combined, count)
+
+
+def _check_layer_claim(claim: Claim, seeds, seed: int, random: int, on_config) -> ClaimResult:
+    from symbp.verification.layer_verdicts import verify_layer
+    result = verify_layer(claim.formula, claim.layer, seeds=seeds)
+    if not random:
+        return ClaimResult(claim, result, 1)
+    from symbp.verification.layer_random import check_layer_random
+    combined, count = check_layer_random(claim.formula, claim.layer, result, count=random,
+                                         seed=seed, seeds=seeds, on_config=on_config)
     return ClaimResult(claim, combined, count)
 
 

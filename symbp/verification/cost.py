@@ -43,10 +43,11 @@ class _Scalar(float):
 
 
 class ShapeEvaluator(NumericEvaluator):
-    """Shapes for values: ``work`` and ``largest`` add up as the walk goes."""
+    """Shapes for values: ``work`` and ``largest`` add up as the walk goes.
+    ``values`` maps each quantity to a :class:`Shaped` (default: a network's)."""
 
-    def __init__(self, net, l):
-        super().__init__(net, _Shapes(net), l)
+    def __init__(self, net, l, values=None):
+        super().__init__(net, _Shapes(net) if values is None else values, l)
         self.work, self.largest = 0, (0, 0)
 
     def count(self, rows, cols, inner=1) -> Shaped:
@@ -114,12 +115,24 @@ class Cost:
     def entries(self) -> int:
         return self.largest[0] * self.largest[1]
 
+    def refusal(self, max_entries: int, max_work: int, at: str = "") -> str | None:
+        """Why a formula of this cost is not evaluated (its largest matrix over
+        ``max_entries`` entries, or its work over ``max_work``), or None; ``at``
+        says where (" on batchnorm (N = 4, D = 3)")."""
+        if self.entries <= max_entries and self.work <= max_work:
+            return None
+        rows, cols = self.largest
+        return (f"the formula makes a {rows} x {cols} matrix and {self.work:,} "
+                f"operations{at}; symbp evaluates at most {max_entries:,} entries and "
+                f"{max_work:,} operations (memory and time)")
 
-def cost(formula, net, l: int | None = None) -> Cost:
-    """The :class:`Cost` of both sides of ``formula`` on ``net`` at l."""
+
+def cost(formula, net, l: int | None = None, values=None) -> Cost:
+    """The :class:`Cost` of both sides of ``formula`` on ``net`` at l
+    (``values``: its quantities as :class:`Shaped`, default a network's)."""
     work, largest = 0, (0, 0)
     for side in (formula.left, formula.right):
-        evaluator = ShapeEvaluator(net, l)
+        evaluator = ShapeEvaluator(net, l, values)
         try:
             evaluator.walk(side)
         except ShapeMismatch:
