@@ -304,3 +304,23 @@ def test_book_classes_in_other_capitals_and_attributes_are_found(tmp_path):
     assert affine.verdict == "wrong" and keyed(affine)["dw"].ok
     assert keyed(affine)["db"].message == \
         "not set, but self.b holds it (assigned to self.b where its gradient is expected?)"
+
+
+def test_a_small_delta_inside_the_log_of_a_loss_is_a_note():
+    # the book's cross_entropy_error: -sum(log(y + 1e-7)) / N; its gradient is the exact one's
+    def softmax_loss_with(delta):
+        def softmax_loss(x, y):
+            p = np.exp(x - x.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            loss = -np.mean(np.log(p[np.arange(len(y)), y] + delta))
+            dx = p.copy()
+            dx[np.arange(len(y)), y] -= 1
+            return loss, dx / len(y)
+        return softmax_loss
+
+    report = grade_layer_code(softmax_loss_with(1e-7), layer="softmax_loss", random=30)
+    assert report.verdict == "ok"
+    assert report.notes == [("the loss adds 1e-07 inside the log (log(p + 1e-07), against "
+                             "log 0): graded against the exact loss's gradient")]
+    report = grade_layer_code(softmax_loss_with(1e-2), layer="softmax_loss", random=0)
+    assert report.verdict == "forward_wrong"

@@ -195,6 +195,9 @@ class Layer:
     kink_distance: Callable[[dict, dict], float] = _no_kinks
     read_back: Callable[[dict, object, dict], dict] = _no_read_back
     forward_slips: tuple = ()         # (what differs, forward(arrays, config)) pairs
+    # a forward that differs as a harmless convention does: its note, or None
+    # (arrays, config, the user's out, the definition's out) -> str | None
+    tolerated: Callable | None = None
     factors: Callable[[dict], list] = lambda _config: []
     overwrite: str = ""               # when `=` for `+=` is right (windows, repeated indices)
     cse: bool = True                  # share subexpressions when compiling (module symbolic)
