@@ -50,15 +50,18 @@ def _log_delta(arrays, _config, out, exact) -> str | None:
     book's ``cross_entropy_error`` (``np.log(y + 1e-7)``) and many cs231n
     ``softmax_loss`` write it: the note saying so, or None.  Its gradient is
     the exact loss's (``p - y``, what the book's backward returns), which the
-    backward is graded against.  The delta is read from the loss (one Newton
-    step from delta = 0, then checked) and accepted up to 1e-4."""
+    backward is graded against.  The delta is read from the loss (Newton's
+    method from delta = 0, then checked) and accepted up to 1e-4."""
     loss = float(np.ravel(out)[0]) if np.size(out) == 1 else None
     if loss is None or not np.isfinite(loss) or loss > exact:
         return None
     correct = np.exp(_log_probs(np.asarray(arrays["x"], dtype=float))[_rows(arrays)])
-    delta = (exact - loss) / float(np.mean(1.0 / correct))
-    if not 0 < delta <= 1e-4:
-        return None
+    delta = 0.0
+    for _ in range(30):   # Newton on mean(-log(p + delta)) = loss, convex and decreasing
+        delta += (float(np.mean(-np.log(correct + delta))) - loss) * \
+            float(1.0 / np.mean(1.0 / (correct + delta)))
+        if not 0 <= delta <= 1e-4:
+            return None
     again = float(np.mean(-np.log(correct + delta)))
     if abs(again - loss) > 1e-9 * max(1.0, abs(loss)):
         return None
