@@ -325,3 +325,19 @@ def test_a_small_delta_inside_the_log_of_a_loss_is_a_note():
                              "log 0): graded against the exact loss's gradient")]
     report = grade_layer_code(softmax_loss_with(1e-2), layer="softmax_loss", random=0)
     assert report.verdict == "forward_wrong"
+
+
+def test_a_dx_left_in_the_flattened_shape_is_said_to_need_reshaping():
+    def affine_forward(x, w, b):
+        return x.reshape(len(x), -1) @ w + b, (x, w, b)
+
+    def affine_backward(dout, cache):
+        x, w, _ = cache
+        x = x.reshape(len(x), -1)              # rebinds x: dx takes the flat shape below
+        return (dout @ w.T).reshape(x.shape), x.T @ dout, dout.sum(axis=0)
+
+    report = grade_layer_code(affine_forward, affine_backward, "affine", random=0)
+    diagnosis = keyed(report)["dx"].diagnosis
+    assert report.verdict == "wrong" and diagnosis["reshape"]
+    assert "holds the right values in that shape (not reshaped back to (2, 2, 2)?)" in \
+        diagnosis["text"]

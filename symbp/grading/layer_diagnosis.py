@@ -89,6 +89,11 @@ def diagnose_key(layer, config, arrays, dout, key: str, truth: np.ndarray, claim
             what = f"the number {claimed.item():g}" if claimed.size == 1 else "all zeros"
             return {"kind": "zeros", "left": list(truth.shape), "right": list(claimed.shape),
                     "text": f"{key} is {what} where the truth is not (not implemented yet?)."}
+        if claimed.size == truth.size and close(claimed.reshape(truth.shape), truth).all():
+            # x = x.reshape(N, D) before dx.reshape(x.shape): the values, not the shape
+            return {"kind": "shape", "left": list(truth.shape), "right": list(claimed.shape),
+                    "reshape": True, "text": f"{key} holds the right values in that shape "
+                                             f"(not reshaped back to {truth.shape}?)."}
         return _axis_of_parameter(layer, config, arrays, dout, key, truth, claimed) or \
             _shapes(key, truth, claimed)
     factors = named_factors(layer, config)
