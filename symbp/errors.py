@@ -49,10 +49,10 @@ class PointError(SymbpError, ValueError):
     """A point (parameters, inputs, targets) has a wrong key or shape.
 
     >>> from symbp.network import Network
-    >>> Network(layers=[2, 2]).check_point({"x": 1})
+    >>> Network(layers=[2, 2]).check_point({"x": 1})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    symbp.errors.PointError: the point's keys do not fit the network (missing W1, b1, y); expected W1, b1, x, y.
+    symbp.errors.PointError: the point's keys do not fit the network (missing W1, b1, y); ...
     """
 
 

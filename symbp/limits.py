@@ -44,10 +44,10 @@ def check_sizes(net: Network):
     anything is allocated or derived (every :class:`Network` is checked).
 
     >>> from symbp.network import Network
-    >>> Network(layers=[1] * 1002)
+    >>> Network(layers=[1] * 1002)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    symbp.errors.NetworkError: layers has 1001 layers after the input; symbp takes networks of at most 1000, since every layer is a step of every pass; check a shallower network: the same formulas hold at every depth.
+    symbp.errors.NetworkError: layers has 1001 layers after the input; symbp takes networks of ...
     """
     if net.depth > MAX_DEPTH:
         raise NetworkError(f"layers has {net.depth} layers after the input; symbp takes "

@@ -337,8 +337,8 @@ def summary_table(net, equations) -> list:
     >>> from symbp.network import Network
     >>> net = Network(layers=[2, 1])
     >>> heading, table = summary_table(net, build_document(net).equations)
-    >>> print(heading.text, *(row[0] for row in table.rows))
-    Summary $\delta^{[1]}$ $\frac{\partial \mathcal{L}}{\partial W^{[1]}}$ $\frac{\partial \mathcal{L}}{\partial b^{[1]}}$
+    >>> print(heading.text, len(table.rows), table.rows[0][0])
+    Summary 3 $\delta^{[1]}$
     """
     final = {}
     for eq in equations:

@@ -20,8 +20,9 @@ def prime_error(text: str, lead: int) -> FormulaError | None:
     the start of a string: asked when Python could not parse the text;
     ``lead`` is the text's column offset in the formula.
 
-    >>> str(prime_error("f'(z[1])", lead=0))
-    "column 2: the prime in f' is not part of the notation; write sigma_prime(...) for the derivative."
+    >>> error = prime_error("f'(z[1])", lead=0)
+    >>> error.column, error.suggestion
+    (2, 'write sigma_prime(...) for the derivative')
     """
     prime = re.search(r"([A-Za-z_]\w*)'", text)     # a name with a prime: f'(z)
     if prime:

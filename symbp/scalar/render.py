@@ -158,10 +158,10 @@ def render(source: str, fmt: str) -> bytes:
 
     >>> from unittest import mock
     >>> with mock.patch("shutil.which", return_value=None):
-    ...     render("digraph { x }", "svg")
+    ...     render("digraph { x }", "svg")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    symbp.errors.SymbpError: Graphviz's 'dot' program is not installed, so no picture can be drawn; install the Debian package graphviz (apt-get install graphviz), or write the Graphviz source instead.
+    symbp.errors.SymbpError: Graphviz's 'dot' program is not installed, ...; install the Debian package graphviz ...
     """
     program = shutil.which("dot")
     if program is None:
