@@ -11,7 +11,12 @@ from __future__ import annotations
 
 
 class SymbpError(Exception):
-    """Base of symbp's errors: bad input that symbp can describe in a sentence."""
+    """Base of symbp's errors: bad input that symbp can describe in a sentence.
+
+    >>> error = SymbpError("layers is empty", where="net.toml", suggestion="try [2, 3, 1]")
+    >>> str(error), error.exit_code
+    ('net.toml: layers is empty; try [2, 3, 1].', 2)
+    """
 
     exit_code = 2
 
@@ -30,15 +35,37 @@ class SymbpError(Exception):
 
 
 class NetworkError(SymbpError, ValueError):
-    """A network field has a value that is not allowed."""
+    """A network field has a value that is not allowed.
+
+    >>> from symbp.network import Network
+    >>> Network(layers=[2, 2], batch=0)
+    Traceback (most recent call last):
+    ...
+    symbp.errors.NetworkError: batch=0 is not a batch size; expected an integer >= 1.
+    """
 
 
 class PointError(SymbpError, ValueError):
-    """A point (parameters, inputs, targets) has a wrong key or shape."""
+    """A point (parameters, inputs, targets) has a wrong key or shape.
+
+    >>> from symbp.network import Network
+    >>> Network(layers=[2, 2]).check_point({"x": 1})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symbp.errors.PointError: the point's keys do not fit the network (missing W1, b1, y); ...
+    """
 
 
 class FormulaError(SymbpError, ValueError):
-    """A formula is outside the notation; ``column`` is 1-based."""
+    """A formula is outside the notation; ``column`` is 1-based.
+
+    >>> from symbp.notation.parser import parse_formula
+    >>> try:
+    ...     parse_formula("delta[L] = a[L] - __class__")
+    ... except FormulaError as error:
+    ...     print(error.column, error)
+    19 column 19: '__class__' is not part of the notation.
+    """
 
     def __init__(self, message: str, *, column: int | None = None,
                  text: str | None = None, suggestion: str | None = None):
@@ -49,21 +76,49 @@ class FormulaError(SymbpError, ValueError):
 
 
 class ClaimsError(SymbpError, ValueError):
-    """A claims file cannot be read or has a wrong key or value."""
+    """A claims file cannot be read or has a wrong key or value.
+
+    >>> str(ClaimsError("claims.toml: unknown key 'formla'"))
+    "claims.toml: unknown key 'formla'."
+    """
 
 
 class GraphError(SymbpError, ValueError):
-    """A computational-graph expression or one of its values is invalid."""
+    """A computational-graph expression or one of its values is invalid.
+
+    >>> from symbp.scalar.graphs import graph
+    >>> graph("f = x * y", x=1)
+    Traceback (most recent call last):
+    ...
+    symbp.errors.GraphError: column 9: 'y' has no value; give one, e.g. y=1.
+    """
 
 
 class UsageError(SymbpError):
-    """A command-line option or argument is invalid."""
+    """A command-line option or argument is invalid (raised by ``symbp.cli``).
+
+    >>> error = UsageError("--layers is required, e.g. --layers 2,4,3,2")
+    >>> str(error), error.exit_code
+    ('--layers is required, e.g. --layers 2,4,3,2.', 2)
+    """
 
 
 class OutputError(SymbpError):
-    """Standard output cannot be written (a full disk, /dev/full, a closed stream)."""
+    """Standard output cannot be written (a full disk, /dev/full, a closed stream).
+
+    >>> str(OutputError("cannot write the output: No space left on device"))
+    'cannot write the output: No space left on device.'
+    """
 
 
 class LayerError(SymbpError, ValueError):
     """A layer name, configuration or point is invalid (``symbp check --layer``,
-    ``symbp grade-layers``)."""
+    ``symbp grade-layers``).
+
+    >>> from symbp.layers.catalogue import layer_named
+    >>> try:
+    ...     layer_named("afine")
+    ... except LayerError as error:
+    ...     print(str(error).split(";")[0])
+    'afine' is not a layer of the catalogue
+    """

@@ -41,7 +41,14 @@ def _bytes(count: int) -> str:
 
 def check_sizes(net: Network):
     """Refuse a network whose depth or memory is over the limits, before
-    anything is allocated or derived."""
+    anything is allocated or derived (every :class:`Network` is checked).
+
+    >>> from symbp.network import Network
+    >>> Network(layers=[1] * 1002)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symbp.errors.NetworkError: layers has 1001 layers after the input; symbp takes networks of ...
+    """
     if net.depth > MAX_DEPTH:
         raise NetworkError(f"layers has {net.depth} layers after the input; symbp takes "
                            f"networks of at most {MAX_DEPTH}, since every layer is a step "

@@ -55,6 +55,11 @@ def draw(net: Network, seed: int = 0) -> dict[str, np.ndarray]:
 
     Weights are scaled by 1/sqrt(fan-in) so that sigmoid, softmax and log
     stay well conditioned; a point near a kink is redrawn, never returned.
+
+    >>> from symbp.network import Network
+    >>> point = draw(Network(layers=[2, 3, 1]), seed=0)
+    >>> {key: value.shape for key, value in point.items()}
+    {'W1': (3, 2), 'b1': (3, 1), 'W2': (1, 3), 'b2': (1, 1), 'x': (2, 1), 'y': (1, 1)}
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise NetworkError(f"seed={seed!r} is not a seed; expected an integer >= 0")
@@ -62,7 +67,7 @@ def draw(net: Network, seed: int = 0) -> dict[str, np.ndarray]:
     for _ in range(_MAX_REDRAWS):
         point = _draw(net, rng)
         for _ in range(_SAMPLE_REDRAWS):
-            near = samples_near_kink(net, point)
+            near = _samples_near_kink(net, point)
             if not near.any():
                 break
             # a sample near a kink gets new inputs and targets; the
@@ -116,14 +121,22 @@ def _draw_targets(net: Network, rng) -> np.ndarray:
 def near_kink(net: Network, point) -> bool:
     """True where the point is too close to a kink (or, under bce, to an
     output of 1) to check gradients at, or where relu layers cut every
-    sample off some parameter; see ``kink_margin``."""
-    if samples_near_kink(net, point).any():
+    sample off some parameter; see ``kink_margin``.
+
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[2, 3, 1], hidden="relu")
+    >>> point = draw(net, seed=0)
+    >>> at_kink = dict(point, W1=0 * point["W1"], b1=0 * point["b1"])   # every z1 is 0
+    >>> near_kink(net, point), near_kink(net, at_kink)
+    (False, True)
+    """
+    if _samples_near_kink(net, point).any():
         return True
     zs, _ = net.forward(point)
     return cut_off(net, zs)
 
 
-def samples_near_kink(net: Network, point) -> np.ndarray:
+def _samples_near_kink(net: Network, point) -> np.ndarray:
     """For each sample, whether it comes within ``kink_margin`` of a kink
     (or, under bce, within LOG_MARGIN of an output of 1)."""
     zs, acts = net.forward(point)
@@ -136,7 +149,7 @@ def samples_near_kink(net: Network, point) -> np.ndarray:
     loss = LOSSES[net.loss]
     if loss.kink:
         near |= np.any(np.abs(acts[-1] - point["y"]) < margin, axis=units)
-    if loss.log_complement and not constant_output(net):
+    if loss.log_complement and not _constant_output(net):
         near |= np.any(acts[-1] > 1 - LOG_MARGIN, axis=units)
     return near
 
@@ -159,7 +172,7 @@ def kink_margin(net: Network) -> float:
     return max(MIN_KINK_MARGIN, KINK_MARGIN * min(1.0, KINK_VALUES / max(values, 1)))
 
 
-def constant_output(net: Network) -> bool:
+def _constant_output(net: Network) -> bool:
     """A normalising output (softmax) of a single unit: 1 whatever its input."""
     return not ACTIVATIONS[net.output].elementwise and net.layers[-1] == 1
 
@@ -171,7 +184,7 @@ def untestable(net: Network) -> str | None:
     >>> untestable(Network(layers=[2, 1], output="softmax", loss="cce"))
     'a softmax of one output unit is 1 whatever its input, so every gradient is 0'
     """
-    if constant_output(net):
+    if _constant_output(net):
         return (f"a {net.output} of one output unit is 1 whatever its input, so every "
                 "gradient is 0")
     return None

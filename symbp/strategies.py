@@ -60,6 +60,13 @@ def networks(draw, *, depth=None, width=None, batch=None, max_depth: int = 4,
     default unless given, as a value or a strategy.  A network that cannot
     test anything (a one-unit softmax) is never drawn: the output layer gets
     the units its output and loss need.
+
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=10)
+    ... @given(networks(depth=2, hidden="relu", output="softmax", loss="cce"))
+    ... def test_drawn(net):
+    ...     assert len(net.layers) == 3 and net.layers[-1] >= 2
+    >>> test_drawn()
     """
     unknown = set(fields) - set(_DEFAULTS) - {"layers"}
     if unknown:
@@ -110,7 +117,16 @@ def all_networks(**fields):
 
 
 def points(net: Network):
-    """Points for ``net``, kinks avoided: each drawn from a seed via ``net.sample``."""
+    """Points for ``net``, kinks avoided: each drawn from a seed via ``net.sample``.
+
+    >>> from hypothesis import given, settings
+    >>> net = Network(layers=[2, 2])
+    >>> @settings(max_examples=5)
+    ... @given(points(net))
+    ... def test_keys(point):
+    ...     assert sorted(point) == ["W1", "b1", "x", "y"]
+    >>> test_keys()
+    """
     return st.integers(0, 2**32 - 1).map(net.sample)
 
 

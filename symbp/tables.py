@@ -39,6 +39,10 @@ class Activation:
     ``indexed(z, i, n)`` is unit ``i`` of ``n`` in index form (``z`` a SymPy
     ``IndexedBase``, ``n`` any width, symbolic or not): the definition of an
     activation that mixes units (softmax), whose ``sympy`` is built from it.
+
+    >>> relu, z = ACTIVATIONS["relu"], np.array([-1.0, 2.0])
+    >>> relu.numpy(z), relu.numpy_prime(z), relu.kink
+    (array([0., 2.]), array([0., 1.]), True)
     """
 
     name: str
@@ -186,6 +190,12 @@ class Loss:
     expressions.  ``outputs`` names the output
     activations the loss may follow (None: any), ``domain`` the targets the
     sampler draws: "real", "unit" (in (0, 1)) or "simplex".
+
+    >>> a, y = np.array([[0.5], [2.0]]), np.array([[0.0], [1.0]])   # 2 units x 1 sample
+    >>> LOSSES["half_sse"].numpy(a, y), LOSSES["half_sse"].numpy_grad(a, y).ravel()
+    (array([0.625]), array([0.5, 1. ]))
+    >>> LOSSES["cce"].domain, LOSSES["cce"].outputs
+    ('simplex', ('sigmoid', 'softmax'))
     """
 
     name: str

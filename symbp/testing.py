@@ -53,6 +53,16 @@ def assert_gradients(func, net, point=None, *, rtol=None, atol=None, names=None,
     diagnosis where one fits (a factor such as 1/m, a transpose, a shape).
     ``reading`` takes :func:`symbp.grade`'s ``grad_names``, ``returns`` and
     ``labels``: how FUNC's answer is read.
+
+    >>> net = Network(layers=[2, 1], output="identity", reduction="sum", bias=False)
+    >>> def halved(params, x, y):   # half the right gradient
+    ...     return {"W1": 0.5 * (params["W1"] @ x - y) @ x.T}
+    >>> try:
+    ...     assert_gradients(halved, net)
+    ... except AssertionError as error:
+    ...     report = str(error).splitlines()
+    >>> report[0], report[-1].split("; ")[-1]
+    ('wrong gradient(s): W1', 'W1 is 1/2 times the truth')
     """
     report = grade(func, net, point, rtol=rtol, atol=atol, names=names, seed=seed, **reading)
     if not report.ok:

@@ -32,12 +32,17 @@ step = sp.Function("step")
 @dataclass(frozen=True)
 class Derivative:
     """``raw`` is SymPy's derivative in Z; ``form`` the same function
-    rewritten in S (the activation's value), Z, ``step`` or an activation."""
+    rewritten in S (the activation's value), Z, ``step`` or an activation.
+
+    >>> d = activation_derivative("tanh")
+    >>> d.raw, d.form
+    (1 - tanh(z)**2, 1 - s**2)
+    """
     raw: sp.Expr
     form: sp.Expr
 
 
-def tidy(expr):
+def _tidy(expr):
     """Factor, then write each factor with a positive constant term, or else
     a positive coefficient of its first symbol: ``s*(1 - s)``, ``2*(a - y)``."""
     expr = sp.factor(sp.cancel(expr))
@@ -74,7 +79,11 @@ def activation_derivative(name: str) -> Derivative:
     """d act / d z of an element-wise activation, rewritten where SymPy can
     prove an identity: a polynomial of degree <= 2 in the activation's own
     value (sigmoid, tanh), ``step`` for a two-piece Piecewise at 0 (relu,
-    leaky relu), or another activation of the table (softplus)."""
+    leaky relu), or another activation of the table (softplus).
+
+    >>> activation_derivative("relu").form, activation_derivative("softplus").form
+    (step(z), sigmoid(z))
+    """
     f = ACTIVATIONS[name].sympy_scalar(Z)
     raw = sp.diff(f, Z)
     if raw.is_number:
@@ -114,25 +123,34 @@ def _polynomial_in_value(f, raw):
                      for i, r in enumerate(rationals))
     if sp.simplify((raw - polynomial.subs(S, f)).rewrite(sp.exp)) != 0:
         return None
-    return _simplest(tidy(polynomial), sp.expand(polynomial))
+    return _simplest(_tidy(polynomial), sp.expand(polynomial))
 
 
 @cache
 def loss_derivative(loss: str, units: int):
     """d loss / d a_j of one sample's loss with ``units`` outputs, in A and Y
     (the j-th output and target): the loss is a sum over units, so the
-    derivative by a_1 speaks for every j."""
+    derivative by a_1 speaks for every j.
+
+    >>> loss_derivative("cce", 2), loss_derivative("half_sse", 1)
+    (-y/a, a - y)
+    """
     a = sp.symbols(f"a1:{units + 1}", real=True)
     y = sp.symbols(f"y1:{units + 1}", real=True)
     d = sp.diff(LOSSES[loss].sympy(list(a), list(y)), a[0]).xreplace({a[0]: A, y[0]: Y})
     if d.free_symbols - {A, Y}:
         raise ValueError(f"the derivative of {loss} is not element-wise")
-    return tidy(d)
+    return _tidy(d)
 
 
 def per_sample_loss(loss: str, units: int):
     """One sample's loss written out over its ``units`` outputs, with the
-    symbols it uses (lists a, y)."""
+    symbols it uses (lists a, y).
+
+    >>> loss, a, y = per_sample_loss("half_sse", 2)
+    >>> loss
+    (a1 - y1)**2/2 + (a2 - y2)**2/2
+    """
     a = sp.symbols(f"a1:{units + 1}", real=True)
     y = sp.symbols(f"y1:{units + 1}", real=True)
     return LOSSES[loss].sympy(list(a), list(y)), a, y
@@ -142,18 +160,27 @@ def per_sample_loss(loss: str, units: int):
 class OutputError:
     """delta_j of the output layer by the chain rule: ``product`` unsimplified
     (d loss/d a_j times d a_j/d z_j), ``simplified`` after SymPy, and whether
-    the simplification cancelled a factor."""
+    the simplification cancelled a factor.
+
+    >>> error = elementwise_output_error("sigmoid", "bce", 1)
+    >>> error.product, error.simplified, error.cancels
+    ((a*(1 - a))*((a - y)/(a*(1 - a))), a - y, True)
+    """
     product: sp.Expr
     simplified: sp.Expr
     cancels: bool
 
 
 def elementwise_output_error(activation: str, loss: str, units: int) -> OutputError:
-    """delta_j = d loss/d a_j * act'(z_j), simplified in A, Y (and Z)."""
+    """delta_j = d loss/d a_j * act'(z_j), simplified in A, Y (and Z).
+
+    >>> elementwise_output_error("sigmoid", "half_sse", 1).simplified
+    a*(1 - a)*(a - y)
+    """
     dloss = loss_derivative(loss, units)
     dact = activation_derivative(activation).form.xreplace({S: A})
     product = sp.Mul(dloss, dact, evaluate=False)
-    simplified = _simplest(tidy(dloss * dact), sp.expand(dloss * dact))
+    simplified = _simplest(_tidy(dloss * dact), sp.expand(dloss * dact))
 
     cancels = sp.denom(sp.together(dloss)) != 1 and sp.denom(sp.together(simplified)) == 1
     return OutputError(product, simplified, bool(cancels))
@@ -168,6 +195,10 @@ class SoftmaxPieces:
     ``is_diag_minus_outer``: SymPy proved J = diag(s) - s s^T;
     ``elementwise``: delta_1 after the constraints, when it involves only
     s_1 and y_1 (cce), else None.
+
+    >>> pieces = softmax_pieces("cce", 2, targets_sum_to_one=True)
+    >>> pieces.jacobian[0, 1], pieces.is_diag_minus_outer, pieces.elementwise
+    (-s1*s2, True, a - y)
     """
     s: tuple
     y: tuple
@@ -178,6 +209,13 @@ class SoftmaxPieces:
 
 @cache
 def softmax_pieces(loss: str, units: int, targets_sum_to_one: bool) -> SoftmaxPieces:
+    """The softmax Jacobian and output error of ``loss`` on ``units`` outputs
+    (:class:`SoftmaxPieces`); ``targets_sum_to_one`` lets the last target be
+    written in the others, as the last output is.
+
+    >>> softmax_pieces("cce", 2, targets_sum_to_one=False).elementwise is None
+    True
+    """
     z = sp.symbols(f"z1:{units + 1}", real=True)
     s = sp.symbols(f"s1:{units + 1}", positive=True)
     y = sp.symbols(f"y1:{units + 1}", real=True)
@@ -188,7 +226,7 @@ def softmax_pieces(loss: str, units: int, targets_sum_to_one: bool) -> SoftmaxPi
     def in_outputs(expr):
         # exp(log(s_k)) collapses to s_k, leaving sum(s) intact for the constraint
         return sp.factor(sp.simplify(expr.xreplace(back).subs(total, 1)))
-    jacobian = sp.Matrix(units, units, lambda k, j: tidy(in_outputs(sp.diff(outputs[k], z[j]))))
+    jacobian = sp.Matrix(units, units, lambda k, j: _tidy(in_outputs(sp.diff(outputs[k], z[j]))))
     column = sp.Matrix(s)
     proved = (jacobian - (sp.diag(*s) - column * column.T)).applyfunc(sp.simplify) \
         == sp.zeros(units, units)
@@ -202,5 +240,5 @@ def softmax_pieces(loss: str, units: int, targets_sum_to_one: bool) -> SoftmaxPi
     elementwise = reduced if reduced is not None and reduced.free_symbols and \
         reduced.free_symbols <= {s[0], y[0]} else None
     if elementwise is not None:
-        elementwise = tidy(elementwise.xreplace({s[0]: A, y[0]: Y}))
+        elementwise = _tidy(elementwise.xreplace({s[0]: A, y[0]: Y}))
     return SoftmaxPieces(tuple(s), tuple(y), jacobian, bool(proved), elementwise)

@@ -39,7 +39,14 @@ PROOF_MAX_PARAMETERS = 300
 
 
 class DerivationError(SymbpError):
-    """An equation the derivation would write failed its own check."""
+    """An equation the derivation would write failed its own check (a bug in
+    symbp, never in the user's input: exit status 1).
+
+    >>> error = DerivationError("the output error equation is refuted",
+    ...                         suggestion="nothing was written")
+    >>> str(error), error.exit_code
+    ('the output error equation is refuted; nothing was written.', 1)
+    """
 
     exit_code = 1
 

@@ -35,7 +35,13 @@ from symbp.tables import ACTIVATIONS, LOSSES
 @dataclass
 class Equation:
     """One checked equation: its formula in symbp notation, its LaTeX, the
-    shape of its left side and the verdict ``symbp.verify`` gave."""
+    shape of its left side and the verdict ``symbp.verify`` gave.
+
+    >>> from symbp.network import Network
+    >>> equation = build_document(Network(layers=[2, 1])).equations[-2]
+    >>> equation.formula, equation.shape, equation.verdict
+    ('dW[1] = delta[1] @ x.T', (1, 2), None)
+    """
     name: str
     formula: str
     latex: str = ""
@@ -45,6 +51,14 @@ class Equation:
 
 @dataclass
 class Draft:
+    """A derivation before it is checked: its blocks, the equations in them,
+    and the ``--expand`` lines (:class:`~symbp.derivation.expand.ExpandedLine`).
+
+    >>> from symbp.network import Network
+    >>> draft = build_document(Network(layers=[2, 1]))
+    >>> draft.title, draft.equations[0].formula
+    ('Backpropagation for layers [2, 1]', 'z[1] = W[1] @ x + b[1]')
+    """
     title: str
     blocks: list = field(default_factory=list)
     equations: list = field(default_factory=list)
@@ -298,7 +312,13 @@ def _same_latex(left: str, right: str) -> bool:
 
 
 def build_document(net, expand: bool = False) -> Draft:
-    """The draft of ``net``'s derivation: blocks and the equations to check."""
+    """The draft of ``net``'s derivation: blocks and the equations to check.
+
+    >>> from symbp.network import Network
+    >>> draft = build_document(Network(layers=[2, 1], output="identity"))
+    >>> [equation.formula for equation in draft.equations][2:4]
+    ['da[1] = a[1] - y', 'delta[1] = da[1]']
+    """
     writer = _Writer(net)
     writer.network()
     writer.forward()
@@ -312,7 +332,14 @@ def build_document(net, expand: bool = False) -> Draft:
 
 
 def summary_table(net, equations) -> list:
-    """The final equations (output error, hidden errors, gradients) as a table."""
+    r"""The final equations (output error, hidden errors, gradients) as a table.
+
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[2, 1])
+    >>> heading, table = summary_table(net, build_document(net).equations)
+    >>> print(heading.text, len(table.rows), table.rows[0][0])
+    Summary 3 $\delta^{[1]}$
+    """
     final = {}
     for eq in equations:
         key = eq.formula.split("=")[0].strip()

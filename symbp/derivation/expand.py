@@ -22,7 +22,14 @@ SEEDS = (0, 1)
 
 @dataclass
 class ExpandedLine:
-    """One element-wise line; ``check()`` is True when it matches the truth."""
+    """One element-wise line; ``check()`` is True when it matches the truth.
+
+    >>> from symbp.derivation.draft import build_document
+    >>> from symbp.network import Network
+    >>> line = build_document(Network(layers=[1, 1]), expand=True).expanded[0]
+    >>> line.name, line.check()
+    ('W[1] entry (1, 1)', True)
+    """
     name: str
     check: Callable[[], bool]
 
@@ -39,6 +46,15 @@ def _values(net):
 
 
 def expand_section(writer):
+    """Add the ``--expand`` section to a draft being written (``writer``, in
+    :mod:`symbp.derivation.draft`): each entry's partial, and its check.
+
+    >>> from symbp.derivation.draft import build_document
+    >>> from symbp.network import Network
+    >>> draft = build_document(Network(layers=[1, 1]), expand=True)
+    >>> [block.text for block in draft.blocks[-6:] if hasattr(block, "level")]
+    ['Element-wise partials', 'Layer 1']
+    """
     net, column = writer.net, writer.net.layout == "column"
     m = net.batch
     mean = net.reduction == "mean" and m > 1

@@ -43,7 +43,13 @@ PROBE = {"N": 2, "D": 3, "C": 4, "M": 5}
 
 @dataclass(frozen=True)
 class Node:
-    """One node of a layer's graph: ``name = expression``."""
+    """One node of a layer's graph: ``name = expression``.
+
+    >>> from symbp.layers.formulas import SizedLayer
+    >>> node = Graph(SizedLayer.of("batchnorm"), ["xhat = xmu * ivar"]).nodes[0]
+    >>> node.name, node.text
+    ('xhat', 'xhat = xmu * ivar')
+    """
     name: str
     expression: object
     text: str
@@ -76,7 +82,12 @@ def _neg(a):
 
 
 def added(parts):
-    """The sum of trees, a negated one subtracted."""
+    """The sum of trees, a negated one subtracted.
+
+    >>> from symbp.notation.text import notation_text
+    >>> notation_text(added([Name("dout"), Neg(Name("dx")), Name("dy")]))
+    'dout - dx + dy'
+    """
     total = parts[0]
     for part in parts[1:]:
         total = BinOp("-", total, part.operand) if isinstance(part, Neg) else \
@@ -124,7 +135,14 @@ class _Substitute(Walker):
 
 class Graph:
     """A layer's graph: its nodes (parsed), the shapes of every expression
-    at a probe with sizes all different, and the backward rules."""
+    at a probe with sizes all different, and the backward rules.
+
+    >>> from symbp.layers.formulas import SizedLayer
+    >>> from symbp.notation.text import notation_text
+    >>> graph = Graph(SizedLayer.of("affine"), ["out = x @ w + b"])
+    >>> [(name, notation_text(tree)) for name, tree in graph.contributions(graph.nodes[0])]
+    [('x', 'dout @ w.T'), ('w', 'x.T @ dout'), ('b', 'sum(dout, axis=0)')]
+    """
 
     def __init__(self, sized, lines):
         probe = {k: v for k, v in PROBE.items() if k in sized.layer.sizes()}

@@ -168,7 +168,13 @@ def derive_layer(sized, format: str = "latex", standalone: bool = False,
 
     ``format`` is ``"latex"`` (a fragment, or a whole article with
     ``standalone=True``) or ``"markdown"``; ``progress(done, total)`` is
-    called as equations are checked."""
+    called as equations are checked.
+
+    >>> from symbp.layers.formulas import SizedLayer
+    >>> derivation = derive_layer(SizedLayer.of("relu"), format="markdown")
+    >>> derivation.equations[-1].formula, derivation.equations[-1].verdict
+    ('dx = dout * step(x)', 'proved for every N and D')
+    """
     if format not in FORMATS:
         raise UsageError(f"format={format!r} is not a derivation format; expected one of "
                          + ", ".join(FORMATS))

@@ -25,7 +25,12 @@ KRATZERT = ("Frederik Kratzert, \"Understanding the backward pass through Batch 
 class LayerGraph:
     """``nodes``: the forward pass, one ``q = expression`` a node, the last
     one ``out``; ``compact``: ``(formula, where it comes from)`` pairs;
-    ``about``: a sentence on the layer for the document's introduction."""
+    ``about``: a sentence on the layer for the document's introduction.
+
+    >>> relu = GRAPHS["relu"]
+    >>> relu.nodes, relu.compact[0][0]
+    (('out = relu(x)',), 'dx = dout * step(x)')
+    """
     nodes: tuple
     compact: tuple = ()
     about: str = ""

@@ -27,31 +27,65 @@ from symbp.notation.tree import Walker
 
 @dataclass(frozen=True)
 class Heading:
+    """A section's title; ``level`` 1 is a section, 2 a subsection.
+
+    >>> print(MarkdownDocumentPrinter().walk(Heading("Output error", 2)))
+    ### Output error
+    <BLANKLINE>
+    """
     text: str
     level: int = 1
 
 
 @dataclass(frozen=True)
 class Text:
-    """Prose; maths inside ``$...$``."""
+    r"""Prose; maths inside ``$...$``.
+
+    >>> print(LatexDocumentPrinter().walk(Text("the error $e_1$ & its size")))
+    the error $e_1$ \& its size
+    <BLANKLINE>
+    """
     text: str
 
 
 @dataclass(frozen=True)
 class Display:
-    """Display maths, one or more lines (aligned at ``&`` when several)."""
+    r"""Display maths, one or more lines (aligned at ``&`` when several).
+
+    >>> print(LatexDocumentPrinter().walk(Display(("a = b",))))
+    \[
+    a = b
+    \]
+    <BLANKLINE>
+    """
     lines: tuple
 
 
 @dataclass(frozen=True)
 class Table:
+    """A table: one header, one LaTeX column spec and one cell of each row per column.
+
+    >>> print(MarkdownDocumentPrinter().walk(Table(("quantity", "shape"), (("W", "2 x 3"),),
+    ...                                            ("l", "c"))))
+    | quantity | shape |
+    |---|---|
+    | W | 2 x 3 |
+    <BLANKLINE>
+    """
     headers: tuple
     rows: tuple
     columns: tuple   # LaTeX column specs, one per header
 
 
 class LatexDocumentPrinter(Walker):
-    """Derivation blocks as LaTeX: a fragment, or a whole ``article``."""
+    r"""Derivation blocks as LaTeX: a fragment, or a whole ``article``.
+
+    >>> print(LatexDocumentPrinter().document([Heading("Loss")], "Title", standalone=False))
+    % Title
+    \section*{Loss}
+    <BLANKLINE>
+    <BLANKLINE>
+    """
 
     prefix = "_print_"
 
@@ -98,7 +132,11 @@ class LatexDocumentPrinter(Walker):
 
 
 class MarkdownDocumentPrinter(Walker):
-    """Derivation blocks as Markdown with ``$$ ... $$`` display maths."""
+    r"""Derivation blocks as Markdown with ``$$ ... $$`` display maths.
+
+    >>> MarkdownDocumentPrinter().document([Text("Each line is checked.")], "Title", False)
+    '# Title\n\nEach line is checked.\n'
+    """
 
     prefix = "_print_"
 

@@ -19,7 +19,7 @@ from symbp.notation.functions import FUNCTIONS
 from symbp.notation.latex import fraction_text
 
 
-class NotationPrinter(StrPrinter):
+class _NotationPrinter(StrPrinter):
     """A SymPy expression as symbp notation: symbols become quantities
     (``names`` maps each symbol to its notation) and every product is
     element-wise, so the result parses with ``symbp.notation.parser``."""
@@ -43,7 +43,7 @@ class NotationPrinter(StrPrinter):
     def _print_Piecewise(self, expr):  # noqa: ARG002  (SymPy's printer signature)
         raise ValueError("a Piecewise has no notation; rewrite it with step first")
 
-class SymbpLatexPrinter(LatexPrinter):
+class _SymbpLatexPrinter(LatexPrinter):
     """sympy.latex with the table's names for activation functions and
     ``step``."""
 
@@ -58,8 +58,14 @@ class SymbpLatexPrinter(LatexPrinter):
 
 
 def sympy_notation(expr, names: dict) -> str:
-    """A SymPy expression in symbp notation, symbols renamed by ``names``."""
-    return NotationPrinter(names).doprint(expr)
+    """A SymPy expression in symbp notation, symbols renamed by ``names``.
+
+    >>> import sympy
+    >>> a, y = sympy.symbols("a y")
+    >>> sympy_notation((a - y) / (a * (1 - a)), {a: "a[L]", y: "y"})
+    '(a[L] - y)/(a[L]*(1 - a[L]))'
+    """
+    return _NotationPrinter(names).doprint(expr)
 
 
 def sympy_latex(expr, names: dict | None = None) -> str:
@@ -70,5 +76,5 @@ def sympy_latex(expr, names: dict | None = None) -> str:
     >>> print(sympy_latex(sympy.Function("step")(z), {z: "z_j"}))
     \operatorname{step}\left(z_j\right)
     """
-    printer = SymbpLatexPrinter({"symbol_names": names or {}, "mul_symbol": None})
+    printer = _SymbpLatexPrinter({"symbol_names": names or {}, "mul_symbol": None})
     return printer.doprint(expr)

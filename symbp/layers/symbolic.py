@@ -27,10 +27,9 @@ faster than SymPy here); ``tests/test_layers.py`` checks that SymPy's own
 >>> from symbp.layers import LAYERS
 >>> layer = LAYERS["affine"]
 >>> config = layer.default_config()
->>> truth = truth_for(layer, config)
->>> config["d"]                     # x is N x 2 x 2: the truth is that of N x 4
+>>> config["d"]              # x is N x 2 x 2: its definition sees N x 4
 (2, 2)
->>> truth is truth_for(layer, dict(config, d=(4,)))
+>>> truth_for(layer, config) is truth_for(layer, dict(config, d=(4,)))
 True
 """
 

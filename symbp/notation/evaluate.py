@@ -39,6 +39,15 @@ class ShapeMismatch(Exception):
 
     ``text`` says which operation and which shapes; ``column`` is where the
     operation is in the formula.
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_expression
+    >>> try:
+    ...     evaluate_numeric(parse_expression("W[1] @ W[1]"), Network(layers=[2, 3, 1]),
+    ...                      {("W", 1): np.ones((3, 2))})
+    ... except ShapeMismatch as refutation:
+    ...     print(refutation)
+    '@' of a 3 x 2 and a 3 x 2 matrix: the inner sizes 2 and 3 differ
     """
 
     def __init__(self, text: str, column: int):
@@ -47,7 +56,13 @@ class ShapeMismatch(Exception):
 
 
 def in_range(node: Quantity, l: int | None, depth: int) -> bool:
-    """True when the indexed quantity exists on a network of this depth."""
+    """True when the indexed quantity exists on a network of this depth.
+
+    >>> from symbp.notation.parser import parse_expression
+    >>> delta = parse_expression("delta[l+1]")
+    >>> in_range(delta, 1, depth=2), in_range(delta, 2, depth=2)
+    (True, False)
+    """
     if node.index.base == "l" and l is None:
         return False
     k = node.index.resolve(l, depth)
@@ -55,13 +70,23 @@ def in_range(node: Quantity, l: int | None, depth: int) -> bool:
 
 
 def range_error(node: Quantity, depth: int) -> FormulaError:
-    """The error for a quantity whose index is outside the network."""
+    """The error for a quantity whose index is outside the network.
+
+    >>> from symbp.notation.parser import parse_expression
+    >>> str(range_error(parse_expression("z[3]"), depth=2))
+    'column 1: z[3] is out of range: the index must be from 1 to L = 2.'
+    """
     return FormulaError(f"{node.name}[{node.index}] is out of range: the index must be from "
                         f"{QUANTITIES[node.name].lowest} to L = {depth}", column=node.column)
 
 
 def bias_error(node: Quantity) -> FormulaError:
-    """The error for b[k] or db[k] on a network without biases."""
+    """The error for b[k] or db[k] on a network without biases.
+
+    >>> from symbp.notation.parser import parse_expression
+    >>> str(bias_error(parse_expression("db[1]")))
+    'column 1: db[1] does not exist: the network has no biases (bias = false).'
+    """
     return FormulaError(f"{node.name}[{node.index}] does not exist: the network has no biases "
                         "(bias = false)", column=node.column)
 
@@ -73,7 +98,15 @@ def _dims(shape) -> str:
 class Evaluator(Walker):
     """The tree walk every evaluator shares; subclasses give the algebra
     (``is_scalar``, ``number``, ``product``, ``elementwise``, ``power``,
-    ``reduce``, ``sized``, ``activate``, ``function``)."""
+    ``reduce``, ``sized``, ``activate``, ``function``).  The walk itself
+    reads sizes (``m``, ``n[k]``) from the network and quantities from ``values``.
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_expression
+    >>> net = Network(layers=[2, 3, 1], batch=4)
+    >>> float(NumericEvaluator(net, {}, l=None).walk(parse_expression("n[1] * m")))
+    12.0
+    """
 
     def __init__(self, net, values: dict, l: int | None):
         self.net, self.values, self.l = net, values, l
@@ -187,7 +220,14 @@ class Evaluator(Walker):
 
 
 class NumericEvaluator(Evaluator):
-    """NumPy on the network's quantities at one point."""
+    """NumPy on the network's quantities at one point.
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_expression
+    >>> evaluator = NumericEvaluator(Network(layers=[1, 1]), {("z", 1): np.zeros((1, 1))}, None)
+    >>> evaluator.walk(parse_expression("sigma_prime(z[1])"))
+    array([[0.25]])
+    """
 
     @staticmethod
     def is_scalar(value) -> bool:
@@ -235,7 +275,16 @@ class NumericEvaluator(Evaluator):
 
 
 class SymbolicEvaluator(Evaluator):
-    """SymPy on the matrices of the symbolic truth (``truth(net).symbolic()``)."""
+    """SymPy on the matrices of the symbolic truth (``truth(net).symbolic()``).
+
+    >>> import sympy
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_expression
+    >>> z = sympy.Symbol("z")
+    >>> evaluator = SymbolicEvaluator(Network(layers=[1, 1]), {("z", 1): sympy.Matrix([[z]])}, None)
+    >>> evaluator.walk(parse_expression("sigma_prime(z[1])"))
+    Matrix([[exp(-z)/(1 + exp(-z))**2]])
+    """
 
     def __init__(self, net, values, l):
         super().__init__(net, values, l)
@@ -316,10 +365,26 @@ def _derivative(name: str):
 
 def evaluate_numeric(node, net, values: dict, l: int | None = None):
     """A tree's NumPy value; ``values`` maps ``("W", k)``, ``("x", None)``, ...
-    to arrays (:func:`symbp.verification.values.numeric_quantities`)."""
+    to arrays (:func:`symbp.verification.values.numeric_quantities`); ``l``
+    is the value of the free index.
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_expression
+    >>> float(evaluate_numeric(parse_expression("n[l] + 1"), Network(layers=[2, 3, 1]), {}, l=1))
+    4.0
+    """
     return NumericEvaluator(net, values, l).walk(node)
 
 
 def evaluate_symbolic(node, net, symbols: dict, l: int | None = None):
-    """A tree's SymPy value; ``symbols`` from ``truth(net).symbolic()``."""
+    """A tree's SymPy value; ``symbols`` from ``truth(net).symbolic()``.
+
+    >>> import sympy
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_expression
+    >>> w, x = sympy.symbols("w x")
+    >>> symbols = {("W", 1): sympy.Matrix([[w]]), ("a", 0): sympy.Matrix([[x]])}
+    >>> evaluate_symbolic(parse_expression("sigma(W[1] @ a[0])"), Network(layers=[1, 1]), symbols)
+    Matrix([[1/(1 + exp(-w*x))]])
+    """
     return SymbolicEvaluator(net, symbols, l).walk(node)

@@ -46,6 +46,10 @@ class NotationFunction:
     ``latex`` is the operator's LaTeX; ``template`` (``{0}``, ``{1}`` for the
     printed arguments) replaces ``operator(argument)`` where the function is
     written otherwise (``\\sqrt{..}``, ``\\lvert..\\rvert``).
+
+    >>> sqrt = FUNCTIONS["sqrt"]
+    >>> sqrt.kind, sqrt.arity, float(sqrt.numpy(4.0)), sqrt.contexts
+    ('elementwise', 1, 2.0, ('network', 'layer'))
     """
 
     name: str

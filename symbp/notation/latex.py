@@ -33,7 +33,7 @@ from symbp.notation.tree import (
 )
 
 
-class NotationLatexPrinter(Walker):
+class _NotationLatexPrinter(Walker):
     """A notation tree (``symbp.notation.parser``) as LaTeX.
 
     ``@`` is juxtaposition, ``*`` the Hadamard product ``\\odot``, ``/``
@@ -139,7 +139,7 @@ def latex_notation(node, layout: str | None = None, context: str = NETWORK) -> s
     >>> print(latex_notation(parse_formula("dx = dout * mask / p", LAYER_MATRIX), context="layer"))
     \mathrm{d}x = \frac{\mathrm{d}{\mathit{out}} \odot \mathit{mask}}{p}
     """
-    printer = NotationLatexPrinter(layout, context)
+    printer = _NotationLatexPrinter(layout, context)
     if isinstance(node, Formula):
         return f"{printer.walk(node.left)} = {printer.walk(node.right)}"
     return printer.walk(node)

@@ -23,6 +23,7 @@ from fractions import Fraction
 
 from symbp.errors import FormulaError
 from symbp.notation.functions import FUNCTIONS, functions_in
+from symbp.notation.habits import caret_error, prime_error
 from symbp.notation.quantities import LAYER, NETWORK, quantities_in, spelling_map, spellings
 from symbp.notation.tree import (
     PRECEDENCE,
@@ -63,7 +64,11 @@ _LAMBDA, _LAMBDA_STANDIN = "lambda", "_lmbda"
 @dataclass(frozen=True)
 class Dialect:
     """What a parse allows: the matrix notation of a network's or a layer's
-    quantities (``context``), or scalar graph expressions."""
+    quantities (``context``), or scalar graph expressions.
+
+    >>> MATRIX.context, LAYER_MATRIX.context, "onehot" in LAYER_MATRIX.functions
+    ('network', 'layer', True)
+    """
     matrix: bool
     functions: tuple
     context: str = NETWORK
@@ -75,7 +80,15 @@ LAYER_MATRIX = Dialect(matrix=True, functions=functions_in(LAYER), context=LAYER
 
 
 def parse_formula(text: str, dialect: Dialect = MATRIX) -> Formula:
-    """Parse ``LEFT = RIGHT`` into a :class:`Formula`."""
+    """Parse ``LEFT = RIGHT`` into a :class:`Formula`.
+
+    >>> parse_formula("dW[L] = delta[L] @ a[L-1].T").right.op
+    '@'
+    >>> parse_formula("a[L] = y = x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symbp.errors.FormulaError: column 10: the formula has more than one '='; ...
+    """
     _check_text(text)
     equals = _top_level_equals(text)
     if not equals:
@@ -103,7 +116,14 @@ def _top_level_equals(text: str) -> list[int]:
 
 
 def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 0) -> Node:
-    """Parse one expression of the notation into the tree."""
+    """Parse one expression of the notation into the tree; ``column_offset``
+    is where the text starts in its formula.
+
+    >>> parse_expression("-x")
+    Neg(column=1, operand=Name(column=2, name='x'))
+    >>> parse_expression("dxhat * gamma", LAYER_MATRIX).left
+    Name(column=1, name='dxhat')
+    """
     _check_text(text)
     stripped = text.strip()
     lead = column_offset + len(text) - len(text.lstrip())
@@ -122,7 +142,7 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
             warnings.simplefilter("ignore")
             tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
-        primed = _primed_name(stripped, lead)
+        primed = prime_error(stripped, lead)
         if primed is not None:
             raise primed from None
         if not error.offset or error.offset > len(stripped):
@@ -162,40 +182,16 @@ def _continues_chain(node) -> bool:
             and _PRECEDENCE_OF[type(node.op)] == _PRECEDENCE_OF.get(type(node.left.op)))
 
 
-def _primed_name(text: str, lead: int) -> FormulaError | None:
-    """The error for a maths prime (``sigmoid'(z)``), which Python reads as
-    the start of a string: asked when Python could not parse the text."""
-    prime = re.search(r"([A-Za-z_]\w*)'", text)     # a name with a prime: f'(z)
-    if prime:
-        name = prime.group(1)
-        primed = _PRIMED.get(name, name)
-        return FormulaError(f"the prime in {name}' is not part of the notation",
-                            column=lead + prime.end(),
-                            suggestion=f"write {primed}_prime(...) for the derivative"
-                            if f"{primed}_prime" in FUNCTIONS else
-                            "a derivative is written name_prime(...), e.g. sigma_prime(z[l])")
-    return None
-
-
 def _maths_habits(text: str, lead: int, dialect: Dialect):
-    """Habits from maths that Python would misread, caught before it does:
-    ``^`` (Python's xor) for a transpose or a power, and ``lambda`` spelled
-    as the stand-in."""
-    caret = re.search(r"\^", text)
-    if caret:
-        column = lead + caret.start() + 1
-        if dialect.matrix and re.match(r"\s*T\b", text[caret.end():]):
-            raise FormulaError("'^T' is not part of the notation", column=column,
-                               suggestion="write X.T for the transpose of X, e.g. a[l-1].T")
-        raise FormulaError("'^' is not part of the notation", column=column,
-                           suggestion="write ** for a power, e.g. x**2")
+    """Habits Python would misread, caught before it does: ``^``
+    (:func:`~symbp.notation.habits.caret_error`), and ``lambda`` spelled as
+    the stand-in."""
+    caret = caret_error(text, lead, dialect.matrix)
+    if caret is not None:
+        raise caret
     if dialect.matrix and _LAMBDA_STANDIN in text:
         raise FormulaError(f"'{_LAMBDA_STANDIN}' is not part of the notation",
                            column=lead + text.index(_LAMBDA_STANDIN) + 1)
-
-
-# names a prime is written after in maths, and the function of the notation they mean
-_PRIMED = {"sigma": "sigma", "f": "sigma", "g": "sigma", "act": "sigma"}
 
 
 def _check_text(text):

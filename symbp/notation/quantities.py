@@ -42,6 +42,10 @@ class QuantityKind:
     one of those: the gradient of the layer's objective with respect to it.
     ``layers`` lists the layers it belongs to (empty: every layer whose
     definition has it); ``gradient`` adds the entry ``d<name>`` for it.
+
+    >>> b = QUANTITIES["b"]
+    >>> b.indexed, b.lowest, b.bias, b.latex.format(k="l")
+    (True, 1, True, 'b^{[l]}')
     """
 
     name: str
@@ -180,7 +184,11 @@ LAYER_QUANTITIES: dict[str, QuantityKind] = quantities_in(LAYER)
 
 
 def spelling_map(context: str = NETWORK) -> dict[str, str]:
-    """Every spelling the parser accepts in ``context``, mapped to the quantity's name."""
+    """Every spelling the parser accepts in ``context``, mapped to the quantity's name.
+
+    >>> spelling_map()["dZ"], spelling_map(LAYER)["dscores"]
+    ('delta', 'dscores')
+    """
     return {spelling: q.name for q in quantities_in(context).values()
             for spelling in (q.name, *q.aliases)}
 

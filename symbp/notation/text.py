@@ -30,7 +30,7 @@ from symbp.notation.tree import (
 )
 
 
-class NotationTextPrinter(Walker):
+class _NotationTextPrinter(Walker):
     """A notation tree as text (see the module doc)."""
 
     prefix = "_print_"
@@ -71,5 +71,10 @@ class NotationTextPrinter(Walker):
 
 
 def notation_text(node) -> str:
-    """The notation text of a tree (see the module doc)."""
-    return NotationTextPrinter().walk(node)
+    """The notation text of a tree (see the module doc).
+
+    >>> from symbp.notation.parser import parse_expression
+    >>> notation_text(parse_expression("W[l+1].T@dZ[l+1]*sigma_prime(z[l])"))
+    'W[l+1].T @ delta[l+1] * sigma_prime(z[l])'
+    """
+    return _NotationTextPrinter().walk(node)

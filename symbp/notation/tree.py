@@ -47,29 +47,57 @@ class Index:
 
 @dataclass(frozen=True)
 class Node:
+    """A node of the tree; ``column`` (1-based, 0: not from a text) is where
+    it starts in the formula, and is left out of comparisons.
+
+    >>> Name("x", column=5) == Name("x"), Name("x", column=5).column
+    (True, 5)
+    """
     column: int = field(default=0, kw_only=True, compare=False)
 
 
 @dataclass(frozen=True)
 class Number(Node):
+    """A number of a formula, kept exact.
+
+    >>> from symbp.notation.parser import parse_expression
+    >>> parse_expression("0.1")
+    Number(column=1, value=Fraction(1, 10))
+    """
     value: Fraction
 
 
 @dataclass(frozen=True)
 class Name(Node):
-    """``x``, ``y``, ``m`` in formulas; any variable in scalar graphs."""
+    """``x``, ``y``, ``m`` in formulas; any variable in scalar graphs.
+
+    >>> from symbp.notation.parser import parse_expression
+    >>> parse_expression("m")
+    Name(column=1, name='m')
+    """
     name: str
 
 
 @dataclass(frozen=True)
 class Quantity(Node):
-    """An indexed quantity, its name normalised (``dZ`` and ``dz`` are ``delta``)."""
+    """An indexed quantity, its name normalised (``dZ`` and ``dz`` are ``delta``).
+
+    >>> from symbp.notation.parser import parse_expression
+    >>> parse_expression("dZ[L-1]")
+    Quantity(column=1, name='delta', index=Index(base='L', offset=-1))
+    """
     name: str
     index: Index
 
 
 @dataclass(frozen=True)
 class BinOp(Node):
+    """A binary operation: ``op`` is one of ``+ - * / @ **``.
+
+    >>> from symbp.notation.text import notation_text
+    >>> notation_text(BinOp("-", Name("y"), BinOp("-", Name("x"), Name("m"))))
+    'y - (x - m)'
+    """
     op: str
     left: Node
     right: Node
@@ -77,17 +105,36 @@ class BinOp(Node):
 
 @dataclass(frozen=True)
 class Neg(Node):
+    """A minus sign.
+
+    >>> from symbp.notation.text import notation_text
+    >>> notation_text(Neg(BinOp("+", Name("x"), Name("y"))))
+    '-(x + y)'
+    """
     operand: Node
 
 
 @dataclass(frozen=True)
 class Transpose(Node):
+    """``.T``, the transpose of its operand.
+
+    >>> from symbp.notation.parser import parse_expression
+    >>> tree = parse_expression("a[l-1].T")
+    >>> type(tree).__name__, tree.operand.name
+    ('Transpose', 'a')
+    """
     operand: Node
 
 
 @dataclass(frozen=True)
 class Call(Node):
-    """A function call; ``axis`` is set for ``sum``/``mean`` with an axis."""
+    """A function call; ``axis`` is set for ``sum``/``mean`` with an axis.
+
+    >>> from symbp.notation.parser import parse_expression
+    >>> tree = parse_expression("sum(delta[l], axis=1)")
+    >>> tree.func, len(tree.args), tree.axis
+    ('sum', 1, 1)
+    """
     func: str
     args: tuple
     axis: int | None = None
@@ -95,6 +142,13 @@ class Call(Node):
 
 @dataclass(frozen=True)
 class Formula:
+    """A parsed ``LEFT = RIGHT`` and the text it was parsed from.
+
+    >>> from symbp.notation.parser import parse_formula
+    >>> formula = parse_formula("dW[l] = delta[l] @ a[l-1].T / m")
+    >>> formula.left.name, formula.uses_free_index()
+    ('dW', True)
+    """
     left: Node
     right: Node
     text: str
@@ -105,7 +159,11 @@ class Formula:
 
 
 def children(node: Node) -> tuple:
-    """The sub-expressions of a node, in order."""
+    """The sub-expressions of a node, in order.
+
+    >>> children(BinOp("+", Name("x"), Name("y")))
+    (Name(column=0, name='x'), Name(column=0, name='y'))
+    """
     if isinstance(node, BinOp):
         return (node.left, node.right)
     if isinstance(node, (Neg, Transpose)):
@@ -116,14 +174,23 @@ def children(node: Node) -> tuple:
 
 
 def subtrees(node: Node):
-    """Every node of a tree, parents before their children."""
+    """Every node of a tree, parents before their children.
+
+    >>> [type(node).__name__ for node in subtrees(Neg(Transpose(Name("x"))))]
+    ['Neg', 'Transpose', 'Name']
+    """
     yield node
     for child in children(node):
         yield from subtrees(child)
 
 
 def indices(node: Node) -> list[Index]:
-    """Every index used in a tree (of quantities, and of sizes like n[k])."""
+    """Every index used in a tree (of quantities, and of sizes like n[k]).
+
+    >>> from symbp.notation.parser import parse_expression
+    >>> [str(index) for index in indices(parse_expression("W[l+1].T @ delta[l+1] / n[L]"))]
+    ['l+1', 'l+1', 'L']
+    """
     return [sub.index for sub in subtrees(node) if isinstance(sub, Quantity)]
 
 
@@ -167,7 +234,14 @@ def constant_value(node: Node) -> Fraction | None:
 
 
 def precedence(node: Node) -> int:
-    """How tightly a node binds (:data:`PRECEDENCE`); a fraction binds like ``/``."""
+    """How tightly a node binds (:data:`PRECEDENCE`); a fraction binds like ``/``.
+
+    >>> x, y = Name("x"), Name("y")
+    >>> precedence(BinOp("+", x, y)), precedence(BinOp("@", x, y)), precedence(Neg(x))
+    (1, 2, 3)
+    >>> precedence(Number(Fraction(1, 2))), precedence(Number(Fraction(2)))
+    (2, 5)
+    """
     if isinstance(node, BinOp):
         return PRECEDENCE[node.op]
     if isinstance(node, Neg):

@@ -43,6 +43,10 @@ class Node:
     ``inputs`` are the ids of the nodes it reads; ``expr`` is its
     sub-expression as text, ``column`` where it starts in the formula.
     ``grad`` is d output / d node, None for constants.
+
+    >>> x = graph("f = x * y + x", x=2, y=3).node("x")
+    >>> x.op, x.value, x.grad      # d f / d x = y + 1
+    ('input', 2.0, 4.0)
     """
 
     id: str
@@ -66,7 +70,12 @@ class Node:
 
 @dataclass
 class Graph:
-    """A scalar graph computed forward and backward; see the module doc."""
+    """A scalar graph computed forward and backward; see the module doc.
+
+    >>> g = graph("f = x * y + x", x=2, y=3)
+    >>> g.value, g.grad, g.sympy_agrees
+    (8.0, {'x': 4.0, 'y': 2.0}, True)
+    """
 
     text: str
     output: str

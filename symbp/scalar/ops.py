@@ -35,6 +35,12 @@ class Op:
     ``latex_local[i](*inputs)`` is the LaTeX of local derivative i.
     ``domain(*inputs)`` says why the inputs are outside the operation's domain
     (None when they are not); ``kink(*inputs)`` is true on a kink.
+
+    >>> divide = OPS["/"]
+    >>> divide.forward(3.0, 4.0), [local(3.0, 4.0, 0.75) for local in divide.local]
+    (0.75, [0.25, -0.1875])
+    >>> divide.domain(3.0, 0.0), divide.arity
+    ('division by zero', 2)
     """
 
     name: str
@@ -76,6 +82,12 @@ def _pow_domain(a, b):
 
 
 def sympy_module():
+    """SymPy, imported when an operation's SymPy form is first built (a graph
+    that is only computed never imports it).
+
+    >>> OPS["exp"].sympy(sympy_module().Symbol("x"))
+    exp(x)
+    """
     import sympy
     return sympy
 

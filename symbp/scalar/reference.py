@@ -47,7 +47,12 @@ _EPS = 2.0 ** -52
 
 
 def sympy_gradient(g) -> dict[str, float]:
-    """SymPy's derivative of ``g``'s expression in every input, at the point."""
+    """SymPy's derivative of ``g``'s expression in every input, at the point.
+
+    >>> from symbp.scalar.graphs import graph
+    >>> sympy_gradient(graph("f = x * y + x", x=2, y=3))
+    {'x': 4.0, 'y': 2.0}
+    """
     sp = sympy_module()
     import mpmath
     symbols, values, built = {}, {}, {}
@@ -110,7 +115,7 @@ def _size_and_uses(expr, symbol) -> tuple[int, int]:
     return len(uses), uses[expr]
 
 
-def rounding_errors(g) -> dict[str, float]:
+def _rounding_errors(g) -> dict[str, float]:
     """An estimate of each node's absolute rounding error in float64: inputs
     are exact, a constant is rounded once, an operation passes on its inputs'
     errors through its local derivatives and adds one rounding of its own."""
@@ -139,8 +144,16 @@ def ill_conditioned(g):
     """The node where float64 loses the point's digits, or None.
 
     The node whose estimated relative error grows most over its inputs',
-    when that error reaches ``LOST``: ``(node, relative error)``."""
-    errors = rounding_errors(g)
+    when that error reaches ``LOST``: ``(node, relative error)``.
+
+    >>> from symbp.scalar.graphs import graph
+    >>> node, relative = ill_conditioned(graph("f = (x + y) - z", x=0.1, y=0.2, z=0.3))
+    >>> node.expr, relative > LOST
+    ('x + y - z', True)
+    >>> ill_conditioned(graph("f = (x + y) - z", x=0.1, y=0.2, z=0.5)) is None
+    True
+    """
+    errors = _rounding_errors(g)
 
     def relative(node_id):
         value = abs(g.node(node_id).value)
@@ -159,7 +172,17 @@ def ill_conditioned(g):
 
 
 def ill_conditioned_text(g, node, relative: float) -> str:
-    """One sentence: where the digits were lost, and what to do."""
+    """One sentence: where the digits were lost, and what to do.
+
+    >>> import textwrap
+    >>> from symbp.scalar.graphs import graph
+    >>> g = graph("f = (x + y) - z", x=0.1, y=0.2, z=0.3)
+    >>> print(textwrap.fill(ill_conditioned_text(g, *ill_conditioned(g)), 76))
+    the point is ill-conditioned: node f = x + y - z (column 5) is
+    5.55111512313e-17 from x + y = 0.3, z = 0.3, keeping none of float64's 16
+    digits (cancellation), so the two results cannot be compared there; try
+    another point.
+    """
     digits = "none" if not math.isfinite(relative) or relative >= 1 else \
         f"{max(0, round(-math.log10(relative)))}"
     inputs = ", ".join(f"{g.node(i).expr} = {number_text(g.node(i).value)}"

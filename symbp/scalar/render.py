@@ -25,7 +25,15 @@ LEFT_TO_RIGHT_DEPTH = 4
 # -- text ------------------------------------------------------------------------
 
 def to_text(g) -> str:
-    """The nodes in topological order, then the gradient of the output."""
+    """The nodes in topological order, then the gradient of the output.
+
+    >>> from symbp.scalar.graphs import graph
+    >>> print(*to_text(graph("f = x * y + x", x=2, y=3)).splitlines()[-4:], sep="\\n")
+    gradient of f (backward, node by node):
+      d f / d x = 4
+      d f / d y = 2
+    SymPy's derivative agrees for every input.
+    """
     rows = [("node", "op", "inputs", "value", "grad", "expression")]
     rows += [(n.id, n.op, ", ".join(n.inputs), number_text(n.value),
               "-" if n.grad is None else number_text(n.grad),
@@ -45,18 +53,24 @@ def to_text(g) -> str:
         width = max(len(name) for name in g.grad)
         lines += [f"  d {g.output} / d {name.ljust(width)} = {number_text(value)}"
                   for name, value in g.grad.items()]
-    lines += [kink_note(g, n) for n in g.kinks]
+    lines += [_kink_note(g, n) for n in g.kinks]
     lines.append(agreement(g))
     return "\n".join(lines)
 
 
-def kink_note(g, node) -> str:
+def _kink_note(g, node) -> str:
     arg = g.node(node.inputs[0])
     return (f"kink: node {node.id} = {node.expr} sits on a kink ({arg.expr} = 0); "
             f"{KINK_RULES[node.op]} by convention (contract section 1).")
 
 
 def agreement(g) -> str:
+    """Whether SymPy's derivative agrees with the backward, in one sentence.
+
+    >>> from symbp.scalar.graphs import graph
+    >>> agreement(graph("f = x * y", x=2, y=3)), agreement(graph("f = 2 * 3"))
+    ("SymPy's derivative agrees for every input.", 'no inputs: nothing to differentiate.')
+    """
     if not g.grad:
         return "no inputs: nothing to differentiate."
     if g.sympy_agrees:
@@ -72,7 +86,13 @@ def agreement(g) -> str:
 
 def to_dot(g) -> str:
     """Graphviz source, micrograd style: a record per node (value, gradient)
-    and an ellipse per operation."""
+    and an ellipse per operation.
+
+    >>> from symbp.scalar.graphs import graph
+    >>> print(*to_dot(graph("f = x * y", x=2, y=3)).splitlines()[4:6], sep="\\n")
+      "x" [label="{ x | value 2 | grad 3 }"];
+      "y" [label="{ y | value 3 | grad 2 }"];
+    """
     rankdir = "LR" if _depth(g) <= LEFT_TO_RIGHT_DEPTH else "TB"
     lines = ["digraph symbp {", f"  rankdir={rankdir};",
              f'  label="{_dot_string(g.text.strip())}"; labelloc=t; fontname="Helvetica";',
@@ -122,11 +142,27 @@ def _record_field(text: str) -> str:
 
 
 def dot_available() -> bool:
+    """Whether Graphviz's ``dot`` program is on the PATH (pictures need it).
+
+    >>> from unittest import mock
+    >>> with mock.patch("shutil.which", return_value=None):
+    ...     dot_available()
+    False
+    """
     return shutil.which("dot") is not None
 
 
 def render(source: str, fmt: str) -> bytes:
-    """DOT source drawn by Graphviz's ``dot`` as ``fmt`` ("svg", "png")."""
+    """DOT source drawn by Graphviz's ``dot`` as ``fmt`` ("svg", "png"); an
+    error that says what to install when ``dot`` is missing.
+
+    >>> from unittest import mock
+    >>> with mock.patch("shutil.which", return_value=None):
+    ...     render("digraph { x }", "svg")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symbp.errors.SymbpError: Graphviz's 'dot' program is not installed, ...; install the Debian package graphviz ...
+    """
     program = shutil.which("dot")
     if program is None:
         raise SymbpError("Graphviz's 'dot' program is not installed, so no picture can be "
@@ -147,7 +183,12 @@ def render(source: str, fmt: str) -> bytes:
 
 def to_latex(g) -> str:
     """The nodes' definitions, then the chain rule written out for every input:
-    partial derivatives along every path, their local formulas, their values."""
+    partial derivatives along every path, their local formulas, their values.
+
+    >>> from symbp.scalar.graphs import graph
+    >>> print(to_latex(graph("f = x * y", x=2, y=3)).splitlines()[4])
+    \\frac{\\partial f}{\\partial x} &= y = 3 \\\\
+    """
     lines = [f"% symbp graph: {g.text.strip()}"]
     if g.values:
         lines.append("% at " + ", ".join(f"{k} = {number_text(v)}" for k, v in g.values.items()))

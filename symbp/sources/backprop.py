@@ -21,12 +21,25 @@ from symbp.tables import LOSSES
 
 
 def backprop(net, point) -> dict[str, np.ndarray]:
-    """dL/dW[l] and dL/db[l] of the total loss, keyed like the point."""
+    """dL/dW[l] and dL/db[l] of the total loss, keyed like the point.
+
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[1, 1], output="identity", bias=False)   # L = (w x - y)^2 / 2
+    >>> backprop(net, {"W1": np.array([[2.0]]), "x": np.array([[3.0]]), "y": np.array([[1.0]])})
+    {'W1': array([[15.]])}
+    """
     return _backward(net, net.check_point(point))[0]
 
 
 def backprop_per_sample(net, point) -> dict[str, np.ndarray]:
-    """Per-sample errors ``delta1..deltaL`` and ``da0..daL``, stacked like z and a."""
+    """Per-sample errors ``delta1..deltaL`` and ``da0..daL``, stacked like z and a.
+
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[2, 3, 1], batch=4)
+    >>> per_sample = backprop_per_sample(net, net.sample(seed=0))
+    >>> sorted(per_sample), per_sample["delta1"].shape
+    (['da0', 'da1', 'da2', 'delta1', 'delta2'], (3, 4))
+    """
     return _backward(net, net.check_point(point))[1]
 
 

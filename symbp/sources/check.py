@@ -66,7 +66,11 @@ def finite_floor(loss: float) -> float:
 
 
 def scaled_difference(truth: np.ndarray, other: np.ndarray) -> tuple[float, float]:
-    """(largest absolute difference, the same relative to truth's largest entry)."""
+    """(largest absolute difference, the same relative to truth's largest entry).
+
+    >>> scaled_difference(np.array([2.0, -4.0]), np.array([2.0, -3.0]))
+    (1.0, 0.25)
+    """
     absolute = float(np.max(np.abs(truth - other))) if truth.size else 0.0
     scale = float(np.max(np.abs(truth))) if truth.size else 0.0
     return absolute, (absolute / scale if scale > 0 else absolute)
@@ -76,7 +80,14 @@ def scaled_difference(truth: np.ndarray, other: np.ndarray) -> tuple[float, floa
 class ParameterCheck:
     """How far backprop and finite differences are from the truth for one key;
     ``entries`` of its ``size`` entries and ``directions`` random directions
-    were differenced."""
+    were differenced.
+
+    >>> ParameterCheck("W1", backprop_abs=1e-17, backprop_rel=1e-16,
+    ...                finite_abs=1e-9, finite_rel=1e-7).agree
+    True
+    >>> ParameterCheck("W1", 0.5, 0.5, 0.5, 0.5).agree
+    False
+    """
     key: str
     backprop_abs: float
     backprop_rel: float
@@ -97,6 +108,13 @@ class ParameterCheck:
 
 @dataclass(frozen=True)
 class CheckReport:
+    """What :func:`compare_gradients` found: one :class:`ParameterCheck` per key.
+
+    >>> from symbp.network import Network
+    >>> report = compare_gradients(Network(layers=[2, 2]), seed=0)
+    >>> [check.key for check in report.parameters], report.agree
+    (['W1', 'b1'], True)
+    """
     network: object
     seed: int
     loss: float
@@ -194,7 +212,14 @@ def compare_gradients(net, point=None, *, seed: int = 0, progress=None) -> Check
     """Truth vs backprop vs finite differences for every parameter of ``net``
     at ``point`` (drawn from ``seed`` when not given); ``progress(done)``
     follows the finite differences, one call per difference taken (their
-    number is :func:`finite_difference_count`)."""
+    number is :func:`finite_difference_count`).
+
+    >>> from symbp.network import Network
+    >>> net, done = Network(layers=[2, 2]), []
+    >>> report = compare_gradients(net, net.sample(seed=1), progress=done.append)
+    >>> report.agree, len(done) == finite_difference_count(net)
+    (True, True)
+    """
     reason = net.untestable()
     if reason is not None:
         raise NetworkError(f"{net} cannot show a disagreement: {reason}",

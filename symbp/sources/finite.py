@@ -94,7 +94,14 @@ def directional_difference(function, array: np.ndarray, direction: np.ndarray) -
 
 def finite_differences(net, point, progress=None) -> dict[str, np.ndarray]:
     """dL/dW[l], dL/db[l] of the total loss by central differences;
-    ``progress(done)`` is called with the number of entries done so far."""
+    ``progress(done)`` is called with the number of entries done so far.
+
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[1, 1], output="identity", bias=False)   # L = (w x - y)^2 / 2
+    >>> point = {"W1": np.array([[2.0]]), "x": np.array([[3.0]]), "y": np.array([[1.0]])}
+    >>> np.round(finite_differences(net, point)["W1"], 6)   # (2 * 3 - 1) * 3
+    array([[15.]])
+    """
     return sampled_finite_differences(net, point, progress=progress)[0]
 
 
@@ -103,7 +110,18 @@ def sampled_finite_differences(net, point, *, entries=None, directions=None, pro
     tuples; every entry of a key not listed) and along ``directions[key]``
     (unit arrays of the key's shape): ``(gradients, directional)``, the
     entries not differenced left 0, ``directional[key]`` one derivative per
-    direction.  ``progress(done)`` counts the differences taken."""
+    direction.  ``progress(done)`` counts the differences taken.
+
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[2, 2])
+    >>> along_w01 = np.array([[0.0, 1.0], [0.0, 0.0]])
+    >>> gradients, directional = sampled_finite_differences(
+    ...     net, net.sample(seed=0), entries={"W1": [(0, 1)]}, directions={"W1": [along_w01]})
+    >>> int(np.count_nonzero(gradients["W1"])), int(np.count_nonzero(gradients["b1"]))
+    (1, 2)
+    >>> bool(np.isclose(directional["W1"][0], gradients["W1"][0, 1]))
+    True
+    """
     p = {key: value.copy() for key, value in net.check_point(point).items()}
     entries, directions = entries or {}, directions or {}
     done = [0]

@@ -33,7 +33,13 @@ from symbp.truth.store import functions
 
 @dataclass
 class Pass:
-    """One evaluation, every array in the layout's orientation."""
+    """One evaluation, every array in the layout's orientation.
+
+    >>> net = Network(layers=[2, 3, 1], batch=4)
+    >>> run = chain_for(net).run(net, net.sample(seed=0))
+    >>> run.z[1].shape, run.losses.shape, sorted(run.grads)
+    ((3, 4), (4,), ['W1', 'W2', 'b1', 'b2'])
+    """
 
     z: list
     a: list
@@ -46,7 +52,14 @@ class Pass:
 
 class Chain:
     """The lemmas of one kind of network, composed by the chain rule (each
-    layer's activation is looked up when a network of that depth runs)."""
+    layer's activation is looked up when a network of that depth runs).
+
+    >>> net = Network(layers=[1, 1], output="identity", bias=False)   # L = (w x - y)^2 / 2
+    >>> point = {"W1": np.array([[2.0]]), "x": np.array([[3.0]]), "y": np.array([[1.0]])}
+    >>> run = chain_for(net).run(net, point)
+    >>> run.total, run.grads["W1"]
+    (12.5, array([[15.]]))
+    """
 
     def __init__(self, loss, reduction, layout, bias):
         self.affine = functions("affine", layout, bias)

@@ -94,7 +94,12 @@ def _lambdify(args, expr, cse=False):
 
 @dataclass
 class ElementwiseCode:
-    """One scalar expression ``template`` of ``holes``, applied to whole arrays."""
+    """One scalar expression ``template`` of ``holes``, applied to whole arrays.
+
+    >>> u = sympy.Symbol("u")
+    >>> ElementwiseCode((u,), u**2)(np.array([1.0, 3.0])), ElementwiseCode((u,), 1)(np.zeros(2))
+    (array([1., 9.]), array([1., 1.]))
+    """
 
     holes: tuple
     template: object
@@ -205,7 +210,13 @@ def _symmetric(expr, symbols) -> bool:
 @dataclass
 class NormalisedTemplate:
     """``exprs[i] = f(z_i, S)`` with ``S = sum_k g(z_k)`` (softmax: f = exp(u)/s,
-    g = exp), each checked per entry; f and g are differentiated once."""
+    g = exp), each checked per entry; f and g are differentiated once.
+
+    >>> z = sympy.symbols("z0:2", real=True)
+    >>> total = sympy.exp(z[0]) + sympy.exp(z[1])
+    >>> normalised_template([sympy.exp(s) / total for s in z], z).jacobian(z)[(0, 1)]
+    -exp(z0)*exp(z1)/(exp(z0) + exp(z1))**2
+    """
 
     u: object
     s: object
@@ -259,7 +270,14 @@ def normalised_template(exprs, zs) -> NormalisedTemplate | None:
 
 
 class NormalisedCode:
-    """:class:`NormalisedTemplate` as NumPy on units-first arrays (units x samples)."""
+    """:class:`NormalisedTemplate` as NumPy on units-first arrays (units x samples).
+
+    >>> z = sympy.symbols("z0:2", real=True)
+    >>> softmax = NormalisedCode(normalised_template([sympy.exp(s) / sum(map(sympy.exp, z))
+    ...                                              for s in z], z))
+    >>> softmax(np.zeros((2, 1))).ravel(), softmax.vjp(np.zeros((2, 1)), np.eye(2)[:, :1]).ravel()
+    (array([0.5, 0.5]), array([ 0.25, -0.25]))
+    """
 
     def __init__(self, t: NormalisedTemplate):
         pair = (t.u, t.s)
@@ -302,7 +320,12 @@ class EntryCode:
 
 @dataclass(frozen=True)
 class AffineCode:
-    """``z = W_eff @ a + b`` as NumPy; ``transposed`` when ``W_eff`` is ``W.T``."""
+    """``z = W_eff @ a + b`` as NumPy; ``transposed`` when ``W_eff`` is ``W.T``.
+
+    >>> AffineCode(transposed=False, bias=True).forward(np.eye(2), np.ones(2), np.ones((2, 1)))
+    array([[2.],
+           [2.]])
+    """
 
     transposed: bool
     bias: bool
@@ -336,6 +359,12 @@ def affine_template(z, a, W, b, J_a, J_W, J_b) -> AffineCode | None:
     per entry: d z_i/d a_j = W[i][j] (or W[j][i]), d z_i/d W[r][c] = a_c at
     r = i (or a_r at c = i) and nothing else, d z_i/d b_k = [i = k], and
     z_i - sum_j (d z_i/d a_j) a_j - sum_k (d z_i/d b_k) b_k = 0.
+
+    >>> from symbp.network import Network
+    >>> from symbp.truth.pieces import derive
+    >>> p = derive(Network(layers=[2, 1], layout="row")).affine[1]   # z = a W + b
+    >>> affine_template(p.z, p.a, p.W, p.b, p.J_a, p.J_W, p.J_b)
+    AffineCode(transposed=True, bias=True)
     """
     n_out, n_in = len(z), len(a)
     for transposed in (False, True):

@@ -4,9 +4,9 @@ Every width n[k] and the batch m are SymPy symbols; a quantity is an entry
 function of its indices (``IndexedBase`` entries, ``Sum`` over symbolic
 ranges).  Each local piece is differentiated once by SymPy, as a
 vector-Jacobian lemma against a generic upstream gradient G: the derivative of
-the probe <G, piece(...)> (:func:`activation_vjp`, :func:`affine_vjp`), of the
-per-sample loss (:func:`loss_gradient`) and of the reduction
-(:func:`reduction_weight`), read from the tables' SymPy forms.  No backprop
+the probe <G, piece(...)> (``_activation_vjp``, ``_affine_vjp``), of the
+per-sample loss (``_loss_gradient``) and of the reduction
+(``_reduction_weight``), read from the tables' SymPy forms.  No backprop
 formula is written here; :class:`FamilyTruth` composes the lemmas by the chain
 rule, layer by layer.
 
@@ -48,7 +48,11 @@ _G, _Z, _A, _Y, _W, _B, _LOSS = (sympy.IndexedBase(name, real=True) for name in
 
 
 def size(k: int):
-    """The width n[k] as a symbol."""
+    """The width n[k] as a symbol.
+
+    >>> size(2), size(2).is_positive
+    (n2, True)
+    """
     return sympy.Symbol(f"n{k}", integer=True, positive=True)
 
 
@@ -67,7 +71,12 @@ def _dummy(name="i"):
 def activation_entry(name: str, z, i, n, *, kinks_as_branches: bool = False):
     """Unit i's activation, ``z(k)`` being unit k's pre-activation, n units;
     kinks in indicator form unless ``kinks_as_branches`` (the table's own
-    Piecewise, which SymPy differentiates by branch, the conventions included)."""
+    Piecewise, which SymPy differentiates by branch, the conventions included).
+
+    >>> z = sympy.IndexedBase("z")
+    >>> activation_entry("softmax", lambda k: z[k], 0, size(1))
+    exp(z[0])/Sum(exp(z[_t]), (_t, 0, n1 - 1))
+    """
     activation = ACTIVATIONS[name]
     if activation.elementwise:
         form = activation.sympy_scalar(z(i))
@@ -81,14 +90,18 @@ def activation_entry(name: str, z, i, n, *, kinks_as_branches: bool = False):
 @cache
 def elementwise_forms(name: str):
     """``(t, act(t), act'(t))`` of an element-wise activation at a dummy t,
-    kinks in indicator form (the derivative is SymPy's, of the table's form)."""
+    kinks in indicator form (the derivative is SymPy's, of the table's form).
+
+    >>> elementwise_forms("relu")
+    (_t, _t*Heaviside(_t, 0), Heaviside(_t, 0))
+    """
     t = sympy.Dummy("t", real=True)
     form = ACTIVATIONS[name].sympy_scalar(t)
     return t, indicator_form(form), indicator_form(sympy.diff(form, t))
 
 
 @cache
-def activation_vjp(name: str):
+def _activation_vjp(name: str):
     """d <G, act(Z)> / d Z[P] over N units: G's pull-back through the
     activation at unit P (softmax: its full Jacobian), or None."""
     i = _dummy()
@@ -99,14 +112,14 @@ def activation_vjp(name: str):
 
 
 @cache
-def loss_gradient(name: str):
+def _loss_gradient(name: str):
     """d loss / d A[P] of one sample's loss over N output units (the table's
     index form)."""
     return _derivative(LOSSES[name].indexed(_A, _Y, _N), _A[_P])
 
 
 @cache
-def affine_vjp(wrt: str):
+def _affine_vjp(wrt: str):
     """d <G, W A + B 1^T> / d (A[Q, S] | W[P, Q] | B[P]) for N x N_in weights
     and a batch of M samples: the affine map's three pull-backs."""
     i, t, u = _dummy("i"), _dummy("t"), _dummy("u")
@@ -117,14 +130,14 @@ def affine_vjp(wrt: str):
 
 
 @cache
-def reduction_weight(reduction: str):
+def _reduction_weight(reduction: str):
     """d L / d loss_s: the weight of one sample's loss in the total (1 or 1/m),
     from the table's form of the reduction."""
     return _derivative(REDUCTION_FORMS[reduction](_LOSS, M), _LOSS[_S])
 
 
 @cache
-def decay_gradient():
+def _decay_gradient():
     """d penalty / d W[P, Q] of the weight decay (lambda / 2) * sum ||W||_F^2
     of an N x N_in weight matrix (contract section 10), with LAMBDA for lambda."""
     p, q = _dummy("p"), _dummy("q")
@@ -137,7 +150,13 @@ def decay_gradient():
 
 @dataclass(frozen=True)
 class Family:
-    """What a network keeps when its widths and batch vary (contract section 9)."""
+    """What a network keeps when its widths and batch vary (contract section 9).
+
+    >>> from symbp.network import Network
+    >>> family = Family.of(Network(layers=[2, 3, 1], hidden="relu"))
+    >>> family.depth, family.activation(1), family.at_depth(3).activation(2)
+    (2, 'relu', 'relu')
+    """
     depth: int
     hidden: str
     output: str
@@ -178,6 +197,11 @@ class FamilyTruth:
     ``unfolded`` names the layers whose z[k] is replaced by its definition
     W[k] a[k-1] + b[k]; any other z[k] is a symbol, a[k] = act(z[k]).
     Methods return None where the tables give no form over symbolic sizes.
+
+    >>> from symbp.network import Network
+    >>> p, s = sympy.symbols("p s", integer=True)
+    >>> FamilyTruth(Family.of(Network(layers=[2, 1], output="identity"))).db(1, p)
+    Sum((-y[p, _t] + z1[p, _t])/m, (_t, 0, m - 1))
     """
     family: Family
     opaque: frozenset = frozenset()
@@ -220,10 +244,10 @@ class FamilyTruth:
         if ("da", k) in self.opaque:
             return self.base("da", k)[p, s]
         if k == self.family.depth:
-            template = loss_gradient(self.family.loss)
+            template = _loss_gradient(self.family.loss)
             return instantiate(template, {_P: p, _N: size(k)},
                                {_A: lambda j: self.a(k, j, s), _Y: lambda j: self.y(j, s)})
-        template = affine_vjp("a")
+        template = _affine_vjp("a")
         return instantiate(template, {_Q: p, _S: s, _N: size(k + 1), _N_IN: size(k)},
                            {_G: lambda i, u: self.delta(k + 1, i, u),
                             _W: lambda i, j: self.W(k + 1, i, j)})
@@ -232,35 +256,35 @@ class FamilyTruth:
         self.touched.add(k)
         if ("delta", k) in self.opaque:
             return self.base("delta", k)[p, s]
-        template = activation_vjp(self.family.activation(k))
+        template = _activation_vjp(self.family.activation(k))
         return instantiate(template, {_P: p, _N: size(k)},
                            {_G: lambda i: self.da(k, i, s), _Z: lambda i: self.z(k, i, s)})
 
     def _weighted_delta(self, k, p, u):
-        return reduction_weight(self.family.reduction) * self.delta(k, p, u)
+        return _reduction_weight(self.family.reduction) * self.delta(k, p, u)
 
     def dW(self, k, p, q):
         if ("dW", k) in self.opaque:
             return self.base("dW", k)[p, q]
         sizes = {_P: p, _Q: q, _N: size(k), _N_IN: size(k - 1)}
-        gradient = instantiate(affine_vjp("W"), sizes,
+        gradient = instantiate(_affine_vjp("W"), sizes,
                                {_G: lambda i, u: self._weighted_delta(k, i, u),
                                 _A: lambda j, u: self.a(k - 1, j, u)})
         if not self.family.l2:
             return gradient
-        decay = instantiate(decay_gradient(), {**sizes, LAMBDA: self.family.decay},
+        decay = instantiate(_decay_gradient(), {**sizes, LAMBDA: self.family.decay},
                             {_W: lambda i, j: self.W(k, i, j)})
         return gradient + decay
 
     def db(self, k, p):
         if ("db", k) in self.opaque:
             return self.base("db", k)[p]
-        template = affine_vjp("b")
+        template = _affine_vjp("b")
         return instantiate(template, {_P: p, _N: size(k)},
                            {_G: lambda i, u: self._weighted_delta(k, i, u)})
 
     def pieces_known(self) -> bool:
         """True when every piece of the family has a form over symbolic sizes."""
         names = {self.family.hidden, self.family.output}
-        return loss_gradient(self.family.loss) is not None and all(
-            activation_vjp(name) is not None for name in names)
+        return _loss_gradient(self.family.loss) is not None and all(
+            _activation_vjp(name) is not None for name in names)

@@ -44,22 +44,30 @@ MAX_TERMS = 2000
 
 
 class TooLarge(Exception):
-    """The expression is over the size budget of the index algebra."""
+    """The expression is over the size budget of the index algebra.
+
+    >>> t, n = sympy.Symbol("t", integer=True), sympy.Symbol("n", integer=True, positive=True)
+    >>> a, b = sympy.symbols("a0:50"), sympy.symbols("b0:50")
+    >>> normal(sympy.Sum(t * sympy.Add(*a) * sympy.Add(*b), (t, 0, n - 1)))
+    Traceback (most recent call last):
+    ...
+    symbp.truth.indexed.TooLarge: more than 2000 terms
+    """
 
 
 @cache
-def canonical_dummy(height: int) -> sympy.Symbol:
+def _canonical_dummy(height: int) -> sympy.Symbol:
     """The bound variable of every sum of nesting height ``height``."""
     return sympy.Symbol(f"_k{height}", integer=True)
 
 
-def height(expr) -> int:
+def _height(expr) -> int:
     """How deeply sums nest in ``expr`` (0 without sums)."""
     if isinstance(expr, sympy.Sum):
-        return 1 + max((height(arg) for arg in expr.args), default=0)
+        return 1 + max((_height(arg) for arg in expr.args), default=0)
     if not expr.args:
         return 0
-    return max(height(arg) for arg in expr.args)
+    return max(_height(arg) for arg in expr.args)
 
 
 def _index_relation(relation) -> bool:
@@ -69,7 +77,7 @@ def _index_relation(relation) -> bool:
         symbol.is_integer for symbol in relation.free_symbols)
 
 
-def is_range_guard(expr) -> bool:
+def _is_range_guard(expr) -> bool:
     """True for ``Piecewise((e, index bounds), (0, True))``: a condition on
     integer indices and sizes only (never on a value such as z > 0)."""
     if not isinstance(expr, sympy.Piecewise) or len(expr.args) != 2:
@@ -112,23 +120,23 @@ def indicator_form(expr):
             return piecewise
         return first * step + second * (1 - step)
     return expr.replace(lambda e: isinstance(e, sympy.Piecewise) and len(e.args) == 2
-                        and not is_range_guard(e), convert)
+                        and not _is_range_guard(e), convert)
 
 
-def terms(expr) -> list:
+def _terms(expr) -> list:
     """The additive terms of ``expr`` with products of sums distributed (top
     level only: function arguments and powers are left as they are)."""
     if expr.is_Add:
         found = []
         for arg in expr.args:
-            found += terms(arg)
+            found += _terms(arg)
             if len(found) > MAX_TERMS:
                 raise TooLarge(f"more than {MAX_TERMS} terms")
         return found
     if expr.is_Mul:
         found = [sympy.S.One]
         for factor in expr.args:
-            parts = terms(factor) if factor.is_Add else [factor]
+            parts = _terms(factor) if factor.is_Add else [factor]
             if len(found) * len(parts) > MAX_TERMS:
                 raise TooLarge(f"more than {MAX_TERMS} terms")
             found = [f * part for f in found for part in parts]
@@ -137,7 +145,13 @@ def terms(expr) -> list:
 
 
 def normal(expr, rules: tuple = ()):
-    """``expr`` in the normal form described in the module doc."""
+    """``expr`` in the normal form described in the module doc.
+
+    >>> p, t = sympy.Symbol("p", integer=True), sympy.Symbol("t", integer=True)
+    >>> n, G = sympy.Symbol("n", integer=True, positive=True), sympy.IndexedBase("G")
+    >>> normal(sympy.Sum(G[p], (t, 0, n - 1))), normal(sympy.Sum(G[t], (t, 0, n - 1)))
+    (n*G[p], Sum(G[_k1], (_k1, 0, n - 1)))
+    """
     if not expr.args or isinstance(expr, sympy.Indexed):
         return expr
     if isinstance(expr, sympy.Sum):
@@ -148,7 +162,7 @@ def normal(expr, rules: tuple = ()):
     args = [normal(arg, rules) for arg in expr.args]
     if not all(new is old for new, old in zip(args, expr.args, strict=True)):
         expr = expr.func(*args)
-    if is_range_guard(expr):
+    if _is_range_guard(expr):
         return expr.args[0].expr
     return expr
 
@@ -177,7 +191,7 @@ def _sum(summand, dummy, low, high, rules):
                 return value
         return normal(summand.xreplace({dummy: low}), rules) if length == 1 else sympy.S.Zero
     total = []
-    for term in terms(summand):
+    for term in _terms(summand):
         factors = sympy.Mul.make_args(term)
         outside = [f for f in factors if dummy not in f.free_symbols]
         inside = [f for f in factors if dummy in f.free_symbols]
@@ -194,7 +208,7 @@ def _sum(summand, dummy, low, high, rules):
 
 
 def _canonical(summand, dummy, low, high, rules):
-    bound = canonical_dummy(height(summand) + 1)
+    bound = _canonical_dummy(_height(summand) + 1)
     result = sympy.Sum(summand.xreplace({dummy: bound}), (bound, low, high))
     for rule in rules:
         value = rule(result)
@@ -211,9 +225,17 @@ def linear_sums(expr) -> tuple:
     Sums over the same range are merged into one (factors outside a sum do
     not depend on its dummy, so they move inside), which is how two sides
     written with differently grouped sums are compared.
+
+    >>> n = sympy.Symbol("n", integer=True, positive=True)
+    >>> G, Z, t = sympy.IndexedBase("G"), sympy.IndexedBase("Z"), sympy.Symbol("t", integer=True)
+    >>> expr = normal(sympy.Sum(G[t], (t, 0, n - 1)) + 2 * sympy.Sum(Z[t], (t, 0, n - 1)) + 1)
+    >>> rest, sums = linear_sums(expr)
+    >>> (dummy, summand), = sums.values()
+    >>> rest, list(sums), summand.xreplace({dummy: t})
+    (1, [(0, n - 1)], G[t] + 2*Z[t])
     """
     groups, rest = {}, []
-    for term in terms(expr):
+    for term in _terms(expr):
         factors = sympy.Mul.make_args(term)
         sums = sorted((f for f in factors if isinstance(f, sympy.Sum)
                        and len(f.limits) == 1), key=sympy.default_sort_key)
@@ -233,7 +255,7 @@ def linear_sums(expr) -> tuple:
     return sympy.Add(*rest), merged
 
 
-def renamed(expr):
+def _renamed(expr):
     """``expr`` with every sum's bound variable a fresh dummy: a canonical
     ``_k1`` put where an expression with sums of its own is substituted
     could otherwise capture theirs."""
@@ -247,8 +269,13 @@ def renamed(expr):
 def instantiate(template, symbols: dict, bases: dict):
     """``template`` with symbols replaced (``symbols``) and every entry
     ``B[i, ...]`` of an IndexedBase in ``bases`` replaced by ``bases[B](i, ...)``;
-    the template's sums get fresh bound variables first (:func:`renamed`)."""
-    template = renamed(template)
+    the template's sums get fresh bound variables first (``_renamed``).
+
+    >>> G, Z, k = sympy.IndexedBase("G"), sympy.IndexedBase("Z"), sympy.Symbol("k", integer=True)
+    >>> instantiate(2 * G[k], {k: 3}, {G: lambda i: Z[i] ** 2})
+    2*Z[3]**2
+    """
+    template = _renamed(template)
     expr = template.xreplace(symbols) if symbols else template
     if not bases:
         return expr

@@ -52,6 +52,10 @@ class IndexLemma:
     the arrays' ``index`` axis, ``p`` running over ``size`` entries.
 
     ``functions`` maps a function name to ``(argument names, expression)``.
+
+    >>> lemma = loss("half_sse")
+    >>> lemma.size, lemma.functions["gradient"]
+    (n, (('A', 'Y'), A[p] - Y[p]))
     """
 
     size: sympy.Symbol
@@ -61,7 +65,11 @@ class IndexLemma:
 @dataclass(frozen=True)
 class MatrixLemma:
     """Functions of matrices: ``functions`` maps a name to ``(arguments, expression)``,
-    the arguments being ``MatrixSymbol``."""
+    the arguments being ``MatrixSymbol``.
+
+    >>> affine("row", bias=False).functions["vjp_A"][1]
+    G*W.T
+    """
 
     functions: dict
 

@@ -47,7 +47,11 @@ def _compiled():
 
 
 def decay_value(weights, l2: float) -> float:
-    """``(l2 / 2) * sum ||W||_F^2`` over the weight matrices ``weights``."""
+    """``(l2 / 2) * sum ||W||_F^2`` over the weight matrices ``weights``.
+
+    >>> decay_value([np.array([[1.0, -2.0]])], 0.5), decay_value([np.ones((2, 2))], 0.0)
+    (1.25, 0.0)
+    """
     if not l2:
         return 0.0
     term, _ = _compiled()
@@ -55,7 +59,11 @@ def decay_value(weights, l2: float) -> float:
 
 
 def decay_gradient(W, l2: float) -> np.ndarray:
-    """d penalty / d W for one weight matrix (zeros without ``l2``)."""
+    """d penalty / d W for one weight matrix (zeros without ``l2``).
+
+    >>> decay_gradient(np.array([[1.0, -2.0]]), 0.5), decay_gradient(np.array([[1.0]]), 0.0)
+    (array([[ 0.5, -1. ]]), array([[0.]]))
+    """
     W = np.asarray(W, float)
     if not l2:
         return np.zeros_like(W)

@@ -58,7 +58,12 @@ def _inputs(l, n, eng=sympy):
 
 
 class AffinePiece:
-    """Layer l's ``z = W a + b`` for one sample, and its three Jacobians."""
+    """Layer l's ``z = W a + b`` for one sample, and its three Jacobians.
+
+    >>> piece = AffinePiece(Network(layers=[2, 1]), 1, sympy)
+    >>> piece.z, piece.J_b
+    ([W1_1_1*x_1 + W1_1_2*x_2 + b1_1], {(0, 0): 1})
+    """
 
     def __init__(self, net: Network, l: int, eng):
         rows, cols = net.shape("W", l)
@@ -91,6 +96,10 @@ class ActivationPiece:
     per entry) is differentiated once; so is one that mixes the units through
     one symmetric sum (softmax, :func:`normalised_template`); any other entry
     by entry.  ``J`` (every entry, by SymPy) is built when asked for.
+
+    >>> softmax = ActivationPiece(Network(layers=[2, 2], output="softmax", loss="cce"), 1)
+    >>> softmax.elementwise, softmax.normalised is not None, len(softmax.J)
+    (False, True, 4)
     """
 
     def __init__(self, net: Network, l: int):
@@ -151,6 +160,9 @@ class LossPiece:
 
     A loss that is a sum of one template per output unit (checked per unit)
     is differentiated once; any other loss term by term.
+
+    >>> LossPiece(Network(layers=[2, 2])).grad
+    [a1_1 - y_1, a1_2 - y_2]
     """
 
     def __init__(self, net: Network):
@@ -203,7 +215,12 @@ def reduction_weights(reduction: str, m: int) -> tuple:
 def shape_key(net: Network) -> Network:
     """The network with batch 1 (one sample's derivation serves every batch
     size), soft targets and no weight decay (neither changes a piece: the
-    decay is added by :mod:`symbp.truth.penalty`)."""
+    decay is added by :mod:`symbp.truth.penalty`).
+
+    >>> key = shape_key(Network(layers=[2, 1], batch=8, l2=0.1))
+    >>> key.batch, key.l2, key == shape_key(Network(layers=[2, 1], batch=3))
+    (1, 0.0, True)
+    """
     if net.batch == 1 and not net.l2 and net.targets == "soft":
         return net
     return net.replace(batch=1, l2=0.0, targets="soft")
@@ -211,7 +228,13 @@ def shape_key(net: Network) -> Network:
 
 @dataclass
 class Pieces:
-    """One sample's local pieces, each differentiated: the derivation proper."""
+    """One sample's local pieces, each differentiated: the derivation proper
+    (entry l of ``affine`` and ``act`` is layer l's; entry 0 is None).
+
+    >>> pieces = derive(Network(layers=[2, 3, 1]))
+    >>> len(pieces.affine), type(pieces.act[2]).__name__, type(pieces.loss).__name__
+    (3, 'ActivationPiece', 'LossPiece')
+    """
 
     net: Network
     affine: list

@@ -26,7 +26,15 @@ from symbp.truth.lemmas import IndexLemma, MatrixLemma, p
 
 
 class NotVectorisable(ValueError):
-    """An index-form expression that this module cannot emit as NumPy."""
+    """An index-form expression that this module cannot emit as NumPy.
+
+    >>> from symbp.truth.lemmas import n
+    >>> Z = sympy.IndexedBase("Z")
+    >>> source(IndexLemma(n, {"f": (("Z",), Z[p + 1])}))
+    Traceback (most recent call last):
+    ...
+    symbp.truth.vectorise.NotVectorisable: Z[p + 1] is not an entry of an argument at the index
+    """
 
 
 class _Printer(NumPyPrinter):

@@ -53,7 +53,13 @@ _SHORT.maxstring, _SHORT.maxlong, _SHORT.maxother = 60, 40, 60
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim: its formula and the network (or the layer) it is checked on."""
+    """One claim: its formula and the network (or the layer) it is checked on.
+
+    >>> document = {"network": {"layers": [2, 1]}, "claim": [{"formula": "db[L] = delta[L]"}]}
+    >>> claim = claims_from_dict(document).claims[0]
+    >>> claim.name, claim.network.layers, claim.layer
+    ('claim 1', (2, 1), None)
+    """
     name: str
     formula: str
     network: object           # a Network, or None for a claim about a layer
@@ -65,7 +71,13 @@ class Claim:
 
 @dataclass(frozen=True)
 class Claims:
-    """A claims file: its title and claims (each with its own network)."""
+    """A claims file: its title and claims (each with its own network).
+
+    >>> claims = claims_from_dict({"title": "BP4", "network": {"layers": [2, 1]},
+    ...                            "claim": [{"formula": "db[L] = delta[L]"}]})
+    >>> claims.title, len(claims.claims), claims.path
+    ('BP4', 1, None)
+    """
     title: str | None
     claims: tuple
     path: str | None = None
@@ -73,7 +85,14 @@ class Claims:
 
 @dataclass
 class ClaimResult:
-    """A claim's verdict (a verifier Result) and how many networks it was checked on."""
+    """A claim's verdict (a verifier Result) and how many networks it was checked on.
+
+    >>> document = {"network": {"layers": [2, 1]}, "claim": [
+    ...     {"formula": "dW[L] = 2 * delta[L] @ a[L-1].T", "expect": "refuted"}]}
+    >>> [outcome] = check_claims(claims_from_dict(document))
+    >>> outcome.result.verdict, outcome.met, outcome.networks_checked
+    ('refuted', True, 1)
+    """
     claim: Claim
     result: object
     networks_checked: int = 1
@@ -146,7 +165,13 @@ def _network(fields: dict, where: str):
 
 
 def load_claims(path) -> Claims:
-    """Read a claims file; a ClaimsError names the claim and the key at fault."""
+    """Read a claims file; a ClaimsError names the claim and the key at fault.
+
+    >>> load_claims("/nonexistent/claims.toml")
+    Traceback (most recent call last):
+    ...
+    symbp.errors.ClaimsError: cannot read the claims file /nonexistent/claims.toml: No such file or directory.
+    """
     path = Path(path)
     try:
         with open(path, "rb") as handle:
@@ -170,7 +195,13 @@ def load_claims(path) -> Claims:
 
 
 def claims_from_dict(document: dict, path: str | None = None) -> Claims:
-    """Claims from an already parsed document (the tables of a claims file)."""
+    """Claims from an already parsed document (the tables of a claims file).
+
+    >>> claims_from_dict({"network": {"layers": [2, 1]}})
+    Traceback (most recent call last):
+    ...
+    symbp.errors.ClaimsError: the claims file has no [[claim]]; add one with a name and a formula.
+    """
     where = path or "the claims file"
     _check_keys(document, TOP_KEYS, where)
     if "network" in document and "layer" in document:
@@ -251,7 +282,7 @@ def _claim(entry, number: int, base: dict, where: str, file_layer=None) -> Claim
     return Claim(network=network, **common)
 
 
-def check_claim(claim: Claim, *, seed: int = 0, random: int = 0,
+def _check_claim(claim: Claim, *, seed: int = 0, random: int = 0,
                 vary_depth: bool = False, on_network=None) -> ClaimResult:
     """The claim's verdict on its network, and on ``random`` networks drawn by
     Hypothesis when asked (:mod:`symbp.verification.random_check`); ``on_network()`` is
@@ -286,12 +317,21 @@ def check_claims(claims: Claims, *, seed: int = 0, random: int = 0,
     """Every claim's result, in order.
 
     ``progress(done)`` counts networks checked, ``random + 1`` a claim (a
-    ``--random 200`` run of one claim is long work too)."""
+    ``--random 200`` run of one claim is long work too).
+
+    >>> document = {"network": {"layers": [2, 1]}, "claim": [
+    ...     {"formula": "db[L] = delta[L]"}, {"formula": "dW[L] = delta[L] @ x.T"}]}
+    >>> done = []
+    >>> [outcome.met for outcome in check_claims(claims_from_dict(document), progress=done.append)]
+    [True, True]
+    >>> done
+    [1, 2]
+    """
     per_claim = random + 1
     results = []
     for index, claim in enumerate(claims.claims):
         on_network = _network_counter(progress, index * per_claim, per_claim)
-        results.append(check_claim(claim, seed=seed, random=random, vary_depth=vary_depth,
+        results.append(_check_claim(claim, seed=seed, random=random, vary_depth=vary_depth,
                                    on_network=on_network))
         if progress is not None:
             progress((index + 1) * per_claim)

@@ -1,6 +1,6 @@
 """What evaluating a formula on a network costs, known from shapes alone.
 
-The notation's walk with shapes for values (:class:`ShapeEvaluator`): every
+The notation's walk with shapes for values (``_ShapeEvaluator``): every
 operation's result shape and the work it does (a matrix product counts rows
 x columns x inner size), before anything is allocated or built.  ``verify``
 refuses to evaluate a formula whose largest matrix or total work is over its
@@ -22,7 +22,11 @@ from symbp.notation.evaluate import NumericEvaluator, ShapeMismatch
 
 @dataclass(frozen=True)
 class Shaped:
-    """A matrix known by its shape only."""
+    """A matrix known by its shape only.
+
+    >>> Shaped(2, 3).T.shape
+    (3, 2)
+    """
     rows: int
     cols: int
 
@@ -42,7 +46,7 @@ class _Scalar(float):
     """A number whose value does not matter here (only ``size`` reads one)."""
 
 
-class ShapeEvaluator(NumericEvaluator):
+class _ShapeEvaluator(NumericEvaluator):
     """Shapes for values: ``work`` and ``largest`` add up as the walk goes.
     ``values`` maps each quantity to a :class:`Shaped` (default: a network's)."""
 
@@ -107,7 +111,12 @@ class _Shapes(dict):
 @dataclass(frozen=True)
 class Cost:
     """What evaluating a formula on a network computes: ``work`` (a matrix
-    product counts rows x columns x inner size) and the ``largest`` matrix."""
+    product counts rows x columns x inner size) and the ``largest`` matrix.
+
+    >>> large = Cost(work=10, largest=(100, 100))
+    >>> large.entries, large.refusal(max_entries=1000, max_work=10**6).split(";")[0]
+    (10000, 'the formula makes a 100 x 100 matrix and 10 operations')
+    """
     work: int
     largest: tuple
 
@@ -129,10 +138,16 @@ class Cost:
 
 def cost(formula, net, l: int | None = None, values=None) -> Cost:
     """The :class:`Cost` of both sides of ``formula`` on ``net`` at l
-    (``values``: its quantities as :class:`Shaped`, default a network's)."""
+    (``values``: its quantities as :class:`Shaped`, default a network's).
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_formula
+    >>> cost(parse_formula("dW[1] = delta[1] @ x.T"), Network(layers=[2, 3], batch=4), 1)
+    Cost(work=24, largest=(3, 2))
+    """
     work, largest = 0, (0, 0)
     for side in (formula.left, formula.right):
-        evaluator = ShapeEvaluator(net, l, values)
+        evaluator = _ShapeEvaluator(net, l, values)
         try:
             evaluator.walk(side)
         except ShapeMismatch:

@@ -49,6 +49,11 @@ def close(left: np.ndarray, right: np.ndarray, rtol: float = RTOL,
     with NaNs only.  ``verify`` passes the running bound of what was computed
     (:mod:`symbp.verification.tolerance`), so that a truth that is merely
     small is not "agreed with" by 0.
+
+    >>> close(np.array([1.0, np.nan, 1e-12]), np.array([1.0 + 1e-9, np.nan, 0.0]))
+    array([ True,  True,  True])
+    >>> close(np.array([1e-12]), np.array([0.0]), scale=1e-12)   # a truth known to be that small
+    array([False])
     """
     left = np.asarray(left, dtype=float)
     right = np.asarray(right, dtype=float)

@@ -40,7 +40,14 @@ OWN_WIDTHS_MAX_PARAMETERS = 5000  # the claim's widths at another batch, when th
 
 @dataclass
 class General:
-    """``general`` of a result: the claim on every network of its family."""
+    """``general`` of a result: the claim on every network of its family.
+
+    >>> from symbp.network import Network
+    >>> from symbp.verification.verdicts import verify
+    >>> general = verify("db[L] = delta[L]", Network(layers=[2, 1])).general
+    >>> general.verdict, general.warning
+    ('refuted', 'holds on this network only: at m = 2 the right side is 1 x 2 where the left side is 1 x 1.')
+    """
     verdict: str
     scope: str = SCOPE_SIZES
     counterexample: dict | None = None
@@ -59,7 +66,13 @@ class General:
 def family_networks(net, seed: int = 0) -> list:
     """At least ``MIN_NETWORKS`` networks like ``net`` (widths 1 to 4, batch 1
     to 4), smallest first: every width 1, square layers of 2 and 3, layers of
-    different widths, batches 1 to 3, then random draws from ``seed``."""
+    different widths, batches 1 to 3, then random draws from ``seed``.
+
+    >>> from symbp.network import Network
+    >>> family = family_networks(Network(layers=[2, 1], hidden="tanh"))
+    >>> len(family), [(n.layers, n.batch) for n in family[:3]], family[0].hidden
+    (12, [((1, 1), 1), ((1, 1), 2), ((1, 2), 2)], 'tanh')
+    """
     depth = net.depth
     fields = net.to_dict()
 
@@ -94,7 +107,18 @@ def _size(net) -> tuple:
 
 def search(formula, net, own, *, seeds, reason: str | None, check) -> General:
     """The family's verdict from numeric checks (``check(formula, network)``
-    returns a Result): refuted by the smallest counterexample found, else holds."""
+    returns a Result): refuted by the smallest counterexample found, else holds.
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_formula
+    >>> from symbp.verification.verdicts import verify
+    >>> net, formula = Network(layers=[2, 1]), parse_formula("db[L] = delta[L]")
+    >>> def check(formula, candidate):
+    ...     return verify(formula, candidate, prove=False, general=False)
+    >>> general = search(formula, net, check(formula, net), seeds=(0,), reason=None, check=check)
+    >>> general.verdict, general.counterexample["network"]["batch"]
+    ('refuted', 2)
+    """
     networks = family_networks(net, seeds[0])
     refutations, checked = [], 0
     for candidate in networks:

@@ -67,7 +67,14 @@ BACKWARD = ("da", "delta", "dW", "db")
 
 @dataclass(frozen=True)
 class GeneralProof:
-    """The outcome: ``scope`` when proved, else ``reason`` (a phrase)."""
+    """The outcome: ``scope`` when proved, else ``reason`` (a phrase).
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_formula
+    >>> formula = parse_formula("db[L] = sum(delta[L], axis=1) / m")
+    >>> prove_for_every_size(formula, Network(layers=[2, 1]), [None])
+    GeneralProof(proved=True, scope='all widths, batch sizes and depths', reason=None)
+    """
     proved: bool
     scope: str | None = None
     reason: str | None = None
@@ -75,7 +82,14 @@ class GeneralProof:
 
 def prove_for_every_size(formula, net, layers) -> GeneralProof:
     """A proof of ``formula`` for every width and batch size of ``net``'s
-    family, at every l in ``layers`` (None for a formula without l)."""
+    family, at every l in ``layers`` (None for a formula without l).
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_formula
+    >>> formula = parse_formula("dW[L] = delta[L] @ a[L-1].T")   # no 1/m: batch 1 only
+    >>> prove_for_every_size(formula, Network(layers=[2, 1]), [None]).reason
+    'SymPy did not reduce LEFT - RIGHT to 0 with symbolic sizes'
+    """
     family = Family.of(net)
     reason = _reason_against(formula, family, net.layout, layers, None)
     if reason is not None:
@@ -88,7 +102,14 @@ def prove_for_every_size(formula, net, layers) -> GeneralProof:
 def prove_at_its_sizes(formula, net, layers) -> GeneralProof:
     """The same proof with the network's own widths and batch (sums over
     ranges of known length): what is true at these sizes only, such as
-    ``dW = delta @ a.T`` at batch 1, at a cost that does not grow with them."""
+    ``dW = delta @ a.T`` at batch 1, at a cost that does not grow with them.
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_formula
+    >>> formula = parse_formula("dW[L] = delta[L] @ a[L-1].T")
+    >>> prove_at_its_sizes(formula, Network(layers=[2, 1]), [None]).scope
+    "this network's sizes"
+    """
     sizes = (tuple(net.layers), net.batch)
     reason = _reason_against(formula, Family.of(net), net.layout, layers, sizes)
     return GeneralProof(reason is None, "this network's sizes" if reason is None else None,

@@ -46,7 +46,13 @@ COLUMN = sympy.Symbol("_c", integer=True, nonnegative=True)
 
 @dataclass(frozen=True)
 class IndexMatrix:
-    """A matrix with sizes that may be symbols: its entry at (ROW, COLUMN)."""
+    """A matrix with sizes that may be symbols: its entry at (ROW, COLUMN).
+
+    >>> n = sympy.Symbol("n", integer=True, positive=True)
+    >>> bias = IndexMatrix(n, sympy.S.One, sympy.IndexedBase("b")[ROW])
+    >>> bias.T.shape, bias.entry(2, 5)    # one column: read at column 0 wherever asked
+    ((1, n), b[2])
+    """
     rows: object
     cols: object
     body: object
@@ -76,7 +82,13 @@ class IndexMatrix:
 @dataclass(frozen=True)
 class SymbolicNetwork:
     """What the evaluator reads of a network, with every width and the batch
-    as symbols (or any sizes given)."""
+    as symbols (or any sizes given).
+
+    >>> from symbp.network import Network
+    >>> symbolic = SymbolicNetwork.of(Network(layers=[2, 3, 1]))
+    >>> symbolic.layers, symbolic.batch, symbolic.units_axis
+    ((n0, n1, n2), m, 0)
+    """
     family: Family
     layout: str
     layers: tuple
@@ -111,7 +123,7 @@ class SymbolicNetwork:
         return ACTIVATIONS[self.family.activation(k)]
 
 
-class Quantities(Mapping):
+class _Quantities(Mapping):
     """Every quantity as an IndexMatrix, built when the walk asks for it."""
 
     def __init__(self, net: SymbolicNetwork, truth: FamilyTruth):
@@ -159,7 +171,15 @@ def _heaviside(e):
 
 
 class IndexEvaluator(SymbolicEvaluator):
-    """The notation's walk with index-form algebra (see the module doc)."""
+    """The notation's walk with index-form algebra (see the module doc).
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_expression
+    >>> evaluator = IndexEvaluator(SymbolicNetwork.of(Network(layers=[2, 1])), {}, None)
+    >>> column_sums = evaluator.walk(parse_expression("sum(ones(m, m), axis=0)"))
+    >>> column_sums.shape, column_sums.body.doit()
+    ((1, m), m)
+    """
 
     def is_scalar(self, value) -> bool:
         return not isinstance(value, IndexMatrix)
@@ -241,6 +261,14 @@ class IndexEvaluator(SymbolicEvaluator):
 
 def evaluate_index(node, net: SymbolicNetwork, l: int | None = None,
                    truth: FamilyTruth | None = None):
-    """A tree's value in index form (an IndexMatrix, or a SymPy scalar)."""
+    """A tree's value in index form (an IndexMatrix, or a SymPy scalar).
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_expression
+    >>> net = SymbolicNetwork.of(Network(layers=[2, 1], output="identity"))
+    >>> db = evaluate_index(parse_expression("db[L]"), net)
+    >>> db.shape, db.body
+    ((n1, 1), Sum((-y[_r, _t] + z1[_r, _t])/m, (_t, 0, m - 1)))
+    """
     truth = FamilyTruth(net.family) if truth is None else truth
-    return IndexEvaluator(net, Quantities(net, truth), l).walk(node)
+    return IndexEvaluator(net, _Quantities(net, truth), l).walk(node)

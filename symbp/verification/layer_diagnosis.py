@@ -64,7 +64,16 @@ def named_factors(sized) -> list[tuple[str, float, str]]:
 
 def diagnose_layer(formula, sized, values: dict, left, right, bound) -> dict | None:
     """The slip that turns the truth ``left`` into ``right`` (arrays at the
-    point whose quantities are ``values``, catalogue keys), or None."""
+    point whose quantities are ``values``, catalogue keys), or None.
+
+    >>> from symbp.layers.formula_values import point_values
+    >>> from symbp.layers.formulas import SizedLayer
+    >>> from symbp.notation.parser import LAYER_MATRIX, parse_formula
+    >>> sized, truth = SizedLayer.of("dropout", N=3, D=2, p=0.6), np.ones((3, 2))
+    >>> formula = parse_formula("dx = dout * mask * p", LAYER_MATRIX)
+    >>> diagnose_layer(formula, sized, point_values(sized, 0), truth, 0.36 * truth, None)["text"]
+    'the right side is p^2 times the truth (scaled by p where 1/p is expected?).'
+    """
     factors = named_factors(sized)
     found = diagnose(left, right, factors=factors, scale=bound)
     named = {name for name, _, _ in factors} | {name for name, _ in LITERAL_FACTORS}

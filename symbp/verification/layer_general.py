@@ -6,7 +6,7 @@ Its ``general`` is
 * ``proved`` when :func:`~symbp.verification.layer_proof.prove_for_every_size`
   shows it with the sizes as symbols (``scope``: "every N and D");
 * else ``refuted`` when one of at least ``MIN_CONFIGS`` configurations of
-  the layer (:func:`family`: every size 1, square and non-square, N >= 2,
+  the layer (``_family``: every size 1, square and non-square, N >= 2,
   the parameters kept), or the formula's own, is a counterexample: the
   smallest one found, with its diagnosis;
 * else ``holds``, with the reason no proof was found.
@@ -34,7 +34,7 @@ DRAWN = 12
 MAX_SIZE = 4
 
 
-def family(sized, seed: int = 0) -> list:
+def _family(sized, seed: int = 0) -> list:
     """At least ``MIN_CONFIGS`` configurations like ``sized`` (its parameters,
     sizes 1 to 4), smallest first: every size 1, 2 and 3, sizes that differ
     (N > D and N < D), then random draws from ``seed``."""
@@ -64,7 +64,18 @@ def _size(sized) -> tuple:
 
 
 def layer_general(formula, sized, own, proof, seeds) -> General:
-    """``general`` of a layer formula whose verdict on ``sized`` is ``own``."""
+    """``general`` of a layer formula whose verdict on ``sized`` is ``own``
+    (``proof``: the proof for every size tried, or None).
+
+    >>> from symbp.layers.formulas import SizedLayer
+    >>> from symbp.notation.parser import LAYER_MATRIX, parse_formula
+    >>> from symbp.verification.layer_verdicts import verify_layer
+    >>> sized = SizedLayer.of("affine", N=1, D=2, M=3)
+    >>> own = verify_layer("db = dout", sized, general=False)
+    >>> general = layer_general(parse_formula("db = dout", LAYER_MATRIX), sized, own, None, (0, 1))
+    >>> own.verdict, general.verdict, general.counterexample["layer"]["N"]
+    ('proved', 'refuted', 2)
+    """
     if proof is not None and proof.proved:
         return General("proved", scope=proof.scope)
     if own.verdict == "error":
@@ -73,7 +84,7 @@ def layer_general(formula, sized, own, proof, seeds) -> General:
     refutations, checked = [], 1
     if own.verdict == "refuted":
         refutations.append((sized, own))
-    for candidate in family(sized, seeds[0]):
+    for candidate in _family(sized, seeds[0]):
         if candidate == sized:
             continue
         result = verify_layer(formula, candidate, seeds=seeds[:2], prove=False, general=False)
@@ -89,7 +100,7 @@ def layer_general(formula, sized, own, proof, seeds) -> General:
                        message=f"{why}no counterexample on {checked} configurations ({scope})",
                        networks_checked=checked)
     smallest, result = min(refutations, key=lambda item: _size(item[0]))
-    diagnosis = consistent_factor(result.diagnosis, [r.diagnosis for _, r in refutations],
+    diagnosis = _consistent_factor(result.diagnosis, [r.diagnosis for _, r in refutations],
                                   named_factors(sized))
     general = General("refuted", scope=_scope(sized), counterexample={
         "layer": smallest.to_dict(), "l": None,
@@ -98,7 +109,7 @@ def layer_general(formula, sized, own, proof, seeds) -> General:
     if own.verdict in ("proved", "holds"):
         other, found = _nearby(formula, sized, smallest, result, seeds)
         if found.diagnosis and found.diagnosis.get("kind") == "factor":
-            found.diagnosis = consistent_factor(found.diagnosis, [diagnosis],
+            found.diagnosis = _consistent_factor(found.diagnosis, [diagnosis],
                                                 named_factors(sized))
         general.warning = _warning(sized, other, found.diagnosis, found.message)
     return general
@@ -131,10 +142,10 @@ def _settled(diagnoses) -> bool:
     first = diagnoses[0]
     if not first or first.get("kind") != "factor":
         return True
-    return len(consistent_factor(first, diagnoses)["names"]) == 1
+    return len(_consistent_factor(first, diagnoses)["names"]) == 1
 
 
-def consistent_factor(diagnosis, others, factors=None) -> dict | None:
+def _consistent_factor(diagnosis, others, factors=None) -> dict | None:
     """A factor's names that hold at every refuting configuration: at N = 2
     the factor 2 is also N; at N = 3 only N is.  ``factors`` give the
     layer's names their meanings (:func:`~symbp.verification.layer_diagnosis.named_factors`)."""

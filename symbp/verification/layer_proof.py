@@ -49,7 +49,12 @@ def _context(sized):
 
 
 def scope(sized) -> str:
-    """'every N and D', 'every N, D and M'."""
+    """The sizes a proof for every size covers, as a phrase.
+
+    >>> from symbp.layers.formulas import SizedLayer
+    >>> scope(SizedLayer.of("batchnorm")), scope(SizedLayer.of("affine"))
+    ('every N and D', 'every N, D and M')
+    """
     sizes = sized.layer.sizes()
     return "every " + (" and ".join(sizes) if len(sizes) < 3 else
                        ", ".join(sizes[:-1]) + " and " + sizes[-1])
@@ -62,7 +67,7 @@ def _as_index_matrix(value):
     return value
 
 
-def difference(left, right):
+def _difference(left, right):
     """LEFT - RIGHT at the generic entry, or None when the shapes differ
     (a number stands for a matrix of the other side's shape)."""
     left_matrix, right_matrix = isinstance(left, IndexMatrix), isinstance(right, IndexMatrix)
@@ -75,7 +80,13 @@ def difference(left, right):
 def prove_for_every_size(formula, sized) -> GeneralProof:
     """A proof of ``formula`` for every size of ``sized``'s layer (and every
     value of its parameters), or the reason there is none (cached: it does
-    not depend on the sizes)."""
+    not depend on the sizes).
+
+    >>> from symbp.layers.formulas import SizedLayer
+    >>> from symbp.notation.parser import LAYER_MATRIX, parse_formula
+    >>> prove_for_every_size(parse_formula("dx = dout", LAYER_MATRIX), SizedLayer.of("relu")).reason
+    'SymPy did not reduce LEFT - RIGHT to 0 over symbolic sizes'
+    """
     return _prove_for_every_size(formula, sized.layer.name)
 
 
@@ -95,7 +106,7 @@ def _prove_for_every_size(formula, name: str) -> GeneralProof:
                                           "budget")
     except _SYMPY_FAILURES as failure:
         return GeneralProof(False, reason=_gave_up(failure))
-    gap = difference(left, right)
+    gap = _difference(left, right)
     if gap is None:
         return GeneralProof(False, reason="the two sides have different shapes for some sizes")
     try:
@@ -120,7 +131,14 @@ def _gave_up(failure) -> str:
 
 def prove_at_its_sizes(formula, sized, max_entries: int) -> str | None:
     """None when LEFT - RIGHT is proved 0 entry by entry on the layer's own
-    symbols, else why not (a phrase)."""
+    symbols, else why not (a phrase).
+
+    >>> from symbp.layers.formulas import SizedLayer
+    >>> from symbp.notation.parser import LAYER_MATRIX, parse_formula
+    >>> formula = parse_formula("dx = dout * mask / p", LAYER_MATRIX)
+    >>> prove_at_its_sizes(formula, SizedLayer.of("dropout", N=2, D=2), max_entries=40) is None
+    True
+    """
     from symbp.layers.formula_values import symbolic_values
     arrays = point_values(sized, 0)["arrays"]
     entries = sum(getattr(value, "size", 1) for value in arrays.values())
@@ -154,7 +172,13 @@ def _entry_differences(evaluator, left, right):
 
 def cost(formula, sized):
     """The :class:`~symbp.verification.cost.Cost` of evaluating ``formula`` on
-    ``sized``, from the shapes alone (:mod:`symbp.verification.cost`)."""
+    ``sized``, from the shapes alone (:mod:`symbp.verification.cost`).
+
+    >>> from symbp.layers.formulas import SizedLayer
+    >>> from symbp.notation.parser import LAYER_MATRIX, parse_formula
+    >>> cost(parse_formula("dw = x.T @ dout", LAYER_MATRIX), SizedLayer.of("affine", N=4, D=3, M=2))
+    Cost(work=24, largest=(3, 2))
+    """
     from symbp.verification.cost import Shaped
     from symbp.verification.cost import cost as shape_cost
     values = {}

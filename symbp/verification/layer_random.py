@@ -39,7 +39,7 @@ def _size(sized) -> tuple:
     return tuple(sized[name] for name in sized.layer.sizes())
 
 
-def similar_layers(sized: SizedLayer):
+def _similar_layers(sized: SizedLayer):
     """Configurations of ``sized``'s layer with its parameters and drawn sizes."""
     base = LAYERS[sized.layer.base]
     fixed = {p.name: sized[sized.layer.notation_name(p.name)]
@@ -65,7 +65,16 @@ def _product(sizes) -> int:
 def check_layer_random(formula: str, sized: SizedLayer, first: Result, *, count: int,
                        seed: int = 0, seeds=DEFAULT_SEEDS, on_config=None) -> tuple[Result, int]:
     """``first`` (the verdict on ``sized``) combined with ``count`` drawn
-    configurations: the combined Result and how many were checked in all."""
+    configurations: the combined Result and how many were checked in all;
+    ``on_config()`` is called after each drawn configuration is checked.
+
+    >>> from symbp.verification.layer_verdicts import verify_layer
+    >>> sized, formula, drawn = SizedLayer.of("relu", N=2, D=2), "dx = dout * step(x)", []
+    >>> result, count = check_layer_random(formula, sized, verify_layer(formula, sized), count=2,
+    ...                                    on_config=lambda: drawn.append(1))
+    >>> result.verdict, count == len(drawn) + 1
+    ('proved', True)
+    """
     from symbp.verification.layer_verdicts import parse_layer_formula, verify_layer
     if first.verdict == "error":
         return first, 1
@@ -73,7 +82,7 @@ def check_layer_random(formula: str, sized: SizedLayer, first: Result, *, count:
     results = {sized: first}
 
     @isolated(count, seed)
-    @given(similar_layers(sized))
+    @given(_similar_layers(sized))
     def run(drawn):
         assume(drawn is not None)
         result = results.get(drawn)

@@ -48,7 +48,15 @@ PROOF_MAX_ENTRIES = 40
 @dataclass(frozen=True)
 class LayerContext:
     """What the notation's evaluators read of a layer (its quantities are
-    all in the values): samples are rows, so softmax normalises each row."""
+    all in the values): samples are rows, so softmax normalises each row.
+
+    >>> from symbp.notation.parser import parse_expression
+    >>> x = np.array([[0.0, 0.0], [0.0, np.log(3.0)]])
+    >>> evaluate_numeric(parse_expression("softmax(x)", LAYER_MATRIX),
+    ...                  LayerContext(SizedLayer.of("relu")), {("x", None): x})
+    array([[0.5 , 0.5 ],
+           [0.25, 0.75]])
+    """
     sized: SizedLayer
     context: str = "layer"
     units_axis: int = 1
@@ -57,7 +65,16 @@ class LayerContext:
 
 def parse_layer_formula(formula, sized: SizedLayer) -> Formula:
     """``formula`` parsed as a layer formula, every name one of ``sized``'s
-    quantities (a FormulaError or LayerError otherwise)."""
+    quantities (a FormulaError or LayerError otherwise).
+
+    >>> sized = SizedLayer.of("dropout")
+    >>> parse_layer_formula("dx = dout * mask / p", sized).left
+    Name(column=1, name='dx')
+    >>> parse_layer_formula("dx = dout * gamma", sized)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symbp.errors.LayerError: gamma is not a quantity of the dropout layer; its quantities are ...
+    """
     parsed = formula if isinstance(formula, Formula) else parse_formula(formula, LAYER_MATRIX)
     from symbp.layers.formula_values import available
     names = set(available(sized))
@@ -77,7 +94,14 @@ def verify_layer(formula, sized, *, seeds=DEFAULT_SEEDS, prove: bool = True,
 
     ``prove=False`` skips every symbolic attempt; ``general=False`` leaves
     ``Result.general`` None.  Bad input is the verdict ``error``, never an
-    exception."""
+    exception.
+
+    >>> result = verify_layer("dx = dout * step(x)", SizedLayer.of("relu"))
+    >>> result.verdict, result.general.scope
+    ('proved', 'every N and D')
+    >>> verify_layer("dx = dout * (x > 0)", SizedLayer.of("relu")).verdict
+    'error'
+    """
     text = formula.text if isinstance(formula, Formula) else formula
     try:
         if isinstance(sized, dict):
@@ -136,7 +160,7 @@ def _proved_or_holds(parsed, sized, seeds, prove):
                   f"not proved: {reason}."), proof
 
 
-def sampled_values(sized: SizedLayer, seed: int) -> dict:
+def _sampled_values(sized: SizedLayer, seed: int) -> dict:
     """The notation's values at the point of ``seed`` (cached with the point)."""
     return notation_values(sized, point_values(sized, seed))
 
@@ -146,7 +170,7 @@ def _numeric_check(parsed: Formula, sized: SizedLayer, seeds) -> Result | None:
     error) Result."""
     context = LayerContext(sized)
     for seed in seeds:
-        values = sampled_values(sized, seed)
+        values = _sampled_values(sized, seed)
         try:
             left = evaluate_bounded(parsed.left, context, values)
             right = evaluate_bounded(parsed.right, context, values)
@@ -166,7 +190,7 @@ def _numeric_check(parsed: Formula, sized: SizedLayer, seeds) -> Result | None:
     return None
 
 
-def counterexample(sized: SizedLayer, seed: int, left, right) -> dict:
+def _counterexample(sized: SizedLayer, seed: int, left, right) -> dict:
     """A layer counterexample (contract section 12): the layer, the point, both sides."""
     arrays = point_values(sized, seed)["arrays"]
     return {"l": None, "layer": sized.to_dict(), "seed": seed,
@@ -183,13 +207,13 @@ def _shape_refutation(parsed, sized, seed, values, mismatch) -> Result:
     diagnosis = {"kind": "shape", "text": f"column {mismatch.column}: {mismatch.text}.",
                  "left": None if left is None else list(np.atleast_2d(left).shape),
                  "right": None, "column": mismatch.column}
-    return Result(parsed.text, "refuted", counterexample=counterexample(sized, seed, left, None),
+    return Result(parsed.text, "refuted", counterexample=_counterexample(sized, seed, left, None),
                   diagnosis=diagnosis,
                   message=f"the right side cannot be computed on {sized}'s shapes.")
 
 
 def _refutation(parsed, sized, seed, left, right, bound, undefined=False) -> Result:
-    example = counterexample(sized, seed, left, right)
+    example = _counterexample(sized, seed, left, right)
     if undefined:
         return Result(parsed.text, "refuted", counterexample=example, diagnosis={
             "kind": "undefined", "text": "the right side is undefined (NaN or infinity) where "

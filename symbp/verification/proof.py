@@ -47,7 +47,7 @@ TOTAL_BUDGET = 80000
 
 
 @lru_cache(maxsize=64)
-def symbols_of(net):
+def _symbols_of(net):
     """The truth's symbolic matrices and assumptions for ``net`` (cached), or None."""
     derivation = truth(net)
     matrices = derivation.symbolic()
@@ -55,11 +55,11 @@ def symbols_of(net):
 
 
 @lru_cache(maxsize=64)
-def forward_definitions(net) -> dict:
+def _forward_definitions(net) -> dict:
     """Each z[k] symbol mapped to W[k] a[k-1] + b[k], with a[k-1] in the
     z[k-1] symbols (one layer: substituting repeatedly goes further down),
     kinks in indicator form, and its size in tree nodes."""
-    matrices, _ = symbols_of(net)
+    matrices, _ = _symbols_of(net)
     definitions = {}
     for k in range(1, net.depth + 1):
         below = matrices[("x", None)] if k == 1 else matrices[("a", k - 1)]
@@ -105,10 +105,10 @@ def _entry_is_zero(expr, assumptions, net, budget: _Budget) -> bool | None:
         return True
     if not budget.allows(expr):
         return None
-    return _reduces_to_zero(expr, net, bool(assumptions) and assumptions_key(assumptions))
+    return _reduces_to_zero(expr, net, bool(assumptions) and _assumptions_key(assumptions))
 
 
-def assumptions_key(assumptions: dict) -> tuple:
+def _assumptions_key(assumptions: dict) -> tuple:
     return tuple(sorted(assumptions.items(), key=str))
 
 
@@ -118,7 +118,7 @@ def _reduces_to_zero(expr, net, assumptions) -> bool | None:
     # the result depends on the expression and its size only, never on the cache
     if cancels(expr):
         return True
-    definitions = forward_definitions(net)
+    definitions = _forward_definitions(net)
     for _ in range(net.depth):  # the highest layer's z first, one layer at a time
         layers = [definitions[s][2] for s in expr.free_symbols if s in definitions]
         if not layers:
@@ -154,7 +154,7 @@ def _differences(left, right) -> list:
     return [left - right]
 
 
-class KinksAsTerms(SymbolicEvaluator):
+class _KinksAsTerms(SymbolicEvaluator):
     """The notation's SymPy evaluator with kinks (relu, leaky_relu, step) in
     indicator form: nested Piecewise would be folded by SymPy on every
     construction, which is what made relu(relu(...)) run for minutes."""
@@ -181,16 +181,23 @@ def _step(e):
 
 def prove_formula(formula, net, layers) -> str | None:
     """None when LEFT - RIGHT is proved zero on every entry for every l in
-    ``layers``; otherwise the reason, as a phrase."""
-    found = symbols_of(net)
+    ``layers``; otherwise the reason, as a phrase.
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_formula
+    >>> net = Network(layers=[2, 1], output="identity")
+    >>> prove_formula(parse_formula("delta[L] = 2 * (a[L] - y)"), net, [None])
+    'SymPy did not reduce LEFT - RIGHT to 0'
+    """
+    found = _symbols_of(net)
     if found is None:
         return "the network is too large for a symbolic proof"
     matrices, assumptions = found
     budget = _Budget()
     for l in layers:
         try:
-            left = KinksAsTerms(net, matrices, l).walk(formula.left)
-            right = KinksAsTerms(net, matrices, l).walk(formula.right)
+            left = _KinksAsTerms(net, matrices, l).walk(formula.left)
+            right = _KinksAsTerms(net, matrices, l).walk(formula.right)
         except ShapeMismatch:
             return "the symbolic sides have different shapes"
         differences = _differences(left, right)

@@ -43,7 +43,14 @@ def _size(net) -> tuple:
 def check_random(formula: str, net, first: Result, *, count: int, vary_depth: bool = False,
                  seed: int = 0, seeds=DEFAULT_SEEDS, on_network=None) -> tuple[Result, int]:
     """``first`` (the verdict on ``net``) combined with ``count`` drawn networks:
-    the combined Result and how many networks were checked in all."""
+    the combined Result and how many networks were checked in all;
+    ``on_network()`` is called after each drawn network is checked.
+
+    >>> net, formula = Network(layers=[2, 2]), "db[L] = delta[L]"   # batch 1 only
+    >>> result, count = check_random(formula, net, verify(formula, net), count=3)
+    >>> result.verdict, result.counterexample["network"]["batch"]
+    ('refuted', 2)
+    """
     if first.verdict == "error":
         return first, 1
     parsed = parse_formula(formula)

@@ -131,7 +131,17 @@ def repair_diagnosis(formula: Formula, net, values, l) -> dict | None:
     """The slip a one-place edit undoes: a derivative evaluated at a[k] or at
     the wrong layer, a relu mask from the wrong layer, a missing or extra
     transpose.  Tried at the counterexample only (a handful of numeric
-    evaluations)."""
+    evaluations).
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_formula
+    >>> from symbp.verification.values import numeric_quantities
+    >>> net = Network(layers=[2, 3, 2])
+    >>> values = numeric_quantities(net, net.sample(seed=0))
+    >>> formula = parse_formula("delta[l] = (W[l+1].T @ delta[l+1]) * sigma_prime(a[l])")
+    >>> print(repair_diagnosis(formula, net, values, 1)["text"])
+    the right side has sigma_prime(a[l]) (column 50); with sigma_prime(z[l]) the formula holds.
+    """
     left = evaluate_bounded(formula.left, net, values, l)
     for kind, node, replacement, found, expected in _rewrites(formula, net, l):
         right = replaced(formula.right, node, replacement)

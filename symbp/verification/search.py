@@ -36,7 +36,16 @@ def similar_networks(net, *, vary_depth: bool = False, fixed_widths: bool = Fals
     batches; half of them have every layer the same width, so that square
     weights, where a missing transpose hides from the shapes, are always
     among them.  ``fixed_widths`` keeps every width (only the batch varies);
-    ``max_width`` bounds the widths drawn."""
+    ``max_width`` bounds the widths drawn.
+
+    >>> from hypothesis import given
+    >>> from symbp.network import Network
+    >>> @isolated(count=10, seed=0)
+    ... @given(similar_networks(Network(layers=[2, 3, 2], hidden="tanh")))
+    ... def like_it(drawn):
+    ...     assert drawn.depth == 2 and drawn.hidden == "tanh" and max(drawn.layers) <= MAX_WIDTH
+    >>> like_it()
+    """
     fixed = {"hidden": net.hidden, "output": net.output, "loss": str(net.loss),
              "layout": net.layout, "reduction": net.reduction, "bias": net.bias,
              "targets": net.targets, "l2": net.l2}
@@ -50,7 +59,17 @@ def similar_networks(net, *, vary_depth: bool = False, fixed_widths: bool = Fals
 
 
 def isolated(count: int, seed: int):
-    """Decorate a ``@given`` test to run ``count`` examples with symbp's own settings."""
+    """Decorate a ``@given`` test to run ``count`` examples with symbp's own settings.
+
+    >>> from hypothesis import given
+    >>> drawn = []
+    >>> @isolated(count=5, seed=0)
+    ... @given(st.integers())
+    ... def record(value):
+    ...     drawn.append(value)
+    >>> record(); len(drawn)
+    5
+    """
     def decorate(test):
         configured = settings(
             parent=settings.get_profile("default"), database=None, derandomize=True,
@@ -69,7 +88,16 @@ def scratch_storage():
 
     Where no temporary directory can be made (a read-only /tmp), the storage
     points below the null device, where nothing can be created: Hypothesis
-    treats its storage as a cache and carries on without it."""
+    treats its storage as a cache and carries on without it.
+
+    >>> before = storage_directory(intent_to_write=False).home_directory
+    >>> with scratch_storage():
+    ...     inside = storage_directory(intent_to_write=False).home_directory
+    >>> inside.name.startswith("symbp-hypothesis-")
+    True
+    >>> storage_directory(intent_to_write=False).home_directory == before
+    True
+    """
     previous = storage_directory(intent_to_write=False).home_directory
     try:
         scratch = tempfile.TemporaryDirectory(prefix="symbp-hypothesis-")

@@ -1,7 +1,7 @@
 """When two numeric sides agree: a tolerance scaled to what was computed.
 
 Each side of a formula is evaluated with a running bound beside its value
-(:class:`BoundedEvaluator`, the notation's walk with NumPy pairs): the size
+(``_BoundedEvaluator``, the notation's walk with NumPy pairs): the size
 of the numbers that went into each entry, which is what its rounding error is
 proportional to.  Sums add their terms' bounds, products multiply them, a
 function's bound is its value plus its slope times its argument's bound.  The
@@ -37,7 +37,12 @@ ATOL = 1e-9
 
 @dataclass(frozen=True)
 class Bounded:
-    """A value (number or 2-D array) and its running bound (same shape, >= 0)."""
+    """A value (number or 2-D array) and its running bound (same shape, >= 0).
+
+    >>> pair = Bounded(np.array([[1.0, -2.0]]), np.array([[1.0, 2.0]]))
+    >>> pair.T.shape, (-pair).bound     # a sign changes the value, not its size
+    ((2, 1), array([[1., 2.]]))
+    """
     value: object
     bound: object
 
@@ -53,13 +58,13 @@ class Bounded:
         return Bounded(-self.value, self.bound)
 
 
-def exact(value) -> Bounded:
+def _exact(value) -> Bounded:
     """A value known to rounding: its bound is its size."""
     value = np.asarray(value, dtype=float) if np.ndim(value) else float(value)
     return Bounded(value, np.abs(value))
 
 
-class BoundedEvaluator(NumericEvaluator):
+class _BoundedEvaluator(NumericEvaluator):
     """NumPy on Bounded pairs: the notation's walk with a running bound."""
 
     def __init__(self, net, values, l):
@@ -69,7 +74,7 @@ class BoundedEvaluator(NumericEvaluator):
         return np.ndim(value.value) == 0
 
     def number(self, value):
-        return exact(float(value))
+        return _exact(float(value))
 
     def size(self, node) -> int:
         return int(self.walk(node).value)
@@ -97,12 +102,12 @@ class BoundedEvaluator(NumericEvaluator):
             return Bounded(value, np.abs(value) + slope * base.bound)
 
     def reduce(self, entry, value, axis):
-        pairs = [super(BoundedEvaluator, self).reduce(entry, part, axis)
+        pairs = [super(_BoundedEvaluator, self).reduce(entry, part, axis)
                  for part in (value.value, value.bound)]
         return Bounded(*pairs)
 
     def sized(self, entry, sizes):
-        return exact(entry.numpy(*sizes))
+        return _exact(entry.numpy(*sizes))
 
     def activate(self, activation, value, prime):
         array = np.atleast_2d(np.asarray(value.value, dtype=float))
@@ -133,7 +138,7 @@ class _BoundedValues(dict):
         self._values = values
 
     def __missing__(self, key):
-        self[key] = exact(self._values[key])
+        self[key] = _exact(self._values[key])
         return self[key]
 
     def __contains__(self, key):
@@ -142,12 +147,23 @@ class _BoundedValues(dict):
 
 def evaluate_bounded(node, net, values, l=None) -> Bounded:
     """A tree's value and running bound at a point (``values`` as for
-    :func:`symbp.notation.evaluate.evaluate_numeric`)."""
-    return BoundedEvaluator(net, values, l).walk(node)
+    :func:`symbp.notation.evaluate.evaluate_numeric`).
+
+    >>> from symbp.network import Network
+    >>> from symbp.notation.parser import parse_expression
+    >>> values = {("a", 1): np.array([[0.75]]), ("y", None): np.array([[0.5]])}
+    >>> evaluate_bounded(parse_expression("a[1] - y"), Network(layers=[1, 1]), values)
+    Bounded(value=array([[0.25]]), bound=array([[1.25]]))
+    """
+    return _BoundedEvaluator(net, values, l).walk(node)
 
 
 def as_matrices(left: Bounded, right: Bounded) -> tuple[Bounded, Bounded]:
-    """Both sides as 2-D pairs; a number stands for a matrix of the other's shape."""
+    """Both sides as 2-D pairs; a number stands for a matrix of the other's shape.
+
+    >>> as_matrices(Bounded(2.0, 2.0), Bounded(np.ones((1, 2)), np.ones((1, 2))))[0]
+    Bounded(value=array([[2., 2.]]), bound=array([[2., 2.]]))
+    """
     def widened(side, other):
         if np.ndim(side.value) == 0 and np.ndim(other.value) != 0:
             shape = np.shape(other.value)
@@ -159,14 +175,25 @@ def as_matrices(left: Bounded, right: Bounded) -> tuple[Bounded, Bounded]:
 
 
 def scale(left: Bounded, right: Bounded) -> float:
-    """The larger side's running bound: what the absolute floor is relative to."""
+    """The larger side's running bound: what the absolute floor is relative to
+    (infinite bounds left out).
+
+    >>> scale(Bounded(np.ones((1, 1)), np.array([[3.0]])), Bounded(0.5, np.inf))
+    3.0
+    """
     return max(float(np.max(b[np.isfinite(b)], initial=0.0))
                for b in (np.asarray(left.bound), np.asarray(right.bound)))
 
 
 def compare(left: Bounded, right: Bounded) -> str:
     """``agree``, ``differ`` (shapes or values), ``left undefined`` or
-    ``right undefined`` (a NaN or an infinity among its entries)."""
+    ``right undefined`` (a NaN or an infinity among its entries).
+
+    >>> compare(Bounded(1.0, 1.0), Bounded(1.0 + 1e-12, 1.0))
+    'agree'
+    >>> compare(Bounded(np.ones((1, 1)), np.ones((1, 1))), Bounded(np.array([[np.nan]]), 0.0))
+    'right undefined'
+    """
     left, right = as_matrices(left, right)
     if not np.isfinite(left.value).all():
         return "left undefined"

@@ -24,6 +24,11 @@ def numeric_quantities(net, point) -> dict:
 
     z and a come from the forward pass; delta, da, dW, db from the symbolic
     truth, so that a formula is checked against the derivative itself.
+
+    >>> from symbp.network import Network
+    >>> values = numeric_quantities(Network(layers=[2, 1]), Network(layers=[2, 1]).sample(0))
+    >>> sorted(name for name, k in values if k == 1)
+    ['W', 'a', 'b', 'dW', 'da', 'db', 'delta', 'z']
     """
     point = net.check_point(point)
     zs, acts = net.forward(point)

@@ -81,6 +81,10 @@ class Result:
     not proved.  ``general`` is the same claim on every network of its
     family, every width and batch size (:class:`~symbp.verification.general.General`,
     contract section 9), None when not asked for.
+
+    >>> result = verify("delta[L] = a[L] - y", Network(layers=[2, 1], output="identity"))
+    >>> result.verdict, result.layers_checked, result.general.scope
+    ('proved', [], 'all widths, batch sizes and depths')
     """
 
     formula: str
@@ -99,15 +103,15 @@ class Result:
                     "counterexample": self.counterexample, "diagnosis": self.diagnosis,
                     "message": self.message,
                     "general": None if self.general is None else self.general.to_json()}
-        return finite(document)
+        return _finite(document)
 
 
-def finite(document):
+def _finite(document):
     """A JSON-ready copy with every NaN and infinity replaced by None."""
     if isinstance(document, dict):
-        return {key: finite(value) for key, value in document.items()}
+        return {key: _finite(value) for key, value in document.items()}
     if isinstance(document, list | tuple):
-        return [finite(value) for value in document]
+        return [_finite(value) for value in document]
     if isinstance(document, float) and not math.isfinite(document):
         return None
     return document
@@ -123,6 +127,13 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True,
     its cost does not depend on the sizes); ``general=False`` leaves
     ``Result.general`` None.  Bad input (syntax, unknown names, an index out
     of range, ``b`` without biases) is the verdict ``error``, never an exception.
+
+    >>> net = Network(layers=[2, 3, 2])
+    >>> result = verify("dW[l] = delta[l] @ a[l-1].T", net, prove=False)
+    >>> result.verdict, result.layers_checked
+    ('holds', [1, 2])
+    >>> verify("dW[3] = delta[3]", net).message
+    'column 1: dW[3] is out of range: the index must be from 1 to L = 2.'
     """
     text = formula.text if isinstance(formula, Formula) else formula
     try:
@@ -234,7 +245,12 @@ def _over_limit(parsed, net, layers) -> str | None:
 
 def layers_to_check(formula: Formula, net) -> list:
     """The values of l to check ([None] for a formula without l), or a
-    FormulaError when a quantity does not exist on the network."""
+    FormulaError when a quantity does not exist on the network.
+
+    >>> formula = parse_formula("delta[l] = W[l+1].T @ delta[l+1]")
+    >>> layers_to_check(formula, Network(layers=[2, 3, 3, 1]))
+    [1, 2]
+    """
     used = [node for side in (formula.left, formula.right) for node in subtrees(side)
             if isinstance(node, Quantity)]
     for q in used:
@@ -257,7 +273,7 @@ def layers_to_check(formula: Formula, net) -> list:
 # -- the numeric check ---------------------------------------------------------
 
 @lru_cache(maxsize=512)
-def sampled(net, seed: int):
+def _sampled(net, seed: int):
     """The point drawn from ``seed`` and every quantity at it (cached per network)."""
     point = net.sample(seed)
     return point, numeric_quantities(net, point)
@@ -268,7 +284,7 @@ def _numeric_check(formula: Formula, net, layers, seeds) -> Result | None:
     :mod:`symbp.verification.tolerance`), else the refuted Result, or the
     error of a left side that is undefined at a sampled point."""
     for seed in seeds:
-        point, values = sampled(net, seed)
+        point, values = _sampled(net, seed)
         for l in layers:
             try:
                 left = evaluate_bounded(formula.left, net, values, l)

@@ -28,7 +28,13 @@ MAX_KINK_SPLITS = 3
 
 
 def size(expr, cap: int = NODE_BUDGET) -> int:
-    """Tree nodes of ``expr``, counting no further than just past ``cap``."""
+    """Tree nodes of ``expr``, counting no further than just past ``cap``.
+
+    >>> import sympy
+    >>> z = sympy.Symbol("z")
+    >>> size(sympy.exp(z) + 1), size(sum(sympy.symbols("x0:100")), cap=3)
+    (4, 4)
+    """
     import sympy
     count = 0
     for _ in sympy.preorder_traversal(expr):
@@ -48,6 +54,12 @@ def cancels(expr) -> bool:
     denominator (``cancel``), as it is or with tanh and friends written with
     exp and piecewise branches (relu, step) folded out, every branch
     cancelling.
+
+    >>> import sympy
+    >>> z = sympy.Symbol("z", real=True)
+    >>> relu = sympy.Piecewise((z, z > 0), (0, True))
+    >>> cancels(relu - z * sympy.Heaviside(z, 0)), cancels(z - 1)
+    (True, False)
     """
     import sympy
     if expr == 0:
@@ -63,7 +75,7 @@ def cancels(expr) -> bool:
     return any(_factor_cancels(factor) for factor in factors)
 
 
-def nonzero_somewhere(expr, seed: int = 0) -> bool:
+def _nonzero_somewhere(expr, seed: int = 0) -> bool:
     """True when ``expr`` is seen to be non-zero at a random point, its atoms
     (entries, sums, symbols) drawn as independent numbers: then no cancelling
     can show it is 0, and the cost of trying is spared.  False proves nothing."""
@@ -92,7 +104,7 @@ def _factor_cancels(factor, splits: int = 0) -> bool:
         factor = factor.base
     if len(factor.atoms(sympy.Function)) > CANCEL_ATOMS or size(factor) > NODE_BUDGET:
         return False
-    if nonzero_somewhere(factor):
+    if _nonzero_somewhere(factor):
         return False
     try:
         if sympy.cancel(factor) == 0:
