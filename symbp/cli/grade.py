@@ -43,6 +43,10 @@ def add_arguments(parser):
     parser.add_argument("--returns", metavar="dW1,db1,...",
                         help="the order of the gradients in a tuple or list FUNC returns "
                              "(default W1, b1, W2, b2, ...)")
+    parser.add_argument("--lambd", metavar="LAMBDA",
+                        help="Ng's regularisation strength: the decay (lambd / 2m) * "
+                             "sum ||W||^2, that is --l2 lambd/m on every network graded "
+                             "(the batches --random draws too); not with --l2")
     parser.add_argument("--labels", action="store_true",
                         help="pass FUNC integer class indices of shape (m,) instead of y "
                              "(one-hot targets; the truth uses their one-hot matrix)")
@@ -80,6 +84,15 @@ def _checked_options(args):
 def run(args, io) -> int:
     net = common.network_from_args(args)
     count, seed, timeout, options, shape = _checked_options(args)
+    if args.lambd is not None:
+        if args.l2 is not None:
+            raise UsageError("--lambd is Ng's lambd, the decay's strength over the batch; "
+                             "give it or --l2, not both")
+        lambd = common.parse_number("--lambd", args.lambd)
+        if not lambd >= 0:
+            raise UsageError(f"--lambd {args.lambd!r} must be a number >= 0")
+        net = net.replace(l2=lambd / net.batch)
+        shape = {**shape, "l2_per_batch": lambd}
     from symbp.grading.grades import grade
     from symbp.grading.sandbox import UserProcess, split_function
     module, name = split_function(args.function)
@@ -127,7 +140,13 @@ def _wrong_line(report, found) -> str:
 
 # what to try, in flags, for each possible cause the library names
 _CAUSE_FLAGS = {"onehot_targets": "try --targets onehot, or --labels if FUNC takes class "
-                                  "indices"}
+                                  "indices",
+                "output_width": "--fixed-widths keeps every width of --layers and varies the "
+                                "batch",
+                "decay_per_batch": "--lambd LAMBDA grades Ng's lambd: l2 = lambd/m on every "
+                                   "network",
+                "param_names": "--names W1=w1,W2=w2,... passes the parameters under FUNC's "
+                               "names"}
 
 
 def _print_report(io, report, args):

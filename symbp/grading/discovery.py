@@ -31,14 +31,31 @@ class Found:
 
 
 def discover(names: dict[str, str]) -> list[Found]:
-    """The layers among ``names`` (``{name: "function" | "class" | "other"}``),
-    in catalogue order, DLFS classes before cs231n functions of a layer."""
+    """The layers among ``names`` (``{name: kind}``, as
+    :meth:`~symbp.grading.sandbox.UserProcess.names` gives them), in
+    catalogue order, DLFS classes before cs231n functions of a layer.
+
+    Names the module defines come first: one it imports is someone else's
+    (the book's ``layers.py`` imports ``common.functions.softmax_loss``,
+    which returns the loss alone).  Only a module that defines none of them
+    (``layer_utils.py``: ``from .layers import *``) is graded on what it imports.
+
+    >>> [f.name for f in discover({"softmax_loss": "imported function", "Relu": "class"})]
+    ['Relu']
+    """
+    found = _discover(names, "")
+    return found or _discover(names, "imported ")
+
+
+def _discover(names: dict[str, str], origin: str) -> list[Found]:
     found = []
+    # a class is found whatever its capitals: ReLU (PyTorch's spelling) is the book's Relu
+    classes = {name.lower(): name for name, kind in names.items() if kind == f"{origin}class"}
     for layer in LAYERS.values():
-        if layer.dlfs and names.get(layer.dlfs.name) == "class":
-            found.append(Found(layer.dlfs.name, layer.name, "dlfs"))
+        if layer.dlfs and layer.dlfs.name.lower() in classes:
+            found.append(Found(classes[layer.dlfs.name.lower()], layer.name, "dlfs"))
         for forward, backward in _pairs(layer):
-            if names.get(backward) == "function":
+            if names.get(backward) == f"{origin}function":
                 found.append(Found(backward, layer.name, "cs231n", forward))
     return found
 

@@ -151,5 +151,22 @@ def _failed(net, seed, names, failure: UserError, notes) -> GradeReport:
              "timeout": "FUNC did not finish within the time limit"}[failure.kind]
     keys = [KeyGrade(k, names.get(k, k), False, _PROBLEMS[failure.kind], f"not returned: {short}")
             for k in net.param_keys()]
-    return GradeReport(net, seed, keys, str(failure), notes=notes)
+    report = GradeReport(net, seed, keys, str(failure), notes=notes)
+    if _looked_up_another_name(failure, [names.get(k, k) for k in net.param_keys()]):
+        report.causes.append("param_names")
+    return report
+
+
+def _looked_up_another_name(failure: UserError, given: list[str]) -> bool:
+    """Whether FUNC raised KeyError for a name that is one of the parameters'
+    in another spelling (``params['w1']`` where ``W1`` is passed, Ng's
+    planar exercise with lower-case keys).
+
+    >>> _looked_up_another_name(UserError("raised", "KeyError: 'w1'"), ["W1", "b1"])
+    True
+    """
+    if failure.kind != "raised" or not failure.what.startswith("KeyError: "):
+        return False
+    wanted = failure.what[len("KeyError: "):].strip("'\"").lower()
+    return wanted not in given and wanted in {name.lower() for name in given}
 

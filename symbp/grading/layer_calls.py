@@ -30,6 +30,7 @@ import inspect
 
 import numpy as np
 
+from symbp.grading.layer_failures import hint, unfinished
 from symbp.grading.user_code import describe_exception, plain
 from symbp.layers import LAYERS
 
@@ -58,7 +59,12 @@ def _call(stage: str, label: str, function, *args, **kwargs):
                      "what": f"{label} raised {what}", "where": where}) from None
     except Exception as raised:  # noqa: BLE001  (the user's code may raise anything)
         what, where = describe_exception(raised)
-        raise _Stop({"problem": "raised", "stage": stage, "what": what, "where": where}) from None
+        if unfinished(raised):
+            raise _Stop({"problem": "unimplemented", "stage": stage, "where": where, "what": (
+                f"{label} is unfinished (a `pass` where its code goes): it raised {what}")}) \
+                from None
+        raise _Stop({"problem": "raised", "stage": stage, "what": what + hint(raised),
+                     "where": where}) from None
 
 
 class _Watch:
@@ -68,6 +74,13 @@ class _Watch:
     def __init__(self):
         self.seen: dict[int, tuple] = {}   # id -> (array, copy, labels)
         self.found: list[dict] = []
+        self.upstream: set[str] = set()    # the labels of the backward's upstream gradients
+
+    def add_upstream(self, value, label: str):
+        """Watch an upstream gradient the backward is given (``dout``, an
+        LSTM step's ``dnext_c``)."""
+        self.upstream.add(label)
+        self.add(value, label)
 
     def add(self, value, label: str, depth: int = 0):
         if isinstance(value, np.ndarray):
@@ -90,12 +103,18 @@ class _Watch:
                     if array.shape == copy.shape else float("inf")
                 # what the backward was given (dout, its cache) names a change it
                 # made, before the forward's input that the cache may hold
-                given = [label for label in labels if label.startswith(("dout", "cache", "self"))]
+                given = [label for label in labels
+                         if _root(label) in self.upstream or label.startswith(("cache", "self"))]
                 path = given[0] if stage == "backward" and given else labels[0]
-                self.found.append({"stage": stage, "what": path.split("[")[0].split(".")[0],
-                                   "path": path, "also": [x for x in labels if x != path],
-                                   "change": change})
+                self.found.append({"stage": stage, "what": _root(path), "path": path,
+                                   "also": [x for x in labels if x != path], "change": change,
+                                   "upstream": _root(path) in self.upstream})
                 self.seen[key] = (array, array.copy(), labels)
+
+
+def _root(label: str) -> str:
+    """``cache`` of ``cache[0]``, ``self`` of ``self.mask``."""
+    return label.split("[")[0].split(".")[0]
 
 
 def _grads(layer, names, values, label: str) -> dict:
@@ -153,10 +172,13 @@ def _cs231n(module, layer, found, arrays, config, dout, watch) -> tuple:
                                 (*convention.outputs, "cache"))
     out = _side_by_side(found.forward, tuple(outputs), convention.outputs)
     watch.checkpoint("forward")
-    watch.add(dout, "dout")
     watch.add(cache, "cache")
-    # several outputs: their upstream gradients are views of one dout, split alike
+    # several outputs: their upstream gradients are views of one dout, split
+    # alike, and named as the backward's arguments are (dnext_h, dnext_c)
     upstream = np.split(dout, len(outputs), axis=-1) if len(outputs) > 1 else [dout]
+    names = [f"d{name}" for name in convention.outputs] if len(outputs) > 1 else ["dout"]
+    for name, part in zip(names, upstream, strict=True):
+        watch.add_upstream(part, name)
     values = _call("backward", found.name, backward, *upstream, cache)
     return plain(out), _grads(layer, convention.returns, values, found.name)
 
@@ -189,17 +211,54 @@ def _dlfs(module, layer, found, arrays, config, dout, watch) -> tuple:
     if out is None:
         raise _unimplemented("forward", f"{found.name}.forward returned None")
     watch.checkpoint("forward")
-    watch.add(dout, "dout")
+    watch.add_upstream(dout, "dout")
     for name, value in vars(instance).items():
-        watch.add(value, f"self.{name}", 1)
+        if name != "grads":   # the book 2's gradients, written in place on purpose
+            watch.add(value, f"self.{name}", 1)
     # a loss's backward takes dout=1 (the book's SoftmaxWithLoss.backward(dout=1))
     args = (dout,) if not layer.loss or _takes_argument(instance.backward) else ()
     values = _call("backward", f"{found.name}.backward", instance.backward, *args)
     grads = _grads(layer, convention.returns, values, f"{found.name}.backward") \
         if convention.returns else {}
     for attribute, key in convention.attributes.items():
-        grads[key] = plain(getattr(instance, attribute, None))
+        value = _attribute(instance, attribute)
+        if value is None:
+            value = _from_grads_list(instance, layer, arrays, key)
+        if value is None:   # the arrays of its shape it did set, to say where it went
+            grads[f"{key}?"] = _same_shape(instance, arrays, layer, key)
+        grads[key] = plain(value)
     return plain(out), grads
+
+
+def _attribute(instance, name: str):
+    """``instance.dW``, else the same name in other capitals (``self.dw``)."""
+    value = getattr(instance, name, None)
+    if value is not None:
+        return value
+    return next((v for k, v in vars(instance).items() if k.lower() == name.lower() and
+                 v is not None), None)
+
+
+def _same_shape(instance, arrays: dict, layer, key: str) -> dict:
+    """The instance's arrays of gradient ``key``'s shape, by attribute name."""
+    shape = np.shape(next(arrays[op.name] for op in layer.operands if op.grad == key))
+    return {name: plain(value) for name, value in vars(instance).items()
+            if isinstance(value, np.ndarray) and value.shape == shape and
+            not any(value is given for given in arrays.values())}
+
+
+def _from_grads_list(instance, layer, arrays: dict, key: str):
+    """Gradient ``key`` as *Deep Learning from Scratch 2* keeps it:
+    ``self.params = [W, b]`` holds the arrays the class was built with and
+    ``self.grads = [dW, db]`` their gradients, in the same order; None when
+    the instance has no such lists."""
+    params, grads = getattr(instance, "params", None), getattr(instance, "grads", None)
+    if not isinstance(params, (list, tuple)) or not isinstance(grads, (list, tuple)) or \
+            len(params) != len(grads):
+        return None
+    given = next(arrays[op.name] for op in layer.operands if op.grad == key)
+    return next((grad for param, grad in zip(params, grads, strict=True) if param is given),
+                None)
 
 
 def run_forward_backward(module, found, arrays: dict, config: dict, dout) -> dict:

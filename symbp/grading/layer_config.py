@@ -53,12 +53,43 @@ def config_diagnosis(user, found, layer, failing, extra: dict, fixed: dict) -> d
             (right if draw.verdict == "ok" else wrong).append(value)
         if right:
             verdicts[size.name] = (sorted(right), sorted(wrong))
+    verdicts.update(_parameter_verdicts(user, found, layer, failing, extra, fixed, base))
     if not verdicts:
         return None
+    numbers = {p.name for p in layer.parameters}
     parts = [f"right only when {name} = {_values(right)}, wrong at {name} = {_values(wrong)}"
+             + (f": {name} fixed in the code instead of the one given?"
+                if name in numbers and len(right) == 1 else "")
              for name, (right, wrong) in verdicts.items()]
     return {"kind": "config", "right": {name: right for name, (right, _) in verdicts.items()},
             "text": "; ".join(parts) + " (the same code graded again at each value)."}
+
+
+def _parameter_verdicts(user, found, layer, failing, extra, fixed, base) -> dict:
+    """The same grading with each of a layer's parameters (batch norm's eps)
+    moved over its choices: a backward that hard-codes ``1e-5`` where it
+    should use the eps it was given is right at that value only.  Parameters
+    the user's code fixes itself (read back from its output) are left alone."""
+    convention = layer.dlfs if found.style == "dlfs" else layer.cs231n
+    verdicts = {}
+    for parameter in layer.parameters:
+        name = parameter.name
+        if parameter.follows is not None or name in fixed or name in convention.reads or \
+                name not in base or len(parameter.choices) < 2:
+            continue
+        followers = {p.name for p in layer.parameters if p.follows is not None}
+        right, wrong = [], [base[name]]
+        for value in parameter.choices:
+            if value == base[name]:
+                continue
+            moved = layer.complete({**{k: v for k, v in base.items() if k not in followers},
+                                    name: value})
+            draw = grade_draw(user, found, layer, with_seed(layer, {**moved, **extra},
+                                                            failing.seed), failing.seed)
+            (right if draw.verdict == "ok" else wrong).append(value)
+        if right:
+            verdicts[name] = (sorted(right), sorted(wrong))
+    return verdicts
 
 
 SPECIFIC = ("factor", "transpose", "axis", "missing_term", "overwrite", "flip", "mutates")

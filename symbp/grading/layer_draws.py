@@ -50,13 +50,16 @@ class KeyResult:
     def line(self) -> str:
         """One line of the human report."""
         note = f" (note: {self.note})" if self.note else ""
+        if self.ok and self.diagnosis and self.diagnosis["kind"] == "mutates":
+            return f"{self.key}: written in place, harmless here (see the note)"
         if self.ok:
             return f"{self.key}: {'ok' if self.tested else 'untested (all zeros here)'}{note}"
         if self.diagnosis and self.diagnosis["kind"] == "mutates":
             return f"{self.key}: WRONG, {self.diagnosis['text'].rstrip('.')}"
         text = self.message or f"off by up to {self.max_abs_error:.3g}"
-        if self.diagnosis:
-            text += f"; {self.diagnosis['text'].rstrip('.')}"
+        said = self.diagnosis["text"].rstrip(".") if self.diagnosis else ""
+        if said and said != text.rstrip("."):   # a forward's message is its diagnosis
+            text += f"; {said}"
         return f"{self.key}: WRONG, {text}{note}"
 
 
@@ -121,8 +124,14 @@ def _array(value):
     return array if array.dtype.kind in "fiub" else None
 
 
-def _grade_key(layer, config, arrays, dout, key, truth, value, scale) -> KeyResult:
+def _grade_key(layer, config, arrays, dout, key, truth, value, scale, elsewhere=None) -> KeyResult:
     if value is None:
+        holder = next((name for name, array in (elsewhere or {}).items()
+                       if np.shape(array) == truth.shape and close(np.asarray(array), truth).all()
+                       and np.any(truth)), None)
+        if holder is not None:   # the book's `self.b = np.sum(dout, axis=0)` for self.db
+            return KeyResult(key, False, message=f"not set, but self.{holder} holds it "
+                             f"(assigned to self.{holder} where its gradient is expected?)")
         return KeyResult(key, False, message="not implemented (None)", implemented=False)
     claimed = _array(value)
     tested = bool(np.any(truth))
@@ -152,17 +161,28 @@ def _grade_key(layer, config, arrays, dout, key, truth, value, scale) -> KeyResu
 
 
 def _mutation(found, change: dict) -> KeyResult:
+    """An in-place change as a key: wrong when it reaches the caller's own
+    arrays (an input, the cache that holds one, the layer's state); a note
+    when the backward wrote into its upstream gradient (the book's
+    ``Relu.backward``: ``dout[self.mask] = 0``), which a sequential network
+    never reads again."""
     what = "cache" if change["what"] == "self" else change["what"]
     who = found.forward if change["stage"] == "forward" and found.forward else found.name
     given = found.forward or found.name
     also = [f"the {a} given to {given}" if "[" not in a and "." not in a else a
             for a in change["also"]]
     same = f" (the same array as {', '.join(also)})" if also else ""
+    diagnosis = {"kind": "mutates", "what": what, "path": change["path"],
+                 "stage": change["stage"], "harmless": bool(change.get("upstream"))}
+    if diagnosis["harmless"]:
+        text = (f"{who} writes into its upstream gradient {change['path']} in place: "
+                "harmless where each upstream gradient is used once, as in a sequential "
+                "network; one also sent elsewhere (a residual branch) would be changed")
+        return KeyResult(what, True, change["change"], dict(diagnosis, text=text + "."),
+                         note=text)
     text = (f"{who} changed {change['path']} in place{same}, by up to {change['change']:.3g}: "
             "symbp graded it on copies; a caller that reads it again gets the changed values.")
-    return KeyResult(what, False, change["change"], {"kind": "mutates", "what": what,
-                                                     "path": change["path"],
-                                                     "stage": change["stage"], "text": text})
+    return KeyResult(what, False, change["change"], dict(diagnosis, text=text))
 
 
 def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
@@ -173,28 +193,35 @@ def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
         return Draw("error", config, seed, message=str(outcome.error), problem="process")
     result = outcome.value
     mutated = [_mutation(found, change) for change in result["mutated"]]
+    harmless = [key.note for key in mutated if key.ok]
     if result["problem"] is not None:
         at = f" at {result['where']}" if result["where"] else ""
         verdict = "unimplemented" if result["problem"] == "unimplemented" else "error"
         label = f"the {result['stage']} raised " if result["problem"] == "raised" else ""
-        return Draw(verdict, config, seed, mutated, f"{label}{result['what']}{at}",
+        return Draw(verdict, config, seed, mutated, f"{label}{result['what']}{at}", harmless,
                     problem=result["problem"])
     arrays, shown, notes, refused = _read_back(layer, found, arrays, config, result["out"])
     config = {**config, **shown}   # the truth needs every parameter, read back or not
     truth_out, truth = truth_for(layer, config)(arrays, config, dout)
     out = _array(result["out"])
-    if refused or out is None or out.size != np.size(truth_out) or \
-            not close(out.reshape(np.shape(truth_out)), truth_out).all():
+    differs = refused or out is None or out.size != np.size(truth_out) or \
+        not close(out.reshape(np.shape(truth_out)), truth_out).all()
+    accepted = layer.tolerated(arrays, config, out, truth_out) \
+        if differs and not refused and out is not None and layer.tolerated else None
+    if accepted:   # a harmless convention (the book's log(y + 1e-7)): noted, then graded
+        notes.append(accepted)
+    elif differs:
         what, diagnosis = (refused, None) if refused else \
             ("its output is not numbers", None) if out is None else \
             describe_forward(layer, config, arrays, out, truth_out)
         keys = [KeyResult("out", False, diagnosis=diagnosis, message=what)] + mutated
-        return Draw("forward_wrong", shown, seed, keys, f"the forward differs: {what}", notes)
+        return Draw("forward_wrong", shown, seed, keys, f"the forward differs: {what}",
+                    notes + harmless)
     scale = max([float(np.max(np.abs(t), initial=0.0)) for t in truth.values()] + [0.0])
     keys = [_grade_key(layer, config, arrays, dout, key, truth[key], result["grads"].get(key),
-                       scale) for key in truth] + mutated
+                       scale, result["grads"].get(f"{key}?")) for key in truth] + mutated
     wrong = [k for k in keys if not k.ok and k.implemented]
     missing = [k.key for k in keys if not k.implemented]
     verdict = "wrong" if wrong else "unimplemented" if missing else "ok"
     message = f"not implemented: {', '.join(missing)}" if missing and not wrong else None
-    return Draw(verdict, shown, seed, keys, message, notes)
+    return Draw(verdict, shown, seed, keys, message, notes + harmless)

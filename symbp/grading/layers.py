@@ -23,7 +23,9 @@ from symbp.errors import LayerError
 from symbp.grading.discovery import Found, discover, looked_for, select
 from symbp.grading.layer_config import attach, config_diagnosis, needs, with_seed
 from symbp.grading.layer_draws import FAILING, Draw, KeyResult, grade_draw
+from symbp.grading.layer_probes import mask_probe
 from symbp.layers import LAYERS
+from symbp.layers.model import Try
 from symbp.layers.points import check_config
 
 DEFAULT_RANDOM = 20
@@ -115,23 +117,29 @@ def _check_fixed(fixed: dict, found: list) -> None:
                          f"have {', '.join(sorted(known))}")
 
 
-def _report(found, draw: Draw, tried: int) -> LayerReport:
-    config = {k: v for k, v in draw.config.items() if k != "targets"}
+def _report(found, draw: Draw, tried: int, note: str = "") -> LayerReport:
+    layer = LAYERS[found.layer]
+    # the layer's own order (sizes, parameters), not the way of calling (targets=onehot)
+    order = [s.name for s in layer.sizes] + [p.name for p in layer.parameters] + ["seed"]
+    config = {k: draw.config[k] for k in order if k in draw.config}
     return LayerReport(found, draw.verdict, tried, draw.keys, config, draw.seed,
-                       draw.message, draw.notes)
+                       draw.message, [note] * bool(note) + draw.notes)
 
 
-def _first_draw(user, found, layer, fixed) -> tuple[Draw, dict]:
+def _first_draw(user, found, layer, fixed) -> tuple[Draw, Try]:
     """The draw at the layer's default configuration, and the way of calling
-    (``Dlfs.tries``) that the user's forward accepts."""
-    config = check_config(layer, layer.default_config(fixed))
-    tries = layer.dlfs.tries if found.style == "dlfs" else ({},)
+    (the convention's ``tries``) that the user's forward accepts."""
+    convention = layer.dlfs if found.style == "dlfs" else layer.cs231n
+    config = layer.default_config(fixed)
+    config.update({name: (int(np.prod(config[name])),) for name in convention.flat
+                   if name not in fixed})
+    config = check_config(layer, config)
     first = None
-    for extra in tries:
-        draw = grade_draw(user, found, layer, with_seed(layer, {**config, **extra}, 0), 0)
-        first = first or (draw, extra)
+    for way in convention.tries:
+        draw = grade_draw(user, found, layer, with_seed(layer, {**config, **way.values}, 0), 0)
+        first = first or (draw, way)
         if draw.verdict not in ("error", "forward_wrong"):
-            return draw, extra
+            return draw, way
     return first
 
 
@@ -144,10 +152,15 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
         return LayerReport(found, "error", 0, message=(
             f"{found.name} needs the cache of {found.forward}, which is not defined"))
     fixed = _fixed_for(layer, fixed or {})
-    draw, extra = _first_draw(user, found, layer, fixed)
+    draw, way = _first_draw(user, found, layer, fixed)
+    extra = way.values
     if draw.verdict == "unimplemented":
         return _report(found, draw, 1)
+    probe = mask_probe(user, found, layer, extra) if draw.verdict not in FAILING else None
+    if probe is not None:   # a dropout mask of the wrong distribution: no draw shows it
+        return _report(found, probe, 2, way.note)
     tally = _Tally(draw)
+    tally.notes.update([way.note] * bool(way.note))
     # Hypothesis's smallest failure; else the first configuration's, if it failed there
     failing = (_search(user, found, layer, count, seed, fixed, extra, tally, on_draw)
                if count else None) or (draw if draw.verdict in FAILING else None)
@@ -156,11 +169,11 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
             diagnosis = config_diagnosis(user, found, layer, failing, extra, fixed)
             if diagnosis is not None:
                 attach(failing, diagnosis)
-        return _report(found, failing, tally.tried)
+        return _report(found, failing, tally.tried, way.note)
     if tally.untested:
         last = tally.last
         return LayerReport(found, "untested", tally.tried, last.keys, last.config, last.seed,
-                           _untested(layer, tally.untested, fixed), last.notes)
+                           _untested(layer, tally.untested, fixed), sorted(tally.notes))
     verdict = "unimplemented" if tally.unimplemented else "ok"
     return LayerReport(found, verdict, tally.tried, tally.summary(),
                        message=tally.last.message if tally.unimplemented else None,
@@ -216,9 +229,12 @@ def _search(user, found, layer, count, seed, fixed, extra, tally, on_draw) -> Dr
     from symbp.strategies import layer_configs
     from symbp.verification.search import isolated, scratch_storage
     failures = []
+    convention = layer.dlfs if found.style == "dlfs" else layer.cs231n
+    flat = {size.name: st.tuples(st.integers(size.low, size.high)) for size in layer.sizes
+            if size.name in convention.flat and size.name not in fixed}
 
     @isolated(count, seed)
-    @given(layer_configs(layer, **fixed), st.integers(0, 2**31 - 1))
+    @given(layer_configs(layer, **fixed, **flat), st.integers(0, 2**31 - 1))
     def attempt(config, point_seed):
         try:
             draw = grade_draw(user, found, layer, with_seed(layer, {**config, **extra},

@@ -54,7 +54,8 @@ class _Wrong(Exception):
 
 def grade_random(func, net: Network, n: int, *, vary_depth: bool = False,
                  fixed_widths: bool = False, max_width: int = MAX_WIDTH, seed: int = 0,
-                 on_network=None, **options) -> RandomGrade:
+                 on_network=None, l2_per_batch: float | None = None,
+                 **options) -> RandomGrade:
     """Grade ``func`` on ``n`` networks drawn by Hypothesis from
     ``symbp.verification.search.similar_networks(net, ...)``; ``on_network(done)``
     follows them, ``options`` are :func:`symbp.grading.grades.grade`'s.
@@ -62,6 +63,9 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False,
     Hypothesis runs with its own settings, whatever profile is loaded: no
     example database, derandomized from ``seed``, no deadline.  A failure is
     shrunk to the smallest network (and point seed) that still fails.
+
+    ``l2_per_batch``: Ng's lambd, whose decay ``(lambd / 2m) * sum ||W||^2``
+    is ``l2 = lambd / m`` on each network, m its own batch.
     """
     maps = {what: dict(options.pop(what, None) or {}) for what in ("names", "grad_names")}
     calls, failures = [0], []
@@ -78,6 +82,8 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False,
         # keys a network drawn with another depth lacks are left out of the maps
         kept = {what: {k: v for k, v in mapping.items() if k in candidate.param_keys()}
                 for what, mapping in maps.items()}
+        if l2_per_batch is not None:
+            candidate = candidate.replace(l2=l2_per_batch / candidate.batch)
         try:
             report = grade(func, candidate, seed=point_seed, **kept, **options)
         except NetworkError:
@@ -90,14 +96,35 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False,
         with scratch_storage():
             attempt()
     except _Wrong as wrong:
-        return RandomGrade(calls[0], wrong.report)
+        failing = wrong.report
     except Exception:
         if not failures:
             raise
+        # a flaky FUNC (right then wrong on the same network): the smallest failure seen
+        failing = min(failures, key=_size)
     else:
         return RandomGrade(calls[0], None)
-    # a flaky FUNC (right then wrong on the same network): the smallest failure seen
-    return RandomGrade(calls[0], min(failures, key=_size))
+    return RandomGrade(calls[0], _with_causes(failing, net, func, l2_per_batch, maps, options))
+
+
+def _with_causes(report: GradeReport, given: Network, func, l2_per_batch, maps,
+                 options) -> GradeReport:
+    """``report`` with the causes a failure on another network than the
+    given one may have: code written for the given output width (Ng's
+    ``assert(AL.shape == (1, X.shape[1]))``), or a decay of lambd/m (Ng's
+    ``lambd / m * W``) graded with the given batch's l2 on another batch
+    (graded again with the l2 scaled, to know)."""
+    failing = report.network
+    if report.error is not None and failing.layers[-1] != given.layers[-1]:
+        report.causes.append("output_width")
+    if l2_per_batch is None and given.l2 and failing.batch != given.batch and \
+            report.error is None:
+        scaled = failing.replace(l2=given.l2 * given.batch / failing.batch)
+        kept = {what: {k: v for k, v in mapping.items() if k in scaled.param_keys()}
+                for what, mapping in maps.items()}
+        if grade(func, scaled, seed=report.seed, **kept, **options).ok:
+            report.causes.append("decay_per_batch")
+    return report
 
 
 def _size(report: GradeReport):

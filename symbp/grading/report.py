@@ -19,6 +19,14 @@ CAUSES = {
     "onehot_targets": ("the targets were soft (any probability vector per sample); code "
                        "that assumes one-hot targets or takes class labels is wrong on them: "
                        "a possible cause, grade with one-hot targets or labels to know"),
+    "output_width": ("FUNC failed on a network whose output layer is not as wide as the "
+                     "given one's: code written for that output width (one sigmoid unit, "
+                     "a fixed number of classes) is right only there"),
+    "param_names": ("FUNC looked a parameter up by a name of its own (KeyError): the "
+                    "parameters are passed as W1, b1, W2, ...; give FUNC's names for them"),
+    "decay_per_batch": ("FUNC is right on this network with the decay scaled to its batch "
+                        "(l2 times the given batch over this one): its decay is lambd/m * W, "
+                        "Ng's (lambd / 2m) * sum ||W||^2, whose l2 changes with the batch"),
 }
 
 

@@ -64,12 +64,18 @@ class _Capture(io.StringIO):
 
 
 def _names_of(module) -> dict[str, str]:
+    """``{name: kind}``: ``function``, ``class``, ``imported function``,
+    ``imported class`` (defined in another module: the book's
+    ``from common.functions import *`` brings a ``softmax_loss`` that is not
+    cs231n's) or ``other``."""
     kinds = {}
     for name, value in vars(module).items():
         if name.startswith("_"):
             continue
-        kinds[name] = "class" if isinstance(value, type) else \
-            "function" if callable(value) else "other"
+        kind = "class" if isinstance(value, type) else "function" if callable(value) else "other"
+        if kind != "other" and getattr(value, "__module__", module.__name__) != module.__name__:
+            kind = f"imported {kind}"
+        kinds[name] = kind
     return kinds
 
 
@@ -189,8 +195,8 @@ class UserProcess:
         return UserFunction(self, name)
 
     def names(self) -> dict[str, str]:
-        """Every public name the user's module defines: ``{name: "function" |
-        "class" | "other"}``."""
+        """Every public name of the user's module: ``{name: "function" |
+        "class" | "imported function" | "imported class" | "other"}``."""
         if self._names is None:
             self.start()
         return dict(self._names)

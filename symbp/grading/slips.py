@@ -100,10 +100,15 @@ def _decay(net, key, claimed, context) -> dict | None:
     found = diagnose(decay, residual, net=net)
     if found is None or found["kind"] != "factor":
         return None
+    how = "times" if abs(found["value"]) > 1 else "of"
+    hints = {"1/m": " (lambda/m where lambda is meant: l2 is the lambda of (lambda/2) * "
+                    "sum ||W||^2)",
+             # cs231n's TwoLayerNet (2017-2019): loss += reg * sum(W * W), dW += 2 * reg * W
+             "2": " (a penalty reg * sum(W**2), without the 1/2, has the gradient "
+                  "2 * reg * W: its lambda is 2 * reg)"}
     return {"kind": "decay", "factor": found["factor"], "value": found["value"],
-            "text": f"the decay term is {found['factor']} of what it should be"
-                    + (" (lambda/m where lambda is meant: l2 is the lambda of (lambda/2) * "
-                       "sum ||W||^2)" if found["factor"] == "1/m" else "")}
+            "text": f"the decay term is {found['factor']} {how} what it should be"
+                    + hints.get(found["factor"], "")}
 
 
 def sum_everywhere(key, truth, claimed) -> dict | None:

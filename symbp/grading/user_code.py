@@ -124,11 +124,27 @@ def check_target(target) -> str:
 
 def import_user_module(target: str):
     """Import the user's file or module; the folder goes on sys.path last of
-    all symbp's own imports (this runs in the child, after the fork)."""
+    all symbp's own imports (this runs in the child, after the fork).
+
+    Course files import their own package: cs231n's ``layer_utils.py`` does
+    ``from cs231n.layers import *`` (``from .layers import *`` since 2020),
+    the book's ``common/layers.py`` does ``from common.functions import *``.
+    So the folder above the file's package (the folders with an
+    ``__init__.py``, else the file's own folder) goes on sys.path too, after
+    everything else, and a file inside a package is imported by its dotted
+    name (``cs231n.layers``), which relative imports need."""
     if target.endswith(".py") or os.sep in target:
-        folder = os.path.dirname(os.path.abspath(target))
+        path = os.path.abspath(target)
+        folder = os.path.dirname(path)
         if folder not in sys.path:
             sys.path.insert(0, folder)
+        dotted, root = package_name(path)
+        if root not in sys.path:
+            sys.path.append(root)
+        if dotted is not None:
+            module = _import_dotted(dotted, path)
+            if module is not None:
+                return module
         name = os.path.splitext(os.path.basename(target))[0]
         spec = importlib.util.spec_from_file_location(name, target)
         module = importlib.util.module_from_spec(spec)
@@ -139,6 +155,38 @@ def import_user_module(target: str):
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     return importlib.import_module(target)
+
+
+def package_name(path: str) -> tuple[str | None, str]:
+    """A file's dotted name inside the packages that hold it (folders with an
+    ``__init__.py``), or None outside any, and the folder above the outermost
+    of them (above the file's own folder when there is none).
+
+    >>> package_name("/nowhere/cs231n/layers.py")
+    (None, '/nowhere')
+    """
+    parts = [os.path.splitext(os.path.basename(path))[0]]
+    folder = os.path.dirname(path)
+    while os.path.isfile(os.path.join(folder, "__init__.py")) and \
+            os.path.basename(folder).isidentifier():
+        parts.insert(0, os.path.basename(folder))
+        folder = os.path.dirname(folder)
+    dotted = ".".join(parts) if len(parts) > 1 and all(p.isidentifier() for p in parts) else None
+    return dotted, folder if dotted else os.path.dirname(folder)
+
+
+def _import_dotted(dotted: str, path: str):
+    """``dotted`` imported when that name leads to the file at ``path``, else
+    None (a package of the same name earlier on sys.path, say); an error the
+    file itself raises propagates."""
+    try:
+        spec = importlib.util.find_spec(dotted)
+    except Exception:  # noqa: BLE001  (a package __init__ that raises: load the file alone)
+        return None
+    if spec is None or not spec.origin or \
+            os.path.realpath(spec.origin) != os.path.realpath(path):
+        return None
+    return importlib.import_module(dotted)
 
 
 def import_failure(target: str, raised: BaseException) -> str:

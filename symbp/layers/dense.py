@@ -49,7 +49,7 @@ AFFINE = Layer(
     cs231n=Cs231n("affine_forward", ("affine_backward",),
                   lambda a, _c: (a["x"], a["w"], a["b"]), ("dx", "dw", "db")),
     dlfs=Dlfs("Affine", init=lambda a, _c: (a["w"], a["b"]), forward=lambda a, _c: (a["x"],),
-              returns=("dx",), attributes={"dW": "dw", "db": "db"}))
+              returns=("dx",), attributes={"dW": "dw", "db": "db"}, flat=("d",)))
 
 
 # -- element-wise activations (their NumPy forms come from the activation table) --------

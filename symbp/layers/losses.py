@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size
+from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size, Try
 
 SCORES_AND_LABELS = (
     Operand("x", lambda c: (c["N"], c["C"]), lambda c: (c["N"], c["C"]), "dx"),
@@ -45,6 +45,30 @@ def _log_probs(x):
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
+def _log_delta(arrays, _config, out, exact) -> str | None:
+    """A loss of ``-log(p + delta)`` for a small delta against log 0, as the
+    book's ``cross_entropy_error`` (``np.log(y + 1e-7)``) and many cs231n
+    ``softmax_loss`` write it: the note saying so, or None.  Its gradient is
+    the exact loss's (``p - y``, what the book's backward returns), which the
+    backward is graded against.  The delta is read from the loss (Newton's
+    method from delta = 0, then checked) and accepted up to 1e-4."""
+    loss = float(np.ravel(out)[0]) if np.size(out) == 1 else None
+    if loss is None or not np.isfinite(loss) or loss > exact:
+        return None
+    correct = np.exp(_log_probs(np.asarray(arrays["x"], dtype=float))[_rows(arrays)])
+    delta = 0.0
+    for _ in range(30):   # Newton on mean(-log(p + delta)) = loss, convex and decreasing
+        delta += (float(np.mean(-np.log(correct + delta))) - loss) * \
+            float(1.0 / np.mean(1.0 / (correct + delta)))
+        if not 0 <= delta <= 1e-4:
+            return None
+    again = float(np.mean(-np.log(correct + delta)))
+    if abs(again - loss) > 1e-9 * max(1.0, abs(loss)):
+        return None
+    return (f"the loss adds {delta:.2g} inside the log (log(p + {delta:.2g}), against log 0): "
+            "graded against the exact loss's gradient")
+
+
 def _softmax_forward(arrays, _config):
     return float(-_log_probs(arrays["x"])[_rows(arrays)].mean())
 
@@ -66,11 +90,13 @@ SOFTMAX_LOSS = Layer(
     "softmax_loss", "softmax (cross-entropy) loss of integer labels, mean over N",
     operands=SCORES_AND_LABELS, sizes=N_AND_C, loss=True,
     define=_softmax_loss, forward=_softmax_forward, backward=_softmax_backward,
-    vacuous=_one_class,
+    vacuous=_one_class, tolerated=_log_delta,
     cs231n=Cs231n(None, ("softmax_loss",), lambda a, _c: (a["x"], a["y"]), ("loss", "dx")),
     dlfs=Dlfs("SoftmaxWithLoss", init=lambda _a, _c: (),
               forward=lambda a, c: (a["x"], _dlfs_targets(a, c)), returns=("dx",),
-              tries=({"targets": "labels"}, {"targets": "onehot"})))
+              tries=(Try({"targets": "labels"}),
+                     Try({"targets": "onehot"}, "SoftmaxWithLoss.forward was given one-hot "
+                                                "targets: it does not take integer labels"))))
 
 
 # -- SVM loss ------------------------------------------------------------------------------------

@@ -102,6 +102,17 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Try:
+    """One way of calling a layer's code that its convention allows, tried
+    in turn until the user's forward accepts one: configuration ``values``
+    the calls read (``{"targets": "onehot"}``) and the ``note`` a report
+    carries when they are the ones used."""
+
+    values: dict = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Cs231n:
     """cs231n's functions for a layer.
 
@@ -118,6 +129,9 @@ class Cs231n:
     on the last axis, and the backward is given ``dout`` split the same way).
     ``also``: more ``(forward, backward)`` pairs of the same layer
     (cs231n's ``fast_layers.py``: ``conv_forward_im2col``/``conv_backward_im2col``).
+    ``tries``: the ways of calling it (:class:`Try`), in turn until the
+    forward accepts one (group norm's gamma as ``(1, C, 1, 1)`` or ``(C,)``);
+    ``flat`` as for :class:`Dlfs`.
     """
 
     forward: str | None
@@ -127,6 +141,8 @@ class Cs231n:
     reads: dict = field(default_factory=dict)
     outputs: tuple[str, ...] = ("out",)
     also: tuple = ()
+    tries: tuple = (Try(),)
+    flat: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -135,9 +151,10 @@ class Dlfs:
     constructor's arguments ``init(arrays, config)``, ``forward(arrays,
     config)``'s arguments, what ``backward(dout)`` returns (``returns``) and
     the gradient attributes it sets (``{"dW": "dw", "db": "db"}``); ``reads``
-    as for :class:`Cs231n`; ``tries``: configuration values to try in turn
-    until the forward accepts one (``SoftmaxWithLoss`` takes labels or one-hot
-    targets)."""
+    as for :class:`Cs231n`; ``tries`` as for :class:`Cs231n` (``SoftmaxWithLoss``
+    takes labels or one-hot targets); ``flat``: sizes of several dimensions
+    drawn with one only (the book's ``Affine`` takes ``x`` as N x D: book 2's
+    does not flatten more)."""
 
     name: str
     init: Callable[[dict, dict], tuple]
@@ -145,7 +162,8 @@ class Dlfs:
     returns: tuple[str, ...]
     attributes: dict = field(default_factory=dict)
     reads: dict = field(default_factory=dict)
-    tries: tuple = ({},)
+    tries: tuple = (Try(),)
+    flat: tuple = ()
 
 
 def _no_kinks(_arrays, _config) -> float:
@@ -177,6 +195,9 @@ class Layer:
     kink_distance: Callable[[dict, dict], float] = _no_kinks
     read_back: Callable[[dict, object, dict], dict] = _no_read_back
     forward_slips: tuple = ()         # (what differs, forward(arrays, config)) pairs
+    # a forward that differs as a harmless convention does: its note, or None
+    # (arrays, config, the user's out, the definition's out) -> str | None
+    tolerated: Callable | None = None
     factors: Callable[[dict], list] = lambda _config: []
     overwrite: str = ""               # when `=` for `+=` is right (windows, repeated indices)
     cse: bool = True                  # share subexpressions when compiling (module symbolic)

@@ -23,7 +23,7 @@ from math import prod
 
 import numpy as np
 
-from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size
+from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size, Try
 
 EPS = Parameter("eps", (1e-5, 1e-3, 0.1), 1e-5, "eps")
 _INFORMATIVE = 1e-3   # |xhat| and |gamma| below this say little about eps
@@ -144,6 +144,17 @@ def _param_args(*extra, **fixed):
                          {**fixed, "eps": c["eps"]})
 
 
+def _groupnorm_args(arrays, config):
+    """``spatial_groupnorm_forward``'s arguments; gamma and beta as ``(C,)``
+    when the configuration says so (the try for forwards that do not take
+    the ``(1, C, 1, 1)`` of cs231n's 2019-2021 notebooks, e.g. one that
+    expands ``(C,)`` itself with ``np.expand_dims(gamma, (0, -1, -2))``)."""
+    x, gamma, beta, G, param = _param_args("G")(arrays, config)
+    if config.get("channels") == "vector":
+        gamma, beta = gamma.reshape(-1), beta.reshape(-1)
+    return x, gamma, beta, G, param
+
+
 def _slips(kind: str, scheme: Scheme, other: Scheme | None) -> tuple:
     """The forwards a user's is compared with when it differs: the usual slips."""
     slips = [((f"the variance with ddof=1 (unbiased) where {kind} uses the biased variance "
@@ -241,4 +252,7 @@ SPATIAL_GROUPNORM = _normalisation(
     _operands(_image, _channels, _channels),
     lambda c: c["C"] // c["G"] * c["H"] * c["W"] == 1,
     cs231n=Cs231n("spatial_groupnorm_forward", ("spatial_groupnorm_backward",),
-                  _param_args("G"), ("dx", "dgamma", "dbeta")))
+                  _groupnorm_args, ("dx", "dgamma", "dbeta"),
+                  tries=(Try(), Try({"channels": "vector"},
+                                    "gamma and beta given as (C,): the forward did not take "
+                                    "them as (1, C, 1, 1)"))))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symbp.layers.model import Cs231n, Layer, Operand, Size
+from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Size
 
 N, T = Size("N", 1, 4, default=2), Size("T", 1, 4, default=3, path=True)
 
@@ -53,7 +53,11 @@ WORD_EMBEDDING = Layer(
     backward=_embedding_backward,
     overwrite="right only when no word occurs twice (np.add.at adds every occurrence)",
     cs231n=Cs231n("word_embedding_forward", ("word_embedding_backward",),
-                  lambda a, _c: (a["x"], a["W"]), ("dW",)))
+                  lambda a, _c: (a["x"], a["W"]), ("dW",)),
+    # Deep Learning from Scratch 2's common/layers.py: Embedding(W).forward(idx),
+    # backward(dout) returns None and leaves dW in self.grads[0] (or in self.dW)
+    dlfs=Dlfs("Embedding", init=lambda a, _c: (a["W"],), forward=lambda a, _c: (a["x"],),
+              returns=(), attributes={"dW": "dW"}))
 
 
 # -- temporal affine ---------------------------------------------------------------------------
