@@ -188,6 +188,18 @@ def parse_number(option: str, text: str) -> float:
     return value
 
 
+def parse_seconds(option: str, text: str) -> float:
+    """A time limit: a finite number of seconds > 0.
+
+    >>> parse_seconds("--timeout", "2.5")
+    2.5
+    """
+    value = parse_number(option, text)
+    if value <= 0:
+        raise UsageError(f"{option} {text!r} must be a number of seconds > 0")
+    return value
+
+
 def parse_seed(text: str) -> int:
     """``--seed S``: an integer >= 0 (NumPy's and Hypothesis's seeds are).
 
@@ -225,6 +237,7 @@ __all__ = [
     "parse_int",
     "parse_int_list",
     "parse_number",
+    "parse_seconds",
     "parse_seed",
     "printable",
     "random_options",

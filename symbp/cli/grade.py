@@ -69,9 +69,7 @@ def _checked_options(args):
     max_width = common.parse_int("--max-width", args.max_width) if args.max_width else None
     if max_width is not None and max_width < 1:
         raise UsageError(f"--max-width {max_width} must be at least 1")
-    timeout = _number("--timeout", args.timeout)
-    if timeout <= 0:
-        raise UsageError(f"--timeout {args.timeout!r} must be a number of seconds > 0")
+    timeout = common.parse_seconds("--timeout", args.timeout)
     options = {"names": _map("--names", args.names), "labels": args.labels,
                "grad_names": _map("--grad-names", args.grad_names),
                "returns": _order(args.returns) if args.returns else None,

@@ -33,12 +33,17 @@ def add_arguments(parser):
     common.add_layer_config_option(
         parser, "keep these configuration values in every draw, e.g. N=1 (code written for "
                 "one size, or DLFS's batch-norm check at a batch of one)")
+    from symbp.grading.layers import LAYER_TIMEOUT
+    parser.add_argument("--timeout", metavar="SECONDS", default=f"{LAYER_TIMEOUT:g}",
+                        help="time limit of each call of the file's code (default "
+                             f"{LAYER_TIMEOUT:g} s; importing the file may take 60 s or this)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 def run(args, io) -> int:
     count = common.parse_int("--random", args.random)
     seed = common.parse_seed(args.seed)
+    timeout = common.parse_seconds("--timeout", args.timeout)
     if count < 0:
         from symbp.errors import UsageError
         raise UsageError(f"--random {count} is negative; give a number of configurations >= 0")
@@ -50,7 +55,8 @@ def run(args, io) -> int:
         progress["step"] = io.progress(count, found.name)
 
     report = grade_layers(args.target, only=only, random=count, seed=seed,
-                          config=common.layer_config(args.config), on_layer=on_layer,
+                          config=common.layer_config(args.config), timeout=timeout,
+                          on_layer=on_layer,
                           on_draw=lambda done: progress["step"](done))
     if args.json:
         io.json(report.to_json())
@@ -59,6 +65,9 @@ def run(args, io) -> int:
              f"(Hypothesis seed {seed}, {count} configurations each)")
     for layer in report.layers:
         _print_layer(io, layer)
+        if layer.message and "(the time limit)" in layer.message:
+            io.print(io.paint(f"  (--timeout {args.timeout} is the limit of each call; give "
+                              "more seconds if the code needs them)", "yellow"))
     counts = {}
     for layer in report.layers:
         counts[layer.verdict] = counts.get(layer.verdict, 0) + 1

@@ -50,6 +50,8 @@ def config_diagnosis(user, found, layer, failing, extra: dict, fixed: dict) -> d
                 continue   # nothing fits this value with the rest as it is
             draw = grade_draw(user, found, layer, with_seed(layer, {**moved, **extra},
                                                             failing.seed), failing.seed)
+            if draw.problem == "process":
+                return None    # a time limit: each further value would cost it again
             (right if draw.verdict == "ok" else wrong).append(value)
         if right:
             verdicts[size.name] = (sorted(right), sorted(wrong))
@@ -86,6 +88,8 @@ def _parameter_verdicts(user, found, layer, failing, extra, fixed, base) -> dict
                                     name: value})
             draw = grade_draw(user, found, layer, with_seed(layer, {**moved, **extra},
                                                             failing.seed), failing.seed)
+            if draw.problem == "process":
+                return {}    # a time limit: each further value would cost it again
             (right if draw.verdict == "ok" else wrong).append(value)
         if right:
             verdicts[name] = (sorted(right), sorted(wrong))

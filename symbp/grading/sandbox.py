@@ -123,6 +123,10 @@ class UserProcess:
 
     def __init__(self, target, timeout: float = DEFAULT_TIMEOUT):
         self.target = check_target(target)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
+                not 0 < timeout < float("inf"):
+            raise UserCodeError(f"timeout={timeout!r} is not a time limit; give a number "
+                                "of seconds > 0")
         self.timeout = float(timeout)
         self._process = None
         self._connection = None

@@ -54,19 +54,32 @@ def check_config(layer, config: dict) -> dict:
         if size.fits is not None and not size.fits(config[size.name], config):
             raise LayerError(f"{layer.name}'s {size.name} = {config[size.name]} does not fit "
                              f"{_sizes(layer, config, before=size.name)}: {size.rule}")
+    # the parameters given are checked before those that follow them are
+    # computed from them (dropout's scale = 1/p, with p = 0 or p = [2, 2])
+    for p in layer.parameters:
+        if p.name in config:
+            config[p.name] = _parameter(layer, p.name, config[p.name])
     config = layer.complete(config)
     for p in layer.parameters:
-        value = config.get(p.name, p.default)
-        if not np.isfinite(value) or value < 0 or (p.name == "p" and not 0 < value < 1):
-            raise LayerError(f"{layer.name}'s {p.name} = {value} is not allowed"
-                             + ("; p is a probability in (0, 1)" if p.name == "p" else
-                                "; it is a number >= 0"))
-        config[p.name] = float(value)
+        config[p.name] = _parameter(layer, p.name, config.get(p.name, p.default))
     entries = sum(prod(op.grid(config)) for op in layer.operands)
     if entries > MAX_ENTRIES:
         raise LayerError(f"{layer.name} with {_sizes(layer, config)} has {entries} entries; "
                          f"symbp derives layers of up to {MAX_ENTRIES} entries")
     return config
+
+
+def _parameter(layer, name: str, value) -> float:
+    """A parameter's value as a float, or a LayerError: a real number, finite,
+    >= 0, and for dropout's keep probability ``p`` in (0, 1)."""
+    real = isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_))
+    if not real or not np.isfinite(value) or value < 0 or (name == "p" and not 0 < value < 1):
+        shown = value if real else repr(value)
+        raise LayerError(f"{layer.name}'s {name} = {shown} is not allowed"
+                         + ("; p is a probability in (0, 1)" if name == "p" else
+                            "; it is a number >= 0"))
+    return float(value)
 
 
 def _sizes(layer, config, before: str | None = None) -> str:

@@ -23,6 +23,7 @@ the file's fields for one claim, as ``[claim.network]`` does:
 
 from __future__ import annotations
 
+import os
 import reprlib
 import tomllib
 from dataclasses import dataclass
@@ -172,6 +173,9 @@ def load_claims(path) -> Claims:
     ...
     symbp.errors.ClaimsError: cannot read the claims file /nonexistent/claims.toml: No such file or directory.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ClaimsError(f"the claims file's path {path!r} is not a path; give a file "
+                          "name such as claims.toml")
     path = Path(path)
     try:
         with open(path, "rb") as handle:

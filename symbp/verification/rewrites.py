@@ -35,6 +35,7 @@ from symbp.notation.tree import (
     replaced,
     subtrees,
 )
+from symbp.verification.cost import cost
 from symbp.verification.tolerance import compare, evaluate_bounded
 
 
@@ -145,6 +146,8 @@ def repair_diagnosis(formula: Formula, net, values, l) -> dict | None:
     left = evaluate_bounded(formula.left, net, values, l)
     for kind, node, replacement, found, expected in _rewrites(formula, net, l):
         right = replaced(formula.right, node, replacement)
+        if cost(Formula(formula.left, right, formula.text), net, l).refusal():
+            continue    # a transpose that broadcasts a column against a row: n x n
         try:
             repaired = evaluate_bounded(right, net, values, l)
         except (ShapeMismatch, SymbpError):

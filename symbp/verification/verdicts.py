@@ -48,7 +48,7 @@ from symbp.notation.evaluate import (
 from symbp.notation.parser import parse_formula
 from symbp.notation.quantities import QUANTITIES
 from symbp.notation.tree import Formula, Quantity, subtrees
-from symbp.verification.cost import cost
+from symbp.verification.cost import MAX_ENTRIES, MAX_WORK, cost
 from symbp.verification.diagnosis import diagnose
 from symbp.verification.general import General, search
 from symbp.verification.general_proof import GeneralProof, prove_at_its_sizes, prove_for_every_size
@@ -59,12 +59,7 @@ from symbp.verification.tolerance import compare, evaluate_bounded, scale
 from symbp.verification.values import numeric_quantities
 
 DEFAULT_SEEDS = (0, 1, 2)
-# A formula is evaluated numerically only when its largest matrix has at most
-# MAX_ENTRIES entries (4096 x 4096, 128 MB of float64, twice with the running
-# bounds) and all its operations together at most MAX_WORK (a few seconds of
-# NumPy): checked on the shapes before anything is allocated.
-MAX_ENTRIES = 4096 * 4096
-MAX_WORK = 2_000_000_000
+# MAX_ENTRIES and MAX_WORK (module cost) bound what a formula may evaluate.
 # The proof on the network's own symbols builds SymPy matrices entry by entry:
 # only for formulas whose operations make at most this many entries.
 PROOF_MAX_WORK = 20_000
