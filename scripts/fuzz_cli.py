@@ -205,6 +205,27 @@ def draw_case(rng, command: str, folder: str) -> dict:
     return {"argv": _repeat(rng, argv), "files": dict(_WRITTEN)}
 
 
+def every_body(folder_of) -> list:
+    """``--bodies``: every body, top and mutation of :mod:`fuzz_inputs` once,
+    for grade-layers (relu and affine) and grade: ``(command, case)`` pairs;
+    ``folder_of()`` makes each case's folder."""
+    rng = random.Random(0)
+    cases = []
+    parts = [("body", body) for body in pools.BODIES] + \
+        [("top", top) for top in pools.TOPS if top] + \
+        [("mutate", mutate) for mutate in pools._MUTATIONS if mutate]
+    for what, text in parts:
+        for kind in ("relu", "affine", "grade"):
+            given = {"body": "return {right}", "top": "", "mutate": ""} | {what: text}
+            folder = folder_of()
+            _WRITTEN.clear()
+            path = _write(folder, "user.py", pools.user_file(rng, kind, **given))
+            argv = ["grade", f"{path}:gradients", "--layers", "2,3,2", "--timeout", "5"] \
+                if kind == "grade" else ["grade-layers", path, "--random", "3"]
+            cases.append((argv[0], folder, {"argv": argv, "files": dict(_WRITTEN)}))
+    return cases
+
+
 def draw_api_call(rng) -> list:
     """``[function name, args]`` of a public API call with hostile arguments,
     kept as plain data (repr'd in the report)."""
@@ -415,6 +436,9 @@ def main(argv=None) -> int:
                         help="share of command-line cases run as real processes")
     parser.add_argument("--show", type=int, default=3)
     parser.add_argument("--json", help="write every bad case to this file")
+    parser.add_argument("--bodies", action="store_true",
+                        help="instead of random cases: every user-code body once (grade, "
+                             "grade-layers)")
     options = parser.parse_args(argv)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("SYMBP_CACHE_DIR", tempfile.mkdtemp(prefix="symbp-fuzz-cache-"))
@@ -430,10 +454,16 @@ def main(argv=None) -> int:
     counts: dict[str, int] = {}
     bad: dict[str, list] = {}
     started = time.monotonic()
-    for number in range(options.cases):
-        command = rng.choice(commands)
-        folder = tempfile.mkdtemp(prefix="symbp-fuzz-")
-        case = draw_case(rng, command, folder)
+    listed = every_body(lambda: tempfile.mkdtemp(prefix="symbp-fuzz-")) if options.bodies \
+        else None
+    total = len(listed) if listed else options.cases
+    for number in range(total):
+        if listed:
+            command, folder, case = listed[number]
+        else:
+            command = rng.choice(commands)
+            folder = tempfile.mkdtemp(prefix="symbp-fuzz-")
+            case = draw_case(rng, command, folder)
         # users' code may take the import's own limit (60 s) before a call's
         limit = options.limit + (60 if command.startswith("grade") else 0)
         outcome = run_case(case, folder, limit, options.memory,
@@ -452,8 +482,9 @@ def main(argv=None) -> int:
                                              "seconds": outcome.get("seconds")})
             print(f"[{number}] {kind} ({command}, {outcome.get('seconds', 0):.1f} s): "
                   f"{_short(case)[:200]}", file=sys.stderr, flush=True)
-    print(f"{options.cases} cases in {time.monotonic() - started:.0f} s (seed {options.seed}, "
-          f"commands {','.join(commands)})")
+    what = "every user-code body" if listed else f"seed {options.seed}, commands " \
+        + ",".join(commands)
+    print(f"{total} cases in {time.monotonic() - started:.0f} s ({what})")
     for kind in sorted(counts):
         print(f"  {kind}: {counts[kind]}")
     for kind, cases in bad.items():

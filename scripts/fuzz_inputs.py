@@ -204,13 +204,13 @@ BODIES = [
     "raise RecursionError('deep')",
     "import os, signal; os.kill(os.getpid(), signal.SIGKILL)",
     "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)",
-    "import os\nif os.fork() == 0:\n        os._exit(0)\n    return {right}",
-    "import os\nos.fork()\n    return {right}",
+    "import os\n    if os.fork() == 0:\n        os._exit(0)\n    return {right}",
+    "import os\n    os.fork()\n    return {right}",
     "def f(n): return f(n + 1)\n    return f(0)",
     "import numpy as np; return np.zeros(10**11)",
     "import numpy as np; return np.ones(2 * 10**8)",
     "return (v for v in [{right}])",
-    "return {{'dx': {right}}}",
+    "return {{'dx': [{right}]}}",
     "return 'dx'",
     "import numpy as np; return np.full_like({right}, np.nan)",
     "import numpy as np; return np.full_like({right}, np.inf)",
@@ -276,8 +276,8 @@ def gradients(params, x, y):
 # a right backprop for a 2-layer sigmoid column-layout net with half_sse and mean
 # reduction (the fuzz's grade cases use such networks; others are simply wrong)
 _GRADE_RIGHT = ("(lambda s: (lambda z1, a1: (lambda a2: (lambda d2: (lambda d1: "
-                "{{'W1': d1 @ x.T / x.shape[1], 'b1': d1.mean(axis=1, keepdims=True), "
-                "'W2': d2 @ a1.T / x.shape[1], 'b2': d2.mean(axis=1, keepdims=True)}})"
+                "{'W1': d1 @ x.T / x.shape[1], 'b1': d1.mean(axis=1, keepdims=True), "
+                "'W2': d2 @ a1.T / x.shape[1], 'b2': d2.mean(axis=1, keepdims=True)})"
                 "((params['W2'].T @ d2) * a1 * (1 - a1)))((a2 - y) * a2 * (1 - a2)))"
                 "(s(params['W2'] @ a1 + params['b2'])))(None, s(params['W1'] @ x + "
                 "params['b1'])))(lambda v: 1 / (1 + np.exp(-v)))")
@@ -291,21 +291,27 @@ TOPS = ["", "", "", "", "raise ImportError('no module named torch')\n",
         "x = " + "[" * 200 + "]" * 200 + "\n", "from . import sibling\n"]
 
 
-def user_file(rng: random.Random, kind: str) -> bytes:
-    """A user's file for ``grade`` (kind "grade") or ``grade-layers`` ("layers")."""
-    body = rng.choice(BODIES)
-    mutate = rng.choice(_MUTATIONS)
+def user_file(rng: random.Random, kind: str, body: str | None = None, top: str | None = None,
+              mutate: str | None = None) -> bytes:
+    """A user's file for ``grade`` (kind "grade") or ``grade-layers`` ("layers",
+    "relu", "affine"); ``body``, ``top`` and ``mutate`` drawn unless given."""
+    body = rng.choice(BODIES) if body is None else body
+    mutate = rng.choice(_MUTATIONS) if mutate is None else mutate
+    if kind == "layers":
+        kind = "relu" if rng.random() < 0.5 else "affine"
     if kind == "grade":
         text = _GRADE_FILE.format(body=body.format(right=_GRADE_RIGHT), mutate=mutate
                                   .replace("dout", "x"))
-    elif rng.random() < 0.5:
+    elif kind == "relu":
         text = _RELU_FILE.format(body=body.format(right="dout * (x > 0)"), mutate=mutate
                                  .replace("params['W1']", "x"))
     else:
         text = _AFFINE_FILE.format(body=body.format(right=_AFFINE_RIGHT), mutate=mutate
                                    .replace("params['W1']", "w"))
-    text = rng.choice(TOPS) + text
+    text = (rng.choice(TOPS) if top is None else top) + text
     data = text.encode()
+    if top is not None:
+        return data
     if rng.random() < 0.05:
         data = b"# \xff\xfe not utf-8\n" + data
     if rng.random() < 0.03:

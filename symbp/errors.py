@@ -94,6 +94,22 @@ class GraphError(SymbpError, ValueError):
     """
 
 
+class UnknownNameError(SymbpError, KeyError):
+    """A name that is not in one of symbp's tables (``ACTIVATIONS``,
+    ``LOSSES``, ``LAYERS``): a KeyError, as any dict's, whose message lists
+    the names there are.
+
+    >>> from symbp.tables import ACTIVATIONS
+    >>> ACTIVATIONS["relu6"]  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symbp.errors.UnknownNameError: 'relu6' is not an activation; expected one of identity, ...
+    """
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""   # not KeyError's repr of it
+
+
 class UsageError(SymbpError):
     """A command-line option or argument is invalid (raised by ``symbp.cli``).
 

@@ -122,10 +122,8 @@ def add_random_options(parser, random_help: str, seed_help: str):
 
 def random_options(args) -> tuple[int, int]:
     """(count of random networks, seed) from ``add_random_options``'s options."""
-    count = parse_int("--random", args.random)
+    count = parse_random(args.random)
     seed = parse_seed(args.seed)
-    if count < 0:
-        raise UsageError(f"--random {count} is negative; give a number of networks >= 0")
     if args.vary_depth and not count:
         raise UsageError("--vary-depth varies the random networks; give --random N too")
     return count, seed
@@ -188,6 +186,16 @@ def parse_number(option: str, text: str) -> float:
     return value
 
 
+def parse_random(text: str) -> int:
+    """``--random N``: an integer from 0 to ``symbp.limits.MAX_RANDOM``.
+
+    >>> parse_random("3")
+    3
+    """
+    from symbp.limits import check_random
+    return check_random(parse_int("--random", text), "--random")
+
+
 def parse_seconds(option: str, text: str) -> float:
     """A time limit: a finite number of seconds > 0.
 
@@ -237,6 +245,7 @@ __all__ = [
     "parse_int",
     "parse_int_list",
     "parse_number",
+    "parse_random",
     "parse_seconds",
     "parse_seed",
     "printable",

@@ -41,12 +41,9 @@ def add_arguments(parser):
 
 
 def run(args, io) -> int:
-    count = common.parse_int("--random", args.random)
+    count = common.parse_random(args.random)
     seed = common.parse_seed(args.seed)
     timeout = common.parse_seconds("--timeout", args.timeout)
-    if count < 0:
-        from symbp.errors import UsageError
-        raise UsageError(f"--random {count} is negative; give a number of configurations >= 0")
     only = [name.strip() for name in args.only.split(",") if name.strip()] if args.only else None
     from symbp.grading.layers import grade_layers
     progress = {"step": None}

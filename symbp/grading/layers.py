@@ -27,6 +27,7 @@ from symbp.grading.layer_probes import mask_probe
 from symbp.layers import LAYERS
 from symbp.layers.model import Try
 from symbp.layers.points import check_config
+from symbp.limits import check_random
 
 DEFAULT_RANDOM = 20
 # seconds each call of a layer's code may take: at symbp's sizes (at most 600
@@ -302,6 +303,12 @@ def grade_layers(path_or_module, *, only=None, random: int = DEFAULT_RANDOM, see
     [('relu_backward', 'ok')]
     """
     from symbp.grading.sandbox import UserProcess
+    check_random(random)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise LayerError(f"seed={seed!r} is not a seed; expected an integer >= 0")
+    if config is not None and not isinstance(config, dict):
+        raise LayerError(f"config={config!r} is not a dict of configuration values, e.g. "
+                         "{'N': 1}")
     with UserProcess(path_or_module, timeout=LAYER_TIMEOUT if timeout is None
                      else timeout) as user:
         found = select(discover(user.names()), only)

@@ -31,6 +31,7 @@ same outcomes except that ``os._exit`` and time limits cannot be caught.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing
 import os
@@ -51,6 +52,7 @@ from symbp.grading.user_code import (
     import_user_module,
     plain,
 )
+from symbp.processes import die_with_parent
 
 DEFAULT_TIMEOUT = 60.0   # seconds a call (or the import) may take; code as people write it needs ms
 _POLL = 0.05             # how often the parent looks at the child: Ctrl-C reaches it in this time
@@ -82,17 +84,27 @@ def _names_of(module) -> dict[str, str]:
 def _run_one(module, function, args) -> tuple:
     capture = _Capture()
     sys.stdout = sys.stderr = capture
+    me = os.getpid()
     try:
         value, error = plain(function(module, *args)), None
     except BaseException as raised:  # noqa: BLE001  (GeneratorExit, SystemExit, KeyboardInterrupt...)
         value, error = None, UserError("raised", *describe_exception(raised))
     finally:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        if os.getpid() != me:
+            # a copy the user's code forked (os.fork()): it must not answer
+            # on the child's pipe too, or the replies would interleave
+            os._exit(0)
     return value, error, capture.getvalue()
 
 
-def _child(connection, target: str):
-    """The child's loop: import the module, then run each call sent."""
+def _child(connection, target: str, parent: int):
+    """The child's loop: import the module, then run each call sent.  The
+    child leads a process group of its own, so that whatever the user's code
+    starts (a fork, a subprocess) ends with it (``UserProcess.stop``)."""
+    die_with_parent(parent, exit_code=0)
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -150,8 +162,8 @@ class UserProcess:
             return
         context = multiprocessing.get_context("fork")
         parent_end, child_end = context.Pipe()
-        self._process = context.Process(target=_child, args=(child_end, self.target),
-                                        daemon=True)
+        self._process = context.Process(target=_child, args=(child_end, self.target,
+                                                             os.getpid()), daemon=True)
         self._process.start()
         child_end.close()
         self._connection = parent_end
@@ -182,6 +194,9 @@ class UserProcess:
             self._connection.close()
             self._connection = None
         if self._process is not None:
+            with contextlib.suppress(OSError):
+                # the child's group: it and anything the user's code started
+                os.killpg(self._process.pid, signal.SIGKILL)
             if self._process.is_alive():
                 self._process.kill()
             self._process.join(timeout=5)

@@ -107,10 +107,19 @@ def check_target(target) -> str:
     ...
     symbp.grading.user_code.UserCodeError: cannot load no/such/file.py: no such file.
     """
-    text = str(target)
+    if not isinstance(target, (str, os.PathLike)):
+        raise UserCodeError(f"{target!r} is not a module: give a path to a .py file or a "
+                            "module's name, as text")
+    text = os.fspath(target)
+    if not isinstance(text, str):
+        raise UserCodeError(f"{target!r} is not a module: give a path to a .py file or a "
+                            "module's name, as text")
     if text.endswith(".py") or os.sep in text or (os.altsep and os.altsep in text):
         if os.path.isdir(text):
             raise UserCodeError(f"cannot load {text}: it is a folder, not a Python file")
+        if os.path.exists(text) and not os.path.isfile(text):
+            raise UserCodeError(f"cannot load {text}: it is not a regular file (a device or "
+                                "a pipe?)")
         if not os.path.isfile(text):
             raise UserCodeError(f"cannot load {text}: no such file")
         if not text.endswith(".py"):
@@ -210,6 +219,10 @@ class Unreadable:
 
 
 _MAX_NESTING = 20
+# what the child sends back is bounded: a gradient symbp asks for has at most
+# a few million entries (a network within 1 GiB); a 10^9-entry array or
+# string would be copied through the pipe into symbp's own memory
+MAX_RETURNED_ENTRIES = 10_000_000
 
 
 def plain(value, depth: int = 0):
@@ -223,6 +236,9 @@ def plain(value, depth: int = 0):
     """
     if depth > _MAX_NESTING:
         return Unreadable(type(value).__name__, "nested too deeply")
+    if isinstance(value, (str, bytes, list, tuple, Mapping)) and \
+            _length(value) > MAX_RETURNED_ENTRIES:
+        return Unreadable(type(value).__name__, f"over {MAX_RETURNED_ENTRIES:,} long")
     if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic,
                                            Unreadable)):
         return value
@@ -242,10 +258,20 @@ def plain(value, depth: int = 0):
     return Unreadable(type(value).__name__)
 
 
+def _length(value) -> int:
+    try:
+        return len(value)
+    except Exception:  # noqa: BLE001  (a user mapping whose len raises)
+        return 0
+
+
 def _plain_array(array: np.ndarray):
     # an array of Python objects may hold the user's own: not plain data
     if array.dtype.hasobject:
         return Unreadable("ndarray", "an array of Python objects, not of numbers")
+    if array.size > MAX_RETURNED_ENTRIES:
+        return Unreadable("ndarray", f"{array.size:,} entries, over the "
+                                     f"{MAX_RETURNED_ENTRIES:,} symbp reads")
     return array
 
 

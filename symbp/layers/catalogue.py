@@ -28,16 +28,17 @@ from symbp.layers.normalization import (
 )
 from symbp.layers.recurrent import LSTM, LSTM_STEP, RNN, RNN_STEP
 from symbp.layers.temporal import TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS, WORD_EMBEDDING
+from symbp.tables import Table
 
-LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
+LAYERS: dict[str, Layer] = Table("a layer of the catalogue", {layer.name: layer for layer in (
     AFFINE, RELU, SIGMOID, TANH, MULTIPLY, ADD, SOFTMAX_LOSS, SVM_LOSS, BATCHNORM, LAYERNORM,
     DROPOUT, L2, CONV, MAX_POOL, SPATIAL_BATCHNORM, SPATIAL_GROUPNORM, WORD_EMBEDDING, RNN_STEP,
-    RNN, LSTM_STEP, LSTM, TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS)}
+    RNN, LSTM_STEP, LSTM, TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS)})
 
 
 def layer_named(name: str) -> Layer:
     """The catalogue entry ``name``, or a LayerError that lists the names."""
-    if name not in LAYERS:
+    if not isinstance(name, str) or name not in LAYERS:
         raise LayerError(f"{name!r} is not a layer of the catalogue; expected one of "
                          f"{', '.join(LAYERS)}")
     return LAYERS[name]

@@ -48,7 +48,10 @@ def check_config(layer, config: dict) -> dict:
         if size.dims and not values:
             raise LayerError(f"{layer.name}'s {size.name} needs at least one size")
         for value in values:
-            if not isinstance(value, (int, np.integer)) or not size.minimum <= value <= MAX_SIZE:
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                raise LayerError(f"{layer.name}'s {size.name} = {value!r} is not a size; "
+                                 f"expected an integer from {size.minimum} to {MAX_SIZE}")
+            if not size.minimum <= value <= MAX_SIZE:
                 raise LayerError(f"{layer.name}'s {size.name} = {value} is outside "
                                  f"{size.minimum}..{MAX_SIZE}")
         if size.fits is not None and not size.fits(config[size.name], config):
@@ -116,14 +119,31 @@ def sample_point(layer, config: dict, seed: int = 0):
     from symbp.layers.symbolic import truth_for
     rng = np.random.default_rng(seed)
     always_zero = layer.vacuous(config)
+    undefined = 0
     for _ in range(ATTEMPTS):
         arrays = draw_arrays(layer, config, rng)
         if layer.kink_distance(arrays, config) < KINK_MARGIN:
             continue
-        dout = 1.0 if layer.loss else rng.normal(size=np.shape(layer.forward(arrays, config)))
-        _, grads = truth_for(layer, config)(arrays, config, dout)
+        with np.errstate(all="ignore"):
+            out = layer.forward(arrays, config)
+            dout = 1.0 if layer.loss else rng.normal(size=np.shape(out))
+            _, grads = truth_for(layer, config)(arrays, config, dout)
+        if not np.all(np.isfinite(out)) or \
+                not all(np.all(np.isfinite(grad)) for grad in grads.values()):
+            undefined += 1     # eps = 0 over a variance of 0: 0 / 0
+            continue
         if all(grads[key].any() or key in always_zero for key in grads):
             return arrays, dout
+    if undefined == ATTEMPTS:
+        raise LayerError(f"{layer.name} with {_sizes(layer, config)} and "
+                         f"{_numbers(layer, config)} is undefined (NaN or infinite) at every "
+                         "point drawn: a division by zero, such as eps = 0 over a variance "
+                         "of 0?")
     raise LayerError(f"no point of {layer.name} with {_sizes(layer, config)} away from its "
                      f"kinks and with every gradient not all zeros in {ATTEMPTS} draws "
                      f"from seed {seed}")
+
+
+def _numbers(layer, config) -> str:
+    return ", ".join(f"{p.name} = {config[p.name]:g}" for p in layer.parameters
+                     if p.name in config) or "its parameters"

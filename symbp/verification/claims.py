@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from symbp.errors import ClaimsError, SymbpError
+from symbp.limits import check_random
 from symbp.network import Network
 from symbp.verification.verdicts import DEFAULT_SEEDS, verify
 
@@ -331,7 +332,7 @@ def check_claims(claims: Claims, *, seed: int = 0, random: int = 0,
     >>> done
     [1, 2]
     """
-    per_claim = random + 1
+    per_claim = check_random(random) + 1
     results = []
     for index, claim in enumerate(claims.claims):
         on_network = _network_counter(progress, index * per_claim, per_claim)

@@ -37,7 +37,7 @@ from functools import lru_cache
 import numpy as np
 
 from symbp.errors import FormulaError, SymbpError
-from symbp.network import Network
+from symbp.network import as_network
 from symbp.notation.evaluate import (
     ShapeMismatch,
     bias_error,
@@ -132,20 +132,36 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True,
     """
     text = formula.text if isinstance(formula, Formula) else formula
     try:
-        if isinstance(net, dict):
-            net = Network(**net)
+        net = as_network(net)
         parsed = formula if isinstance(formula, Formula) else parse_formula(formula)
         layers = layers_to_check(parsed, net)
     except SymbpError as error:
         text = text if isinstance(text, str) else repr(text)
         return Result(text, "error", message=str(error),
                       general=_general_error(str(error)) if general else None)
-    seeds = tuple(seeds)
+    seeds = checked_seeds(seeds)
     with np.errstate(all="ignore"):
         result, proof, too_large = _verdict(parsed, net, layers, seeds, prove, network_proof)
     if general:
         result.general = _general(parsed, net, result, proof, seeds, too_large)
     return result
+
+
+def checked_seeds(seeds) -> tuple:
+    """``seeds`` as a tuple of at least one seed (each is checked when its
+    point is drawn); a SymbpError otherwise.
+
+    >>> checked_seeds([0, 1])
+    (0, 1)
+    """
+    try:
+        seeds = tuple(seeds)
+    except TypeError:
+        raise SymbpError(f"seeds={seeds!r} is not a list of seeds; expected integers >= 0, "
+                         "e.g. seeds=(0, 1, 2)") from None
+    if not seeds:
+        raise SymbpError("seeds is empty; give at least one, e.g. seeds=(0,)")
+    return seeds
 
 
 def _general_error(message):
