@@ -31,6 +31,10 @@ MAX_DEPTH = 1000
 # grade-layers --random): each costs up to a second (a new shape's truth is
 # derived), so 1000 is a quarter of an hour; 10^12 would never end.
 MAX_RANDOM = 1000
+# The widest layer a random network may have (grade --max-width): Hypothesis
+# draws widths anywhere up to it, and a network of width 10^9 passes the
+# memory limit only to cost minutes per draw; at 1024 a draw costs a second.
+MAX_RANDOM_WIDTH = 1024
 
 
 def _bytes(count: int) -> str:
@@ -66,6 +70,21 @@ def check_random(count, what: str = "random") -> int:
                          f"{MAX_RANDOM:,}, each costing up to a second", suggestion="ask for "
                          "fewer")
     return count
+
+
+def check_max_width(width, what: str = "max_width") -> int:
+    """The widest layer random networks may have: an integer from 1 to
+    ``MAX_RANDOM_WIDTH``.
+
+    >>> check_max_width(8)
+    8
+    """
+    given = f"{what} {width!r}" if what.startswith("-") else f"{what}={width!r}"
+    if isinstance(width, bool) or not isinstance(width, int) or \
+            not 1 <= width <= MAX_RANDOM_WIDTH:
+        raise SymbpError(f"{given} is not a width symbp draws up to; expected an integer "
+                         f"from 1 to {MAX_RANDOM_WIDTH:,}")
+    return width
 
 
 def check_sizes(net: Network):

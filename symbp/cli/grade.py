@@ -66,9 +66,11 @@ def _checked_options(args):
     if args.returns and args.vary_depth:
         raise UsageError("--returns fixes how many gradients FUNC returns; it cannot go with "
                          "--vary-depth")
-    max_width = common.parse_int("--max-width", args.max_width) if args.max_width else None
-    if max_width is not None and max_width < 1:
-        raise UsageError(f"--max-width {max_width} must be at least 1")
+    max_width = None
+    if args.max_width:
+        from symbp.limits import check_max_width
+        max_width = check_max_width(common.parse_int("--max-width", args.max_width),
+                                    "--max-width")
     timeout = common.parse_seconds("--timeout", args.timeout)
     options = {"names": _map("--names", args.names), "labels": args.labels,
                "grad_names": _map("--grad-names", args.grad_names),

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from symbp.errors import NetworkError
 from symbp.grading.grades import GradeReport, grade
-from symbp.limits import check_random
+from symbp.limits import check_max_width, check_random
 from symbp.network import Network
 from symbp.verification.search import MAX_WIDTH, isolated, scratch_storage, similar_networks
 
@@ -69,6 +69,7 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False,
     is ``l2 = lambd / m`` on each network, m its own batch.
     """
     check_random(n, "n")
+    check_max_width(max_width)
     maps = {what: dict(options.pop(what, None) or {}) for what in ("names", "grad_names")}
     calls, failures = [0], []
     drawn = similar_networks(net, vary_depth=vary_depth, fixed_widths=fixed_widths,

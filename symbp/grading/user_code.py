@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from symbp.errors import SymbpError
+from symbp.limits import MEMORY_LIMIT
 
 
 class UserCodeError(SymbpError):
@@ -219,43 +220,51 @@ class Unreadable:
 
 
 _MAX_NESTING = 20
-# what the child sends back is bounded: a gradient symbp asks for has at most
-# a few million entries (a network within 1 GiB); a 10^9-entry array or
-# string would be copied through the pipe into symbp's own memory
-MAX_RETURNED_ENTRIES = 10_000_000
+# What the child sends back is bounded, all its arrays together: a gradient
+# symbp asks for fits the network's memory budget (symbp.limits, 1 GiB of
+# float64); more would be copied through the pipe into symbp's own memory.
+MAX_RETURNED_ENTRIES = MEMORY_LIMIT // 8
 
 
-def plain(value, depth: int = 0):
+def plain(value, depth: int = 0, budget: list | None = None):
     """The user's value as plain data the parent can read without the user's
     module: dicts, lists, tuples, NumPy arrays and scalars, Python numbers
     and strings; anything with ``__array__`` becomes an array; any other
-    object an :class:`Unreadable`.  Runs in the child.
+    object an :class:`Unreadable`, and so is whatever goes past
+    ``MAX_RETURNED_ENTRIES`` entries (``budget``: what is left of them).
+    Runs in the child.
 
     >>> plain({"W1": [1.0, 2.0], "note": object()})["note"].kind
     'object'
     """
+    budget = [MAX_RETURNED_ENTRIES] if budget is None else budget
     if depth > _MAX_NESTING:
         return Unreadable(type(value).__name__, "nested too deeply")
-    if isinstance(value, (str, bytes, list, tuple, Mapping)) and \
-            _length(value) > MAX_RETURNED_ENTRIES:
-        return Unreadable(type(value).__name__, f"over {MAX_RETURNED_ENTRIES:,} long")
+    if isinstance(value, (str, bytes, list, tuple, Mapping)):
+        budget[0] -= _length(value)
+        if budget[0] < 0:
+            return Unreadable(type(value).__name__, _OVER)
     if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic,
                                            Unreadable)):
         return value
     if type(value) is np.ndarray:
-        return _plain_array(value)
+        return _plain_array(value, budget)
     try:
         if isinstance(value, Mapping):
-            return {plain(key, depth + 1): plain(item, depth + 1) for key, item in value.items()}
+            return {plain(key, depth + 1, budget): plain(item, depth + 1, budget)
+                    for key, item in value.items()}
         if isinstance(value, (list, tuple)):
-            items = [plain(item, depth + 1) for item in value]
+            items = [plain(item, depth + 1, budget) for item in value]
             return items if isinstance(value, list) else tuple(items)
         if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
-            return _plain_array(np.array(value))
+            return _plain_array(np.array(value), budget)
     except Exception as raised:  # noqa: BLE001  (a user object whose access raises)
         what, _ = describe_exception(raised)
         return Unreadable(type(value).__name__, f"reading it raised {what}")
     return Unreadable(type(value).__name__)
+
+
+_OVER = f"more than the {MAX_RETURNED_ENTRIES:,} entries symbp reads back"
 
 
 def _length(value) -> int:
@@ -265,13 +274,13 @@ def _length(value) -> int:
         return 0
 
 
-def _plain_array(array: np.ndarray):
+def _plain_array(array: np.ndarray, budget: list):
     # an array of Python objects may hold the user's own: not plain data
     if array.dtype.hasobject:
         return Unreadable("ndarray", "an array of Python objects, not of numbers")
-    if array.size > MAX_RETURNED_ENTRIES:
-        return Unreadable("ndarray", f"{array.size:,} entries, over the "
-                                     f"{MAX_RETURNED_ENTRIES:,} symbp reads")
+    budget[0] -= array.size
+    if budget[0] < 0:
+        return Unreadable("ndarray", f"{array.size:,} entries, {_OVER}")
     return array
 
 

@@ -37,7 +37,7 @@ from functools import lru_cache
 import numpy as np
 
 from symbp.errors import FormulaError, SymbpError
-from symbp.network import as_network
+from symbp.network import Network, as_network
 from symbp.notation.evaluate import (
     ShapeMismatch,
     bias_error,
@@ -112,7 +112,7 @@ def _finite(document):
     return document
 
 
-def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True,
+def verify(formula, net: Network | dict, *, seeds=DEFAULT_SEEDS, prove: bool = True,
            network_proof: bool = True, general: bool = True) -> Result:
     """The verdict on ``formula`` (text, or a parsed Formula) over ``net``.
 
