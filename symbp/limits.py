@@ -82,8 +82,8 @@ def check_max_width(width, what: str = "max_width") -> int:
     given = f"{what} {width!r}" if what.startswith("-") else f"{what}={width!r}"
     if isinstance(width, bool) or not isinstance(width, int) or \
             not 1 <= width <= MAX_RANDOM_WIDTH:
-        raise SymbpError(f"{given} is not a width symbp draws up to; expected an integer "
-                         f"from 1 to {MAX_RANDOM_WIDTH:,}")
+        raise SymbpError(f"{given} is not a width symbp draws up to; it must be an integer "
+                         f"at least 1 and at most {MAX_RANDOM_WIDTH:,}")
     return width
 
 

@@ -243,7 +243,7 @@ def plain(value, depth: int = 0, budget: list | None = None):
     if isinstance(value, (str, bytes, list, tuple, Mapping)):
         budget[0] -= _length(value)
         if budget[0] < 0:
-            return Unreadable(type(value).__name__, _OVER)
+            return Unreadable(type(value).__name__, _over())
     if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic,
                                            Unreadable)):
         return value
@@ -264,7 +264,8 @@ def plain(value, depth: int = 0, budget: list | None = None):
     return Unreadable(type(value).__name__)
 
 
-_OVER = f"more than the {MAX_RETURNED_ENTRIES:,} entries symbp reads back"
+def _over() -> str:
+    return f"more than the {MAX_RETURNED_ENTRIES:,} entries symbp reads back"
 
 
 def _length(value) -> int:
@@ -280,13 +281,14 @@ def _plain_array(array: np.ndarray, budget: list):
         return Unreadable("ndarray", "an array of Python objects, not of numbers")
     budget[0] -= array.size
     if budget[0] < 0:
-        return Unreadable("ndarray", f"{array.size:,} entries, {_OVER}")
+        return Unreadable("ndarray", f"{array.size:,} entries, {_over()}")
     return array
 
 
 def call_named(module, name: str, *args):
-    """``module.name(*args)``: the simplest function to send to :meth:`UserProcess.call`."""
-    return getattr(module, name)(*args)
+    """``module.name(*args)`` as plain data: the simplest function to send to
+    :meth:`UserProcess.call`."""
+    return plain(getattr(module, name)(*args))
 
 
 def call_watched(function, params: dict, x, y) -> tuple:
