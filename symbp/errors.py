@@ -31,7 +31,28 @@ class SymbpError(Exception):
         text = f"{self.where}: {self.message}" if self.where else self.message
         if self.suggestion:
             text = f"{text.rstrip('.')}; {self.suggestion}"
+        text = shorten_words(text)
         return text if text.endswith((".", "?", "!")) else text + "."
+
+
+LONGEST_WORD = 300   # characters of one word of an error's sentence
+
+
+def shorten_words(text: str, longest: int = LONGEST_WORD) -> str:
+    """``text`` with every word (a run without spaces) over ``longest``
+    characters cut in its middle: a value quoted from the input (a name of
+    10^6 characters, a number of 5,000 digits) keeps its two ends and says
+    how much was left out, and the sentence stays a sentence.
+
+    >>> shorten_words("unknown name '" + "x" * 1000 + "'", longest=20)
+    "unknown name 'xxxxxxxxxxxx[... 983 characters ...]xxxxx'"
+    """
+    def cut(word: str) -> str:
+        if len(word) <= longest:
+            return word
+        head, tail = longest * 2 // 3, longest // 3
+        return f"{word[:head]}[... {len(word) - head - tail:,} characters ...]{word[-tail:]}"
+    return " ".join(cut(word) for word in text.split(" "))
 
 
 class NetworkError(SymbpError, ValueError):

@@ -71,6 +71,19 @@ def test_bad_layer_values_are_one_sentence(cli, argv, fragment):
     assert fragment in err
 
 
+@pytest.mark.parametrize("argv", [
+    ["check", "--layer", "x" * 100_000],
+    ["check", "--layers", "2,2", "--hidden", "y" * 100_000],
+    ["verify", "--formula", "delta[L] = " + "q" * 100_000, "--layers", "2,2"],
+    ["check", "--layer", "affine", "--config", "N=" + "9" * 100_000],
+    ["grade-layers", "z" * 100_000 + ".py"],
+])
+def test_a_huge_value_quoted_in_a_sentence_is_cut_in_its_middle(cli, argv):
+    status, _, err = cli(*argv)
+    assert status == 2 and one_sentence(err)
+    assert len(err) < 1500 and "characters ...]" in err
+
+
 def test_a_vanishing_layer_gradient_is_judged_within_rounding(cli):
     # batch norm at N = 2 has a dx of ~1e-6: relative differences of finite
     # differences measured noise (a false DIFFERS at this seed and at eps = 0)
