@@ -60,6 +60,7 @@ def symbp_process(*argv, **options):
     (["check", "--layer", "dropout", "--config", "p=0"], "p = 0 is not allowed"),
     (["verify", "--layer", "dropout", "--p", "0", "--formula", "dx = dout"], "p = 0.0 is not"),
     (["derive", "--layer", "dropout", "--p", "0"], "p = 0.0 is not allowed"),
+    (["derive", "--layer", "weight_decay", "--lambda", "1e308"], "from 0 to 1e+06"),
     (["check", "--layer", "batchnorm", "--config", "N=1,eps=0"], "undefined (NaN or infinite)"),
     (["check", "--layer", "layernorm", "--config", "D=1,eps=0"], "undefined (NaN or infinite)"),
     (["grade-layers", "no_such.py", "--timeout", "inf"], "--timeout 'inf' is not a finite"),

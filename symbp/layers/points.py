@@ -28,6 +28,9 @@ KINK_MARGIN = 1e-3
 ATTEMPTS = 50
 MAX_SIZE = 16          # any one size
 MAX_ENTRIES = 600      # every operand's entries together: the derivation is entry by entry
+# A parameter (eps, reg) beyond this is no layer anyone trains, and float64
+# overflows in the objective long before 1e308 (reg = 1e308 over w ** 2)
+MAX_PARAMETER = 1e6
 
 
 def check_config(layer, config: dict) -> dict:
@@ -77,11 +80,12 @@ def _parameter(layer, name: str, value) -> float:
     >= 0, and for dropout's keep probability ``p`` in (0, 1)."""
     real = isinstance(value, (int, float, np.integer, np.floating)) and \
         not isinstance(value, (bool, np.bool_))
-    if not real or not np.isfinite(value) or value < 0 or (name == "p" and not 0 < value < 1):
+    if not real or not np.isfinite(value) or not 0 <= value <= MAX_PARAMETER or \
+            (name == "p" and not 0 < value < 1):
         shown = value if real else repr(value)
         raise LayerError(f"{layer.name}'s {name} = {shown} is not allowed"
                          + ("; p is a probability in (0, 1)" if name == "p" else
-                            "; it is a number >= 0"))
+                            f"; it is a number from 0 to {MAX_PARAMETER:g}"))
     return float(value)
 
 
@@ -138,7 +142,7 @@ def sample_point(layer, config: dict, seed: int = 0):
         raise LayerError(f"{layer.name} with {_sizes(layer, config)} and "
                          f"{_numbers(layer, config)} is undefined (NaN or infinite) at every "
                          "point drawn: a division by zero, such as eps = 0 over a variance "
-                         "of 0?")
+                         "of 0, or a number too large for float64?")
     raise LayerError(f"no point of {layer.name} with {_sizes(layer, config)} away from its "
                      f"kinks and with every gradient not all zeros in {ATTEMPTS} draws "
                      f"from seed {seed}")
