@@ -63,6 +63,8 @@ def symbp_process(*argv, **options):
     (["derive", "--layer", "weight_decay", "--lambda", "1e308"], "from 0 to 1e+06"),
     (["check", "--layer", "batchnorm", "--config", "N=1,eps=0"], "undefined (NaN or infinite)"),
     (["check", "--layer", "layernorm", "--config", "D=1,eps=0"], "undefined (NaN or infinite)"),
+    (["grade-layers", "layers.py:relu_backward"], "with layers.py --only relu_backward"),
+    (["grade-layers", "/dev/null"], "it is not a regular file"),
     (["grade-layers", "no_such.py", "--timeout", "inf"], "--timeout 'inf' is not a finite"),
     (["grade-layers", "no_such.py", "--timeout", "0"], "must be a number of seconds > 0"),
 ])

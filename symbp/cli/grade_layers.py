@@ -33,7 +33,7 @@ def add_arguments(parser):
     common.add_layer_config_option(
         parser, "keep these configuration values in every draw, e.g. N=1 (code written for "
                 "one size, or DLFS's batch-norm check at a batch of one)")
-    from symbp.grading.layers import LAYER_TIMEOUT
+    from symbp.grading.sandbox import LAYER_TIMEOUT
     parser.add_argument("--timeout", metavar="SECONDS", default=f"{LAYER_TIMEOUT:g}",
                         help="time limit of each call of the file's code (default "
                              f"{LAYER_TIMEOUT:g} s; importing the file may take 60 s or this)")
@@ -41,6 +41,7 @@ def add_arguments(parser):
 
 
 def run(args, io) -> int:
+    _check_not_module_func(args.target)
     count = common.parse_random(args.random)
     seed = common.parse_seed(args.seed)
     timeout = common.parse_seconds("--timeout", args.timeout)
@@ -71,6 +72,18 @@ def run(args, io) -> int:
     summary = ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
     io.print(io.paint(f"summary: {summary}", "green" if report.ok else "red"))
     return report.exit_code
+
+
+def _check_not_module_func(target: str):
+    """``FILE.py:NAME`` is grade's form: here the layers are found by name."""
+    import os
+    module, sep, name = target.rpartition(":")
+    if sep and name.isidentifier() and (module.endswith(".py") or os.path.exists(module) or
+                                        all(p.isidentifier() for p in module.split("."))):
+        from symbp.errors import UsageError
+        raise UsageError(f"grade-layers takes a file or a module, not {target!r}: it finds "
+                         "the layers by their names", suggestion=f"grade one of them with "
+                                                                 f"{module} --only {name}")
 
 
 def _print_layer(io, layer):

@@ -30,11 +30,6 @@ from symbp.layers.points import check_config
 from symbp.limits import check_random
 
 DEFAULT_RANDOM = 20
-# seconds each call of a layer's code may take: at symbp's sizes (at most 600
-# entries) even a naive convolution in loops takes milliseconds; a layer that
-# runs past it is an error, reported once, never shrunk (each try would cost
-# the limit again)
-LAYER_TIMEOUT = 10.0
 
 
 @dataclass
@@ -289,7 +284,7 @@ def grade_layers(path_or_module, *, only=None, random: int = DEFAULT_RANDOM, see
     names); ``random`` configurations per layer from Hypothesis (seeded by
     ``seed``); ``config`` fixes configuration values for every layer that has
     them (``{"N": 1}``); ``timeout`` is each call's time limit in seconds
-    (default ``LAYER_TIMEOUT``); ``on_layer(found)`` and ``on_draw(done)``
+    (default ``symbp.grading.sandbox.LAYER_TIMEOUT``); ``on_layer(found)`` and ``on_draw(done)``
     follow the work.
 
     >>> import pathlib, tempfile
@@ -302,7 +297,7 @@ def grade_layers(path_or_module, *, only=None, random: int = DEFAULT_RANDOM, see
     >>> [(r.found.name, r.verdict) for r in report.layers]
     [('relu_backward', 'ok')]
     """
-    from symbp.grading.sandbox import UserProcess
+    from symbp.grading.sandbox import LAYER_TIMEOUT, UserProcess
     check_random(random)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise LayerError(f"seed={seed!r} is not a seed; expected an integer >= 0")

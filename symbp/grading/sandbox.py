@@ -54,6 +54,11 @@ from symbp.grading.user_code import (
 from symbp.processes import die_with_parent
 
 DEFAULT_TIMEOUT = 60.0   # seconds a call (or the import) may take; code as people write it needs ms
+# seconds each call of a layer's code may take (grade-layers): at symbp's
+# sizes (at most 600 entries) even a naive convolution in loops takes
+# milliseconds; a layer past it is an error, reported once, never shrunk
+# (each try would cost the limit again)
+LAYER_TIMEOUT = 10.0
 _POLL = 0.05             # how often the parent looks at the child: Ctrl-C reaches it in this time
 
 
