@@ -99,6 +99,8 @@ def run(args, io) -> int:
     with UserProcess(module, timeout=timeout) as user:
         func = user.function(name)
         report = grade(func, net, seed=seed, **options)
+        from symbp.grading.stand_ins import notes
+        report.notes += notes(user.stand_ins)
         found = None
         if count:
             # Hypothesis (~0.35 s to import) only when --random asks for it

@@ -166,7 +166,7 @@ def _cs231n(module, layer, found, arrays, config, dout, watch) -> tuple:
     args = convention.args(arrays, config)
     backward = getattr(module, found.name)
     if found.forward is None:         # a loss: one function, (loss, gradient)
-        loss, gradient = _returned(found.name, backward, args, ("loss", "dx"))
+        loss, gradient = _returned(found.name, backward, args, convention.returns)
         return plain(loss), _grads(layer, convention.returns[1:], gradient, found.name)
     *outputs, cache = _returned(found.forward, getattr(module, found.forward), args,
                                 (*convention.outputs, "cache"))

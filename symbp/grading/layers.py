@@ -72,6 +72,7 @@ class LayersReport:
 
     file: str
     layers: list
+    notes: list = field(default_factory=list)   # about the file (packages given stand-ins)
 
     @property
     def ok(self) -> bool:
@@ -82,7 +83,8 @@ class LayersReport:
         return 0 if self.ok else 1
 
     def to_json(self) -> dict:
-        return {"file": self.file, "layers": [r.to_json() for r in self.layers]}
+        return {"file": self.file, "layers": [r.to_json() for r in self.layers],
+                "notes": self.notes}
 
 
 def config_text(config: dict) -> str:
@@ -284,6 +286,7 @@ def grade_layers(path_or_module, *, only=None, random: int = DEFAULT_RANDOM, see
     [('relu_backward', 'ok')]
     """
     from symbp.grading.sandbox import DEFAULT_TIMEOUT, UserProcess
+    from symbp.grading.stand_ins import notes
     with UserProcess(path_or_module, timeout=timeout or DEFAULT_TIMEOUT) as user:
         found = select(discover(user.names()), only)
         if not found:
@@ -296,4 +299,4 @@ def grade_layers(path_or_module, *, only=None, random: int = DEFAULT_RANDOM, see
                 on_layer(one)
             reports.append(grade_found(user, one, random, seed=seed, fixed=config,
                                        on_draw=on_draw))
-    return LayersReport(str(path_or_module), reports)
+    return LayersReport(str(path_or_module), reports, notes(user.stand_ins))

@@ -16,6 +16,9 @@ truth and compares, and only ever receives plain values back:
 ...     (outcome.value, outcome.error, outcome.output)
 (42, None, 'hi\\n')
 
+In the child, packages a course file imports only to plot or load data
+(matplotlib, PIL, ``past.builtins``...) get stand-ins where they are not
+installed (:mod:`symbp.grading.stand_ins`; ``stand_ins`` lists them).
 In the child the user's folder is on ``sys.path`` (course files import their
 siblings), placed there after symbp's own imports, so a ``hypothesis.py``
 beside the user's file cannot replace the library symbp uses.  Each call has
@@ -39,6 +42,7 @@ import sys
 import time
 from typing import Self
 
+from symbp.grading import stand_ins
 from symbp.grading.user_code import (
     Outcome,
     UserCodeError,
@@ -97,13 +101,14 @@ def _child(connection, target: str):
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
+    stand_ins.install()   # packages a course file imports but symbp never needs (matplotlib...)
     try:
         module = import_user_module(target)
         names = _names_of(module)
     except BaseException as raised:  # noqa: BLE001  (whatever the module does on import)
         connection.send(("failed", import_failure(target, raised)))
         return
-    connection.send(("ready", names))
+    connection.send(("ready", (names, stand_ins.used())))
     while True:
         try:
             function, args = connection.recv()
@@ -127,6 +132,7 @@ class UserProcess:
         self._process = None
         self._connection = None
         self._names: dict[str, str] | None = None
+        self.stand_ins: list[str] = []   # packages not installed, imported as stand-ins
         self._module = None            # only where fork does not exist
         self._fork = "fork" in multiprocessing.get_all_start_methods()
 
@@ -161,7 +167,7 @@ class UserProcess:
         if status == "failed":
             self.stop()
             raise UserCodeError(detail)
-        self._names = detail
+        self._names, self.stand_ins = detail
 
     def _start_in_process(self):
         try:

@@ -16,6 +16,7 @@ symbp.errors.LayerError: 'batch' is not a layer of the catalogue; expected one o
 from __future__ import annotations
 
 from symbp.errors import LayerError
+from symbp.layers.classifiers import LINEAR_SOFTMAX, LINEAR_SVM
 from symbp.layers.convolution import CONV, MAX_POOL
 from symbp.layers.dense import ADD, AFFINE, DROPOUT, MULTIPLY, RELU, SIGMOID, TANH
 from symbp.layers.losses import L2, SOFTMAX_LOSS, SVM_LOSS
@@ -32,7 +33,7 @@ from symbp.layers.temporal import TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS, WORD_E
 LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
     AFFINE, RELU, SIGMOID, TANH, MULTIPLY, ADD, SOFTMAX_LOSS, SVM_LOSS, BATCHNORM, LAYERNORM,
     DROPOUT, L2, CONV, MAX_POOL, SPATIAL_BATCHNORM, SPATIAL_GROUPNORM, WORD_EMBEDDING, RNN_STEP,
-    RNN, LSTM_STEP, LSTM, TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS)}
+    RNN, LSTM_STEP, LSTM, TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS, LINEAR_SOFTMAX, LINEAR_SVM)}
 
 
 def layer_named(name: str) -> Layer:

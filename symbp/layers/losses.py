@@ -11,6 +11,9 @@ matrix ``y`` (so that one derivation serves every labelling):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size, Try
@@ -28,6 +31,19 @@ def _one_class(config) -> frozenset:
 def _rows(arrays):
     labels = np.asarray(arrays["y"], dtype=int)
     return np.arange(len(labels)), labels
+
+
+@dataclass(frozen=True)
+class DataLoss:
+    """A loss of scores ``x`` (N x C) and labels ``y``, as the loss layers
+    here and the linear classifiers (:mod:`symbp.layers.classifiers`, scores
+    ``X W``) use it: ``define(ops, x, y)`` the loss in the definition's
+    terms, ``value(arrays, config)`` and ``gradient(arrays)`` (d loss / d x)
+    symbp's own NumPy, with ``arrays = {"x": ..., "y": ...}``."""
+
+    define: Callable
+    value: Callable
+    gradient: Callable
 
 
 # -- softmax loss ------------------------------------------------------------------------------
@@ -79,6 +95,10 @@ def _softmax_backward(arrays, _config, _dout):
     return {"dx": dx / len(dx)}
 
 
+SOFTMAX_DATA = DataLoss(lambda ops, x, y: _softmax_loss(ops, x, y)["out"], _softmax_forward,
+                        lambda arrays: _softmax_backward(arrays, None, None)["dx"])
+
+
 def _dlfs_targets(arrays, config):
     labels = np.asarray(arrays["y"], dtype=int)
     if config.get("targets") == "onehot":
@@ -122,19 +142,26 @@ def _svm_backward(arrays, _config, _dout):
     return {"dx": above / len(above)}
 
 
-def _svm_kinks(arrays, _config) -> float:
+def svm_kinks(arrays, _config) -> float:
+    """How far the margins of scores ``x`` are from 0 (the hinge's kink)."""
     margins = _margins(arrays)
     rows, labels = _rows(arrays)
     margins[rows, labels] = np.inf   # the correct class's own margin is not a kink
     return float(np.min(np.abs(margins)))
 
 
+def _svm_value(arrays, _config) -> float:
+    return float(np.maximum(_margins(arrays), 0).sum() / len(arrays["x"]))
+
+
+SVM_DATA = DataLoss(lambda ops, x, y: _svm_loss(ops, x, y)["out"], _svm_value,
+                    lambda arrays: _svm_backward(arrays, None, None)["dx"])
+
 SVM_LOSS = Layer(
     "svm_loss", "multiclass SVM (hinge) loss, margin 1, mean over N",
     operands=SCORES_AND_LABELS, sizes=N_AND_C, loss=True,
-    define=_svm_loss,
-    forward=lambda a, _c: float(np.maximum(_margins(a), 0).sum() / len(a["x"])),
-    backward=_svm_backward, vacuous=_one_class, kink_distance=_svm_kinks,
+    define=_svm_loss, forward=_svm_value,
+    backward=_svm_backward, vacuous=_one_class, kink_distance=svm_kinks,
     forward_slips=(("the correct class's own margin (1 per sample) added to the loss",
                     lambda a, _c: float(np.maximum(_margins(a), 0).sum() / len(a["x"]) + 1)),),
     cs231n=Cs231n(None, ("svm_loss",), lambda a, _c: (a["x"], a["y"]), ("loss", "dx")))
