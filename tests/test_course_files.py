@@ -89,8 +89,8 @@ def test_linear_classifiers_are_found_by_their_names_and_the_two_decays_are_read
     assert [(r.found.layer, r.verdict) for r in layers.values()] == \
         [("linear_softmax", "ok"), ("linear_softmax", "ok")]
     assert layers["softmax_loss_naive"].notes == [
-        "the loss adds 0.5 * reg * sum(W * W) (cs231n's templates before 2017), so dW adds "
-        "reg * W"]
+        ("the loss adds 0.5 * reg * sum(W * W) (cs231n's templates before 2017), so dW adds "
+         "reg * W")]
 
 
 def _svm(decay_factor=2.0, data_divisor="N", batch_mean=True):
@@ -134,9 +134,9 @@ def test_the_linear_classifiers_three_sources_agree():
 # -- code written for Python 2 ------------------------------------------------------------
 
 def test_python_2_idioms_get_a_hint():
-    def svm_loss_naive(W, X, y, reg):
+    def svm_loss_naive(W, X, _y, reg):
         loss = 0.0
-        for i in xrange(len(X)):   # noqa: F821  (Python 2's range)
+        for _ in xrange(len(X)):   # noqa: F821  (Python 2's range)
             loss += reg
         return loss, 2 * reg * W
 
@@ -149,9 +149,152 @@ def test_python_2_idioms_get_a_hint():
         H_out = 1 + (x.shape[2] - pool_param["pool_height"]) / pool_param["stride"]
         return np.zeros((len(x), x.shape[1], H_out, H_out)), x
 
-    def max_pool_backward_naive(dout, cache):
+    def max_pool_backward_naive(_dout, cache):
         return np.zeros_like(cache)
 
     report = grade_layer_code(max_pool_forward_naive, max_pool_backward_naive, "max_pool",
                               random=0)
     assert report.verdict == "error" and "// is)" in report.message
+
+
+# -- symbp grade: FUNC called the way its course calls it ----------------------------------
+
+NG_DEEP = '''
+    import numpy as np
+
+
+    def sigmoid(Z):
+        return 1 / (1 + np.exp(-Z)), Z
+
+
+    def relu(Z):
+        return np.maximum(0, Z), Z
+
+
+    def L_model_forward(X, parameters):
+        caches, A = [], X
+        L = len(parameters) // 2
+        for l in range(1, L + 1):
+            W, b = parameters["W" + str(l)], parameters["b" + str(l)]
+            A_prev, Z = A, W @ A + b
+            A, activation_cache = relu(Z) if l < L else sigmoid(Z)
+            caches.append(((A_prev, W, b), {kept}))
+        return A, caches
+
+
+    def L_model_backward(AL, Y, caches):
+        grads, L, m = {{}}, len(caches), AL.shape[1]
+        dA = -(Y / AL - (1 - Y) / (1 - AL))
+        for l in reversed(range(L)):
+            (A_prev, W, b), Z = caches[l]
+            s = 1 / (1 + np.exp(-Z))
+            dZ = dA * s * (1 - s) if l == L - 1 else dA * (Z > 0)
+            grads["dW" + str(l + 1)] = dZ @ A_prev.T / m
+            grads["db" + str(l + 1)] = dZ.sum(axis=1, keepdims=True) / m
+            grads["dA" + str(l)] = dA = W.T @ dZ
+        return grads
+'''
+NG_NET = ["--layers", "3,4,2,1", "--hidden", "relu", "--output", "sigmoid", "--loss", "bce",
+          "--batch", "3"]
+
+
+@pytest.mark.parametrize("kept,ok", [("activation_cache", True), ("A", False)])
+def test_ngs_l_model_backward_is_given_the_caches_of_l_model_forward(cli, tmp_path, kept, ok):
+    # a classic slip of the course: the activation cache holding A where Z is expected
+    # (right for relu, whose A > 0 exactly where Z > 0; wrong for the sigmoid)
+    path = write(tmp_path / "deep.py", NG_DEEP.format(kept=kept))
+    status, doc = cli.json("grade", f"{path}:L_model_backward", *NG_NET)
+    assert status == (0 if ok else 1)
+    assert ("FUNC called as the course does: L_model_forward gives the cache, then "
+            "L_model_backward(AL, Y, caches)") in doc["report"]["notes"]
+    if not ok:   # every gradient is off by a ratio no slip names: no factor is claimed
+        assert all(not k["ok"] and k["diagnosis"] is None for k in doc["report"]["keys"])
+
+
+NG_REGULARIZED = '''
+    import numpy as np
+
+
+    def forward_propagation(X, parameters):
+        W1, b1, W2, b2 = (parameters[k] for k in ("W1", "b1", "W2", "b2"))
+        Z1 = np.dot(W1, X) + b1
+        A1 = np.maximum(0, Z1)
+        A2 = 1 / (1 + np.exp(-(np.dot(W2, A1) + b2)))
+        return A2, (Z1, A1, W1, b1, A2, W2, b2)
+
+
+    def backward_propagation_with_regularization(X, Y, cache, lambd):
+        m = X.shape[1]
+        Z1, A1, W1, b1, A2, W2, b2 = cache
+        dZ2 = A2 - Y
+        dW2 = 1. / m * np.dot(dZ2, A1.T) + lambd * W2 / {divisor}
+        dZ1 = np.dot(W2.T, dZ2) * (A1 > 0)
+        dW1 = 1. / m * np.dot(dZ1, X.T) + lambd * W1 / {divisor}
+        return {{"dZ2": dZ2, "dW2": dW2, "db2": np.sum(dZ2, axis=1, keepdims=True) / m,
+                "dZ1": dZ1, "dW1": dW1, "db1": np.sum(dZ1, axis=1, keepdims=True) / m}}
+'''
+
+
+def test_ngs_regularised_backward_gets_the_cache_and_a_lambd(cli, tmp_path):
+    path = write(tmp_path / "reg.py", NG_REGULARIZED.format(divisor="m"))
+    net = ["--layers", "3,4,1", "--hidden", "relu", "--output", "sigmoid", "--loss", "bce",
+           "--batch", "3"]
+    status, doc = cli.json("grade", f"{path}:backward_propagation_with_regularization", *net)
+    assert status == 0 and doc["report"]["network"]["l2"] == pytest.approx(0.7 / 3)
+    assert "FUNC takes lambd: graded with lambd = 0.7 (--lambd sets another)" in \
+        doc["report"]["notes"]
+    path.write_text(path.read_text().replace("lambd * W1 / m", "lambd * W1"))
+    status, doc = cli.json("grade", f"{path}:backward_propagation_with_regularization", *net,
+                           "--lambd", "0.5")
+    keys = {k["key"]: k for k in doc["report"]["keys"]}
+    assert status == 1 and keys["W2"]["ok"] and not keys["W1"]["ok"]
+    assert keys["W1"]["diagnosis"]["kind"] == "decay"
+
+
+CS231N_MODEL = '''
+    import numpy as np
+
+
+    class TwoLayerNet(object):
+        def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10,
+                     weight_scale=1e-3, reg=0.0):
+            self.reg = reg
+            self.params = {"W1": weight_scale * np.random.randn(input_dim, hidden_dim),
+                           "b1": np.zeros(hidden_dim),
+                           "W2": weight_scale * np.random.randn(hidden_dim, num_classes),
+                           "b2": np.zeros(num_classes)}
+
+        def loss(self, X, y=None):
+            W1, b1, W2, b2 = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
+            hidden = np.maximum(0, X @ W1 + b1)
+            scores = hidden @ W2 + b2
+            if y is None:
+                return scores
+            probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+            probs /= probs.sum(axis=1, keepdims=True)
+            N = len(X)
+            loss = -np.log(probs[np.arange(N), y]).mean() + 0.5 * self.reg * (
+                np.sum(W1 * W1) + np.sum(W2 * W2))
+            dscores = probs.copy()
+            dscores[np.arange(N), y] -= 1
+            dscores /= N
+            dhidden = dscores @ W2.T * (hidden > 0)
+            grads = {"W2": hidden.T @ dscores + self.reg * W2, "b2": dscores.sum(axis=0),
+                     "W1": X.T @ dhidden + self.reg * W1, "b1": dhidden.sum(axis=0)}
+            return loss, grads
+'''
+
+
+def test_a_cs231n_model_class_is_built_and_given_the_points_parameters(cli, tmp_path):
+    path = write(tmp_path / "fc_net.py", CS231N_MODEL)
+    net = ["--layers", "4,5,3", "--hidden", "relu", "--output", "softmax", "--batch", "4"]
+    status, doc = cli.json("grade", f"{path}:TwoLayerNet", *net, "--l2", "0.3")
+    notes = doc["report"]["notes"]
+    assert status == 0 and doc["report"]["network"]["layout"] == "row"
+    assert notes[0].startswith("TwoLayerNet built with the network's sizes (input_dim, "
+                               "hidden_dim, num_classes, reg)")
+    assert "its loss(X, y) takes integer class labels: graded with --labels" in notes
+    # its scores through a relu (affine_relu_forward where affine_forward is meant)
+    path.write_text(path.read_text().replace("scores = hidden @ W2 + b2",
+                                             "scores = np.maximum(0, hidden @ W2 + b2)"))
+    assert cli.json("grade", f"{path}:TwoLayerNet", *net)[0] == 1

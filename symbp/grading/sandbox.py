@@ -51,6 +51,7 @@ from symbp.grading.user_code import (
     call_named_watched,
     check_target,
     describe_exception,
+    describe_named,
     import_failure,
     import_user_module,
     plain,
@@ -272,14 +273,22 @@ class UserFunction:
     def __init__(self, user: UserProcess, name: str):
         self.user, self.name = user, name
         self.output: list[str] = []
+        self._convention = None
 
     def __call__(self, *args):
         return self._call(call_named, *args)
 
-    def watched(self, params, x, y) -> tuple:
+    def watched(self, params, x, y, extras=None) -> tuple:
         """``(value, inputs changed in place)`` of a call with these arguments
         (:func:`symbp.grading.user_code.call_watched`, run in the child)."""
-        return self._call(call_named_watched, params, x, y)
+        return self._call(call_named_watched, params, x, y, extras)
+
+    @property
+    def convention(self) -> dict:
+        """How FUNC is called (:func:`symbp.grading.conventions.describe`)."""
+        if self._convention is None:
+            self._convention = self._call(describe_named)
+        return self._convention
 
     def _call(self, function, *args):
         outcome = self.user.call(function, self.name, *args)

@@ -254,8 +254,10 @@ def call_named(module, name: str, *args):
     return getattr(module, name)(*args)
 
 
-def call_watched(function, params: dict, x, y) -> tuple:
-    """``function(params, x, y)`` as plain data, and the inputs it changed in
+def call_watched(function, params: dict, x, y, extras: dict | None = None) -> tuple:
+    """``function(params, x, y)`` (or as its course calls it:
+    :mod:`symbp.grading.conventions`, ``extras`` the network's ``l2``) as
+    plain data, and the inputs it changed in
     place (``["params['W1']", "x"]``): the caller passes copies, so what the
     function does to them cannot reach anything else, but it is reported.
 
@@ -267,7 +269,8 @@ def call_watched(function, params: dict, x, y) -> tuple:
     """
     before = ({key: np.array(value, copy=True) for key, value in params.items()},
               np.array(x, copy=True), np.array(y, copy=True))
-    value = function(params, x, y)
+    from symbp.grading.conventions import adapt
+    value = adapt(function, extras)(params, x, y)   # Ng's cache, a model class: as the course
     return plain(value), _changed(before, params, x, y)
 
 
@@ -291,9 +294,15 @@ def numpy_restored():
                 setattr(np, name, value)
 
 
-def call_named_watched(module, name: str, params: dict, x, y) -> tuple:
+def call_named_watched(module, name: str, params: dict, x, y, extras=None) -> tuple:
     """:func:`call_watched` of ``module.name``: what the child runs for ``grade``."""
-    return call_watched(getattr(module, name), params, x, y)
+    return call_watched(getattr(module, name), params, x, y, extras)
+
+
+def describe_named(module, name: str) -> dict:
+    """How ``module.name`` is called (:func:`symbp.grading.conventions.describe`)."""
+    from symbp.grading.conventions import describe
+    return describe(getattr(module, name))
 
 
 def _changed(before, params, x, y) -> list[str]:
