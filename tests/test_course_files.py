@@ -298,3 +298,124 @@ def test_a_cs231n_model_class_is_built_and_given_the_points_parameters(cli, tmp_
     path.write_text(path.read_text().replace("scores = hidden @ W2 + b2",
                                              "scores = np.maximum(0, hidden @ W2 + b2)"))
     assert cli.json("grade", f"{path}:TwoLayerNet", *net)[0] == 1
+
+
+# -- Deep Learning from Scratch 2's time layers --------------------------------------------
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+class LSTM:
+    """The book 2's LSTM step: gates sliced f, g, i, o; gradients in self.grads."""
+
+    def __init__(self, Wx, Wh, b):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+
+    def forward(self, x, h_prev, c_prev):
+        Wx, Wh, b = self.params
+        H = h_prev.shape[1]
+        A = x @ Wx + h_prev @ Wh + b
+        f, g, i, o = (A[:, k * H:(k + 1) * H] for k in range(4))
+        f, g, i, o = _sigmoid(f), np.tanh(g), _sigmoid(i), _sigmoid(o)
+        c_next = f * c_prev + g * i
+        self.cache = (x, h_prev, c_prev, i, f, g, o, c_next)
+        return o * np.tanh(c_next), c_next
+
+    def backward(self, dh_next, dc_next):
+        Wx, Wh, _ = self.params
+        x, h_prev, c_prev, i, f, g, o, c_next = self.cache
+        ds = dc_next + dh_next * o * (1 - np.tanh(c_next) ** 2)
+        dA = np.hstack((ds * c_prev * f * (1 - f), ds * i * (1 - g ** 2),
+                        ds * g * i * (1 - i), dh_next * np.tanh(c_next) * o * (1 - o)))
+        self.grads[0][...] = x.T @ dA
+        self.grads[1][...] = h_prev.T @ dA
+        self.grads[2][...] = dA.sum(axis=0)
+        return dA @ Wx.T, dA @ Wh.T, ds * f
+
+
+def test_the_second_books_lstm_is_given_its_gates_in_its_own_order():
+    # cs231n's gates are i, f, o, g; the book's f, g, i, o: the same layer
+    assert grade_layer_code(LSTM, layer="lstm_step", random=4).verdict == "ok"
+
+
+TIME_LAYERS = '''
+    import numpy as np
+
+
+    class TimeRNN:
+        def __init__(self, Wx, Wh, b, stateful=False):
+            self.params = [Wx, Wh, b]
+            self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+            self.h, self.stateful = None, stateful
+
+        def set_state(self, h):
+            self.h = h
+
+        def forward(self, xs):
+            Wx, Wh, b = self.params
+            N, T, _ = xs.shape
+            if not self.stateful or self.h is None:
+                self.h = np.zeros((N, Wh.shape[0]), dtype='f')
+            self.xs, self.hs, self.h0 = xs, [], self.h
+            for t in range(T):
+                self.h = np.tanh(xs[:, t] @ Wx + self.h @ Wh + b)
+                self.hs.append(self.h)
+            return np.stack(self.hs, axis=1).astype('f')
+
+        def backward(self, dhs):
+            Wx, Wh, b = self.params
+            dxs, dh = np.empty(self.xs.shape, dtype='f'), 0
+            grads = [0, 0, 0]
+            for t in reversed(range(dhs.shape[1])):
+                dt = (dhs[:, t] + dh) * (1 - self.hs[t] ** 2)
+                previous = self.hs[t - 1] if t else self.h0
+                for k, g in enumerate((self.xs[:, t].T @ dt, previous.T @ dt, dt.sum(axis=0))):
+                    grads[k] += g
+                dxs[:, t], dh = dt @ Wx.T, dt @ Wh.T
+            for k, g in enumerate(grads):
+                self.grads[k][...] = g
+            self.dh = dh
+            return dxs
+
+
+    class TimeSoftmaxWithLoss:
+        def forward(self, xs, ts):
+            N, T, V = xs.shape
+            self.mask = (ts != -1).reshape(N * T)
+            ys = np.exp(xs.reshape(N * T, V))
+            ys /= ys.sum(axis=1, keepdims=True)
+            self.ts, self.ys, self.shape = ts.reshape(N * T), ys, xs.shape
+            return -np.sum(np.log(ys[np.arange(N * T), self.ts]) * self.mask) / self.mask.sum()
+
+        def backward(self, dout=1):
+            dx = self.ys                       # the book's: its own cache, changed in place
+            dx[np.arange(len(dx)), self.ts] -= 1
+            return (dx * dout / self.mask.sum() * self.mask[:, None]).reshape(self.shape)
+
+
+    class TimeDropout:
+        def __init__(self, dropout_ratio=0.5):
+            self.dropout_ratio, self.train_flg = dropout_ratio, True
+
+        def forward(self, xs):
+            flg = np.random.rand(*xs.shape) > self.dropout_ratio
+            self.mask = flg.astype(np.float32) * (1 / (1.0 - self.dropout_ratio))
+            return xs * self.mask
+
+        def backward(self, dout):
+            return dout * self.mask
+'''
+
+
+def test_the_second_books_time_layers_are_found_and_graded_as_it_calls_them(tmp_path):
+    # TimeRNN from set_state(h0), in float32; a loss averaged over the steps counted
+    # (labels -1 uncounted), which writes into its own cache; TimeDropout's float32 mask
+    path = write(tmp_path / "common" / "time_layers.py", TIME_LAYERS)
+    _, layers = graded(path, random=3)
+    assert {name: (r.found.layer, r.verdict) for name, r in layers.items()} == {
+        "TimeDropout": ("dropout", "ok"), "TimeRNN": ("rnn", "ok"),
+        "TimeSoftmaxWithLoss": ("time_softmax_loss", "ok")}
+    assert layers["TimeSoftmaxWithLoss"].notes[0].startswith(
+        "TimeSoftmaxWithLoss changes self.ys in place, an array its forward made")

@@ -52,8 +52,9 @@ def _discover(names: dict[str, str], origin: str) -> list[Found]:
     # a class is found whatever its capitals: ReLU (PyTorch's spelling) is the book's Relu
     classes = {name.lower(): name for name, kind in names.items() if kind == f"{origin}class"}
     for layer in LAYERS.values():
-        if layer.dlfs and layer.dlfs.name.lower() in classes:
-            found.append(Found(classes[layer.dlfs.name.lower()], layer.name, "dlfs"))
+        for convention in layer.classes:
+            if convention.name.lower() in classes:
+                found.append(Found(classes[convention.name.lower()], layer.name, "dlfs"))
         for forward, backward in _pairs(layer):
             if names.get(backward) == f"{origin}function":
                 found.append(Found(backward, layer.name, "cs231n", forward))
@@ -75,8 +76,7 @@ def looked_for() -> list[str]:
     for layer in LAYERS.values():
         for forward, backward in _pairs(layer):
             names += [name for name in (forward, backward) if name and name not in names]
-        if layer.dlfs:
-            names.append(layer.dlfs.name)
+        names += [convention.name for convention in layer.classes]
     return names
 
 

@@ -53,7 +53,9 @@ def _placed(forward, backward, layer) -> tuple[dict, Found]:
         if layer.dlfs is None:
             raise LayerError(f"{layer.name} has no class convention (Deep Learning from "
                              "Scratch); give its forward and backward functions")
-        return {layer.dlfs.name: forward}, Found(layer.dlfs.name, layer.name, "dlfs")
+        # the class convention of its own name (TimeDropout), else the layer's first
+        name = layer.convention("dlfs", forward.__name__).name
+        return {name: forward}, Found(name, layer.name, "dlfs")
     if layer.cs231n is None:
         raise LayerError(f"{layer.name} has no function convention (cs231n); give its class")
     convention = layer.cs231n

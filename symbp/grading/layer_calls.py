@@ -108,7 +108,10 @@ class _Watch:
                 path = given[0] if stage == "backward" and given else labels[0]
                 self.found.append({"stage": stage, "what": _root(path), "path": path,
                                    "also": [x for x in labels if x != path], "change": change,
-                                   "upstream": _root(path) in self.upstream})
+                                   "upstream": _root(path) in self.upstream,
+                                   # made by the forward itself: in no input, no dout
+                                   "internal": all(_root(x) in ("cache", "self")
+                                                   for x in labels)})
                 self.seen[key] = (array, array.copy(), labels)
 
 
@@ -198,25 +201,58 @@ def _takes_argument(method) -> bool:
         return True
 
 
+def _gated(arrays: dict, layer, convention, back: bool = False) -> dict:
+    """The arrays of a gated layer with the blocks of their last axis in the
+    class's order (``back``: gradients from the class's order to the
+    definition's); the others unchanged."""
+    if convention.gates is None:
+        return arrays
+    order = np.argsort(convention.gates) if back else np.asarray(convention.gates)
+    names = {"Wx", "Wh", "b"} | {layer.grads[name] for name in ("Wx", "Wh", "b")}
+    moved = {}
+    for name, value in arrays.items():
+        if name in names and isinstance(value, np.ndarray):
+            blocks = np.split(value, len(order), axis=-1)
+            value = np.concatenate([blocks[k] for k in order], axis=-1)
+        moved[name] = value
+    return moved
+
+
 def _dlfs(module, layer, found, arrays, config, dout, watch) -> tuple:
-    convention = layer.dlfs
+    convention = layer.convention("dlfs", found.name)
+    arrays = _gated(arrays, layer, convention)
+    if convention.gates is not None:
+        for name in ("Wx", "Wh", "b"):
+            watch.add(arrays[name], name)
     cls = getattr(module, found.name)
     instance = _call("forward", f"{found.name}(...)", cls, *convention.init(arrays, config))
     for method in ("forward", "backward"):
         if not callable(getattr(instance, method, None)):
             raise _unimplemented(method, f"{found.name} has no {method} method")
+    if convention.before is not None:
+        _call("forward", found.name, convention.before, instance, arrays)
     kwargs = {"train_flg": True} if _accepts(instance.forward, "train_flg") else {}
     out = _call("forward", f"{found.name}.forward", instance.forward,
                 *convention.forward(arrays, config), **kwargs)
     if out is None:
         raise _unimplemented("forward", f"{found.name}.forward returned None")
+    if len(convention.outputs) > 1:   # the book 2's LSTM: h_next, c_next
+        if not isinstance(out, (tuple, list)) or len(out) != len(convention.outputs):
+            raise _Stop({"problem": "returned", "stage": "forward", "where": None,
+                         "what": f"{found.name}.forward returned {type(out).__name__} where "
+                                 f"({', '.join(convention.outputs)}) is expected"})
+        out = _side_by_side(f"{found.name}.forward", tuple(out), convention.outputs)
     watch.checkpoint("forward")
-    watch.add_upstream(dout, "dout")
+    upstream = np.split(dout, len(convention.outputs), axis=-1) \
+        if len(convention.outputs) > 1 else [dout]
+    for name, part in zip([f"d{n}" for n in convention.outputs] if len(upstream) > 1
+                          else ["dout"], upstream, strict=True):
+        watch.add_upstream(part, name)
     for name, value in vars(instance).items():
         if name != "grads":   # the book 2's gradients, written in place on purpose
             watch.add(value, f"self.{name}", 1)
     # a loss's backward takes dout=1 (the book's SoftmaxWithLoss.backward(dout=1))
-    args = (dout,) if not layer.loss or _takes_argument(instance.backward) else ()
+    args = upstream if not layer.loss or _takes_argument(instance.backward) else ()
     values = _call("backward", f"{found.name}.backward", instance.backward, *args)
     grads = _grads(layer, convention.returns, values, f"{found.name}.backward") \
         if convention.returns else {}
@@ -227,7 +263,7 @@ def _dlfs(module, layer, found, arrays, config, dout, watch) -> tuple:
         if value is None:   # the arrays of its shape it did set, to say where it went
             grads[f"{key}?"] = _same_shape(instance, arrays, layer, key)
         grads[key] = plain(value)
-    return plain(out), grads
+    return plain(out), _gated(grads, layer, convention, back=True)
 
 
 def _attribute(instance, name: str):
@@ -278,6 +314,8 @@ def run_forward_backward(module, found, arrays: dict, config: dict, dout) -> dic
         result["out"], result["grads"] = run(module, layer, found, arrays, config, dout, watch)
     except _Stop as stop:
         result.update(stop.finding)
-    watch.checkpoint(result["stage"] or ("forward" if layer.loss else "backward"))
+    # a cs231n loss is one function (its changes are the forward's); a class has a backward
+    watch.checkpoint(result["stage"] or ("forward" if layer.loss and found.style == "cs231n"
+                                         else "backward"))
     result["mutated"] = watch.found
     return result

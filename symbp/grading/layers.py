@@ -53,7 +53,11 @@ class LayerReport:
         where = f" at {config_text(self.config)} (point seed {self.seed})" if self.config else ""
         lines = [f"{head}{self.verdict.upper()}{where}"]
         lines += [f"  {self.message}"] if self.message else []
-        lines += [f"  {key.line()}" for key in self.keys]
+        # a forward's key says what its message already said: once is enough
+        lines += [f"  {key.line()}" for key in self.keys
+                  if not (key.key == "out" and self.message and key.message and
+                          self.message.endswith(key.message) and
+                          (key.diagnosis or {}).get("kind") != "config")]
         return lines + [f"  note: {note}" for note in self.notes]
 
     def __str__(self):
@@ -131,7 +135,7 @@ def _report(found, draw: Draw, tried: int, note: str = "") -> LayerReport:
 def _first_draw(user, found, layer, fixed) -> tuple[Draw, Try]:
     """The draw at the layer's default configuration, and the way of calling
     (the convention's ``tries``) that the user's forward accepts."""
-    convention = layer.dlfs if found.style == "dlfs" else layer.cs231n
+    convention = layer.convention(found.style, found.name)
     config = layer.default_config(fixed)
     config.update({name: (int(np.prod(config[name])),) for name in convention.flat
                    if name not in fixed})
@@ -231,7 +235,7 @@ def _search(user, found, layer, count, seed, fixed, extra, tally, on_draw) -> Dr
     from symbp.strategies import layer_configs
     from symbp.verification.search import isolated, scratch_storage
     failures = []
-    convention = layer.dlfs if found.style == "dlfs" else layer.cs231n
+    convention = layer.convention(found.style, found.name)
     flat = {size.name: st.tuples(st.integers(size.low, size.high)) for size in layer.sizes
             if size.name in convention.flat and size.name not in fixed}
 

@@ -8,6 +8,8 @@ its names in cs231n's ``layers.py`` and *Deep Learning from Scratch*.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size, features
@@ -132,6 +134,10 @@ def _dlfs_scales(config) -> dict:
             1.0 / config["p"]: None}
 
 
+_BOOK_DROPOUT = Dlfs("Dropout", init=lambda _a, c: (1.0 - c["p"],),
+                     forward=lambda a, _c: (a["x"],), returns=("dx",),
+                     reads={"scale": _dlfs_scales})
+
 DROPOUT = Layer(
     "dropout", "inverted dropout, train mode: out = x * mask / p",
     operands=(_matrix("N", "D", "dx", "x"), _matrix("N", "D", None, "mask", kind="mask")),
@@ -149,5 +155,6 @@ DROPOUT = Layer(
     cs231n=Cs231n("dropout_forward", ("dropout_backward",),
                   lambda a, c: (a["x"], {"p": c["p"], "mode": "train", "seed": c.get("seed", 0)}),
                   ("dx",), reads={"scale": _cs231n_scales}),
-    dlfs=Dlfs("Dropout", init=lambda _a, c: (1.0 - c["p"],), forward=lambda a, _c: (a["x"],),
-              returns=("dx",), reads={"scale": _dlfs_scales}))
+    dlfs=_BOOK_DROPOUT,
+    # the book 2's TimeDropout(dropout_ratio): the same calls, scaled by 1 / (1 - ratio)
+    dlfs_also=(replace(_BOOK_DROPOUT, name="TimeDropout"),))

@@ -154,7 +154,14 @@ class Dlfs:
     as for :class:`Cs231n`; ``tries`` as for :class:`Cs231n` (``SoftmaxWithLoss``
     takes labels or one-hot targets); ``flat``: sizes of several dimensions
     drawn with one only (the book's ``Affine`` takes ``x`` as N x D: book 2's
-    does not flatten more)."""
+    does not flatten more); ``outputs`` as for :class:`Cs231n` (the book 2's
+    ``LSTM.forward`` returns ``h_next, c_next``); ``before(instance, arrays)``
+    runs between the constructor and ``forward`` (``TimeRNN.set_state(h0)``);
+    ``gates``: the order of the blocks of a gated layer's weights in the
+    class, by their positions in the definition's (the book 2's LSTM slices
+    f, g, i, o where cs231n's i, f, o, g: ``(1, 3, 0, 2)``): its Wx, Wh and
+    b are given with their columns so ordered, and their gradients read back
+    the same way."""
 
     name: str
     init: Callable[[dict, dict], tuple]
@@ -164,6 +171,9 @@ class Dlfs:
     reads: dict = field(default_factory=dict)
     tries: tuple = (Try(),)
     flat: tuple = ()
+    outputs: tuple[str, ...] = ("out",)
+    before: Callable | None = None
+    gates: tuple[int, ...] | None = None
 
 
 def _no_kinks(_arrays, _config) -> float:
@@ -203,6 +213,20 @@ class Layer:
     cse: bool = True                  # share subexpressions when compiling (module symbolic)
     cs231n: Cs231n | None = None
     dlfs: Dlfs | None = None
+    dlfs_also: tuple = ()             # more DLFS classes of the layer (the book 2's TimeDropout)
+
+    @property
+    def classes(self) -> tuple:
+        """Every DLFS class of the layer, ``dlfs`` first."""
+        return ((self.dlfs,) if self.dlfs else ()) + tuple(self.dlfs_also)
+
+    def convention(self, style: str, name: str | None = None):
+        """cs231n's functions (``style`` cs231n), or the DLFS class named
+        ``name`` (in any capitals; the first class without a name)."""
+        if style != "dlfs":
+            return self.cs231n
+        return next((c for c in self.classes if name and c.name.lower() == name.lower()),
+                    self.dlfs)
 
     @property
     def grads(self) -> dict[str, str]:
