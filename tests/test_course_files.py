@@ -419,3 +419,67 @@ def test_the_second_books_time_layers_are_found_and_graded_as_it_calls_them(tmp_
         "TimeSoftmaxWithLoss": ("time_softmax_loss", "ok")}
     assert layers["TimeSoftmaxWithLoss"].notes[0].startswith(
         "TimeSoftmaxWithLoss changes self.ys in place, an array its forward made")
+
+
+# -- Andrew Ng's course's layers -------------------------------------------------------------
+
+NG_LAYERS = '''
+    import numpy as np
+
+
+    def sigmoid(Z):
+        return 1 / (1 + np.exp(-Z))            # the output alone (dnn_utils returns A, Z)
+
+
+    def sigmoid_backward(dA, cache):
+        s = sigmoid(cache)
+        return dA * s * (1 - s)
+
+
+    def relu_backward(dA, cache):
+        dZ = np.array(dA, copy=True)
+        dZ[cache <= 0] = 0
+        return dZ
+
+
+    def linear_forward(A, W, b):
+        return np.dot(W, A) + b, (A, W, b)
+
+
+    def linear_backward(dZ, cache):
+        A_prev, W, b = cache
+        m = A_prev.shape[1]
+        return np.dot(W.T, dZ), np.dot(dZ, A_prev.T) / m, np.sum(dZ, axis=1, keepdims=True){db}
+
+
+    def linear_activation_forward(A_prev, W, b, activation):
+        Z, linear_cache = linear_forward(A_prev, W, b)
+        A = sigmoid(Z) if activation == "sigmoid" else np.maximum(0, Z)
+        return A, (linear_cache, Z)
+
+
+    def linear_activation_backward(dA, cache, activation):
+        linear_cache, Z = cache
+        dZ = sigmoid_backward(dA, Z) if activation == "sigmoid" else relu_backward(dA, Z)
+        return linear_backward(dZ, linear_cache)
+'''
+
+
+def test_ngs_layers_are_graded_with_his_conventions(tmp_path):
+    # columns are samples; dW and db are the cost's (1/m of the product), dA_prev is not
+    path = write(tmp_path / "dnn.py", NG_LAYERS.format(db=" / m"))
+    report, layers = graded(path, random=3)
+    assert {(r.found.layer, r.found.style, r.verdict) for r in report.layers} == {
+        ("sigmoid", "ng", "ok"), ("relu", "cs231n", "ok"), ("linear", "ng", "ok"),
+        ("linear_relu", "ng", "ok"), ("linear_sigmoid", "ng", "ok")}
+    assert layers["relu_backward"].notes == [
+        ("no relu_forward in the file: relu_backward was given its input as the cache, as "
+        "cs231n's and Ng's forwards cache it")]
+    assert layers["sigmoid_backward"].notes == [
+        ("sigmoid returned its output alone: its input was given to the backward as the cache "
+        "(Ng's activation cache is Z)")]
+    path.write_text(path.read_text().replace("keepdims=True) / m", "keepdims=True)"))
+    report = symbp.grade_layers(path, random=3, only=["linear_backward"]).layers[0]
+    diagnosis = keyed(report)["db"].diagnosis
+    assert report.verdict == "wrong" and diagnosis["kind"] == "factor"
+    assert diagnosis["factor"] == "m" and keyed(report)["dW"].ok

@@ -28,6 +28,7 @@ class Found:
     layer: str
     style: str
     forward: str | None = None
+    cache_is_input: bool = False   # no forward: the backward gets the input as its cache
 
 
 def discover(names: dict[str, str]) -> list[Found]:
@@ -57,8 +58,22 @@ def _discover(names: dict[str, str], origin: str) -> list[Found]:
                 found.append(Found(classes[convention.name.lower()], layer.name, "dlfs"))
         for forward, backward in _pairs(layer):
             if names.get(backward) == f"{origin}function":
-                found.append(Found(backward, layer.name, "cs231n", forward))
+                found.append(Found(backward, layer.name, *_forward_of(layer, forward, names)))
     return found
+
+
+def _forward_of(layer, forward: str | None, names: dict) -> tuple:
+    """The style and the forward of a backward: ``forward``, or the one Ng's
+    course has instead (``relu(Z)`` for its ``relu_backward(dA, cache)``)
+    when the file defines that one only; with neither, an activation whose
+    cache is its input in both courses gets that (``cache_is_input``)."""
+    course = layer.cs231n.course
+    if forward is None or forward in names:
+        return course, forward
+    instead = next((name for name in layer.cs231n.input_cached if name in names), None)
+    if instead:
+        return "ng", instead
+    return course, forward, bool(layer.cs231n.input_cached)
 
 
 def _pairs(layer) -> list[tuple[str | None, str]]:

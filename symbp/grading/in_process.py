@@ -64,11 +64,11 @@ def _placed(forward, backward, layer) -> tuple[dict, Found]:
         if backward is not None:
             raise LayerError(f"{layer.name} is one function, {name}(...) -> "
                              f"{tuple(convention.returns)}; give it as forward, no backward")
-        return {name: forward}, Found(name, layer.name, "cs231n")
+        return {name: forward}, Found(name, layer.name, convention.course)
     if backward is None:
         raise LayerError(f"{layer.name} needs a backward function beside its forward")
     return ({convention.forward: forward, name: backward},
-            Found(name, layer.name, "cs231n", convention.forward))
+            Found(name, layer.name, convention.course, convention.forward))
 
 
 def grade_layer_code(forward, backward=None, layer="batchnorm", *, config=None,

@@ -137,10 +137,15 @@ def _grads(layer, names, values, label: str) -> dict:
     return grads
 
 
-def _returned(name: str, function, args, names: tuple) -> tuple:
+def _returned(name: str, function, args, names: tuple, notes=None) -> tuple:
     """What a cs231n forward (or loss) returns: the values ``names``, the
-    first not None."""
+    first not None.  With ``notes`` (a list), a forward that returns its
+    output alone is taken to cache its input (Ng's ``sigmoid(Z)``), noted."""
     result = _call("forward", name, function, *args)
+    if notes is not None and isinstance(result, np.ndarray) and len(names) == 2:
+        notes.append(f"{name} returned its output alone: its input was given to the backward "
+                     "as the cache (Ng's activation cache is Z)")
+        result = (result, args[0])
     if result is None or (isinstance(result, (tuple, list)) and result and result[0] is None):
         raise _unimplemented("forward", f"{name} returned None")
     if not isinstance(result, (tuple, list)) or len(result) != len(names):
@@ -164,15 +169,21 @@ def _side_by_side(name: str, outputs: tuple, names: tuple):
                              "expected"}) from None
 
 
-def _cs231n(module, layer, found, arrays, config, dout, watch) -> tuple:
+def _cs231n(module, layer, found, arrays, config, dout, watch, notes) -> tuple:
     convention = layer.cs231n
     args = convention.args(arrays, config)
     backward = getattr(module, found.name)
     if found.forward is None:         # a loss: one function, (loss, gradient)
         loss, gradient = _returned(found.name, backward, args, convention.returns)
         return plain(loss), _grads(layer, convention.returns[1:], gradient, found.name)
-    *outputs, cache = _returned(found.forward, getattr(module, found.forward), args,
-                                (*convention.outputs, "cache"))
+    if found.cache_is_input:   # no forward in the file: the input is the cache in both courses
+        notes.append(f"no {found.forward} in the file: {found.name} was given its input as "
+                     "the cache, as cs231n's and Ng's forwards cache it")
+        outputs, cache = [layer.forward(arrays, config)], args[0]
+    else:
+        *outputs, cache = _returned(found.forward, getattr(module, found.forward), args,
+                                    (*convention.outputs, "cache"),
+                                    notes if found.forward in convention.input_cached else None)
     out = _side_by_side(found.forward, tuple(outputs), convention.outputs)
     watch.checkpoint("forward")
     watch.add(cache, "cache")
@@ -182,8 +193,13 @@ def _cs231n(module, layer, found, arrays, config, dout, watch) -> tuple:
     names = [f"d{name}" for name in convention.outputs] if len(outputs) > 1 else ["dout"]
     for name, part in zip(names, upstream, strict=True):
         watch.add_upstream(part, name)
-    values = _call("backward", found.name, backward, *upstream, cache)
-    return plain(out), _grads(layer, convention.returns, values, found.name)
+    values = _call("backward", found.name, backward, *upstream, cache,
+                   *convention.backward_args)
+    grads = _grads(layer, convention.returns, values, found.name)
+    for key in convention.means:   # Ng's dW = 1/m dZ A_prev.T: the cost's, a mean
+        if isinstance(grads.get(key), np.ndarray) and grads[key].dtype.kind in "fiu":
+            grads[key] = grads[key] * config["m"]
+    return plain(out), grads
 
 
 def _accepts(method, name: str) -> bool:
@@ -218,7 +234,7 @@ def _gated(arrays: dict, layer, convention, back: bool = False) -> dict:
     return moved
 
 
-def _dlfs(module, layer, found, arrays, config, dout, watch) -> tuple:
+def _dlfs(module, layer, found, arrays, config, dout, watch, _notes) -> tuple:
     convention = layer.convention("dlfs", found.name)
     arrays = _gated(arrays, layer, convention)
     if convention.gates is not None:
@@ -300,22 +316,24 @@ def _from_grads_list(instance, layer, arrays: dict, key: str):
 def run_forward_backward(module, found, arrays: dict, config: dict, dout) -> dict:
     """Run the user's layer ``found`` (a :class:`~symbp.grading.discovery.Found`)
     at one point: see the module doc.  Returns ``{"out", "grads", "mutated",
-    "problem", "stage", "what", "where"}`` (``problem`` None when both ran)."""
+    "problem", "stage", "what", "where", "notes"}`` (``problem`` None when both
+    ran)."""
     layer = LAYERS[found.layer]
     arrays = {name: np.array(value, copy=True) for name, value in arrays.items()}
     dout = np.array(dout, copy=True) if not layer.loss else dout
     watch = _Watch()
     for op in layer.operands:
         watch.add(arrays[op.name], op.name)
-    run = _cs231n if found.style == "cs231n" else _dlfs
+    run = _dlfs if found.style == "dlfs" else _cs231n   # cs231n's and Ng's functions
     result = {"out": None, "grads": {}, "problem": None, "stage": None, "what": None,
-              "where": None}
+              "where": None, "notes": []}
     try:
-        result["out"], result["grads"] = run(module, layer, found, arrays, config, dout, watch)
+        result["out"], result["grads"] = run(module, layer, found, arrays, config, dout, watch,
+                                             result["notes"])
     except _Stop as stop:
         result.update(stop.finding)
     # a cs231n loss is one function (its changes are the forward's); a class has a backward
-    watch.checkpoint(result["stage"] or ("forward" if layer.loss and found.style == "cs231n"
+    watch.checkpoint(result["stage"] or ("forward" if layer.loss and found.style != "dlfs"
                                          else "backward"))
     result["mutated"] = watch.found
     return result

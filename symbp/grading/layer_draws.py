@@ -210,6 +210,7 @@ def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
         return Draw(verdict, config, seed, mutated, f"{label}{result['what']}{at}", harmless,
                     problem=result["problem"])
     arrays, shown, notes, refused = _read_back(layer, found, arrays, config, result["out"])
+    notes = result.get("notes", []) + notes
     config = {**config, **shown}   # the truth needs every parameter, read back or not
     truth_out, truth = truth_for(layer, config)(arrays, config, dout)
     out = _array(result["out"])

@@ -154,7 +154,7 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
     """Grade one layer of the user's (see the module doc); ``fixed`` keeps
     configuration values (``{"N": 1}``); ``on_draw(done)`` follows the draws."""
     layer = LAYERS[found.layer]
-    if found.forward and found.forward not in user.names():
+    if found.forward and found.forward not in user.names() and not found.cache_is_input:
         return LayerReport(found, "error", 0, message=(
             f"{found.name} needs the cache of {found.forward}, which is not defined"))
     fixed = _fixed_for(layer, fixed or {})

@@ -68,8 +68,9 @@ def _activation(name: str, title: str, cs231n_name: str, dlfs_name: str, **extra
     return Layer(
         name, title, operands=(_matrix("N", "D", "dx", "x"),), sizes=NxD, define=define,
         forward=lambda a, _c: table.numpy(a["x"]), backward=backward,
+        # Ng's dnn_utils: relu(Z) -> (A, Z) and relu_backward(dA, cache)
         cs231n=Cs231n(f"{cs231n_name}_forward", (f"{cs231n_name}_backward",),
-                      lambda a, _c: (a["x"],), ("dx",)),
+                      lambda a, _c: (a["x"],), ("dx",), input_cached=(cs231n_name,)),
         dlfs=Dlfs(dlfs_name, init=lambda _a, _c: (), forward=lambda a, _c: (a["x"],),
                   returns=("dx",)), **extra)
 

@@ -131,7 +131,14 @@ class Cs231n:
     (cs231n's ``fast_layers.py``: ``conv_forward_im2col``/``conv_backward_im2col``).
     ``tries``: the ways of calling it (:class:`Try`), in turn until the
     forward accepts one (group norm's gamma as ``(1, C, 1, 1)`` or ``(C,)``);
-    ``flat`` as for :class:`Dlfs`.
+    ``flat`` as for :class:`Dlfs`.  Andrew Ng's course: ``input_cached``
+    names forwards a file may have instead of ``forward`` (``relu(Z)``, whose
+    cache is Z: one that returns its output alone is taken to cache its
+    input); ``backward_args`` follow the cache (``linear_activation_backward(
+    dA, cache, "relu")``); ``means`` are gradients returned as means over the
+    m examples (Ng's dW and db, 1/m of the vector-Jacobian product): they are
+    multiplied by ``m`` before they are compared; ``course`` names whose
+    functions they are in reports (``ng``).
     """
 
     forward: str | None
@@ -143,6 +150,10 @@ class Cs231n:
     also: tuple = ()
     tries: tuple = (Try(),)
     flat: tuple = ()
+    input_cached: tuple[str, ...] = ()
+    backward_args: tuple = ()
+    means: tuple[str, ...] = ()
+    course: str = "cs231n"
 
 
 @dataclass(frozen=True)
