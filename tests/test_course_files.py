@@ -483,3 +483,55 @@ def test_ngs_layers_are_graded_with_his_conventions(tmp_path):
     diagnosis = keyed(report)["db"].diagnosis
     assert report.verdict == "wrong" and diagnosis["kind"] == "factor"
     assert diagnosis["factor"] == "m" and keyed(report)["dW"].ok
+
+
+class MatMul:
+    """The book 2's MatMul: no bias; dW written into self.grads."""
+
+    def __init__(self, W):
+        self.params, self.grads = [W], [np.zeros_like(W)]
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.params[0]
+
+    def backward(self, dout):
+        self.grads[0][...] = self.x.T @ dout
+        return dout @ self.params[0].T
+
+
+class Softmax:
+    def forward(self, x):
+        self.out = np.exp(x - x.max(axis=1, keepdims=True))
+        self.out /= self.out.sum(axis=1, keepdims=True)
+        return self.out
+
+    def backward(self, dout):
+        dx = self.out * dout
+        dx -= self.out * dx.sum(axis=1, keepdims=True)
+        return dx
+
+
+class SigmoidWithLoss:
+    def forward(self, x, t):
+        self.t, self.y = t, 1 / (1 + np.exp(-x))
+        picked = np.where(t == 1, self.y, 1 - self.y)
+        return -np.mean(np.log(picked + 1e-7))      # the book's cross_entropy_error's delta
+
+    def backward(self, dout=1):
+        return (self.y - self.t) * dout / len(self.t)
+
+
+@pytest.mark.parametrize("cls,layer", [(MatMul, "matmul"), (Softmax, "softmax"),
+                                       (SigmoidWithLoss, "sigmoid_loss")])
+def test_the_second_books_other_layers(cls, layer):
+    assert grade_layer_code(cls, layer=layer, random=3).verdict == "ok"
+
+
+def test_a_layers_backward_given_to_grade_is_sent_to_grade_layers(cli, tmp_path):
+    path = write(tmp_path / "dnn.py", NG_LAYERS.format(db=" / m"))
+    status, _, err = cli("grade", f"{path}:linear_activation_backward", "--layers", "3,2,1")
+    assert status == 2
+    assert err.startswith("linear_activation_backward is the backward of a layer (the "
+                          "catalogue's linear_relu), not of a whole network: symbp "
+                          "grade-layers FILE grades it")

@@ -92,6 +92,13 @@ def _ng_forward(function):
     return None
 
 
+def _layer_named(name: str) -> str | None:
+    """The catalogue layer whose conventional backward (or class) is ``name``."""
+    from symbp.grading.discovery import discover
+    found = discover({name: "function"}) + discover({name: "class"})
+    return found[0].layer if found else None
+
+
 def _model_method(cls):
     for name in ("gradient", "loss"):
         if callable(getattr(cls, name, None)):
@@ -119,6 +126,12 @@ def describe(obj) -> dict:
                 "note": f"{obj.__name__} built with the network's sizes ("
                         f"{', '.join(sizes) or 'no size arguments'}) and its params set to "
                         f"the point's; graded through its {method} method"}
+    layer = _layer_named(getattr(obj, "__name__", ""))
+    if layer is not None:
+        return {"kind": "unknown", "note": None, "takes": [], "problem": (
+            f"{obj.__name__} is the backward of a layer (the catalogue's {layer}), not of a "
+            "whole network: symbp grade-layers FILE grades it; symbp grade takes a function "
+            "FUNC(params, x, y), a course's backward pass or a model class")}
     forward = _ng_forward(obj) if callable(obj) else None
     if forward is not None:
         names = [p.name.lower() for p in _parameters(obj)]

@@ -81,6 +81,41 @@ SIGMOID = _activation("sigmoid", "sigmoid: out = 1 / (1 + exp(-x))", "sigmoid", 
 TANH = _activation("tanh", "tanh: out = tanh(x)", "tanh", "Tanh")
 
 
+# -- the second book's MatMul and Softmax ---------------------------------------------------
+
+MATMUL = Layer(
+    "matmul", "matrix product without a bias: out = x W (Deep Learning from Scratch 2)",
+    operands=(_matrix("N", "D", "dx", "x"), _matrix("D", "M", "dW", "W")),
+    sizes=(Size("N", 1, 4), Size("D", 1, 4), Size("M", 1, 4)),
+    define=lambda _ops, x, W: {"out": x @ W}, forward=lambda a, _c: a["x"] @ a["W"],
+    backward=lambda a, _c, dout: {"dx": dout @ a["W"].T, "dW": a["x"].T @ dout},
+    dlfs=Dlfs("MatMul", init=lambda a, _c: (a["W"],), forward=lambda a, _c: (a["x"],),
+              returns=("dx",), attributes={"dW": "dW"}))
+
+
+def _softmax(ops, x):
+    exps = ops.exp(x)
+    return {"out": exps / exps.sum(axis=1)}
+
+
+def _softmax_rows(x):
+    exps = np.exp(x - x.max(axis=1, keepdims=True))
+    return exps / exps.sum(axis=1, keepdims=True)
+
+
+def _softmax_backward(arrays, _config, dout):
+    probs = _softmax_rows(arrays["x"])
+    return {"dx": probs * (dout - (dout * probs).sum(axis=1, keepdims=True))}
+
+
+SOFTMAX = Layer(
+    "softmax", "softmax of each row: out = exp(x) / sum(exp(x)) (Deep Learning from Scratch 2)",
+    operands=(_matrix("N", "D", "dx", "x"),), sizes=(Size("N", 1, 4), Size("D", 2, 5)),
+    define=_softmax, forward=lambda a, _c: _softmax_rows(a["x"]), backward=_softmax_backward,
+    dlfs=Dlfs("Softmax", init=lambda _a, _c: (), forward=lambda a, _c: (a["x"],),
+              returns=("dx",)))
+
+
 # -- seed 001's multiply and add nodes ---------------------------------------------------
 
 def _node(name: str, title: str, dlfs_name: str, define, forward, backward) -> Layer:
