@@ -16,7 +16,7 @@ dtype's, but never finer than float64's: the truth and the inputs FUNC got
 are float64, so a ``longdouble`` answer carries no more than that.
 
 >>> from symbp.network import Network
->>> relative_tolerance(Network(layers=[2, 1]), np.float64) < 1e-12
+>>> _relative_tolerance(Network(layers=[2, 1]), np.float64) < 1e-12
 True
 """
 
@@ -45,7 +45,7 @@ def eps(dtype) -> float:
     return max(own, float(np.finfo(np.float64).eps))
 
 
-def relative_tolerance(net, dtype) -> float:
+def _relative_tolerance(net, dtype) -> float:
     """The default ``rtol`` for gradients of ``dtype`` on ``net`` (module doc)."""
     size = net.depth * float(np.sqrt((max(net.layers) + 1) * net.batch))
     rtol = SAFETY * eps(dtype) * size
@@ -121,7 +121,7 @@ def _accepted_shape(key, claimed, truth):
 
 
 def _compare(net, grade: KeyGrade, truth, claimed, context) -> KeyGrade:
-    rtol = relative_tolerance(net, claimed.dtype) if context.rtol is None else context.rtol
+    rtol = _relative_tolerance(net, claimed.dtype) if context.rtol is None else context.rtol
     atol = ATOL_ROUNDING_UNITS * eps(claimed.dtype) * context.scale \
         if context.atol is None else context.atol
     as_float = claimed.astype(float)

@@ -62,7 +62,7 @@ class Matched:
     returned: list = field(default_factory=list)   # the user's keys, as text
 
 
-def key_text(key) -> str:
+def _key_text(key) -> str:
     """A returned key as the report shows it (keys may be any plain value)."""
     return key if isinstance(key, str) else repr(key)
 
@@ -96,8 +96,8 @@ def match_gradients(result, net, *, names=None, grad_names=None, returns=None) -
     result = _as_mapping(result, net, returns, found)
     if result is None:
         return found
-    found.returned = [key_text(k) for k in result]
-    by_text = {key_text(k): k for k in result}
+    found.returned = [_key_text(k) for k in result]
+    by_text = {_key_text(k): k for k in result}
     grad_names = dict(grad_names or {})
     absent = [name for name in grad_names.values() if name not in by_text]
     if absent:

@@ -11,7 +11,7 @@ truth is not needed, so the size limits of the derivation do not apply).
 
 >>> import numpy as np
 >>> from symbp.layers import LAYERS
->>> kept, rows_alike = kept_fraction(np.array([[2.0, 0.0], [2.0, 0.0]]))
+>>> kept, rows_alike = _kept_fraction(np.array([[2.0, 0.0], [2.0, 0.0]]))
 >>> kept, rows_alike
 (0.5, True)
 """
@@ -28,7 +28,7 @@ PROBE_P = 0.3                 # far from 1/2, so that keeping and dropping diffe
 SLACK = 0.05                  # ten standard deviations of the kept fraction
 
 
-def kept_fraction(out) -> tuple[float, bool]:
+def _kept_fraction(out) -> tuple[float, bool]:
     """The fraction of units the output kept (not 0), and whether every
     sample (row) kept the same ones."""
     kept = np.asarray(out) != 0
@@ -55,7 +55,7 @@ def mask_probe(user, found, layer, extra: dict) -> Draw | None:
     out = np.asarray(outcome.value["out"], dtype=float)
     if out.shape != arrays["x"].shape or not (out != 0).any():
         return None
-    fraction, rows_alike = kept_fraction(out)
+    fraction, rows_alike = _kept_fraction(out)
     scale = float(np.median(out[out != 0]))
     what = _what_differs(fraction, rows_alike, scale, found.style)
     if what is None:

@@ -22,7 +22,7 @@ that repeat, filters that slide.
 >>> config = layer.default_config({"stride": 1, "H": 3, "W": 3, "N": 1, "C": 1})
 >>> from symbp.layers.points import sample_point
 >>> arrays, dout = sample_point(layer, config, seed=1)
->>> variants = overwritten(layer, config, arrays, dout, "dx")
+>>> variants = _overwritten(layer, config, arrays, dout, "dx")
 >>> len(variants), variants[0][0].shape
 (4, (1, 1, 3, 3))
 """
@@ -57,7 +57,7 @@ def _orders(shape: tuple) -> list[tuple[np.ndarray, str]]:
     return orders
 
 
-def overwritten(layer, config: dict, arrays: dict, dout, key: str) -> list:
+def _overwritten(layer, config: dict, arrays: dict, dout, key: str) -> list:
     """``(variant, words)`` for each way of keeping one contribution per
     entry (module doc); empty when no two outputs reach an entry of ``key``."""
     outputs, inputs, values = contributions_for(layer, config)(arrays, config)
@@ -87,7 +87,7 @@ def overwrite(layer, config, arrays, dout, key: str, truth, claimed) -> dict | N
     """The ``overwrite`` diagnosis of ``claimed``, or None (module doc)."""
     if not layer.overwrite:
         return None
-    for variant, what in overwritten(layer, config, arrays, dout, key):
+    for variant, what in _overwritten(layer, config, arrays, dout, key):
         if not close(variant, truth).all() and close(variant, claimed).all():
             return {"kind": "overwrite", "text": (
                 f"{key} keeps, at each entry, only {what} of the outputs that reach it, where "

@@ -50,7 +50,7 @@ class LayerReport:
         if self.verdict == "ok":
             return [f"{head}ok on {self.configs_tried} configurations"] + \
                 [f"  note: {note}" for note in self.notes]
-        where = f" at {config_text(self.config)} (point seed {self.seed})" if self.config else ""
+        where = f" at {_config_text(self.config)} (point seed {self.seed})" if self.config else ""
         lines = [f"{head}{self.verdict.upper()}{where}"]
         lines += [f"  {self.message}"] if self.message else []
         lines += [f"  {key.line()}" for key in self.keys]
@@ -85,7 +85,7 @@ class LayersReport:
         return {"file": self.file, "layers": [r.to_json() for r in self.layers]}
 
 
-def config_text(config: dict) -> str:
+def _config_text(config: dict) -> str:
     """``N = 2, d = 2x3, eps = 1e-05``."""
     def value(v):
         return "x".join(map(str, v)) if isinstance(v, (tuple, list)) else f"{v:g}"
@@ -182,7 +182,7 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
 
 def _untested(layer, keys: list, fixed: dict) -> str:
     one = len(keys) == 1
-    at = config_text(fixed)
+    at = _config_text(fixed)
     why = (f"as they are for every point of {layer.name} at {at}" if at and
            set(keys) <= layer.vacuous(layer.default_config(fixed))
            else "at every point drawn")
