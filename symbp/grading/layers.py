@@ -33,7 +33,15 @@ DEFAULT_RANDOM = 20
 
 @dataclass
 class LayerReport:
-    """The grade of one layer of the user's."""
+    """The grade of one layer of the user's.
+
+    >>> found = Found("relu_backward", "relu", "cs231n", "relu_forward")
+    >>> print(LayerReport(found, "ok", 20))
+    relu_backward (relu, cs231n): ok on 20 configurations
+    >>> print(LayerReport(found, "wrong", 3, [KeyResult("dx", False, 0.5)], {"N": 2, "D": 3}, 7))
+    relu_backward (relu, cs231n): WRONG at N = 2, D = 3 (point seed 7)
+      dx: WRONG, off by up to 0.5
+    """
 
     found: Found
     verdict: str
@@ -68,7 +76,14 @@ class LayerReport:
 
 @dataclass
 class LayersReport:
-    """Every layer graded in one file; ``exit_code`` as the contract says."""
+    """Every layer graded in one file; ``exit_code`` as the contract says.
+
+    >>> found = Found("relu_backward", "relu", "cs231n", "relu_forward")
+    >>> untested = LayersReport("layers.py", [LayerReport(found, "untested", 20)])
+    >>> wrong = LayersReport("layers.py", [LayerReport(found, "wrong", 3)])
+    >>> untested.exit_code, wrong.exit_code
+    (0, 1)
+    """
 
     file: str
     layers: list
@@ -146,7 +161,17 @@ def _first_draw(user, found, layer, fixed) -> tuple[Draw, Try]:
 def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 0,
                 fixed: dict | None = None, on_draw=None) -> LayerReport:
     """Grade one layer of the user's (see the module doc); ``fixed`` keeps
-    configuration values (``{"N": 1}``); ``on_draw(done)`` follows the draws."""
+    configuration values (``{"N": 1}``); ``on_draw(done)`` follows the draws.
+
+    A backward twice the truth, shrunk by Hypothesis to the smallest configuration:
+
+    >>> from symbp.grading.in_process import LocalCode
+    >>> code = LocalCode({"relu_forward": lambda x: (np.maximum(x, 0), x),
+    ...                   "relu_backward": lambda dout, x: 2 * dout * (x > 0)})
+    >>> report = grade_found(code, Found("relu_backward", "relu", "cs231n", "relu_forward"), 3)
+    >>> report.verdict, report.config, report.keys[0].diagnosis["text"]
+    ('wrong', {'N': 1, 'D': 1}, 'dx is 2 times the truth.')
+    """
     layer = LAYERS[found.layer]
     if found.forward and found.forward not in user.names():
         return LayerReport(found, "error", 0, message=(
