@@ -264,12 +264,12 @@ class UserCodeFailed(Exception):
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.py"
     >>> _ = path.write_text("def forever():\\n    while True:\\n        pass\\n")
-    >>> with UserProcess(path, timeout=0.2) as user:
+    >>> with UserProcess(path, timeout=0.1) as user:
     ...     try:
     ...         user.function("forever")()
     ...     except UserCodeFailed as failed:
     ...         print(failed.error.kind, failed)
-    timeout the call did not finish within 0.2 s (the time limit)
+    timeout the call did not finish within 0.1 s (the time limit)
     """
 
     def __init__(self, error: UserError):
