@@ -106,7 +106,7 @@ def run(args, io) -> int:
     ...       "--loss", "half_sse", "--reduction", "sum", "--batch", "3"])  # doctest: +ELLIPSIS
     grading ...mine.py:grads
     on layers=[2, 1] hidden=sigmoid output=identity loss=half_sse batch=3 reduction=sum ...
-      W1 (dW1): ok, max error 0 (tolerance 2.8e-14)
+      W1 (dW1): ok, max error ... (tolerance 2.8e-14)
       b1 (db1): WRONG, off by up to 1.77 ...; b1 is 1/m times the truth while W1 is right: ...
       note: gradient keys read by the dW1 convention (dW1 is W1, db1 is b1, ...)
     wrong: b1 on layers [2, 1]
