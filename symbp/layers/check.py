@@ -29,7 +29,7 @@ from symbp.sources.check import (
 from symbp.sources.finite import central_differences
 
 
-def finite_gradients(layer, arrays: dict, config: dict, dout, on_entry=None) -> dict:
+def _finite_gradients(layer, arrays: dict, config: dict, dout, on_entry=None) -> dict:
     """Every gradient by central differences of ``sum(dout * forward)`` (the
     loss itself for a loss layer), symbp's NumPy forward."""
     values = {name: np.array(array, copy=True) for name, array in arrays.items()}
@@ -89,7 +89,7 @@ def compare_layer(layer, config: dict | None = None, *, seed: int = 0,
         done[0] += 1
         progress(done[0])
 
-    finite = finite_gradients(layer, arrays, config, dout, progress and on_entry)
+    finite = _finite_gradients(layer, arrays, config, dout, progress and on_entry)
     forward = scaled_difference(np.atleast_1d(out), np.atleast_1d(layer.forward(arrays, config)))
     keys = [ParameterCheck(key, *scaled_difference(truth[key], np.asarray(own[key])),
                            *scaled_difference(truth[key], finite[key]))

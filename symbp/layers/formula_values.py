@@ -56,7 +56,7 @@ def _arguments(sized: SizedLayer, built) -> list:
     return arguments + ([] if built.dout is None else built.dout.entries)
 
 
-class NumericTruth:
+class _NumericTruth:
     """Every quantity of one shape, compiled once (SymEngine, common
     subexpressions shared): :meth:`__call__` evaluates them at a point."""
 
@@ -131,13 +131,13 @@ _TRUTHS: dict = {}
 CACHE_SIZE = 256
 
 
-def numeric_truth(sized: SizedLayer) -> NumericTruth:
+def _numeric_truth(sized: SizedLayer) -> _NumericTruth:
     """The compiled truth of ``sized``'s shapes (cached: one derivation per shape)."""
     key = sized.shape_key()
     if key not in _TRUTHS:
         if len(_TRUTHS) >= CACHE_SIZE:
             _TRUTHS.pop(next(iter(_TRUTHS)))
-        _TRUTHS[key] = NumericTruth(sized)
+        _TRUTHS[key] = _NumericTruth(sized)
     return _TRUTHS[key]
 
 
@@ -152,7 +152,7 @@ def point_values(sized: SizedLayer, seed: int = 0) -> dict:
     arrays, dout = sample_point(base, config, seed)
     numbers = {name: float(sized[sized.layer.notation_name(name)])
                for name in _parameter_names(sized)}
-    found = numeric_truth(sized)(arrays, numbers, dout)
+    found = _numeric_truth(sized)(arrays, numbers, dout)
     for op in base.operands:
         grid = _as_grid(op, arrays[op.name], config)
         if op.kind == "labels":

@@ -233,11 +233,11 @@ class IndexSpace:
         return sympy.Sum(grid.entry(r, c), (r, 0, grid.rows - 1), (c, 0, grid.cols - 1))
 
     def sizes(self, sized: SizedLayer) -> dict:
-        symbols = {name: size_symbol(name) for name in sized.layer.sizes()}
+        symbols = {name: _size_symbol(name) for name in sized.layer.sizes()}
         return {**dict(sized.settings), **symbols}
 
 
-def size_symbol(name: str):
+def _size_symbol(name: str):
     """The size ``name`` (N, D, C, M) as a positive integer symbol."""
     import sympy
     return sympy.Symbol(name, integer=True, positive=True)

@@ -39,7 +39,7 @@ def _scalar(value) -> np.ndarray:
     return array
 
 
-def total(values):
+def _total(values):
     """The sum of ``values``, pairwise (a long sum of SymEngine terms built one
     term at a time costs the square of its length)."""
     values = list(values)
@@ -175,7 +175,7 @@ class Grid:
         product = _objects((left.shape[0], m))
         for i in range(left.shape[0]):
             for j in range(m):
-                product[i, j] = total(left[i, t] * other.array[t, j] for t in range(k))
+                product[i, j] = _total(left[i, t] * other.array[t, j] for t in range(k))
         return Grid(product.reshape(*self.shape[:-1], m))
 
     def sum(self, axis=None) -> Grid:
@@ -187,7 +187,7 @@ class Grid:
         rows = moved.reshape(-1, int(np.prod([self.shape[a] for a in axes])))
         sums = _objects(len(rows))
         for i, row in enumerate(rows):
-            sums[i] = total(row)
+            sums[i] = _total(row)
         shape = [1 if a in axes else size for a, size in enumerate(self.shape)]
         return Grid(sums.reshape(shape))
 

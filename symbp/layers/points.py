@@ -76,7 +76,7 @@ def _sizes(layer, config, before: str | None = None) -> str:
                                          else str(config[s.name])) for s in sizes)
 
 
-def draw_arrays(layer, config: dict, rng) -> dict:
+def _draw_arrays(layer, config: dict, rng) -> dict:
     """One array per operand, drawn as the module doc says (kinks not avoided)."""
     arrays = {}
     for op in layer.operands:
@@ -104,7 +104,7 @@ def sample_point(layer, config: dict, seed: int = 0):
     rng = np.random.default_rng(seed)
     always_zero = layer.vacuous(config)
     for _ in range(ATTEMPTS):
-        arrays = draw_arrays(layer, config, rng)
+        arrays = _draw_arrays(layer, config, rng)
         if layer.kink_distance(arrays, config) < KINK_MARGIN:
             continue
         dout = 1.0 if layer.loss else rng.normal(size=np.shape(layer.forward(arrays, config)))

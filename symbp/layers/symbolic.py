@@ -125,7 +125,7 @@ def _compiled(engine, arguments, expressions, cse: bool = True):
     return engine.Lambdify(arguments, expressions, cse=cse, backend="lambda")
 
 
-def argument_values(layer, arrays: dict, config: dict) -> np.ndarray:
+def _argument_values(layer, arrays: dict, config: dict) -> np.ndarray:
     """The numbers for a derivation's arguments, in order: every operand's
     entries (labels as their one-hot arrays), then the parameters."""
     values = []
@@ -140,7 +140,7 @@ def argument_values(layer, arrays: dict, config: dict) -> np.ndarray:
     return np.concatenate(values)
 
 
-def by_key(layer, flat, config: dict) -> dict:
+def _by_key(layer, flat, config: dict) -> dict:
     """A flat vector of every differentiated operand's entries, in order, as
     ``{gradient key: array of the operand's shape}``."""
     shapes, grads, start = layer.shapes(config), {}, 0
@@ -192,7 +192,7 @@ class Truth:
 
     def stages(self, arrays: dict, config: dict) -> tuple[np.ndarray, list]:
         """The arguments' numbers, and each stage's values (flat), in order."""
-        base, values = argument_values(self.layer, arrays, config), []
+        base, values = _argument_values(self.layer, arrays, config), []
         for stage in self._stages:
             values.append(np.ravel(stage(np.concatenate([base, *values]))))
         return base, values
@@ -217,7 +217,7 @@ class Truth:
                 pulled = np.ravel(adjust[name](pulled.reshape(self.stage_shapes[name])))
             arguments = np.concatenate([base, *values[:k], pulled])
             adjoint[:start] += np.ravel(self._pullbacks[k](arguments))
-        grads = by_key(self.layer, adjoint[:self.n_wrt], config)
+        grads = _by_key(self.layer, adjoint[:self.n_wrt], config)
         if self.layer.loss:
             return float(out[0]), grads
         return out.reshape(self.out_shape), grads
@@ -248,7 +248,7 @@ class Contributions:
         self._function = _compiled(engine, base, derivatives or [0], layer.cse)
 
     def __call__(self, arrays: dict, config: dict):
-        values = np.ravel(self._function(argument_values(self.layer, arrays, config)))
+        values = np.ravel(self._function(_argument_values(self.layer, arrays, config)))
         return self.outputs, self.inputs, values[:len(self.outputs)]
 
 
