@@ -50,7 +50,13 @@ def _total(values):
 
 
 class Grid:
-    """An array of expressions, of any shape (see the module doc)."""
+    """An array of expressions, of any shape (see the module doc).
+
+    >>> import sympy
+    >>> x = Grid.of_symbols(sympy, "x", 2, 3)
+    >>> x.sum(axis=1).shape, (x @ Grid.of_symbols(sympy, "w", 3, 1)).entries[0]
+    ((2, 1), w_0_0*x_0_0 + w_1_0*x_0_1 + w_2_0*x_0_2)
+    """
 
     __array_ufunc__ = None   # a NumPy scalar or array on the left defers to Grid
 
@@ -206,6 +212,12 @@ class Ops:
     chains the pieces (:class:`symbp.layers.symbolic.Truth`).  ``staged``
     keeps every named quantity's value, in order; ``cuts`` the symbols that
     stand for them.
+
+    >>> import sympy
+    >>> ops = Ops(sympy, cut=True)
+    >>> mu = ops.stage("mu", Grid.of_symbols(sympy, "x", 1, 2).mean(axis=1))
+    >>> mu.entries, ops.staged["mu"].entries
+    ([stage0_mu_0_0], [x_0_0/2 + x_0_1/2])
     """
 
     def __init__(self, engine, cut: bool = False):
