@@ -24,6 +24,8 @@ over named quantities (:mod:`symbp.layers.symbolic`).
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 
@@ -49,7 +51,52 @@ def _total(values):
     return values[0]
 
 
-class Grid:
+class Arithmetic:
+    """The element-wise operators of an array of expressions, written once
+    for :class:`Grid` and :class:`~symbp.layers.index_grid.IndexGrid` from
+    their ``_combine(other, function, reflected)`` and ``map(function)``.
+
+    >>> class Pair(Arithmetic):
+    ...     def __init__(self, a, b): self.entries = (a, b)
+    ...     def map(self, f): return Pair(*map(f, self.entries))
+    ...     def _combine(self, other, f, reflected=False):
+    ...         return self.map(lambda e: f(other, e) if reflected else f(e, other))
+    >>> (10 - Pair(1, 2) ** 2).entries
+    (9, 6)
+    """
+
+    def __add__(self, other):
+        return self._combine(other, operator.add)
+
+    def __radd__(self, other):
+        return self._combine(other, operator.add, reflected=True)
+
+    def __sub__(self, other):
+        return self._combine(other, operator.sub)
+
+    def __rsub__(self, other):
+        return self._combine(other, operator.sub, reflected=True)
+
+    def __mul__(self, other):
+        return self._combine(other, operator.mul)
+
+    def __rmul__(self, other):
+        return self._combine(other, operator.mul, reflected=True)
+
+    def __truediv__(self, other):
+        return self._combine(other, operator.truediv)
+
+    def __rtruediv__(self, other):
+        return self._combine(other, operator.truediv, reflected=True)
+
+    def __pow__(self, power):
+        return self.map(lambda a: a ** power)
+
+    def __neg__(self):
+        return self.map(lambda a: -a)
+
+
+class Grid(Arithmetic):
     """An array of expressions, of any shape (see the module doc).
 
     >>> import sympy
@@ -123,35 +170,6 @@ class Grid:
         result = np.frompyfunc(function, 2, 1)(left, right)
         return Grid(np.asarray(result, dtype=object))
 
-    def __add__(self, other):
-        return self._combine(other, lambda a, b: a + b)
-
-    def __radd__(self, other):
-        return self._combine(other, lambda a, b: a + b, reflected=True)
-
-    def __sub__(self, other):
-        return self._combine(other, lambda a, b: a - b)
-
-    def __rsub__(self, other):
-        return self._combine(other, lambda a, b: a - b, reflected=True)
-
-    def __mul__(self, other):
-        return self._combine(other, lambda a, b: a * b)
-
-    def __rmul__(self, other):
-        return self._combine(other, lambda a, b: a * b, reflected=True)
-
-    def __truediv__(self, other):
-        return self._combine(other, lambda a, b: a / b)
-
-    def __rtruediv__(self, other):
-        return self._combine(other, lambda a, b: a / b, reflected=True)
-
-    def __pow__(self, power):
-        return self.map(lambda a: a ** power)
-
-    def __neg__(self):
-        return self.map(lambda a: -a)
 
     # -- shapes ------------------------------------------------------------------------
 
