@@ -95,7 +95,7 @@ def grade_layer_code(forward, backward=None, layer="batchnorm", *, config=None,
     >>> report = grade_layer_code(lambda x: (np.maximum(x, 0), x), lambda dout, x: dout, "relu",
     ...                           config={"N": 2, "D": 3})
     >>> print(report)
-    relu_backward (relu, cs231n): WRONG at N = 2, D = 3, seed = 0 (point seed 0)
+    relu_backward (relu, cs231n): WRONG at N = 2, D = 3 (point seed 0)
       dx: WRONG, off by up to 0.947; dx agrees with the truth on column(s) 0, 2 only
     """
     entry = layer_named(layer) if isinstance(layer, str) else layer

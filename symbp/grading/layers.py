@@ -58,7 +58,10 @@ class LayerReport:
         if self.verdict == "ok":
             return [f"{head}ok on {self.configs_tried} configurations"] + \
                 [f"  note: {note}" for note in self.notes]
-        where = f" at {_config_text(self.config)} (point seed {self.seed})" if self.config else ""
+        # a random layer's mask seed is the point's seed: said once
+        shown = {k: v for k, v in (self.config or {}).items()
+                 if not (k == "seed" and v == self.seed)}
+        where = f" at {_config_text(shown)} (point seed {self.seed})" if self.config else ""
         lines = [f"{head}{self.verdict.upper()}{where}"]
         lines += [f"  {self.message}"] if self.message else []
         lines += [f"  {key.line()}" for key in self.keys]
