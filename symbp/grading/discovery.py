@@ -22,13 +22,21 @@ from symbp.layers import LAYERS
 class Found:
     """One layer to grade: the user's ``name`` (a backward function, a loss
     function or a class), the catalogue ``layer``, the ``style`` (``cs231n``
-    or ``dlfs``) and, for cs231n, the ``forward`` whose cache the backward takes."""
+    or ``dlfs``; ``ng`` for Andrew Ng's course's functions, called as
+    cs231n's are) and, for functions, the ``forward`` whose cache the
+    backward takes (``cache_is_input``: there is none, and the backward of an
+    activation gets its input as the cache, as both courses' forwards cache it).
+
+    >>> found = discover({"batchnorm_forward": "function", "batchnorm_backward_alt": "function"})
+    >>> found[0].name, found[0].style, found[0].forward
+    ('batchnorm_backward_alt', 'cs231n', 'batchnorm_forward')
+    """
 
     name: str
     layer: str
     style: str
     forward: str | None = None
-    cache_is_input: bool = False   # no forward: the backward gets the input as its cache
+    cache_is_input: bool = False
 
 
 def discover(names: dict[str, str]) -> list[Found]:
@@ -86,7 +94,12 @@ def _pairs(layer) -> list[tuple[str | None, str]]:
 
 
 def looked_for() -> list[str]:
-    """Every name discovery recognises, for the message when none is found."""
+    """Every name discovery recognises, for the message when none is found.
+
+    >>> names = looked_for()
+    >>> "batchnorm_backward_alt" in names, "BatchNormalization" in names, "helper" in names
+    (True, True, False)
+    """
     names = []
     for layer in LAYERS.values():
         for forward, backward in _pairs(layer):
@@ -97,7 +110,17 @@ def looked_for() -> list[str]:
 
 def select(found: list[Found], only: list[str] | None) -> list[Found]:
     """The layers ``only`` names (the user's names or catalogue names); a
-    name that matches none is a LayerError listing what there is."""
+    name that matches none is a LayerError listing what there is.
+
+    >>> found = discover({"relu_forward": "function", "relu_backward": "function",
+    ...                   "Affine": "class"})
+    >>> [f.name for f in select(found, ["relu"])]
+    ['relu_backward']
+    >>> select(found, ["conv"])
+    Traceback (most recent call last):
+    ...
+    symbp.errors.LayerError: conv is not among the layers found (Affine, relu_backward) or their catalogue names.
+    """
     if not only:
         return found
     unknown = [name for name in only

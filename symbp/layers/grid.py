@@ -41,7 +41,7 @@ def _scalar(value) -> np.ndarray:
     return array
 
 
-def total(values):
+def _total(values):
     """The sum of ``values``, pairwise (a long sum of SymEngine terms built one
     term at a time costs the square of its length)."""
     values = list(values)
@@ -97,7 +97,13 @@ class Arithmetic:
 
 
 class Grid(Arithmetic):
-    """An array of expressions, of any shape (see the module doc)."""
+    """An array of expressions, of any shape (see the module doc).
+
+    >>> import sympy
+    >>> x = Grid.of_symbols(sympy, "x", 2, 3)
+    >>> x.sum(axis=1).shape, (x @ Grid.of_symbols(sympy, "w", 3, 1)).entries[0]
+    ((2, 1), w_0_0*x_0_0 + w_1_0*x_0_1 + w_2_0*x_0_2)
+    """
 
     __array_ufunc__ = None   # a NumPy scalar or array on the left defers to Grid
 
@@ -193,7 +199,7 @@ class Grid(Arithmetic):
         product = _objects((left.shape[0], m))
         for i in range(left.shape[0]):
             for j in range(m):
-                product[i, j] = total(left[i, t] * other.array[t, j] for t in range(k))
+                product[i, j] = _total(left[i, t] * other.array[t, j] for t in range(k))
         return Grid(product.reshape(*self.shape[:-1], m))
 
     def sum(self, axis=None) -> Grid:
@@ -205,7 +211,7 @@ class Grid(Arithmetic):
         rows = moved.reshape(-1, int(np.prod([self.shape[a] for a in axes])))
         sums = _objects(len(rows))
         for i, row in enumerate(rows):
-            sums[i] = total(row)
+            sums[i] = _total(row)
         shape = [1 if a in axes else size for a, size in enumerate(self.shape)]
         return Grid(sums.reshape(shape))
 
@@ -224,6 +230,12 @@ class Ops:
     chains the pieces (:class:`symbp.layers.symbolic.Truth`).  ``staged``
     keeps every named quantity's value, in order; ``cuts`` the symbols that
     stand for them.
+
+    >>> import sympy
+    >>> ops = Ops(sympy, cut=True)
+    >>> mu = ops.stage("mu", Grid.of_symbols(sympy, "x", 1, 2).mean(axis=1))
+    >>> mu.entries, ops.staged["mu"].entries
+    ([stage0_mu_0_0], [x_0_0/2 + x_0_1/2])
     """
 
     def __init__(self, engine, cut: bool = False):

@@ -41,7 +41,13 @@ def _broadcast(left: tuple, right: tuple) -> tuple:
 
 
 class IndexGrid(Arithmetic):
-    """``rows`` x ``cols`` (SymPy sizes) with entry ``body`` at (ROW, COLUMN)."""
+    """``rows`` x ``cols`` (SymPy sizes) with entry ``body`` at (ROW, COLUMN).
+
+    >>> N, D = sympy.symbols("N D", integer=True, positive=True)
+    >>> x = IndexGrid.of_base("x", N, D)
+    >>> x.sum(axis=1).shape, x.T.entry(0, 1)
+    ((N, 1), x[1, 0])
+    """
 
     __array_priority__ = 1000  # a NumPy scalar on the left defers to IndexGrid
 
