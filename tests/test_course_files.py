@@ -534,3 +534,47 @@ def test_a_layers_backward_given_to_grade_is_sent_to_grade_layers(cli, tmp_path)
     assert err.startswith("linear_activation_backward is the backward of a layer (the "
                           "catalogue's linear_relu), not of a whole network: symbp "
                           "grade-layers FILE grades it")
+
+
+BOOK_MODEL = '''
+    import numpy as np
+
+
+    class MultiLayerNet:
+        def __init__(self, input_size, hidden_size_list, output_size, weight_decay_lambda=0):
+            sizes = [input_size] + hidden_size_list + [output_size]
+            self.params, self.decay = {{}}, weight_decay_lambda
+            for i in range(1, len(sizes)):
+                self.params["W" + str(i)] = np.random.randn(sizes[i - 1], sizes[i])
+                self.params["b" + str(i)] = np.zeros(sizes[i])
+            self.depth = len(sizes) - 1
+
+        def gradient(self, x, t):
+            outs = [x]
+            for i in range(1, self.depth + 1):
+                z = outs[-1] @ self.params["W" + str(i)] + self.params["b" + str(i)]
+                outs.append(np.maximum(z, 0) if i < self.depth else z)
+            y = np.exp(outs[-1] - outs[-1].max(axis=1, keepdims=True))
+            y /= y.sum(axis=1, keepdims=True)
+            dout, grads = (y - t) / len(x), {{}}
+            for i in range(self.depth, 0, -1):
+                grads["W" + str(i)] = outs[i - 1].T @ dout{decay}
+                grads["b" + str(i)] = dout.sum(axis=0)
+                dout = dout @ self.params["W" + str(i)].T * (outs[i - 1] > 0)
+            return grads
+'''
+
+
+def test_a_book_model_class_is_graded_through_its_gradient_method(cli, tmp_path):
+    # the book's MultiLayerNet of 2016 left the weight decay out of gradient()
+    net = ["--layers", "3,4,2,3", "--hidden", "relu", "--output", "softmax", "--loss", "cce",
+           "--batch", "4", "--l2", "0.2"]
+    path = write(tmp_path / "multi_layer_net.py",
+                 BOOK_MODEL.format(decay=' + self.decay * self.params["W" + str(i)]'))
+    status, doc = cli.json("grade", f"{path}:MultiLayerNet", *net)
+    assert status == 0 and doc["report"]["network"]["targets"] == "onehot"
+    path.write_text(path.read_text().replace(' + self.decay * self.params["W" + str(i)]', ""))
+    status, doc = cli.json("grade", f"{path}:MultiLayerNet", *net)
+    keys = {k["key"]: k for k in doc["report"]["keys"]}
+    assert status == 1 and keys["b1"]["ok"]
+    assert keys["W1"]["diagnosis"]["kind"] == "decay" and keys["W1"]["diagnosis"]["factor"] == "0"

@@ -176,6 +176,9 @@ def _by_convention(convention: dict, net, args, options: dict, shape: dict):
         if convention["labels"] and net.loss == "cce" and not options["labels"]:
             options["labels"] = True
             said.append("its loss(X, y) takes integer class labels: graded with --labels")
+        elif net.loss == "cce" and net.targets == "soft" and args.targets is None:
+            net = net.replace(targets="onehot")   # the book's models learn one-hot t or labels
+            said.append("a model class learns one-hot targets: graded with --targets onehot")
         if "reg" in convention["takes"] and args.l2 is None:
             said.append("built with reg = 0: give --l2 REG to grade its weight decay")
     if "lambd" in convention["takes"] and args.l2 is None and args.lambd is None:
