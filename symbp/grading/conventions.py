@@ -79,7 +79,8 @@ def _ng_forward(function):
             any(name.lower() not in _NG_ARGUMENTS for name in _required(function)):
         return None
     # the names FUNC itself sees (its module's, or a notebook's)
-    namespace = {**vars(_module_of(function) or sys), **getattr(function, "__globals__", {})}
+    module = _module_of(function)
+    namespace = {**(vars(module) if module else {}), **getattr(function, "__globals__", {})}
     name = function.__name__
     candidates = ["L_model_forward"] if "caches" in names else \
         [name.replace("backward", "forward"),
@@ -119,9 +120,9 @@ def describe(obj) -> dict:
                                "method: give a function FUNC(params, x, y), or a model class "
                                "with loss(X, y) or gradient(x, t)"}
         sizes = [p.name for p in _parameters(obj) if p.name.lower() in _SIZE_ARGUMENTS]
-        return {"kind": "model", "method": method, "takes": ["reg"] * any(
-                    _SIZE_ARGUMENTS[s.lower()] == "reg" for s in sizes) + ["reg"] * (
-                    "reg" in [p.name for p in _parameters(getattr(obj, method))]),
+        takes_reg = any(_SIZE_ARGUMENTS[s.lower()] == "reg" for s in sizes) or \
+            "reg" in [p.name for p in _parameters(getattr(obj, method))]
+        return {"kind": "model", "method": method, "takes": ["reg"] * takes_reg,
                 "labels": method == "loss",
                 "note": f"{obj.__name__} built with the network's sizes ("
                         f"{', '.join(sizes) or 'no size arguments'}) and its params set to "

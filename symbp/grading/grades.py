@@ -35,7 +35,13 @@ from symbp.grading.keys import check_map, match_gradients
 from symbp.grading.report import GradeReport, KeyGrade
 from symbp.grading.sandbox import UserCodeFailed, UserFunction
 from symbp.grading.slips import Context, bias_reduction, shifted_extra
-from symbp.grading.user_code import UserError, call_watched, describe_exception, numpy_restored
+from symbp.grading.user_code import (
+    UserCodeError,
+    UserError,
+    call_watched,
+    describe_exception,
+    numpy_restored,
+)
 from symbp.network import Network
 
 MAX_ZERO_REDRAWS = 20   # points tried when a true gradient is exactly 0 (contract section 10)
@@ -90,6 +96,8 @@ def grade(func, net: Network, point=None, *, rtol=None, atol=None, names=None,
     params = {names.get(k, k): p[k].copy() for k in net.param_keys()}
     y = np.argmax(p["y"], axis=net.units_axis) if labels else p["y"].copy()
     convention = func.convention if isinstance(func, UserFunction) else describe(func)
+    if convention.get("problem"):   # a layer's backward, a class with no gradient method
+        raise UserCodeError(convention["problem"])
     notes += [convention["note"]] * bool(convention["note"])
     result, changed, failure = _call(func, params, p["x"].copy(), y, {"l2": net.l2})
     if failure is not None:
