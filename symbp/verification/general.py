@@ -66,7 +66,8 @@ class General:
 def family_networks(net, seed: int = 0) -> list:
     """At least ``MIN_NETWORKS`` networks like ``net`` (widths 1 to 4, batch 1
     to 4), smallest first: every width 1, square layers of 2 and 3, layers of
-    different widths, batches 1 to 3, then random draws from ``seed``.
+    different widths, batches 1 to 3, then random draws from ``seed``; none
+    that cannot test anything (a one-unit softmax, whose gradients are all 0).
 
     >>> from symbp.network import Network
     >>> family = family_networks(Network(layers=[2, 1], hidden="tanh"))
@@ -78,9 +79,12 @@ def family_networks(net, seed: int = 0) -> list:
 
     def make(layers, batch):
         try:
-            return type(net)(**{**fields, "layers": layers, "batch": batch})
+            candidate = type(net)(**{**fields, "layers": layers, "batch": batch})
         except SymbpError:
             return None  # not a valid network of the family (a one-unit softmax with bce)
+        # a network whose every gradient is 0 (a one-unit softmax) refutes a
+        # formula only trivially, and its diagnosis would mislead ("all zeros")
+        return None if candidate.untestable() else candidate
     sizes = range(depth + 1)
     designed = [([1] * (depth + 1), 1), ([1] * (depth + 1), 2), ([2] * (depth + 1), 1),
                 ([2] * (depth + 1), 2), ([3] * (depth + 1), 3),
