@@ -52,7 +52,7 @@ def test_a_textbooks_typography_gets_the_notations_spelling(formula, offender, h
 
 
 def test_typography_is_one_sentence_and_exit_2_on_the_command_line(cli):
-    status, out, err = cli("verify", "--formula", "delta[l] = da[l] ⊙ sigma_prime(z[l])",
+    status, _, err = cli("verify", "--formula", "delta[l] = da[l] ⊙ sigma_prime(z[l])",
                            "--layers", "2,3,2")
     assert status == 2 and "Traceback" not in err
     assert "column 18: '⊙' is not part of the notation; write * for the element-wise" in err
