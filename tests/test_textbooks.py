@@ -68,3 +68,136 @@ def test_typography_is_one_sentence_and_exit_2_on_the_command_line(cli):
 def test_ngs_spelling_is_read_as_the_notation(formula):
     net = Network(layers=[3, 4, 1], hidden="tanh", output="sigmoid", loss="bce", batch=3)
     assert symbp.verify(formula, net).verdict == "proved"
+
+
+# -- the slips the texts warn about: the diagnosis names them --------------------
+
+SIGMOID = Network(layers=[3, 4, 2], hidden="sigmoid", output="sigmoid", loss="half_sse", batch=3)
+TANH_BCE = Network(layers=[2, 4, 1], hidden="tanh", output="sigmoid", loss="bce", batch=5)
+
+
+@pytest.mark.parametrize("formula,network,kind,words", [
+    # np.sum(dZ, axis=0): over the units, not the samples
+    ("db[l] = (1/m) * sum(dZ[l], axis=0)", SIGMOID, "axis_slip", "with sum(..., axis=1)"),
+    # Bishop's tanh' = 1 - z_j^2 read with symbp's z (his z is symbp's a)
+    ("delta[1] = (1 - z[1]**2) * (W[2].T @ delta[2])", SIGMOID.replace(hidden="tanh"),
+     "quantity_slip", "has z[1] (column 17); with a[1] the formula holds"),
+    # sigma (1 - sigma) written with the argument, in both places
+    ("sigma_prime(z[l]) = z[l] * (1 - z[l])", SIGMOID, "quantity_slip",
+     "has z[l] (columns 21, 33); with a[l] there"),
+    ("dW[l] = (1/m) * delta[l] @ a[l].T", SIGMOID, "quantity_slip", "with a[l-1] the formula"),
+    # the course forums' "W2 or dW2?"
+    ("dZ[1] = dW[2].T @ dZ[2] * (1 - a[1]**2)", TANH_BCE, "quantity_slip", "with W[2]"),
+    # np.dot where an element-wise product is meant
+    ("dZ[1] = (W[2].T @ dZ[2]) @ (1 - a[1]**2)", TANH_BCE, "operator_slip",
+     "is meant as an element-wise one (*)"),
+    ("dW[l] = (1/m) * delta[l] * a[l-1].T", SIGMOID, "operator_slip",
+     "is meant as a matrix product (@)"),
+    ("delta[l] = W[l+1].T @ delta[l+1]", SIGMOID, "missing_factor",
+     "with * sigma_prime(z[l]) the formula holds"),
+    # Nielsen ch. 3: with the cross-entropy the sigma' cancels
+    ("delta[L] = (a[L] - y) * sigma_prime(z[L])", SIGMOID.replace(loss="bce"), "extra_factor",
+     "has the factor sigma_prime(z[L])"),
+    ("db[l] = (1/m) * sum(delta[l], axis=1) + lambda * b[l]", SIGMOID.replace(l2=0.1),
+     "extra_term", "has the term lambda * b[l]"),
+    # sigmoid's derivative copied onto a tanh layer
+    ("delta[l] = (W[l+1].T @ delta[l+1]) * a[l] * (1 - a[l])", SIGMOID.replace(hidden="tanh"),
+     "derivative_slip", "a[l] * (1 - a[l]) (column 38) where the layer's derivative is meant"),
+    ("delta[l] = (W[l+1].T @ delta[l+1]) * step(z[l])",
+     SIGMOID.replace(hidden="leaky_relu", output="identity"), "mask_activation",
+     "relu's derivative, on a leaky_relu layer; with leaky_relu_prime(z[l])"),
+    # the transpose found although the shapes refuse the formula first
+    ("delta[l] = sigma_prime(z[l]) * (W[l+1] @ delta[l+1])", SIGMOID, "transpose_slip",
+     "with W[l+1].T the formula holds"),
+])
+def test_a_slip_is_named_by_the_one_edit_that_undoes_it(formula, network, kind, words):
+    result = symbp.verify(formula, network)
+    assert result.verdict == "refuted"
+    assert result.diagnosis["kind"] == kind, result.diagnosis
+    assert words in result.diagnosis["text"]
+
+
+def test_an_element_wise_product_of_a_1_x_1_matrix_is_no_repair():
+    # at width 1, W.T * delta broadcasts where W.T @ delta fails: not the slip
+    net = Network(layers=[1, 1, 1, 1], batch=2, layout="row")
+    result = symbp.verify("delta[l] = W[l+1].T @ delta[l+1] * sigma_prime(z[l])", net)
+    assert result.verdict == "refuted" and result.diagnosis["kind"] != "operator_slip"
+
+
+DECAYED = Network(layers=[3, 4, 2], hidden="relu", output="softmax", loss="cce", batch=3,
+                  l2=0.1)
+
+
+@pytest.mark.parametrize("formula,network,text", [
+    ("dW[1] = delta[1] @ x.T / m", DECAYED,
+     "the right side has no decay term: the weight decay lambda * W is missing."),
+    ("dW[1] = delta[1] @ x.T / m + lambda / m * W[1]", DECAYED,
+     "the decay term is 1/m of what it should be (lambda/m where lambda is meant"),
+    ("dW[1] = delta[1] @ x.T / m + 2 * lambda * W[1]", DECAYED,
+     "the decay term is 2 times what it should be (a penalty reg * sum(W**2)"),
+    # Goodfellow's and d2l's per-example g h^T + lambda W over a batch
+    ("dW[1] = delta[1] @ x.T + lambda * W[1]", DECAYED,
+     "apart from its decay term, the right side is m times the truth"),
+])
+def test_a_slip_in_one_part_of_a_decayed_gradient_is_named(formula, network, text):
+    result = symbp.verify(formula, network)
+    assert result.verdict == "refuted" and result.diagnosis["kind"] == "decay"
+    assert result.diagnosis["text"].startswith(text), result.diagnosis["text"]
+
+
+def test_a_per_example_decayed_formula_is_off_by_m_for_every_size():
+    net = Network(layers=[3, 4, 2], hidden="relu", output="softmax", loss="cce", l2=0.1)
+    result = symbp.verify("dW[2] = delta[2] @ a[1].T + lambda * W[2]", net)
+    assert result.verdict == "proved" and result.general.verdict == "refuted"
+    assert result.general.diagnosis["factor"] == "m"     # settled at m = 3, not "2"
+    assert "at m = 2 apart from its decay term, the right side is m times" in \
+        result.general.warning
+
+
+@pytest.mark.parametrize("layers,batch", [([4, 5, 3], 4), ([3, 3, 3], 3)])
+def test_a_column_layout_formula_on_rows_is_said_to_hold_in_column_layout(layers, batch):
+    # cs231n stacks samples as rows: Ng's dZ A^T there, shapes broken or not
+    net = Network(layers=layers, hidden="relu", output="softmax", loss="cce", batch=batch,
+                  layout="row")
+    result = symbp.verify("dW[2] = (1/m) * dZ[2] @ a[1].T", net)
+    assert result.verdict == "refuted" and result.diagnosis["kind"] == "layout"
+    assert result.diagnosis["holds_in"] == "column"
+    assert "holds in column layout (samples as columns)" in result.diagnosis["text"]
+
+
+def test_a_per_sample_gradient_over_a_batch_says_the_samples_are_not_summed():
+    result = symbp.verify("db[l] = delta[l]", SIGMOID)
+    assert result.diagnosis["kind"] == "shape"
+    assert result.diagnosis["text"].endswith(
+        "(one column per sample where the gradient sums over the batch: "
+        "(1/m) * sum(..., axis=1)?).")
+
+
+def test_sigma_prime_of_a_softmax_output_is_said_to_be_the_jacobians_diagonal():
+    net = Network(layers=[3, 4, 3], hidden="tanh", output="softmax", loss="cce", batch=2)
+    result = symbp.verify("delta[L] = da[L] * sigma_prime(z[L])", net)
+    assert result.diagnosis["kind"] == "softmax_jacobian"
+    assert "only the diagonal of its Jacobian" in result.diagnosis["text"]
+    assert "delta[L] = a[L] - y" in result.diagnosis["text"]
+
+
+@pytest.mark.parametrize("formula,words", [
+    # cs231n's dscores /= N pasted as symbp's per-sample delta
+    ("dZ[2] = (a[2] - y) / m", "delta[k] and da[k] are per sample"),
+    # Zhou's g_j, the negative gradient, pasted as the gradient
+    ("delta[2] = y - a[2]", "an error term defined as the negative"),
+])
+def test_a_factor_says_which_convention_it_comes_from(formula, words):
+    result = symbp.verify(formula, Network(**SIGMOID.replace(loss="bce")))
+    assert result.diagnosis["kind"] == "factor" and words in result.diagnosis["text"]
+
+
+def test_a_one_unit_softmax_is_no_counterexample_for_every_size():
+    # every gradient of a one-unit softmax is 0: d2l's slip is refuted on a
+    # network that shows it, not diagnosed as "all zeros" on one that cannot
+    net = Network(layers=[3, 4, 2], hidden="relu", output="softmax", loss="cce", l2=0.1,
+                  bias=False)
+    general = symbp.verify("dW[1] = delta[1] @ x.T", net).general
+    assert general.verdict == "refuted"
+    assert general.counterexample["network"]["layers"][-1] >= 2
+    assert general.diagnosis["kind"] == "decay"

@@ -181,14 +181,32 @@ def index_name(name: str) -> bool:
         not re.fullmatch(r".*_(prime|relu)", name)
 
 
+_LOSS = ("the loss itself is not a quantity of the notation: a formula states a gradient "
+         "(da[L], delta[l], dW[l], db[l]) or the forward pass")
+_RATE = "a learning rate is not part of a gradient: write the gradient itself"
+# the textbooks' own letters for the notation's quantities
+_NAMES = {**dict.fromkeys(("L", "J", "E", "C", "R", "loss", "cost"), _LOSS),
+          "eta": _RATE, "alpha": _RATE, "lr": _RATE,
+          "h": "write a[k] for a layer's activation (Goodfellow's and d2l's h)",
+          "t": "write y for the target (Bishop's t)", "d": "write y for the target "
+          "(Rumelhart's d)", "yhat": "write a[L] for the prediction",
+          "y_hat": "write a[L] for the prediction", "o": "write a[L] for the output",
+          "g": "write the gradient by its name: da[l] (before the activation's derivative) "
+               "or delta[l] (after it), Goodfellow's g"}
+
+
 def name_suggestion(name: str, indexed: list[str]) -> str | None:
-    """The spelling for a name with a glued index (:func:`index_name`): a
-    layer index (``W_l``, ``a_2``) goes in brackets; any other index has no
-    spelling.
+    """The spelling for a textbook's letter (``h``, ``t``, ``J``) or for a
+    name with a glued index (:func:`index_name`): a layer index (``W_l``,
+    ``a_2``) goes in brackets; any other index has no spelling.
 
     >>> name_suggestion("W_l", ["W"]), name_suggestion("w_kj", ["W"]) is not None
     ('a layer index goes in square brackets: write W[l]', True)
+    >>> name_suggestion("t", ["W"])
+    "write y for the target (Bishop's t)"
     """
+    if name in _NAMES:
+        return _NAMES[name]
     if not index_name(name):
         return None
     base, _, index = name.partition("_")
