@@ -188,7 +188,7 @@ def test_sigma_prime_of_a_softmax_output_is_said_to_be_the_jacobians_diagonal():
     ("delta[2] = y - a[2]", "an error term defined as the negative"),
 ])
 def test_a_factor_says_which_convention_it_comes_from(formula, words):
-    result = symbp.verify(formula, Network(**SIGMOID.replace(loss="bce")))
+    result = symbp.verify(formula, SIGMOID.replace(loss="bce"))
     assert result.diagnosis["kind"] == "factor" and words in result.diagnosis["text"]
 
 
