@@ -46,8 +46,8 @@ class General:
     >>> from symbp.network import Network
     >>> from symbp.verification.verdicts import verify
     >>> general = verify("db[L] = delta[L]", Network(layers=[2, 1])).general
-    >>> general.verdict, general.warning
-    ('refuted', 'holds on this network only: at m = 2 the right side is 1 x 2 where the left side is 1 x 1.')
+    >>> general.verdict, general.warning  # doctest: +ELLIPSIS
+    ('refuted', 'holds on this network only: at m = 2 the right side is 1 x 2 where the left side is 1 x 1 (one column per sample...')
     """
     verdict: str
     scope: str = SCOPE_SIZES
