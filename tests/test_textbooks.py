@@ -4,12 +4,108 @@ typography gets one plain sentence (what is not supported, where, how to
 write it), and the slips the texts warn about get a diagnosis that names them.
 """
 
+import io
+import json
+import tomllib
+from pathlib import Path
+
 import pytest
 
 import symbp
+from symbp.cli.main import main
 from symbp.errors import FormulaError
 from symbp.network import Network
 from symbp.notation.parser import parse_formula
+
+TEXTBOOKS = Path(__file__).resolve().parent.parent / "examples" / "textbooks.toml"
+
+
+@pytest.fixture(scope="module")
+def textbooks():
+    """``symbp verify examples/textbooks.toml --json`` on the real command
+    line, in process (about 9 s on 2 cores; the whole file, since it is
+    under the 20 s a test may take): (status, claims by name)."""
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["verify", str(TEXTBOOKS), "--json"], stdout=out, stderr=err)
+    assert err.getvalue() == ""
+    return status, {claim["name"]: claim for claim in json.loads(out.getvalue())["claims"]}
+
+
+def test_every_textbook_claim_meets_its_expectations(textbooks):
+    status, claims = textbooks
+    stated = tomllib.loads(TEXTBOOKS.read_text(encoding="utf-8"))["claim"]
+    assert [claim["name"] for claim in stated] == list(claims)
+    assert status == 0 and [name for name, claim in claims.items() if not claim["met"]] == []
+    # every claim says where it is from and what it should get, for its network and every size
+    assert all(claim.get("source") and claim.get("expect") and claim.get("expect_general")
+               for claim in stated)
+    assert len(claims) >= 40
+
+
+def test_the_texts_asked_for_are_all_there(textbooks):
+    _, claims = textbooks
+    texts = {name.split()[0].removesuffix("'s").removesuffix(":") for name in claims}
+    assert {"GBC", "PRML", "Ng", "UFLDL", "cs231n", "d2l", "Zhou", "Qiu", "RHW", "PDP"} <= texts
+    verdicts = {claim["verdict"] for claim in claims.values()}
+    generals = {claim["general"]["verdict"] for claim in claims.values()}
+    assert verdicts == generals == {"proved", "refuted"}
+
+
+# the slips of the file and the diagnosis each gets, on its network and for every
+# size; two slips need more than one edit and get none on their own network
+SLIPS = {
+    "GBC's f'(a(k)) read with symbp's a (notation clash)": "prime_at_a",
+    "PRML (5.56) with w_jk for w_kj (a slip)": "transpose_slip",
+    "PRML (5.66) with tanh' taken at a_j (a slip)": "quantity_slip",
+    "Ng: g'(A[1]) for g'(Z[1]) (a slip)": "prime_at_a",
+    "Ng: 1 - A1 @ A1 for 1 - A1 * A1 (a slip)": None,
+    "Ng: dW2 for W2 in dZ1 (a slip)": "quantity_slip",
+    "Ng: db without 1/m (a slip)": "factor",
+    "Ng: 1/m twice (a slip)": "factor",
+    "Ng: A[l-1] without its transpose (a slip)": "transpose_slip",
+    "Ng: db summed over axis 0 (a slip)": "axis_slip",
+    "Ng: lambd/m where symbp's lambda is meant (a slip)": "decay",
+    "UFLDL: decay on the bias too (a slip)": "extra_term",
+    "cs231n: a column-layout formula in row layout (a slip)": "layout",
+    "cs231n: dscores not divided by N (a slip)": "factor",
+    "cs231n: db2 summed over axis 1 (a slip)": "axis_slip",
+    "cs231n: dscores (divided by N) taken for delta (a slip)": "factor",
+    "cs231n: 0.5 * reg forgotten, dW += 2 * reg * W (a slip)": "decay",
+    "d2l: the regularisation term forgotten (a slip)": "decay",
+    "Zhou's g_j read as the gradient (a slip)": "factor",
+    "squared error without the 1/2: delta = a - y (a slip)": "factor",
+    "mse: 2(a - y) without the 1/n (a slip)": "factor",
+    "the activation derivative forgotten (a slip)": "missing_factor",
+    "f' of the layer above (a slip)": None,
+    "a[l] for a[l-1] in dW (a slip)": "quantity_slip",
+    "sigma'(z) = z (1 - z) (a slip)": "quantity_slip",
+    "BP1 with sigma' for a softmax output (a slip)": "softmax_jacobian",
+    "delta with its sign flipped (a slip)": "factor",
+    "the sigma' that the cross-entropy cancels, kept (a slip)": "extra_factor",
+    "sigmoid's derivative on a tanh layer (a slip)": "derivative_slip",
+    "relu's mask on a leaky relu layer (a slip)": "mask_activation",
+}
+
+
+def test_each_slip_of_the_file_gets_its_diagnosis(textbooks):
+    _, claims = textbooks
+    refuted = {name for name, claim in claims.items() if claim["verdict"] == "refuted"}
+    assert refuted == set(SLIPS)
+    for name, kind in SLIPS.items():
+        found = claims[name]["diagnosis"]
+        assert (found and found["kind"]) == kind, (name, found)
+        if kind is not None:
+            assert claims[name]["general"]["diagnosis"]["kind"] == kind, name
+
+
+def test_the_per_example_formulas_say_they_are_off_by_m_over_a_batch(textbooks):
+    _, claims = textbooks
+    for name in ("Qiu (4.64): dL/dW(l) = delta(l) (a(l-1))^T",
+                 "Zhou (5.11): Delta w_hj = eta g_j b_h",
+                 "GBC alg. 6.4: grad_W(k) J = g h(k-1)^T + lambda grad_W Omega"):
+        claim = claims[name]
+        assert claim["verdict"] == "proved" and claim["general"]["verdict"] == "refuted"
+        assert claim["general"]["diagnosis"]["factor"] == "m", name
 
 # -- a textbook's typography: one sentence, the column, the notation's spelling ---
 
