@@ -297,3 +297,15 @@ def test_a_one_unit_softmax_is_no_counterexample_for_every_size():
     assert general.verdict == "refuted"
     assert general.counterexample["network"]["layers"][-1] >= 2
     assert general.diagnosis["kind"] == "decay"
+
+
+def test_the_generated_page_lists_every_textbook_claim_with_its_verdict(textbooks):
+    # docs/textbooks.md is written by scripts/textbooks_report.py: a claim added
+    # or a verdict changed without regenerating the page shows here
+    _, claims = textbooks
+    page = (TEXTBOOKS.parent.parent / "docs" / "textbooks.md").read_text(encoding="utf-8")
+    assert "Do not edit the page by hand" in page
+    rows = {line.split(" | ")[0].lstrip("| ").replace("\\", ""): line
+            for line in page.splitlines() if line.startswith("| ") and " | `" in line}
+    for name, claim in claims.items():
+        assert f"**{claim['verdict']}**" in rows[name].split(" | ")[3], name
