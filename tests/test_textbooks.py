@@ -74,6 +74,7 @@ SLIPS = {
     "d2l: the regularisation term forgotten (a slip)": "decay",
     "Zhou's g_j read as the gradient (a slip)": "factor",
     "squared error without the 1/2: delta = a - y (a slip)": "factor",
+    "squared error with the 1/2: da = 2 (a - y) (a slip)": "factor",
     "mse: 2(a - y) without the 1/n (a slip)": "factor",
     "the activation derivative forgotten (a slip)": "missing_factor",
     "f' of the layer above (a slip)": None,

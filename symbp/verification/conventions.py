@@ -53,8 +53,8 @@ def layout_diagnosis(formula, net, layers, seed: int) -> dict | None:
             right = evaluate_bounded(formula.right, twin, values, l)
             if compare(left, right) != "agree":
                 return None
-    except (ShapeMismatch, SymbpError):
-        return None
+    except (ShapeMismatch, SymbpError, ArithmeticError, ValueError):
+        return None   # a diagnosis never costs the verdict
     stacked = {"column": "columns", "row": "rows"}
     return {"kind": "layout", "holds_in": other,
             "text": f"the formula holds in {other} layout (samples as {stacked[other]}); this "
