@@ -17,6 +17,16 @@ OUTPUT_SHOWN = 20   # lines of FUNC's own output shown in the human report
 
 
 def add_arguments(parser):
+    """The options of ``symbp grade``: FUNC, the network, the random networks,
+    the names and order of FUNC's answer, the tolerances and time limit.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="symbp grade")
+    >>> add_arguments(parser)
+    >>> args = parser.parse_args(["my_backprop:gradients", "--layers", "2,3,1", "--random", "5"])
+    >>> args.function, args.layers, args.random, args.timeout
+    ('my_backprop:gradients', '2,3,1', '5', '60.0')
+    """
     from symbp.grading.sandbox import DEFAULT_TIMEOUT
     parser.add_argument("function", metavar="MODULE:FUNC",
                         help="e.g. my_backprop:gradients or path/to/file.py:gradients")
@@ -82,6 +92,26 @@ def _checked_options(args):
 
 
 def run(args, io) -> int:
+    """Grade FUNC and print the report; 0 every gradient right, 1 a wrong one.
+
+    A backprop that averages the bias gradient where the loss is a sum:
+
+    >>> import pathlib, tempfile
+    >>> from symbp.cli.main import main
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.py"
+    >>> _ = path.write_text("def grads(params, x, y):\\n"
+    ...                     "    delta = params['W1'] @ x + params['b1'] - y\\n"
+    ...                     "    return {'dW1': delta @ x.T, 'db1': delta.mean(axis=1, keepdims=True)}\\n")
+    >>> main(["grade", f"{path}:grads", "--layers", "2,1", "--output", "identity",
+    ...       "--loss", "half_sse", "--reduction", "sum", "--batch", "3"])  # doctest: +ELLIPSIS
+    grading ...mine.py:grads
+    on layers=[2, 1] hidden=sigmoid output=identity loss=half_sse batch=3 reduction=sum ...
+      W1 (dW1): ok, max error ... (tolerance 2.8e-14)
+      b1 (db1): WRONG, off by up to 1.77 ...; b1 is 1/m times the truth while W1 is right: ...
+      note: gradient keys read by the dW1 convention (dW1 is W1, db1 is b1, ...)
+    wrong: b1 on layers [2, 1]
+    1
+    """
     net = common.network_from_args(args)
     count, seed, timeout, options, shape = _checked_options(args)
     if args.lambd is not None:

@@ -22,7 +22,11 @@ from symbp.layers import LAYERS
 class Found:
     """One layer to grade: the user's ``name`` (a backward function, a loss
     function or a class), the catalogue ``layer``, the ``style`` (``cs231n``
-    or ``dlfs``) and, for cs231n, the ``forward`` whose cache the backward takes."""
+    or ``dlfs``) and, for cs231n, the ``forward`` whose cache the backward takes.
+
+    >>> discover({"batchnorm_forward": "function", "batchnorm_backward_alt": "function"})
+    [Found(name='batchnorm_backward_alt', layer='batchnorm', style='cs231n', forward='batchnorm_forward')]
+    """
 
     name: str
     layer: str
@@ -70,7 +74,12 @@ def _pairs(layer) -> list[tuple[str | None, str]]:
 
 
 def looked_for() -> list[str]:
-    """Every name discovery recognises, for the message when none is found."""
+    """Every name discovery recognises, for the message when none is found.
+
+    >>> names = looked_for()
+    >>> "batchnorm_backward_alt" in names, "BatchNormalization" in names, "helper" in names
+    (True, True, False)
+    """
     names = []
     for layer in LAYERS.values():
         for forward, backward in _pairs(layer):
@@ -82,7 +91,17 @@ def looked_for() -> list[str]:
 
 def select(found: list[Found], only: list[str] | None) -> list[Found]:
     """The layers ``only`` names (the user's names or catalogue names); a
-    name that matches none is a LayerError listing what there is."""
+    name that matches none is a LayerError listing what there is.
+
+    >>> found = discover({"relu_forward": "function", "relu_backward": "function",
+    ...                   "Affine": "class"})
+    >>> [f.name for f in select(found, ["relu"])]
+    ['relu_backward']
+    >>> select(found, ["conv"])
+    Traceback (most recent call last):
+    ...
+    symbp.errors.LayerError: conv is not among the layers found (Affine, relu_backward) or their catalogue names.
+    """
     if not only:
         return found
     unknown = [name for name in only

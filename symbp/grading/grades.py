@@ -56,6 +56,19 @@ def grade(func, net: Network, point=None, *, rtol=None, atol=None, names=None,
     ...).  ``labels`` passes FUNC integer class indices (shape ``(m,)``)
     instead of ``y``, on one-hot targets.  ``rtol``/``atol`` replace the
     tolerance derived from the dtype returned.
+
+    Code that looks its parameters up by its own names fails, and the report
+    says why; ``names`` passes them under those names:
+
+    >>> net = Network(layers=[2, 1], output="identity", loss="half_sse", reduction="sum")
+    >>> def ng_style(params, x, y):
+    ...     delta = params["w1"] @ x + params["b1"] - y
+    ...     return {"dw1": delta @ x.T, "db1": delta.sum(axis=1, keepdims=True)}
+    >>> report = grade(ng_style, net)
+    >>> report.ok, report.error, report.causes
+    (False, "KeyError: 'w1'", ['param_names'])
+    >>> grade(ng_style, net, names={"W1": "w1"}).ok
+    True
     """
     reason = net.untestable()
     if reason is not None:

@@ -30,7 +30,18 @@ from symbp.layers.points import check_config
 
 
 class LocalCode:
-    """Objects by name, called in this process with the sandbox's outcomes."""
+    """Objects by name, called in this process with the sandbox's outcomes.
+
+    >>> import numpy as np
+    >>> from symbp.grading.user_code import call_named
+    >>> code = LocalCode({"relu_forward": lambda x: (np.maximum(x, 0), x)})
+    >>> code.names()
+    {'relu_forward': 'function'}
+    >>> code.call(call_named, "relu_forward", np.array([-1.0, 2.0])).value[0]
+    array([0., 2.])
+    >>> code.call(call_named, "relu_forward").error.what   # raised, caught, described
+    "TypeError: <lambda>() missing 1 required positional argument: 'x'"
+    """
 
     def __init__(self, objects: dict):
         self.module = SimpleNamespace(**objects)
@@ -76,7 +87,17 @@ def grade_layer_code(forward, backward=None, layer="batchnorm", *, config=None,
     catalogue layer ``layer``: on ``random`` Hypothesis configurations, or,
     with ``config`` (a full configuration, e.g. one drawn by
     ``symbp.strategies.layer_configs``), at that one configuration and the
-    point of ``seed``."""
+    point of ``seed``.
+
+    A backward that forgets the mask, at one configuration:
+
+    >>> import numpy as np
+    >>> report = grade_layer_code(lambda x: (np.maximum(x, 0), x), lambda dout, x: dout, "relu",
+    ...                           config={"N": 2, "D": 3})
+    >>> print(report)
+    relu_backward (relu, cs231n): WRONG at N = 2, D = 3 (point seed 0)
+      dx: WRONG, off by up to 0.947; dx agrees with the truth on column(s) 0, 2 only
+    """
     entry = layer_named(layer) if isinstance(layer, str) else layer
     objects, found = _placed(forward, backward, entry)
     code = LocalCode(objects)

@@ -264,7 +264,20 @@ def _from_grads_list(instance, layer, arrays: dict, key: str):
 def run_forward_backward(module, found, arrays: dict, config: dict, dout) -> dict:
     """Run the user's layer ``found`` (a :class:`~symbp.grading.discovery.Found`)
     at one point: see the module doc.  Returns ``{"out", "grads", "mutated",
-    "problem", "stage", "what", "where"}`` (``problem`` None when both ran)."""
+    "problem", "stage", "what", "where"}`` (``problem`` None when both ran).
+
+    A DLFS-style class whose backward is not written yet:
+
+    >>> import types
+    >>> from symbp.grading.discovery import Found
+    >>> class Relu:
+    ...     def forward(self, x):
+    ...         return np.maximum(x, 0)
+    >>> result = run_forward_backward(types.SimpleNamespace(Relu=Relu), Found("Relu", "relu", "dlfs"),
+    ...                               {"x": np.ones((1, 2))}, {}, np.ones((1, 2)))
+    >>> result["problem"], result["stage"], result["what"]
+    ('unimplemented', 'backward', 'Relu has no backward method')
+    """
     layer = LAYERS[found.layer]
     arrays = {name: np.array(value, copy=True) for name, value in arrays.items()}
     dout = np.array(dout, copy=True) if not layer.loss else dout

@@ -32,7 +32,11 @@ ABSOLUTE = 1e-12   # times the largest true gradient entry of the layer: roundin
 
 @dataclass
 class KeyResult:
-    """One gradient (or an input the code changed in place) at one point."""
+    """One gradient (or an input the code changed in place) at one point.
+
+    >>> KeyResult("dx", False, 0.25).line(), KeyResult("dx", True, 0.0, tested=False).line()
+    ('dx: WRONG, off by up to 0.25', 'dx: untested (all zeros here)')
+    """
 
     key: str
     ok: bool
@@ -65,7 +69,12 @@ class KeyResult:
 
 @dataclass
 class Draw:
-    """The outcome at one configuration and point."""
+    """The outcome at one configuration and point.
+
+    >>> draw = Draw("wrong", {"N": 2, "D": 3}, 5, [KeyResult("dx", False, 0.5)])
+    >>> draw.verdict in FAILING, [key.line() for key in draw.keys]
+    (True, ['dx: WRONG, off by up to 0.5'])
+    """
 
     verdict: str                 # ok | wrong | forward_wrong | error | unimplemented
     config: dict
@@ -186,7 +195,23 @@ def _mutation(found, change: dict) -> KeyResult:
 
 
 def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
-    """Grade ``found`` at ``config`` and the point of ``seed`` (module doc)."""
+    """Grade ``found`` at ``config`` and the point of ``seed`` (module doc).
+
+    A backward right in its values that zeroes its cache (the forward's x) in place:
+
+    >>> from symbp.grading.discovery import Found
+    >>> from symbp.grading.in_process import LocalCode
+    >>> from symbp.layers import LAYERS
+    >>> def relu_backward(dout, x):
+    ...     x[x < 0] = 0
+    ...     return dout * (x > 0)
+    >>> code = LocalCode({"relu_forward": lambda x: (np.maximum(x, 0), x),
+    ...                   "relu_backward": relu_backward})
+    >>> draw = grade_draw(code, Found("relu_backward", "relu", "cs231n", "relu_forward"),
+    ...                   LAYERS["relu"], {"N": 3, "D": 4}, 0)
+    >>> draw.verdict, [key.line() for key in draw.keys]  # doctest: +ELLIPSIS
+    ('wrong', ['dx: ok', 'cache: WRONG, relu_backward changed cache in place (the same array as the x given to relu_forward), by up to ...'])
+    """
     arrays, dout = sample_point(layer, config, seed)
     outcome = user.call(run_forward_backward, found, arrays, config, dout)
     if outcome.error is not None:

@@ -24,7 +24,18 @@ def unfinished(raised: Exception) -> bool:
     TODO block was to define (``return dx, dprev_h`` after ``pass``), or a
     variable it left None (cs231n's ``out = None ... pass ...
     out.astype(x.dtype)``), in a function of the user's with a ``pass``
-    statement among its own (not in an ``except``)."""
+    statement among its own (not in an ``except``).
+
+    >>> def dropout_backward(dout, cache):
+    ...     # TODO: your code here
+    ...     pass
+    ...     return dx
+    >>> try:
+    ...     dropout_backward(1.0, None)
+    ... except NameError as raised:
+    ...     unfinished(raised), unfinished(NameError("name 'dx' is not defined"))
+    (True, False)
+    """
     left_none = isinstance(raised, (TypeError, AttributeError)) and "NoneType" in str(raised)
     if not (left_none or isinstance(raised, NameError)):
         return False
@@ -50,7 +61,11 @@ def _has_pass(code) -> bool:
 
 
 def hint(raised: Exception) -> str:
-    """A parenthesis to add to the message of ``raised``, or ``""``."""
+    """A parenthesis to add to the message of ``raised``, or ``""``.
+
+    >>> hint(NameError("name 'col2im_6d_cython' is not defined"))
+    " (cs231n's Cython extension is not built: python setup.py build_ext --inplace in the cs231n folder)"
+    """
     text = str(raised)
     if isinstance(raised, TypeError) and "0-dimensional arrays can be converted" in text:
         # int(row) of np.where's one-entry array: NumPy 1 converted it (with a warning

@@ -33,7 +33,15 @@ DEFAULT_RANDOM = 20
 
 @dataclass
 class LayerReport:
-    """The grade of one layer of the user's."""
+    """The grade of one layer of the user's.
+
+    >>> found = Found("relu_backward", "relu", "cs231n", "relu_forward")
+    >>> print(LayerReport(found, "ok", 20))
+    relu_backward (relu, cs231n): ok on 20 configurations
+    >>> print(LayerReport(found, "wrong", 3, [KeyResult("dx", False, 0.5)], {"N": 2, "D": 3}, 7))
+    relu_backward (relu, cs231n): WRONG at N = 2, D = 3 (point seed 7)
+      dx: WRONG, off by up to 0.5
+    """
 
     found: Found
     verdict: str
@@ -50,7 +58,10 @@ class LayerReport:
         if self.verdict == "ok":
             return [f"{head}ok on {self.configs_tried} configurations"] + \
                 [f"  note: {note}" for note in self.notes]
-        where = f" at {config_text(self.config)} (point seed {self.seed})" if self.config else ""
+        # a random layer's mask seed is the point's seed: said once
+        shown = {k: v for k, v in (self.config or {}).items()
+                 if not (k == "seed" and v == self.seed)}
+        where = f" at {_config_text(shown)} (point seed {self.seed})" if self.config else ""
         lines = [f"{head}{self.verdict.upper()}{where}"]
         lines += [f"  {self.message}"] if self.message else []
         lines += [f"  {key.line()}" for key in self.keys]
@@ -68,7 +79,14 @@ class LayerReport:
 
 @dataclass
 class LayersReport:
-    """Every layer graded in one file; ``exit_code`` as the contract says."""
+    """Every layer graded in one file; ``exit_code`` as the contract says.
+
+    >>> found = Found("relu_backward", "relu", "cs231n", "relu_forward")
+    >>> untested = LayersReport("layers.py", [LayerReport(found, "untested", 20)])
+    >>> wrong = LayersReport("layers.py", [LayerReport(found, "wrong", 3)])
+    >>> untested.exit_code, wrong.exit_code
+    (0, 1)
+    """
 
     file: str
     layers: list
@@ -85,7 +103,7 @@ class LayersReport:
         return {"file": self.file, "layers": [r.to_json() for r in self.layers]}
 
 
-def config_text(config: dict) -> str:
+def _config_text(config: dict) -> str:
     """``N = 2, d = 2x3, eps = 1e-05``."""
     def value(v):
         return "x".join(map(str, v)) if isinstance(v, (tuple, list)) else f"{v:g}"
@@ -146,7 +164,17 @@ def _first_draw(user, found, layer, fixed) -> tuple[Draw, Try]:
 def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 0,
                 fixed: dict | None = None, on_draw=None) -> LayerReport:
     """Grade one layer of the user's (see the module doc); ``fixed`` keeps
-    configuration values (``{"N": 1}``); ``on_draw(done)`` follows the draws."""
+    configuration values (``{"N": 1}``); ``on_draw(done)`` follows the draws.
+
+    A backward twice the truth, shrunk by Hypothesis to the smallest configuration:
+
+    >>> from symbp.grading.in_process import LocalCode
+    >>> code = LocalCode({"relu_forward": lambda x: (np.maximum(x, 0), x),
+    ...                   "relu_backward": lambda dout, x: 2 * dout * (x > 0)})
+    >>> report = grade_found(code, Found("relu_backward", "relu", "cs231n", "relu_forward"), 3)
+    >>> report.verdict, report.config, report.keys[0].diagnosis["text"]
+    ('wrong', {'N': 1, 'D': 1}, 'dx is 2 times the truth.')
+    """
     layer = LAYERS[found.layer]
     if found.forward and found.forward not in user.names():
         return LayerReport(found, "error", 0, message=(
@@ -182,7 +210,7 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
 
 def _untested(layer, keys: list, fixed: dict) -> str:
     one = len(keys) == 1
-    at = config_text(fixed)
+    at = _config_text(fixed)
     why = (f"as they are for every point of {layer.name} at {at}" if at and
            set(keys) <= layer.vacuous(layer.default_config(fixed))
            else "at every point drawn")

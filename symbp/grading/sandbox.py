@@ -119,7 +119,15 @@ def _child(connection, target: str):
 
 
 class UserProcess:
-    """A user's module imported in a child process; see the module doc."""
+    """A user's module imported in a child process; see the module doc.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.py"
+    >>> _ = path.write_text("import numpy as np\\ndef half(v):\\n    return v / 2\\n")
+    >>> with UserProcess(path, timeout=10) as user:
+    ...     user.names(), user.function("half")(3)
+    ({'np': 'other', 'half': 'function'}, 1.5)
+    """
 
     def __init__(self, target, timeout: float = DEFAULT_TIMEOUT):
         self.target = check_target(target)
@@ -251,7 +259,18 @@ class UserProcess:
 
 class UserCodeFailed(Exception):
     """Raised by a :class:`UserFunction` call when the user's code failed;
-    ``error`` is the :class:`UserError`."""
+    ``error`` is the :class:`UserError`.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.py"
+    >>> _ = path.write_text("def forever():\\n    while True:\\n        pass\\n")
+    >>> with UserProcess(path, timeout=0.1) as user:
+    ...     try:
+    ...         user.function("forever")()
+    ...     except UserCodeFailed as failed:
+    ...         print(failed.error.kind, failed)
+    timeout the call did not finish within 0.1 s (the time limit)
+    """
 
     def __init__(self, error: UserError):
         super().__init__(str(error))
@@ -261,7 +280,16 @@ class UserCodeFailed(Exception):
 class UserFunction:
     """A function of the user's module that runs in the child: calling it
     returns its (plain) value or raises :class:`UserCodeFailed`; what it
-    printed is collected in ``output``."""
+    printed is collected in ``output``.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.py"
+    >>> _ = path.write_text("def double(v):\\n    print('doubling', v)\\n    return 2 * v\\n")
+    >>> with UserProcess(path) as user:
+    ...     double = user.function("double")
+    ...     double(1), double(2), double.output
+    (2, 4, ['doubling 1\\n', 'doubling 2\\n'])
+    """
 
     def __init__(self, user: UserProcess, name: str):
         self.user, self.name = user, name

@@ -36,7 +36,11 @@ LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
 
 
 def layer_named(name: str) -> Layer:
-    """The catalogue entry ``name``, or a LayerError that lists the names."""
+    """The catalogue entry ``name``, or a LayerError that lists the names.
+
+    >>> layer_named("affine").grads
+    {'x': 'dx', 'w': 'dw', 'b': 'db'}
+    """
     if name not in LAYERS:
         raise LayerError(f"{name!r} is not a layer of the catalogue; expected one of "
                          f"{', '.join(LAYERS)}")

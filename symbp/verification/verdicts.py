@@ -61,8 +61,7 @@ from symbp.verification.general import General, search
 from symbp.verification.general_proof import GeneralProof, prove_at_its_sizes, prove_for_every_size
 from symbp.verification.proof import prove_formula
 from symbp.verification.rewrites import repair_diagnosis
-from symbp.verification.tolerance import as_matrices as bounded_matrices
-from symbp.verification.tolerance import compare, evaluate_bounded, scale
+from symbp.verification.tolerance import UNDEFINED_WHY, disagreement, evaluate_bounded
 from symbp.verification.values import numeric_quantities
 
 DEFAULT_SEEDS = (0, 1, 2)
@@ -298,16 +297,14 @@ def _numeric_check(formula: Formula, net, layers, seeds) -> Result | None:
                 right = evaluate_bounded(formula.right, net, values, l)
             except ShapeMismatch as mismatch:
                 return _shape_refutation(formula, net, layers, l, seed, point, values, mismatch)
-            outcome = compare(left, right)
-            if outcome == "agree":
+            found = disagreement(left, right)
+            if found is None:
                 continue
-            bound = scale(left, right)
-            left, right = (side.value for side in bounded_matrices(left, right))
+            outcome, bound, left, right = found
             if outcome == "left undefined":
                 return Result(formula.text, "error", [x for x in layers if x is not None],
                               message=f"the left side is undefined{_at(l)} at the point of "
-                                      f"seed {seed} (NaN or infinity: a log or square root "
-                                      "of a negative number, or a division by zero?)")
+                                      f"seed {seed} {UNDEFINED_WHY}")
             return _refutation(formula, net, layers, l, seed, point, values, left, right,
                                bound, undefined=outcome == "right undefined")
     return None
