@@ -258,7 +258,7 @@ def _factor_rewrites(formula):
 
 
 def _has_quantity(node) -> bool:
-    return any(isinstance(sub, Quantity) or (isinstance(sub, Name) and sub.name in "xy")
+    return any(isinstance(sub, Quantity) or (isinstance(sub, Name) and sub.name in ("x", "y"))
                for sub in subtrees(node))
 
 
