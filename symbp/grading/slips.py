@@ -69,7 +69,7 @@ def diagnose_gradient(net, key: str, truth, claimed, context: Context) -> dict |
     >>> claimed = data["W1"] + 2 * 0.5 * point["W1"]
     >>> diagnose_gradient(net, "W1", truth["W1"], claimed, Context(1.0, truth=truth,
     ...                                                             without_decay=data))["text"]
-    'the decay term is 2 times what it should be (a penalty reg * sum(W**2), without the 1/2, has the gradient 2 * reg * W: its lambda is 2 * reg)'
+    'the decay term is 2 times what it should be (a penalty reg * sum(W**2), without the 1/2, has the gradient 2 * reg * W: its lambda is 2 * reg).'
     """
     shifted = _shifted(key, claimed, context.truth)
     if shifted is not None:
