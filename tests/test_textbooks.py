@@ -118,6 +118,7 @@ def test_the_per_example_formulas_say_they_are_off_by_m_over_a_batch(textbooks):
     ("delta[l] = Σ W[l+1] delta[l+1]", "Σ", "W[l+1].T @ delta[l+1]"),
     ("delta[l] = ∑ W[l+1] delta[l+1]", "∑", "sum(X, axis=0|1)"),
     ("dW[l] = delta[l] @ a[l-1]ᵀ", "ᵀ", "write X.T"),
+    ("dW[l] = delta[l] @ a[l-1]ᵗ", "ᵗ", "write X.T"),   # Python would read it as "t"
     ("dW[l] = delta[l] .* a[l-1].T", ".*", "write * for the element-wise"),
     ("dW[l] = delta[l] @ a[l−1].T", "−", "ASCII minus"),
     ("δ[l] = da[l] * sigma_prime(z[l])", "δ", "write delta"),

@@ -39,7 +39,10 @@ _CHARACTERS = {
     "⊙": _HADAMARD, "∘": _HADAMARD, "∗": _HADAMARD, "⊗": _PRODUCT,
     "·": _PRODUCT, "⋅": _PRODUCT, "×": _PRODUCT, "•": _PRODUCT,
     "Σ": _SUM, "∑": _SUM,
-    "ᵀ": _TRANSPOSE, "⊤": _TRANSPOSE, "′": "write sigma_prime(...) for the derivative",
+    # Python reads modifier letters as plain ones (ᵗ is t): caught before it does
+    "ᵀ": _TRANSPOSE, "⊤": _TRANSPOSE, "ᵗ": _TRANSPOSE,
+    "′": "write sigma_prime(...) for the derivative",
+    "ʹ": "write sigma_prime(...) for the derivative", "³": "write **3",
     "’": "write sigma_prime(...) for the derivative",
     "←": _ASSIGN, "≔": _ASSIGN, "∂": _GRADIENT, "∇": _GRADIENT,
     "−": "write - (the ASCII minus sign)", "–": "write - (the ASCII minus sign)",
