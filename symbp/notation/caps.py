@@ -29,7 +29,11 @@ MAX_DIGITS = 20
 
 def top_level_equals(text: str) -> list[int]:
     """Where the equation's '=' signs are; an '=' inside brackets is a
-    keyword argument (``sum(X, axis=0)``), not the equation's."""
+    keyword argument (``sum(X, axis=0)``), not the equation's.
+
+    >>> top_level_equals("dW = delta @ a.T"), top_level_equals("x == y")
+    ([3], [])
+    """
     depth, found = 0, []
     for match in re.finditer(r"[()\[\]]|(?<![=<>!])=(?!=)", text):
         char = match.group()
@@ -42,7 +46,13 @@ def top_level_equals(text: str) -> list[int]:
 
 def deepest_node(tree):
     """The first node more than MAX_HEIGHT levels down the tree, or None
-    (measured without recursion, before the converter recurses)."""
+    (measured without recursion, before the converter recurses).
+
+    >>> deepest_node(ast.parse("a + b").body[0]) is None
+    True
+    >>> type(deepest_node(ast.parse("+".join(["a"] * 200)).body[0])).__name__
+    'BinOp'
+    """
     stack = [(tree, 0)]
     while stack:
         node, height = stack.pop()
