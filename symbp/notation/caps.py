@@ -63,7 +63,14 @@ def deepest_node(tree):
 
 
 def check_text(text):
-    """A FormulaError when ``text`` is not a string, is too long or nests too deep."""
+    """A FormulaError when ``text`` is not a string, is too long or nests too deep.
+
+    >>> check_text("dW = delta @ a.T")
+    >>> check_text(42)
+    Traceback (most recent call last):
+    ...
+    symbp.errors.FormulaError: a formula must be text, not int.
+    """
     if not isinstance(text, str):
         raise FormulaError(f"a formula must be text, not {type(text).__name__}")
     if len(text) > MAX_LENGTH:
