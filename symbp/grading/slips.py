@@ -4,8 +4,9 @@ key a value belongs to, every other key's truth, and the weight decay.
 ``symbp.verification.diagnosis.diagnose`` names the generic slips (a factor,
 a transpose, a shape, zeros); on top of it, here:
 
-* ``decay``: the weight-decay part alone is off by a factor ("the decay term
-  is 1/m of what it should be": Ng's lambda/m where l2 is lambda), or missing;
+* ``decay`` (:mod:`symbp.verification.decay`): the weight-decay part alone
+  is off by a factor ("the decay term is 1/m of what it should be": Ng's
+  lambda/m where l2 is lambda), or missing, or the data part alone is;
 * ``shifted``: the value is exactly another key's truth (``W0`` holding the
   true ``W1``: layers counted from 0);
 * ``axis``: one number where an array is expected, equal to the sum (mean) of
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from symbp.verification.decay import decay_diagnosis
 from symbp.verification.diagnosis import close, diagnose, telling_factor
 
 
@@ -67,7 +69,7 @@ def diagnose_gradient(net, key: str, truth, claimed, context: Context) -> dict |
     >>> claimed = data["W1"] + 2 * 0.5 * point["W1"]
     >>> diagnose_gradient(net, "W1", truth["W1"], claimed, Context(1.0, truth=truth,
     ...                                                             without_decay=data))["text"]
-    'the decay term is 2 times what it should be (a penalty reg * sum(W**2), without the 1/2, has the gradient 2 * reg * W: its lambda is 2 * reg)'
+    'the decay term is 2 times what it should be (a penalty reg * sum(W**2), without the 1/2, has the gradient 2 * reg * W: its lambda is 2 * reg).'
     """
     shifted = _shifted(key, claimed, context.truth)
     if shifted is not None:
@@ -118,25 +120,7 @@ def shifted_extra(name: str, value, truths) -> str | None:
 
 def _decay(net, key, claimed, context) -> dict | None:
     data = context.without_decay[key]
-    decay = context.truth[key] - data
-    residual = claimed - data
-    if not np.any(decay):
-        return None
-    if close(residual, np.zeros_like(residual)).all():
-        return {"kind": "decay", "factor": "0",
-                "text": f"{key} has no decay term: the weight decay's lambda * W is missing"}
-    found = diagnose(decay, residual, net=net)
-    if found is None or found["kind"] != "factor":
-        return None
-    how = "times" if abs(found["value"]) > 1 else "of"
-    hints = {"1/m": " (lambda/m where lambda is meant: l2 is the lambda of (lambda/2) * "
-                    "sum ||W||^2)",
-             # cs231n's TwoLayerNet (2017-2019): loss += reg * sum(W * W), dW += 2 * reg * W
-             "2": " (a penalty reg * sum(W**2), without the 1/2, has the gradient "
-                  "2 * reg * W: its lambda is 2 * reg)"}
-    return {"kind": "decay", "factor": found["factor"], "value": found["value"],
-            "text": f"the decay term is {found['factor']} {how} what it should be"
-                    + hints.get(found["factor"], "")}
+    return decay_diagnosis(data, context.truth[key] - data, claimed, net=net, subject=key)
 
 
 def sum_everywhere(key, truth, claimed) -> dict | None:

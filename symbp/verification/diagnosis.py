@@ -183,7 +183,10 @@ def factor_diagnosis(names: list, value: float, factors=None) -> dict:
     also = f" (= {', '.join(names[1:])})" if len(names) > 1 else ""
     meanings = {"m": " (a sum where a mean is expected, or a missing 1/m?)",
                 "1/m": " (a mean where a sum is expected, or a doubled 1/m?)",
-                "-1": " (a sign flip)"}
+                # update rules (Zhou's g_j, the PDP delta rule) define their error
+                # terms as the negative gradient: pasted as a gradient, a sign flip
+                "-1": " (a sign flip: y - a for a - y, or an error term defined as the "
+                      "negative gradient, as update rules' are?)"}
     meanings.update({n: m for n, _, m in factors or () if m})
     meaning = meanings.get(name, "")
     return {"kind": "factor", "factor": name, "value": value, "names": list(names),
