@@ -14,6 +14,7 @@ DESCRIPTION = ("Import FUNC from MODULE (a module in the current directory or on
                "in the order W1, b1, W2, ... (or --returns). Exit 0 every gradient right, "
                "1 a wrong one (or FUNC failed), 2 invalid input.")
 OUTPUT_SHOWN = 20   # lines of FUNC's own output shown in the human report
+NG_LAMBD = 0.7      # Ng's own lambd in his regularisation exercise: FUNC taking lambd, none given
 
 
 def add_arguments(parser):
@@ -128,7 +129,10 @@ def run(args, io) -> int:
     module, name = split_function(args.function)
     with UserProcess(module, timeout=timeout) as user:
         func = user.function(name)
+        net, said = _by_convention(func.convention, net, args, options, shape)
         report = grade(func, net, seed=seed, **options)
+        from symbp.grading.stand_ins import notes
+        report.notes += said + notes(user.stand_ins)
         found = None
         if count:
             # Hypothesis (~0.35 s to import) only when --random asks for it
@@ -152,6 +156,36 @@ def run(args, io) -> int:
     io.print(io.paint("every gradient right", "green") if ok else
              io.paint("wrong: " + common.printable(_wrong_line(report, found)), "red"))
     return 0 if ok else 1
+
+
+def _by_convention(convention: dict, net, args, options: dict, shape: dict):
+    """The network and options adjusted to how FUNC's course calls it
+    (:mod:`symbp.grading.conventions`), and the notes saying so."""
+    if convention["kind"] == "unknown":
+        from symbp.grading.user_code import UserCodeError
+        raise UserCodeError(convention["problem"])
+    said = []
+    if convention["kind"] == "model":
+        if net.layout != "row":
+            net = net.replace(layout="row")
+            said.append("a model class keeps samples as rows: graded with --layout row")
+        if convention["labels"] and args.loss is None:
+            net = net.replace(loss="cce", **{"output": "softmax"} if args.output is None else {})
+            said.append("its loss(X, y) takes class labels: graded with the softmax "
+                        "cross-entropy loss (--output and --loss set others)")
+        if convention["labels"] and net.loss == "cce" and not options["labels"]:
+            options["labels"] = True
+            said.append("its loss(X, y) takes integer class labels: graded with --labels")
+        elif net.loss == "cce" and net.targets == "soft" and args.targets is None:
+            net = net.replace(targets="onehot")   # the book's models learn one-hot t or labels
+            said.append("a model class learns one-hot targets: graded with --targets onehot")
+        if "reg" in convention["takes"] and args.l2 is None:
+            said.append("built with reg = 0: give --l2 REG to grade its weight decay")
+    if "lambd" in convention["takes"] and args.l2 is None and args.lambd is None:
+        net = net.replace(l2=NG_LAMBD / net.batch)
+        shape["l2_per_batch"] = NG_LAMBD
+        said.append(f"FUNC takes lambd: graded with lambd = {NG_LAMBD} (--lambd sets another)")
+    return net, said
 
 
 def _wrong_line(report, found) -> str:

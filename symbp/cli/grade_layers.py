@@ -80,6 +80,8 @@ def run(args, io) -> int:
         return report.exit_code
     io.print(f"grading {args.target}: {len(report.layers)} layer(s) found "
              f"(Hypothesis seed {seed}, {count} configurations each)")
+    for note in report.notes:
+        io.print(f"note: {note}")
     for layer in report.layers:
         _print_layer(io, layer)
     counts = {}

@@ -30,11 +30,18 @@ import numpy as np
 
 from symbp.errors import NetworkError
 from symbp.grading.compare import grade_value, output_scale
+from symbp.grading.conventions import describe
 from symbp.grading.keys import check_map, match_gradients
 from symbp.grading.report import GradeReport, KeyGrade
 from symbp.grading.sandbox import UserCodeFailed, UserFunction
 from symbp.grading.slips import Context, bias_reduction, shifted_extra
-from symbp.grading.user_code import UserError, call_watched, describe_exception, numpy_restored
+from symbp.grading.user_code import (
+    UserCodeError,
+    UserError,
+    call_watched,
+    describe_exception,
+    numpy_restored,
+)
 from symbp.network import Network
 
 MAX_ZERO_REDRAWS = 20   # points tried when a true gradient is exactly 0 (contract section 10)
@@ -88,7 +95,11 @@ def grade(func, net: Network, point=None, *, rtol=None, atol=None, names=None,
                       net.replace(l2=0.0).gradient(p) if net.l2 else {})
     params = {names.get(k, k): p[k].copy() for k in net.param_keys()}
     y = np.argmax(p["y"], axis=net.units_axis) if labels else p["y"].copy()
-    result, changed, failure = _call(func, params, p["x"].copy(), y)
+    convention = func.convention if isinstance(func, UserFunction) else describe(func)
+    if convention.get("problem"):   # a layer's backward, a class with no gradient method
+        raise UserCodeError(convention["problem"])
+    notes += [convention["note"]] * bool(convention["note"])
+    result, changed, failure = _call(func, params, p["x"].copy(), y, {"l2": net.l2})
     if failure is not None:
         return _failed(net, seed, names, failure, notes)
     found = match_gradients(result, net, names=names, grad_names=grad_names, returns=returns)
@@ -140,14 +151,14 @@ def _drawn_point(net, seed, notes):
                        suggestion="try another network or seed")
 
 
-def _call(func, params, x, y):
+def _call(func, params, x, y, extras):
     """FUNC's answer as plain data, the inputs it changed, and what went wrong."""
     try:
         if isinstance(func, UserFunction):   # runs in the user's own process
-            value, changed = func.watched(params, x, y)
+            value, changed = func.watched(params, x, y, extras)
         else:
             with numpy_restored():
-                value, changed = call_watched(func, params, x, y)
+                value, changed = call_watched(func, params, x, y, extras)
         return value, list(changed), None
     except UserCodeFailed as failed:
         return None, [], failed.error

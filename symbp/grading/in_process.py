@@ -64,7 +64,9 @@ def _placed(forward, backward, layer) -> tuple[dict, Found]:
         if layer.dlfs is None:
             raise LayerError(f"{layer.name} has no class convention (Deep Learning from "
                              "Scratch); give its forward and backward functions")
-        return {layer.dlfs.name: forward}, Found(layer.dlfs.name, layer.name, "dlfs")
+        # the class convention of its own name (TimeDropout), else the layer's first
+        name = layer.convention("dlfs", forward.__name__).name
+        return {name: forward}, Found(name, layer.name, "dlfs")
     if layer.cs231n is None:
         raise LayerError(f"{layer.name} has no function convention (cs231n); give its class")
     convention = layer.cs231n
@@ -73,11 +75,11 @@ def _placed(forward, backward, layer) -> tuple[dict, Found]:
         if backward is not None:
             raise LayerError(f"{layer.name} is one function, {name}(...) -> "
                              f"{tuple(convention.returns)}; give it as forward, no backward")
-        return {name: forward}, Found(name, layer.name, "cs231n")
+        return {name: forward}, Found(name, layer.name, convention.course)
     if backward is None:
         raise LayerError(f"{layer.name} needs a backward function beside its forward")
     return ({convention.forward: forward, name: backward},
-            Found(name, layer.name, "cs231n", convention.forward))
+            Found(name, layer.name, convention.course, convention.forward))
 
 
 def grade_layer_code(forward, backward=None, layer="batchnorm", *, config=None,

@@ -38,6 +38,17 @@ def _values(values) -> str:
         str(values[-1])
 
 
+def _sort(draw, value, right: list, wrong: list) -> None:
+    """Put ``value`` among the right or the wrong ones by ``draw``'s verdict;
+    a right draw that tested nothing (every unit dropped by a dropout mask,
+    every gradient zero) is neither."""
+    if draw.verdict != "ok":
+        wrong.append(value)
+    elif any(key.tested for key in draw.keys if key.implemented and not (
+            key.diagnosis and key.diagnosis["kind"] == "mutates")):   # a gradient, not a write
+        right.append(value)
+
+
 def config_diagnosis(user, found, layer, failing, extra: dict, fixed: dict) -> dict | None:
     """``{"kind": "config", ...}`` when the code is right at some values of a
     path size (module doc) and wrong at the failing one; None otherwise.
@@ -70,7 +81,7 @@ def config_diagnosis(user, found, layer, failing, extra: dict, fixed: dict) -> d
                 continue   # nothing fits this value with the rest as it is
             draw = grade_draw(user, found, layer, with_seed(layer, {**moved, **extra},
                                                             failing.seed), failing.seed)
-            (right if draw.verdict == "ok" else wrong).append(value)
+            _sort(draw, value, right, wrong)
         if right:
             verdicts[size.name] = (sorted(right), sorted(wrong))
     verdicts.update(_parameter_verdicts(user, found, layer, failing, extra, fixed, base))
@@ -90,7 +101,7 @@ def _parameter_verdicts(user, found, layer, failing, extra, fixed, base) -> dict
     moved over its choices: a backward that hard-codes ``1e-5`` where it
     should use the eps it was given is right at that value only.  Parameters
     the user's code fixes itself (read back from its output) are left alone."""
-    convention = layer.dlfs if found.style == "dlfs" else layer.cs231n
+    convention = layer.convention(found.style, found.name)
     verdicts = {}
     for parameter in layer.parameters:
         name = parameter.name
@@ -106,7 +117,7 @@ def _parameter_verdicts(user, found, layer, failing, extra, fixed, base) -> dict
                                     name: value})
             draw = grade_draw(user, found, layer, with_seed(layer, {**moved, **extra},
                                                             failing.seed), failing.seed)
-            (right if draw.verdict == "ok" else wrong).append(value)
+            _sort(draw, value, right, wrong)
         if right:
             verdicts[name] = (sorted(right), sorted(wrong))
     return verdicts

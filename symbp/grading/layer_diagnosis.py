@@ -23,13 +23,11 @@ user's code again: :mod:`symbp.grading.layer_config`.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
 from symbp.grading.layer_slips import flipped, overwrite
 from symbp.layers.symbolic import truth_for
-from symbp.verification.diagnosis import close, diagnose
+from symbp.verification.diagnosis import close, diagnose, telling_factor
 
 
 def named_factors(layer, config: dict) -> list[tuple[str, float, str]]:
@@ -117,25 +115,11 @@ def diagnose_key(layer, config, arrays, dout, key: str, truth: np.ndarray, claim
     if found and found["kind"] in ("transpose", "zeros") or \
             (found and found["kind"] == "factor" and found["factor"] in named):
         return _worded(found, key)
-    if found and found["kind"] == "factor" and not _simple(found["factor"]):
+    if found and found["kind"] == "factor" and not telling_factor(found["factor"]):
         found = None   # -423/836: where the truth spans a line, any multiple of it matches
     return flipped(key, truth, claimed) or \
         overwrite(layer, config, arrays, dout, key, truth, claimed) or \
         _path_variant(layer, config, arrays, dout, key, truth, claimed) or _worded(found, key)
-
-
-def _simple(factor: str) -> bool:
-    """A factor a slip makes (``3``, ``-2``, ``3/2``), not one a
-    coincidence does (``-423/836``, ``3.21e-13``).
-
-    >>> _simple("3/2"), _simple("-423/836"), _simple("3.21298e-13")
-    (True, False, False)
-    """
-    try:
-        value = Fraction(factor)
-    except (ValueError, ZeroDivisionError):
-        return False
-    return abs(value.numerator) <= 4 and value.denominator <= 4
 
 
 _AXES = ("axis 0 (the batch)", "axis 1 (the features)")

@@ -28,6 +28,7 @@ from symbp.verification.diagnosis import close
 FAILING = ("forward_wrong", "error", "wrong")
 RTOL = {np.dtype("float64"): 1e-8, np.dtype("float32"): 1e-4}   # by the dtype returned
 ABSOLUTE = 1e-12   # times the largest true gradient entry of the layer: rounding of sums
+_READ_RTOL = 1e-6  # a value read back from an output: float32 output (the book 2's masks) too
 
 
 @dataclass
@@ -86,7 +87,7 @@ class Draw:
 
 
 def _convention(layer, found):
-    return layer.cs231n if found.style == "cs231n" else layer.dlfs
+    return layer.convention(found.style, found.name)
 
 
 def _read_back(layer, found, arrays, config, out) -> tuple[dict, dict, list, str | None]:
@@ -112,11 +113,12 @@ def _read_back(layer, found, arrays, config, out) -> tuple[dict, dict, list, str
             notes.append(f"{name} read back from the forward: {value:g}")
             continue
         options = accepted(config)
-        match = next((v for v in options if np.isclose(value, v, rtol=1e-9, atol=0)), None)
+        match = next((v for v in options if np.isclose(value, v, rtol=_READ_RTOL, atol=0)), None)
         if match is None:
             expected = " or ".join(f"{v:.4g}" for v in options)
             return arrays, config, notes, f"{meaning} is {value:.4g} where {expected} is expected"
-        config = {**config, name: match}
+        # the value the code applies (a float32 mask's scale is 1/p to float32's precision)
+        config = {**config, name: value}
         if options[match]:
             notes.append(options[match])
     return arrays, config, notes, None
@@ -181,8 +183,15 @@ def _mutation(found, change: dict) -> KeyResult:
     also = [f"the {a} given to {given}" if "[" not in a and "." not in a else a
             for a in change["also"]]
     same = f" (the same array as {', '.join(also)})" if also else ""
+    internal = change["stage"] == "backward" and change.get("internal", False)
     diagnosis = {"kind": "mutates", "what": what, "path": change["path"],
-                 "stage": change["stage"], "harmless": bool(change.get("upstream"))}
+                 "stage": change["stage"], "harmless": bool(change.get("upstream")) or internal}
+    if internal and not change.get("upstream"):
+        text = (f"{who} changes {change['path']} in place, an array its forward made (the "
+                "book 2's TimeSoftmaxWithLoss: dx = ys; dx[...] -= 1): harmless unless the "
+                "backward runs twice after one forward")
+        return KeyResult(what, True, change["change"], dict(diagnosis, text=text + "."),
+                         note=text)
     if diagnosis["harmless"]:
         text = (f"{who} writes into its upstream gradient {change['path']} in place: "
                 "harmless where each upstream gradient is used once, as in a sequential "
@@ -226,6 +235,7 @@ def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
         return Draw(verdict, config, seed, mutated, f"{label}{result['what']}{at}", harmless,
                     problem=result["problem"])
     arrays, shown, notes, refused = _read_back(layer, found, arrays, config, result["out"])
+    notes = result.get("notes", []) + notes
     config = {**config, **shown}   # the truth needs every parameter, read back or not
     truth_out, truth = truth_for(layer, config)(arrays, config, dout)
     out = _array(result["out"])

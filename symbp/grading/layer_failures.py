@@ -16,6 +16,8 @@ import inspect
 import os
 import textwrap
 
+_PYTHON2_NAMES = {"xrange": "range", "unicode": "str", "basestring": "str", "long": "int",
+                  "raw_input": "input", "unichr": "chr"}
 _SYMBP = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
@@ -72,6 +74,15 @@ def hint(raised: Exception) -> str:
         # since 1.25), NumPy 2 refuses; course code of before 2024 does it often
         return (" (NumPy 2 no longer converts a one-entry array to a number: .item() or [0] "
                 "does it in every NumPy)")
+    if isinstance(raised, NameError) and getattr(raised, "name", None) in _PYTHON2_NAMES:
+        return (f" (Python 2's {raised.name}: the code was written for Python 2; in Python 3 it "
+                f"is {_PYTHON2_NAMES[raised.name]})")
+    if isinstance(raised, TypeError) and "'float' object cannot be interpreted as an integer" \
+            in text:
+        # cs231n's code of 2016 computes sizes as (H + 2 * pad - HH) / stride: Python 2's
+        # integer division, a float in Python 3
+        return (" (a size computed with /, which gives a float in Python 3: code written "
+                "for Python 2, where / of two integers is an integer; // is)")
     if isinstance(raised, NameError) and "_cython" in text:
         # cs231n's fast_layers.py imports its compiled helpers in a try: unbuilt, they are
         # names that were never defined

@@ -64,7 +64,11 @@ class LayerReport:
         where = f" at {_config_text(shown)} (point seed {self.seed})" if self.config else ""
         lines = [f"{head}{self.verdict.upper()}{where}"]
         lines += [f"  {self.message}"] if self.message else []
-        lines += [f"  {key.line()}" for key in self.keys]
+        # a forward's key says what its message already said: once is enough
+        lines += [f"  {key.line()}" for key in self.keys
+                  if not (key.key == "out" and self.message and key.message and
+                          self.message.endswith(key.message) and
+                          (key.diagnosis or {}).get("kind") != "config")]
         return lines + [f"  note: {note}" for note in self.notes]
 
     def __str__(self):
@@ -90,6 +94,7 @@ class LayersReport:
 
     file: str
     layers: list
+    notes: list = field(default_factory=list)   # about the file (packages given stand-ins)
 
     @property
     def ok(self) -> bool:
@@ -100,7 +105,8 @@ class LayersReport:
         return 0 if self.ok else 1
 
     def to_json(self) -> dict:
-        return {"file": self.file, "layers": [r.to_json() for r in self.layers]}
+        return {"file": self.file, "layers": [r.to_json() for r in self.layers],
+                "notes": self.notes}
 
 
 def _config_text(config: dict) -> str:
@@ -147,7 +153,7 @@ def _report(found, draw: Draw, tried: int, note: str = "") -> LayerReport:
 def _first_draw(user, found, layer, fixed) -> tuple[Draw, Try]:
     """The draw at the layer's default configuration, and the way of calling
     (the convention's ``tries``) that the user's forward accepts."""
-    convention = layer.dlfs if found.style == "dlfs" else layer.cs231n
+    convention = layer.convention(found.style, found.name)
     config = layer.default_config(fixed)
     config.update({name: (int(np.prod(config[name])),) for name in convention.flat
                    if name not in fixed})
@@ -176,7 +182,7 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
     ('wrong', {'N': 1, 'D': 1}, 'dx is 2 times the truth.')
     """
     layer = LAYERS[found.layer]
-    if found.forward and found.forward not in user.names():
+    if found.forward and found.forward not in user.names() and not found.cache_is_input:
         return LayerReport(found, "error", 0, message=(
             f"{found.name} needs the cache of {found.forward}, which is not defined"))
     fixed = _fixed_for(layer, fixed or {})
@@ -257,7 +263,7 @@ def _search(user, found, layer, count, seed, fixed, extra, tally, on_draw) -> Dr
     from symbp.strategies import layer_configs
     from symbp.verification.search import isolated, scratch_storage
     failures = []
-    convention = layer.dlfs if found.style == "dlfs" else layer.cs231n
+    convention = layer.convention(found.style, found.name)
     flat = {size.name: st.tuples(st.integers(size.low, size.high)) for size in layer.sizes
             if size.name in convention.flat and size.name not in fixed}
 
@@ -312,6 +318,7 @@ def grade_layers(path_or_module, *, only=None, random: int = DEFAULT_RANDOM, see
     [('relu_backward', 'ok')]
     """
     from symbp.grading.sandbox import DEFAULT_TIMEOUT, UserProcess
+    from symbp.grading.stand_ins import notes
     with UserProcess(path_or_module, timeout=timeout or DEFAULT_TIMEOUT) as user:
         found = select(discover(user.names()), only)
         if not found:
@@ -324,4 +331,4 @@ def grade_layers(path_or_module, *, only=None, random: int = DEFAULT_RANDOM, see
                 on_layer(one)
             reports.append(grade_found(user, one, random, seed=seed, fixed=config,
                                        on_draw=on_draw))
-    return LayersReport(str(path_or_module), reports)
+    return LayersReport(str(path_or_module), reports, notes(user.stand_ins))

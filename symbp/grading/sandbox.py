@@ -16,6 +16,9 @@ truth and compares, and only ever receives plain values back:
 ...     (outcome.value, outcome.error, outcome.output)
 (42, None, 'hi\\n')
 
+In the child, packages a course file imports only to plot or load data
+(matplotlib, PIL, ``past.builtins``...) get stand-ins where they are not
+installed (:mod:`symbp.grading.stand_ins`; ``stand_ins`` lists them).
 In the child the user's folder is on ``sys.path`` (course files import their
 siblings), placed there after symbp's own imports, so a ``hypothesis.py``
 beside the user's file cannot replace the library symbp uses.  Each call has
@@ -39,6 +42,7 @@ import sys
 import time
 from typing import Self
 
+from symbp.grading import stand_ins
 from symbp.grading.user_code import (
     Outcome,
     UserCodeError,
@@ -47,6 +51,7 @@ from symbp.grading.user_code import (
     call_named_watched,
     check_target,
     describe_exception,
+    describe_named,
     import_failure,
     import_user_module,
     plain,
@@ -97,13 +102,14 @@ def _child(connection, target: str):
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
+    stand_ins.install()   # packages a course file imports but symbp never needs (matplotlib...)
     try:
         module = import_user_module(target)
         names = _names_of(module)
     except BaseException as raised:  # noqa: BLE001  (whatever the module does on import)
         connection.send(("failed", import_failure(target, raised)))
         return
-    connection.send(("ready", names))
+    connection.send(("ready", (names, stand_ins.used())))
     while True:
         try:
             function, args = connection.recv()
@@ -135,6 +141,7 @@ class UserProcess:
         self._process = None
         self._connection = None
         self._names: dict[str, str] | None = None
+        self.stand_ins: list[str] = []   # packages not installed, imported as stand-ins
         self._module = None            # only where fork does not exist
         self._fork = "fork" in multiprocessing.get_all_start_methods()
 
@@ -169,7 +176,7 @@ class UserProcess:
         if status == "failed":
             self.stop()
             raise UserCodeError(detail)
-        self._names = detail
+        self._names, self.stand_ins = detail
 
     def _start_in_process(self):
         try:
@@ -294,14 +301,22 @@ class UserFunction:
     def __init__(self, user: UserProcess, name: str):
         self.user, self.name = user, name
         self.output: list[str] = []
+        self._convention = None
 
     def __call__(self, *args):
         return self._call(call_named, *args)
 
-    def watched(self, params, x, y) -> tuple:
+    def watched(self, params, x, y, extras=None) -> tuple:
         """``(value, inputs changed in place)`` of a call with these arguments
         (:func:`symbp.grading.user_code.call_watched`, run in the child)."""
-        return self._call(call_named_watched, params, x, y)
+        return self._call(call_named_watched, params, x, y, extras)
+
+    @property
+    def convention(self) -> dict:
+        """How FUNC is called (:func:`symbp.grading.conventions.describe`)."""
+        if self._convention is None:
+            self._convention = self._call(describe_named)
+        return self._convention
 
     def _call(self, function, *args):
         outcome = self.user.call(function, self.name, *args)

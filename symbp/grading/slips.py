@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from symbp.verification.decay import decay_diagnosis
-from symbp.verification.diagnosis import close, diagnose
+from symbp.verification.diagnosis import close, diagnose, telling_factor
 
 
 @dataclass
@@ -79,7 +79,7 @@ def diagnose_gradient(net, key: str, truth, claimed, context: Context) -> dict |
         if found is not None:
             return found
     found = diagnose(truth, claimed, net=net)
-    if found is None:
+    if found is None or found["kind"] == "factor" and not telling_factor(found["factor"]):
         return None
     text = found["text"].replace("where the left side is", "where the truth is")
     found = dict(found, text=text.replace("the right side", key, 1))

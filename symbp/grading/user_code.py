@@ -300,8 +300,10 @@ def call_named(module, name: str, *args):
     return getattr(module, name)(*args)
 
 
-def call_watched(function, params: dict, x, y) -> tuple:
-    """``function(params, x, y)`` as plain data, and the inputs it changed in
+def call_watched(function, params: dict, x, y, extras: dict | None = None) -> tuple:
+    """``function(params, x, y)`` (or as its course calls it:
+    :mod:`symbp.grading.conventions`, ``extras`` the network's ``l2``) as
+    plain data, and the inputs it changed in
     place (``["params['W1']", "x"]``): the caller passes copies, so what the
     function does to them cannot reach anything else, but it is reported.
 
@@ -313,7 +315,8 @@ def call_watched(function, params: dict, x, y) -> tuple:
     """
     before = ({key: np.array(value, copy=True) for key, value in params.items()},
               np.array(x, copy=True), np.array(y, copy=True))
-    value = function(params, x, y)
+    from symbp.grading.conventions import adapt
+    value = adapt(function, extras)(params, x, y)   # Ng's cache, a model class: as the course
     return plain(value), _changed(before, params, x, y)
 
 
@@ -337,7 +340,7 @@ def numpy_restored():
                 setattr(np, name, value)
 
 
-def call_named_watched(module, name: str, params: dict, x, y) -> tuple:
+def call_named_watched(module, name: str, params: dict, x, y, extras=None) -> tuple:
     """:func:`call_watched` of ``module.name``: what the child runs for ``grade``.
 
     >>> import types
@@ -348,7 +351,13 @@ def call_named_watched(module, name: str, params: dict, x, y) -> tuple:
     >>> call_named_watched(module, "centred", {}, np.array([[1.0, 3.0]]), np.ones((1, 2)))
     ({'W1': array([[-1.,  1.]])}, ['x'])
     """
-    return call_watched(getattr(module, name), params, x, y)
+    return call_watched(getattr(module, name), params, x, y, extras)
+
+
+def describe_named(module, name: str) -> dict:
+    """How ``module.name`` is called (:func:`symbp.grading.conventions.describe`)."""
+    from symbp.grading.conventions import describe
+    return describe(getattr(module, name))
 
 
 def _changed(before, params, x, y) -> list[str]:

@@ -156,7 +156,14 @@ class Cs231n:
     (cs231n's ``fast_layers.py``: ``conv_forward_im2col``/``conv_backward_im2col``).
     ``tries``: the ways of calling it (:class:`Try`), in turn until the
     forward accepts one (group norm's gamma as ``(1, C, 1, 1)`` or ``(C,)``);
-    ``flat`` as for :class:`Dlfs`.
+    ``flat`` as for :class:`Dlfs`.  Andrew Ng's course: ``input_cached``
+    names forwards a file may have instead of ``forward`` (``relu(Z)``, whose
+    cache is Z: one that returns its output alone is taken to cache its
+    input); ``backward_args`` follow the cache (``linear_activation_backward(
+    dA, cache, "relu")``); ``means`` are gradients returned as means over the
+    m examples (Ng's dW and db, 1/m of the vector-Jacobian product): they are
+    multiplied by ``m`` before they are compared; ``course`` names whose
+    functions they are in reports (``ng``).
 
     >>> from symbp.layers import LAYERS
     >>> batchnorm = LAYERS["batchnorm"].cs231n
@@ -175,6 +182,10 @@ class Cs231n:
     also: tuple = ()
     tries: tuple = (Try(),)
     flat: tuple = ()
+    input_cached: tuple[str, ...] = ()
+    backward_args: tuple = ()
+    means: tuple[str, ...] = ()
+    course: str = "cs231n"
 
 
 @dataclass(frozen=True)
@@ -186,7 +197,14 @@ class Dlfs:
     as for :class:`Cs231n`; ``tries`` as for :class:`Cs231n` (``SoftmaxWithLoss``
     takes labels or one-hot targets); ``flat``: sizes of several dimensions
     drawn with one only (the book's ``Affine`` takes ``x`` as N x D: book 2's
-    does not flatten more).
+    does not flatten more); ``outputs`` as for :class:`Cs231n` (the book 2's
+    ``LSTM.forward`` returns ``h_next, c_next``); ``before(instance, arrays)``
+    runs between the constructor and ``forward`` (``TimeRNN.set_state(h0)``);
+    ``gates``: the order of the blocks of a gated layer's weights in the
+    class, by their positions in the definition's (the book 2's LSTM slices
+    f, g, i, o where cs231n's i, f, o, g: ``(1, 3, 0, 2)``): its Wx, Wh and
+    b are given with their columns so ordered, and their gradients read back
+    the same way.
 
     >>> from symbp.layers import LAYERS
     >>> affine = LAYERS["affine"].dlfs
@@ -202,6 +220,9 @@ class Dlfs:
     reads: dict = field(default_factory=dict)
     tries: tuple = (Try(),)
     flat: tuple = ()
+    outputs: tuple[str, ...] = ("out",)
+    before: Callable | None = None
+    gates: tuple[int, ...] | None = None
 
 
 def _no_kinks(_arrays, _config) -> float:
@@ -250,6 +271,20 @@ class Layer:
     cse: bool = True                  # share subexpressions when compiling (module symbolic)
     cs231n: Cs231n | None = None
     dlfs: Dlfs | None = None
+    dlfs_also: tuple = ()             # more DLFS classes of the layer (the book 2's TimeDropout)
+
+    @property
+    def classes(self) -> tuple:
+        """Every DLFS class of the layer, ``dlfs`` first."""
+        return ((self.dlfs,) if self.dlfs else ()) + tuple(self.dlfs_also)
+
+    def convention(self, style: str, name: str | None = None):
+        """cs231n's functions (``style`` cs231n), or the DLFS class named
+        ``name`` (in any capitals; the first class without a name)."""
+        if style != "dlfs":
+            return self.cs231n
+        return next((c for c in self.classes if name and c.name.lower() == name.lower()),
+                    self.dlfs)
 
     @property
     def grads(self) -> dict[str, str]:
