@@ -111,7 +111,18 @@ def describe(obj) -> dict:
     """Which convention FUNC is called by: ``{"kind": "plain" | "ng" |
     "model", "note": ..., "takes": [...]}``; ``takes`` names what the
     convention passes that the network must provide (``lambd``, ``reg``),
-    ``labels`` whether a model takes integer class labels (cs231n's do)."""
+    ``labels`` whether a model takes integer class labels (cs231n's do).
+
+    >>> def gradients(params, x, y): ...
+    >>> describe(gradients)["kind"]
+    'plain'
+    >>> class TwoLayerNet:
+    ...     def __init__(self, input_size, hidden_size, output_size): ...
+    ...     def gradient(self, x, t): ...
+    >>> model = describe(TwoLayerNet)
+    >>> model["kind"], model["method"]
+    ('model', 'gradient')
+    """
     if isinstance(obj, type):
         method = _model_method(obj)
         if method is None:
@@ -149,7 +160,17 @@ def describe(obj) -> dict:
 
 def adapt(obj, extras: dict | None = None):
     """A function ``(params, x, y)`` calling FUNC by its convention;
-    ``extras`` holds ``l2`` (the network's decay, lambda)."""
+    ``extras`` holds ``l2`` (the network's decay, lambda).
+
+    >>> class Model:
+    ...     def __init__(self, input_dim, hidden_dim, num_classes):
+    ...         self.params = {"W1": np.zeros((input_dim, hidden_dim))}
+    ...     def loss(self, X, y):
+    ...         return 0.0, {"W1": self.params["W1"] * 2}
+    >>> loss, grads = adapt(Model)({"W1": np.ones((2, 3)), "W2": np.ones((3, 4))}, None, None)
+    >>> grads["W1"].shape, float(grads["W1"][0, 0])
+    ((2, 3), 2.0)
+    """
     extras = extras or {}
     kind = describe(obj)["kind"]
     if kind == "ng":

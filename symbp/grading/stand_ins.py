@@ -36,7 +36,13 @@ _used: list[str] = []
 
 
 class MissingPackage(ImportError):
-    """Raised when code calls a stand-in: the package is not installed."""
+    """Raised when code calls a stand-in: the package is not installed.
+
+    >>> _StandIn("matplotlib.pyplot").plot([1, 2])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symbp.grading.stand_ins.MissingPackage: matplotlib is not installed: ...
+    """
 
 
 class _StandIn:
@@ -86,7 +92,17 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 def install() -> _Finder:
-    """Put the finder last on ``sys.meta_path`` (once); returns it."""
+    """Put the finder last on ``sys.meta_path`` (once); returns it.  The
+    finder is asked only for what no installed package provides, so real
+    packages are never replaced.
+
+    >>> finder = install()
+    >>> install() is finder and sys.meta_path[-1] is finder
+    True
+    >>> finder.find_spec("numpy") is None              # not one of PACKAGES
+    True
+    >>> sys.meta_path.remove(finder)
+    """
     for finder in sys.meta_path:
         if isinstance(finder, _Finder):
             return finder
@@ -96,7 +112,13 @@ def install() -> _Finder:
 
 
 def used() -> list[str]:
-    """The packages a stand-in was given for, in the order first imported."""
+    """The packages a stand-in was given for, in the order first imported.
+
+    >>> finder = _Finder()
+    >>> finder.exec_module(finder.create_module(finder.find_spec("past.builtins")))
+    >>> "past" in used()
+    True
+    """
     return list(_used)
 
 

@@ -355,7 +355,12 @@ def call_named_watched(module, name: str, params: dict, x, y, extras=None) -> tu
 
 
 def describe_named(module, name: str) -> dict:
-    """How ``module.name`` is called (:func:`symbp.grading.conventions.describe`)."""
+    """How ``module.name`` is called (:func:`symbp.grading.conventions.describe`).
+
+    >>> import types
+    >>> describe_named(types.SimpleNamespace(grads=lambda params, x, y: {}), "grads")["kind"]
+    'plain'
+    """
     from symbp.grading.conventions import describe
     return describe(getattr(module, name))
 

@@ -42,7 +42,14 @@ class DataLoss:
     here and the linear classifiers (:mod:`symbp.layers.classifiers`, scores
     ``X W``) use it: ``define(ops, x, y)`` the loss in the definition's
     terms, ``value(arrays, config)`` and ``gradient(arrays)`` (d loss / d x)
-    symbp's own NumPy, with ``arrays = {"x": ..., "y": ...}``."""
+    symbp's own NumPy, with ``arrays = {"x": ..., "y": ...}``.
+
+    >>> arrays = {"x": np.zeros((2, 4)), "y": np.array([0, 3])}
+    >>> bool(np.isclose(SOFTMAX_DATA.value(arrays, {}), np.log(4)))   # uniform: log C
+    True
+    >>> SOFTMAX_DATA.gradient(arrays)[0]                                 # (p - onehot) / N
+    array([-0.375,  0.125,  0.125,  0.125])
+    """
 
     define: Callable
     value: Callable
@@ -178,7 +185,11 @@ def _svm_backward(arrays, _config, _dout):
 
 
 def svm_kinks(arrays, _config) -> float:
-    """How far the margins of scores ``x`` are from 0 (the hinge's kink)."""
+    """How far the margins of scores ``x`` are from 0 (the hinge's kink).
+
+    >>> svm_kinks({"x": np.array([[0.0, -1.25, -2.0]]), "y": np.array([0])}, {})
+    0.25
+    """
     margins = _margins(arrays)
     rows, labels = _rows(arrays)
     margins[rows, labels] = np.inf   # the correct class's own margin is not a kink
