@@ -35,9 +35,9 @@ ARTICLES = {
 }
 
 
-def run_verify() -> dict:
-    """The JSON document of ``symbp verify examples/seeds.toml --json``."""
-    done = subprocess.run([sys.executable, "-m", "symbp", "verify", str(CLAIMS), "--json"],
+def run_verify(claims: Path = CLAIMS) -> dict:
+    """The JSON document of ``symbp verify CLAIMS --json`` (examples/seeds.toml)."""
+    done = subprocess.run([sys.executable, "-m", "symbp", "verify", str(claims), "--json"],
                           cwd=ROOT, capture_output=True, text=True, encoding="utf-8", check=False)
     try:
         return json.loads(done.stdout)
@@ -101,16 +101,21 @@ def diagnosis_cell(claim: dict) -> str:
     return ""
 
 
-def table(claims: list) -> str:
-    """One table per article, one row per claim, in the file's order."""
+def _article(claim: dict) -> str:
+    key = claim["name"].split()[0]
+    return ARTICLES.get(key, key)
+
+
+def table(claims: list, heading=_article, said: str = "what the article says") -> str:
+    """One table per article (``heading(claim)`` names a claim's), one row
+    per claim, in the file's order."""
     lines, article = [], None
     for claim in claims:
-        key = claim["name"].split()[0]
+        key = heading(claim)
         if key != article:
             article = key
-            lines += ["", f"### {ARTICLES.get(key, key)}", "",
-                      ("| claim | formula | what the article says | verdict | diagnosis "
-                       "| for every size |"),
+            lines += ["", f"### {key}", "",
+                      f"| claim | formula | {said} | verdict | diagnosis | for every size |",
                       "|---|---|---|---|---|---|"]
         lines.append(f"| {cell(claim['name'])} | {code(claim['formula'])} | "
                      f"{cell(claim.get('source'))} | {verdict_cell(claim)} | "
@@ -125,11 +130,11 @@ def _counts(verdicts) -> str:
     return ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
 
 
-def summary(claims: list) -> str:
+def summary(claims: list, where: str = "the articles' networks") -> str:
     met = sum(claim["met"] for claim in claims)
     general = _counts(claim["general"]["verdict"] for claim in claims)
-    return (f"{len(claims)} claims: {_counts(claim['verdict'] for claim in claims)} on the "
-            f"articles' networks; for every size: {general}; {met} of {len(claims)} met "
+    return (f"{len(claims)} claims: {_counts(claim['verdict'] for claim in claims)} on "
+            f"{where}; for every size: {general}; {met} of {len(claims)} met "
             "their expectations.\n")
 
 
@@ -146,17 +151,21 @@ def write_whole(path: Path, text: str):
         raise
 
 
-def main() -> int:
+def main(claims_file: Path = CLAIMS, intro: Path = INTRO, page_path: Path = PAGE,
+         heading=_article, said: str = "what the article says",
+         where: str = "the articles' networks") -> int:
+    """Write the page for a claims file (by default the seeds'); exit status
+    as the module doc says."""
     try:
-        claims = run_verify()["claims"]
+        claims = run_verify(claims_file)["claims"]
     except SystemExit as failure:
         print(failure, file=sys.stderr)
         return 2
-    page = (INTRO.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
-            + summary(claims) + table(claims))
-    write_whole(PAGE, page)
+    page = (intro.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
+            + summary(claims, where) + table(claims, heading, said))
+    write_whole(page_path, page)
     unmet = [claim["name"] for claim in claims if not claim["met"]]
-    print(f"wrote {PAGE.relative_to(ROOT)}: " + summary(claims).strip())
+    print(f"wrote {page_path.relative_to(ROOT)}: " + summary(claims, where).strip())
     if unmet:
         print("not met: " + ", ".join(unmet), file=sys.stderr)
     return 1 if unmet else 0

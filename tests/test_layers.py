@@ -50,7 +50,8 @@ def test_every_layer_has_a_definition_a_backward_and_a_convention():
     ("spatial_groupnorm", {"N": 1, "G": 2, "C": 4, "H": 1, "W": 2}),
     ("lstm", {"N": 1, "T": 2, "D": 1, "H": 1}), ("rnn", {"N": 1, "T": 2, "D": 1, "H": 2}),
     ("word_embedding", {"N": 1, "T": 3, "V": 2, "D": 1}),
-    ("temporal_softmax_loss", {"N": 2, "T": 2, "V": 2})])
+    ("temporal_softmax_loss", {"N": 2, "T": 2, "V": 2}),
+    ("linear_svm", {"N": 2, "D": 2, "C": 3, "coefficient": 0.5})])
 def test_sympy_differentiates_the_same_definition_to_the_same_numbers(name, config):
     # the truth is SymEngine's, chained stage by stage; SymPy's own diff of the
     # whole definition, uncut, is an independent differentiation

@@ -106,7 +106,9 @@ DEEP = Network(layers=[2, 4, 3, 2], batch=3)
 @pytest.mark.parametrize("net,formula,kind,fields", [
     (SQUARE, "delta[l] = (W[l+1] @ delta[l+1]) * sigma_prime(z[l])", "transpose_slip",
      {"found": "W[l+1]", "expected": "W[l+1].T"}),
-    (DEEP, "delta[l] = (W[l+1] @ delta[l+1]) * sigma_prime(z[l])", "shape", {}),
+    # the shapes refuse it, and the one edit that makes them fit names the slip
+    (DEEP, "delta[l] = (W[l+1] @ delta[l+1]) * sigma_prime(z[l])", "transpose_slip",
+     {"found": "W[l+1]", "expected": "W[l+1].T"}),
     (SQUARE, "delta[l] = (W[l+1].T @ delta[l+1]) * sigma_prime(z[l+1])", "prime_layer",
      {"found": "sigma_prime(z[l+1])", "expected": "sigma_prime(z[l])"}),
     (DEEP, "delta[l] = (W[l+1].T @ delta[l+1]) * sigma_prime(a[l])", "prime_at_a",
@@ -119,9 +121,11 @@ DEEP = Network(layers=[2, 4, 3, 2], batch=3)
     (DEEP, "db[l] = sum(delta[l], axis=1)", "factor", {"factor": "m"}),
     (DEEP.replace(reduction="sum"), "db[l] = mean(delta[l], axis=1)", "factor",
      {"factor": "1/m"}),
-    (DEEP, "db[l] = mean(delta[l], axis=0)", "shape", {"right": [1, 3]}),
-    (DEEP, "dW[l] = (1/m) * a[l-1].T @ delta[l]", "shape", {}),
-    (DEEP, "delta[l] = (delta[l+1] @ W[l+1].T) * sigma_prime(z[l])", "shape", {}),
+    (DEEP, "db[l] = mean(delta[l], axis=0)", "axis_slip", {"expected": "mean(..., axis=1)"}),
+    # row-layout formulas on a column-layout network
+    (DEEP, "dW[l] = (1/m) * a[l-1].T @ delta[l]", "layout", {"holds_in": "row"}),
+    (DEEP, "delta[l] = (delta[l+1] @ W[l+1].T) * sigma_prime(z[l])", "layout",
+     {"holds_in": "row"}),
     (DEEP, "dW[l] = (1/m) * a[l-1] @ delta[l].T", "transpose", {}),
     (DEEP, "db[l] = 0 * delta[l]", "shape", {}),
     (DEEP, "db[l] = 0 * db[l]", "zeros", {}),
@@ -147,7 +151,7 @@ def test_classic_corruptions_are_refuted_with_their_diagnosis(net, formula, kind
 
 
 def test_a_shape_refutation_gives_both_shapes():
-    result = verify("db[l] = mean(delta[l], axis=0)", DEEP)
+    result = verify("db[l] = 0 * delta[l]", DEEP)
     example = result.counterexample
     assert result.diagnosis["left"] == list(np.shape(example["left"]))
     assert result.diagnosis["right"] == list(np.shape(example["right"]))

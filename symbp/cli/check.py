@@ -13,6 +13,15 @@ DESCRIPTION = ("For one network (or, with --layer, one layer of the catalogue), 
 
 
 def add_arguments(parser):
+    """The options of ``symbp check``: a network's, or ``--layer`` and ``--config``.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="symbp check")
+    >>> add_arguments(parser)
+    >>> args = parser.parse_args(["--layer", "batchnorm", "--config", "N=4,D=3"])
+    >>> args.layer, args.config, args.seed, args.json
+    ('batchnorm', 'N=4,D=3', '0', False)
+    """
     common.add_network_options(parser)
     group = parser.add_argument_group("layer")
     group.add_argument("--layer", metavar="NAME",
@@ -25,6 +34,19 @@ def add_arguments(parser):
 
 
 def run(args, io) -> int:
+    """Compare the three gradients; 0 when they agree, 1 when they do not.
+
+    >>> from symbp.cli.main import main
+    >>> main(["check", "--layers", "2,1", "--output", "identity", "--loss", "half_sse"])
+    ... # doctest: +ELLIPSIS
+    network: layers=[2, 1] hidden=sigmoid output=identity loss=half_sse batch=1 ...
+    point: seed 0, loss 0.000161648497063
+    param    backprop abs        rel   finite-diff abs        rel
+    W1 ... ok
+    b1 ... ok
+    all agree: backprop within 1e-09 and finite differences within 1e-05 of each ...
+    0
+    """
     if args.layer is not None:
         return _run_layer(args, io)
     if args.config is not None:

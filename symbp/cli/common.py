@@ -13,7 +13,15 @@ from symbp.errors import SymbpError, UsageError
 
 def add_network_options(parser, layers_required: bool = False):
     """The network options of contract section 5; the names they accept and
-    their defaults are read from the tables and from Network itself."""
+    their defaults are read from the tables and from Network itself.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser()
+    >>> add_network_options(parser)
+    >>> args = parser.parse_args(["--layers", "2,3,1", "--hidden", "relu"])
+    >>> args.layers, args.hidden, args.batch
+    ('2,3,1', 'relu', None)
+    """
     import dataclasses
 
     from symbp.network import TARGETS, Network
@@ -47,10 +55,17 @@ def add_network_options(parser, layers_required: bool = False):
 
 
 def network_fields(args) -> dict:
-    """The network fields given on the command line (only those given)."""
+    """The network fields given on the command line (only those given).
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser()
+    >>> add_network_options(parser)
+    >>> network_fields(parser.parse_args(["--layers", "2,3,1", "--hidden", "relu", "--no-bias"]))
+    {'layers': [2, 3, 1], 'hidden': 'relu', 'bias': False}
+    """
     fields = {}
     if args.layers is not None:
-        fields["layers"] = parse_int_list("--layers", args.layers)
+        fields["layers"] = _parse_int_list("--layers", args.layers)
     for name in ("hidden", "output", "loss", "reduction", "layout", "targets"):
         if getattr(args, name) is not None:
             fields[name] = getattr(args, name)
@@ -64,7 +79,18 @@ def network_fields(args) -> dict:
 
 
 def network_from_args(args):
-    """A Network from the command-line options (``--layers`` required)."""
+    """A Network from the command-line options (``--layers`` required).
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser()
+    >>> add_network_options(parser)
+    >>> print(network_from_args(parser.parse_args(["--layers", "2,1", "--batch", "4"])))
+    layers=[2, 1] hidden=sigmoid output=sigmoid loss=half_sse batch=4 reduction=mean layout=column
+    >>> network_from_args(parser.parse_args(["--batch", "4"]))
+    Traceback (most recent call last):
+    ...
+    symbp.errors.UsageError: --layers is required, e.g. --layers 2,4,3,2.
+    """
     from symbp.network import Network
     fields = network_fields(args)
     if "layers" not in fields:
@@ -81,7 +107,15 @@ def _layer_settings():
 
 def add_layer_options(parser, what: str):
     """``--layer NAME`` and the layer's sizes and numbers as options
-    (``--N 4 --D 3 --eps 1e-5``): contract section 12."""
+    (``--N 4 --D 3 --eps 1e-5``): contract section 12.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser()
+    >>> add_layer_options(parser, "check")
+    >>> args = parser.parse_args(["--layer", "dropout", "--N", "4", "--p", "0.5"])
+    >>> args.layer, args.layer_N, args.layer_p
+    ('dropout', '4', '0.5')
+    """
     group = parser.add_argument_group("layer (instead of a network)")
     group.add_argument("--layer", metavar="NAME", help=f"{what} one layer: affine, relu, "
                        "sigmoid, tanh, multiply, add, softmax_loss, svm_loss, batchnorm, "
@@ -93,7 +127,17 @@ def add_layer_options(parser, what: str):
 
 def layer_from_args(args):
     """The SizedLayer of ``--layer`` and its options, or None without ``--layer``
-    (a layer option without it is a UsageError)."""
+    (a layer option without it is a UsageError).
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser()
+    >>> add_network_options(parser)
+    >>> add_layer_options(parser, "check")
+    >>> print(layer_from_args(parser.parse_args(["--layer", "dropout", "--N", "4", "--p", "0.5"])))
+    dropout (N = 4, D = 2, p = 0.5)
+    >>> layer_from_args(parser.parse_args(["--layers", "2,2"])) is None
+    True
+    """
     given = {q.name: getattr(args, f"layer_{q.name}") for q in _layer_settings()
              if getattr(args, f"layer_{q.name}", None) is not None}
     if args.layer is None:
@@ -113,7 +157,15 @@ def layer_from_args(args):
 
 
 def add_random_options(parser, random_help: str, seed_help: str):
-    """``--random N [--vary-depth] [--seed S]`` of verify and grade."""
+    """``--random N [--vary-depth] [--seed S]`` of verify and grade.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser()
+    >>> add_random_options(parser, "networks to draw", "seed of the draws")
+    >>> args = parser.parse_args(["--random", "5", "--seed", "3"])
+    >>> args.random, args.vary_depth, args.seed
+    ('5', False, '3')
+    """
     parser.add_argument("--random", metavar="N", default="0", help=random_help)
     parser.add_argument("--vary-depth", dest="vary_depth", action="store_true",
                         help="with --random: vary the depth too")
@@ -121,7 +173,18 @@ def add_random_options(parser, random_help: str, seed_help: str):
 
 
 def random_options(args) -> tuple[int, int]:
-    """(count of random networks, seed) from ``add_random_options``'s options."""
+    """(count of random networks, seed) from ``add_random_options``'s options.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser()
+    >>> add_random_options(parser, "networks to draw", "seed of the draws")
+    >>> random_options(parser.parse_args(["--random", "5", "--seed", "3"]))
+    (5, 3)
+    >>> random_options(parser.parse_args(["--vary-depth"]))
+    Traceback (most recent call last):
+    ...
+    symbp.errors.UsageError: --vary-depth varies the random networks; give --random N too.
+    """
     count = parse_random(args.random)
     seed = parse_seed(args.seed)
     if args.vary_depth and not count:
@@ -131,7 +194,15 @@ def random_options(args) -> tuple[int, int]:
 
 def key_values(option: str, text: str, form: str, example: str) -> list[tuple[str, str]]:
     """``KEY=VALUE,KEY=VALUE`` as a list of (key, value) pairs; a part that is
-    not ``form`` is a UsageError."""
+    not ``form`` is a UsageError.
+
+    >>> key_values("--names", "W1=w1, b1=bias", "KEY=NAME", "W1=w1")
+    [('W1', 'w1'), ('b1', 'bias')]
+    >>> key_values("--names", "W1=w1,b1", "KEY=NAME", "W1=w1")
+    Traceback (most recent call last):
+    ...
+    symbp.errors.UsageError: --names 'b1' is not KEY=NAME; write e.g. --names W1=w1.
+    """
     pairs = []
     for part in text.split(","):
         key, sep, value = (piece.strip() for piece in part.partition("="))
@@ -143,12 +214,28 @@ def key_values(option: str, text: str, form: str, example: str) -> list[tuple[st
 
 
 def add_layer_config_option(parser, help_text: str):
+    """``--config KEY=VALUE,...``: a layer's sizes and numbers, read by :func:`layer_config`.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser()
+    >>> add_layer_config_option(parser, "the layer's sizes, e.g. N=4,D=3")
+    >>> layer_config(parser.parse_args(["--config", "N=4,eps=1e-3"]).config)
+    {'N': 4, 'eps': 0.001}
+    """
     parser.add_argument("--config", metavar="KEY=VALUE,...", help=help_text)
 
 
 def layer_config(text) -> dict:
     """``--config N=4,D=3,eps=1e-3,d=2x3`` as a dict: integers, floats, and
-    ``AxB`` for a tuple of sizes (affine's trailing dimensions ``d``)."""
+    ``AxB`` for a tuple of sizes (affine's trailing dimensions ``d``).
+
+    >>> layer_config("N=4,D=3,eps=1e-3,d=2x3")
+    {'N': 4, 'D': 3, 'eps': 0.001, 'd': (2, 3)}
+    >>> layer_config("N=four")
+    Traceback (most recent call last):
+    ...
+    symbp.errors.UsageError: --config N=four: 'four' is not a number (or sizes such as 2x3).
+    """
     config = {}
     for key, value in key_values("--config", text, "KEY=VALUE", "N=4,D=3,eps=1e-3") \
             if text else ():
@@ -164,6 +251,15 @@ def layer_config(text) -> dict:
 
 
 def parse_int(option: str, text: str) -> int:
+    """An integer option's value; anything else is a UsageError naming the option.
+
+    >>> parse_int("--batch", "8")
+    8
+    >>> parse_int("--batch", "eight")
+    Traceback (most recent call last):
+    ...
+    symbp.errors.UsageError: --batch 'eight' is not an integer.
+    """
     try:
         return int(text)
     except ValueError:
@@ -220,7 +316,7 @@ def parse_seed(text: str) -> int:
     return seed
 
 
-def parse_int_list(option: str, text: str) -> list[int]:
+def _parse_int_list(option: str, text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",")]
     except ValueError:
@@ -243,7 +339,6 @@ __all__ = [
     "network_fields",
     "network_from_args",
     "parse_int",
-    "parse_int_list",
     "parse_number",
     "parse_random",
     "parse_seconds",

@@ -20,6 +20,15 @@ DESCRIPTION = ("Write the backpropagation of one network step by step (forward p
 
 
 def add_arguments(p):
+    """The options of ``symbp derive``: a network's or a layer's, the format, the file.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="symbp derive")
+    >>> add_arguments(parser)
+    >>> args = parser.parse_args(["--layers", "2,3,1", "--format", "markdown", "-o", "bp.md"])
+    >>> args.layers, args.format, args.output_file, args.standalone
+    ('2,3,1', 'markdown', 'bp.md', False)
+    """
     common.add_network_options(p)
     p.add_argument("--format", default="latex", metavar="FORMAT",
                    help="latex (default) or markdown")
@@ -45,6 +54,17 @@ def _file_given_as_output(value):
 
 
 def run(args, io) -> int:
+    """Write the derivation to stdout or, whole, to ``-o FILE``; 0 when written.
+
+    >>> import pathlib, tempfile
+    >>> from symbp.cli.main import main
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "add.md"
+    >>> main(["derive", "--layer", "add", "--N", "1", "--D", "1", "--format", "markdown",
+    ...       "-o", str(path)])
+    0
+    >>> path.read_text().splitlines()[0]
+    '# Backpropagation through add (add node: out = x + y)'
+    """
     from symbp.derivation.checked import FORMATS, derive
     from symbp.errors import UsageError
     if args.format not in FORMATS:

@@ -20,6 +20,14 @@ def _interrupted_while_starting(_signum, _frame):
 
 
 def console_main():
+    r"""What ``symbp`` and ``python -m symbp`` run (module doc).
+
+    >>> import subprocess, sys, symbp
+    >>> done = subprocess.run([sys.executable, "-m", "symbp", "--version"],
+    ...                       capture_output=True, text=True)
+    >>> done.returncode, done.stdout == f"symbp {symbp.__version__}\n"
+    (0, True)
+    """
     signal.signal(signal.SIGINT, _interrupted_while_starting)
     from symbp.cli.main import console_main as run_command
     run_command()

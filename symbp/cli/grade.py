@@ -14,9 +14,20 @@ DESCRIPTION = ("Import FUNC from MODULE (a module in the current directory or on
                "in the order W1, b1, W2, ... (or --returns). Exit 0 every gradient right, "
                "1 a wrong one (or FUNC failed), 2 invalid input.")
 OUTPUT_SHOWN = 20   # lines of FUNC's own output shown in the human report
+NG_LAMBD = 0.7      # Ng's own lambd in his regularisation exercise: FUNC taking lambd, none given
 
 
 def add_arguments(parser):
+    """The options of ``symbp grade``: FUNC, the network, the random networks,
+    the names and order of FUNC's answer, the tolerances and time limit.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="symbp grade")
+    >>> add_arguments(parser)
+    >>> args = parser.parse_args(["my_backprop:gradients", "--layers", "2,3,1", "--random", "5"])
+    >>> args.function, args.layers, args.random, args.timeout
+    ('my_backprop:gradients', '2,3,1', '5', '60.0')
+    """
     from symbp.grading.sandbox import DEFAULT_TIMEOUT
     parser.add_argument("function", metavar="MODULE:FUNC",
                         help="e.g. my_backprop:gradients or path/to/file.py:gradients")
@@ -82,6 +93,26 @@ def _checked_options(args):
 
 
 def run(args, io) -> int:
+    """Grade FUNC and print the report; 0 every gradient right, 1 a wrong one.
+
+    A backprop that averages the bias gradient where the loss is a sum:
+
+    >>> import pathlib, tempfile
+    >>> from symbp.cli.main import main
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.py"
+    >>> _ = path.write_text("def grads(params, x, y):\\n"
+    ...                     "    delta = params['W1'] @ x + params['b1'] - y\\n"
+    ...                     "    return {'dW1': delta @ x.T, 'db1': delta.mean(axis=1, keepdims=True)}\\n")
+    >>> main(["grade", f"{path}:grads", "--layers", "2,1", "--output", "identity",
+    ...       "--loss", "half_sse", "--reduction", "sum", "--batch", "3"])  # doctest: +ELLIPSIS
+    grading ...mine.py:grads
+    on layers=[2, 1] hidden=sigmoid output=identity loss=half_sse batch=3 reduction=sum ...
+      W1 (dW1): ok, max error ... (tolerance 2.8e-14)
+      b1 (db1): WRONG, off by up to 1.77 ...; b1 is 1/m times the truth while W1 is right: ...
+      note: gradient keys read by the dW1 convention (dW1 is W1, db1 is b1, ...)
+    wrong: b1 on layers [2, 1]
+    1
+    """
     net = common.network_from_args(args)
     count, seed, timeout, options, shape = _checked_options(args)
     if args.lambd is not None:
@@ -98,7 +129,10 @@ def run(args, io) -> int:
     module, name = split_function(args.function)
     with UserProcess(module, timeout=timeout) as user:
         func = user.function(name)
+        net, said = _by_convention(func.convention, net, args, options, shape)
         report = grade(func, net, seed=seed, **options)
+        from symbp.grading.stand_ins import notes
+        report.notes += said + notes(user.stand_ins)
         found = None
         if count:
             # Hypothesis (~0.35 s to import) only when --random asks for it
@@ -122,6 +156,36 @@ def run(args, io) -> int:
     io.print(io.paint("every gradient right", "green") if ok else
              io.paint("wrong: " + common.printable(_wrong_line(report, found)), "red"))
     return 0 if ok else 1
+
+
+def _by_convention(convention: dict, net, args, options: dict, shape: dict):
+    """The network and options adjusted to how FUNC's course calls it
+    (:mod:`symbp.grading.conventions`), and the notes saying so."""
+    if convention["kind"] == "unknown":
+        from symbp.grading.user_code import UserCodeError
+        raise UserCodeError(convention["problem"])
+    said = []
+    if convention["kind"] == "model":
+        if net.layout != "row":
+            net = net.replace(layout="row")
+            said.append("a model class keeps samples as rows: graded with --layout row")
+        if convention["labels"] and args.loss is None:
+            net = net.replace(loss="cce", **{"output": "softmax"} if args.output is None else {})
+            said.append("its loss(X, y) takes class labels: graded with the softmax "
+                        "cross-entropy loss (--output and --loss set others)")
+        if convention["labels"] and net.loss == "cce" and not options["labels"]:
+            options["labels"] = True
+            said.append("its loss(X, y) takes integer class labels: graded with --labels")
+        elif net.loss == "cce" and net.targets == "soft" and args.targets is None:
+            net = net.replace(targets="onehot")   # the book's models learn one-hot t or labels
+            said.append("a model class learns one-hot targets: graded with --targets onehot")
+        if "reg" in convention["takes"] and args.l2 is None:
+            said.append("built with reg = 0: give --l2 REG to grade its weight decay")
+    if "lambd" in convention["takes"] and args.l2 is None and args.lambd is None:
+        net = net.replace(l2=NG_LAMBD / net.batch)
+        shape["l2_per_batch"] = NG_LAMBD
+        said.append(f"FUNC takes lambd: graded with lambd = {NG_LAMBD} (--lambd sets another)")
+    return net, said
 
 
 def _wrong_line(report, found) -> str:

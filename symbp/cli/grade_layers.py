@@ -21,6 +21,15 @@ _VERDICT_COLOURS = {"ok": "green", "wrong": "red", "forward_wrong": "red", "erro
 
 
 def add_arguments(parser):
+    """The options of ``symbp grade-layers``: the file, which layers, how many draws.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="symbp grade-layers")
+    >>> add_arguments(parser)
+    >>> args = parser.parse_args(["cs231n/layers.py", "--only", "relu,affine", "--config", "N=1"])
+    >>> args.target, args.only, args.random, args.config
+    ('cs231n/layers.py', 'relu,affine', '20', 'N=1')
+    """
     parser.add_argument("target", metavar="FILE.py|MODULE",
                         help="e.g. cs231n/layers.py or common.layers")
     parser.add_argument("--only", metavar="NAME,...",
@@ -41,6 +50,20 @@ def add_arguments(parser):
 
 
 def run(args, io) -> int:
+    """Grade every layer found and print one block per layer; the report's exit code.
+
+    >>> import pathlib, tempfile
+    >>> from symbp.cli.main import main
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "layers.py"
+    >>> _ = path.write_text("import numpy as np\\n"
+    ...                     "def relu_forward(x):\\n    return np.maximum(x, 0), x\\n"
+    ...                     "def relu_backward(dout, x):\\n    return dout * (x > 0)\\n")
+    >>> main(["grade-layers", str(path), "--random", "3"])  # doctest: +ELLIPSIS
+    grading ...layers.py: 1 layer(s) found (Hypothesis seed 0, 3 configurations each)
+    relu_backward (relu, cs231n): ok on 4 configurations
+    summary: 1 ok
+    0
+    """
     _check_not_module_func(args.target)
     count = common.parse_random(args.random)
     seed = common.parse_seed(args.seed)
@@ -61,6 +84,8 @@ def run(args, io) -> int:
         return report.exit_code
     io.print(f"grading {args.target}: {len(report.layers)} layer(s) found "
              f"(Hypothesis seed {seed}, {count} configurations each)")
+    for note in report.notes:
+        io.print(f"note: {note}")
     for layer in report.layers:
         _print_layer(io, layer)
         if layer.message and "(the time limit)" in layer.message:

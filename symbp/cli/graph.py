@@ -21,6 +21,15 @@ DESCRIPTION = ("Build the graph of OUT = EXPR (numbers, names, + - * / **, unary
 
 
 def add_arguments(parser):
+    """The options of ``symbp graph``: the formula, ``--at`` values, format and file.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="symbp graph")
+    >>> add_arguments(parser)
+    >>> args = parser.parse_args(["price = apple * tax", "--at", "apple=100", "--at", "tax=1.1"])
+    >>> args.formula, args.at, args.format
+    ('price = apple * tax', ['apple=100', 'tax=1.1'], None)
+    """
     parser.add_argument("formula", metavar='"OUT = EXPR"',
                         help='e.g. "price = (apple*apple_num + orange*orange_num) * tax"')
     parser.add_argument("--at", action="append", default=[], metavar="NAME=VALUE,...",
@@ -36,6 +45,22 @@ def add_arguments(parser):
 
 
 def run(args, io) -> int:
+    """Build the graph, print or write it; 0 when SymPy agrees with the backward.
+
+    >>> from symbp.cli.main import main
+    >>> main(["graph", "price = apple * n * tax", "--at", "apple=100,n=2,tax=1.1"])
+    ... # doctest: +ELLIPSIS
+    price = apple * n * tax
+    at apple = 100, n = 2, tax = 1.1
+    ...
+    price = 220
+    gradient of price (backward, node by node):
+      d price / d apple = 2.2
+      d price / d n     = 110
+      d price / d tax   = 200
+    SymPy's derivative agrees for every input.
+    0
+    """
     extension = os.path.splitext(args.out_file or "")[1].lower()
     picture = PICTURES.get(extension)
     if picture and args.format not in (None, "dot"):
@@ -44,7 +69,7 @@ def run(args, io) -> int:
                                                  "of another extension")
     if args.out_file and not picture:
         args.format = _document_format(args.out_file, extension, args.format)
-    values = parse_values(args.at)
+    values = _parse_values(args.at)
     from symbp.scalar.graphs import graph
     g = graph(args.formula, **values)
     # 2: an ill-conditioned point is no verdict on the backward (the report
@@ -103,7 +128,7 @@ def _document_format(path: str, extension: str, given: str | None) -> str:
     return "text"
 
 
-def parse_values(items: list) -> dict:
+def _parse_values(items: list) -> dict:
     """``--at apple=100,tax=1.1`` (repeatable) -> {"apple": 100.0, "tax": 1.1}."""
     values = {}
     # repeated --at options, and empty parts (a trailing comma), are allowed

@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}", suggestion=f"see '{self.prog} --help'")
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s own options are built (the others are
     listed by their one-line HELP), since building network options reads the
     tables, which imports NumPy: ``symbp --help`` stays fast."""
@@ -63,11 +63,23 @@ def _command(argv) -> str | None:
 
 
 def main(argv=None, stdout=None, stderr=None) -> int:
-    """Run the command line; return the exit status (never raises SymbpError)."""
+    r"""Run the command line; return the exit status (never raises SymbpError).
+
+    >>> main(["graph", "y = x * x", "--at", "x=3"])  # doctest: +ELLIPSIS
+    y = x * x
+    ...
+      d y / d x = 6
+    SymPy's derivative agrees for every input.
+    0
+    >>> import io
+    >>> err = io.StringIO()
+    >>> main(["check", "--layers", "2,x"], stderr=err), err.getvalue()
+    (2, "--layers '2,x' is not a comma-separated list of integers, e.g. 2,4,3,2.\n")
+    """
     io = Output(stdout or sys.stdout, stderr or sys.stderr)
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
-        parser = build_parser(_command(argv))
+        parser = _build_parser(_command(argv))
         with contextlib.redirect_stdout(io.out):   # --help and --version print to our stdout
             args = parser.parse_args(argv)
         if not getattr(args, "run", None):
@@ -91,8 +103,17 @@ def main(argv=None, stdout=None, stderr=None) -> int:
 
 
 def console_main():
-    """The console script: ``main`` in a supervised child, so that Ctrl-C
-    always ends the run within a second (:mod:`symbp.cli.supervisor`)."""
+    r"""The console script: ``main`` in a supervised child, so that Ctrl-C
+    always ends the run within a second (:mod:`symbp.cli.supervisor`).
+
+    It exits, so it is shown in a process of its own:
+
+    >>> import subprocess, sys
+    >>> done = subprocess.run([sys.executable, "-c", "import symbp.cli.main as m; m.console_main()",
+    ...                        "frobnicate"], capture_output=True, text=True)
+    >>> done.returncode, done.stdout, done.stderr  # doctest: +ELLIPSIS
+    (2, '', "symbp: argument COMMAND: invalid choice: 'frobnicate' (choose from 'check', ...\n")
+    """
     # symbp's matrices are small: OpenBLAS's threads cost more than they give,
     # and on a busy machine they spin (a 512 x 256 by 256 x 8 product took
     # 25 ms with 2 threads, 0.7 ms with 1, on a loaded 2-core machine).  Set

@@ -41,11 +41,19 @@ def escape_controls(text: str, keep=None) -> str:
 
 
 class Output:
-    """stdout/stderr with colour only on a terminal (and never with NO_COLOR),
+    r"""stdout/stderr with colour only on a terminal (and never with NO_COLOR),
     and a progress line on a terminal only.  Everything printed has its
     control characters escaped (:func:`escape_controls`), except the colours
     ``paint`` adds; a stream that cannot be written (a full disk, /dev/full)
-    is an :class:`OutputError`."""
+    is an :class:`OutputError`.
+
+    >>> import io
+    >>> out = io.StringIO()
+    >>> shown = Output(out, io.StringIO())      # not a terminal: no colour
+    >>> shown.print(shown.paint("ok", "green") + " \x1b[2J")
+    >>> out.getvalue()
+    'ok \\x1b[2J\n'
+    """
 
     CODES: ClassVar[dict] = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
     _PAINT = re.compile("(\x1b\\[(?:" + "|".join(["0", *CODES.values()]) + ")m)")

@@ -44,7 +44,17 @@ def _raise_interrupted(_signum, _frame):
 
 def run_supervised(work) -> int:
     """``work()`` (which returns an exit status) in a forked child; this
-    process waits and returns the child's status (see the module doc)."""
+    process waits and returns the child's status (see the module doc).
+
+    A child ended by a signal is 128 + its number (and a sentence on stderr).
+    The handlers it installs here are put back after, as a test must:
+
+    >>> handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, *_PASSED_ON)}
+    >>> run_supervised(lambda: 3), run_supervised(lambda: os.kill(os.getpid(), signal.SIGKILL))
+    (3, 137)
+    >>> for signum, handler in handlers.items():
+    ...     _ = signal.signal(signum, handler)
+    """
     if not hasattr(os, "fork"):
         return work()
     for stream in (sys.stdout, sys.stderr):

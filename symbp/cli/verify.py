@@ -36,6 +36,16 @@ DESCRIPTION = ("Check every claim of a TOML claims file, or one formula given wi
 
 
 def add_arguments(p):
+    """The options of ``symbp verify``: a claims file or ``--formula`` with a
+    network's or a layer's options, and the random checks.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="symbp verify")
+    >>> add_arguments(parser)
+    >>> args = parser.parse_args(["--formula", "dx = dout", "--layer", "add", "--N", "2"])
+    >>> args.file, args.formula, args.layer, args.layer_N
+    (None, 'dx = dout', 'add', '2')
+    """
     p.add_argument("file", nargs="?", metavar="FILE.toml", help="a claims file")
     p.add_argument("--formula", metavar="F", help='one formula, e.g. "delta[L] = a[L] - y"')
     p.add_argument("--json", action="store_true", help="print one JSON document")
@@ -73,6 +83,15 @@ def _claims_from_args(args):
 
 
 def run(args, io) -> int:
+    """Print every claim's verdict; 0 every claim met, 1 one not, 2 an error.
+
+    >>> from symbp.cli.main import main
+    >>> main(["verify", "--layer", "add", "--N", "2", "--D", "2", "--formula", "dx = dout"])
+    proved   dx = dout  (add (N = 2, D = 2))
+             for every size: proved (every N and D)
+    1 claim(s): 1 proved; 1 of 1 met.
+    0
+    """
     from symbp.verification.claims import check_claims
     random, seed = random_options(args)
     claims = _claims_from_args(args)

@@ -16,7 +16,7 @@ dtype's, but never finer than float64's: the truth and the inputs FUNC got
 are float64, so a ``longdouble`` answer carries no more than that.
 
 >>> from symbp.network import Network
->>> relative_tolerance(Network(layers=[2, 1]), np.float64) < 1e-12
+>>> _relative_tolerance(Network(layers=[2, 1]), np.float64) < 1e-12
 True
 """
 
@@ -45,7 +45,7 @@ def eps(dtype) -> float:
     return max(own, float(np.finfo(np.float64).eps))
 
 
-def relative_tolerance(net, dtype) -> float:
+def _relative_tolerance(net, dtype) -> float:
     """The default ``rtol`` for gradients of ``dtype`` on ``net`` (module doc)."""
     size = net.depth * float(np.sqrt((max(net.layers) + 1) * net.batch))
     rtol = SAFETY * eps(dtype) * size
@@ -53,7 +53,15 @@ def relative_tolerance(net, dtype) -> float:
 
 
 def output_scale(net, point, truth) -> float:
-    """U of the module doc: the size of the terms the gradients are sums of."""
+    """U of the module doc: the size of the terms the gradients are sums of.
+
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[2, 1], output="identity", loss="half_sse", reduction="sum")
+    >>> point = {"W1": np.array([[1.0, 2.0]]), "b1": np.zeros((1, 1)),
+    ...          "x": np.array([[3.0], [0.0]]), "y": np.zeros((1, 1))}
+    >>> output_scale(net, point, net.gradient(point))   # dL/da[1] = 3, the true dW1 = [[9, 0]]
+    9.0
+    """
     da_out = net.per_sample(point)[f"da{net.depth}"]   # the truth's, via the network
     per_total = 1.0 / net.batch if net.reduction == "mean" else 1.0
     largest = [float(np.max(np.abs(g))) for g in truth.values()]
@@ -67,7 +75,19 @@ def _dims(shape) -> str:
 def grade_value(net, key: str, name: str, truth: np.ndarray, value, context) -> KeyGrade:
     """The grade of ``value`` (plain data from FUNC) as the gradient ``key``;
     ``context`` carries ``scale``, ``rtol``, ``atol`` and the point's truths
-    (:class:`symbp.grading.slips.Context`)."""
+    (:class:`symbp.grading.slips.Context`).
+
+    >>> from symbp.grading.slips import Context
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[2, 1], output="identity", loss="half_sse", reduction="sum")
+    >>> point = net.sample(0)
+    >>> truth = net.gradient(point)
+    >>> context = Context(output_scale(net, point, truth), truth=truth)
+    >>> grade_value(net, "W1", "dW1", truth["W1"], truth["W1"].copy(), context).ok
+    True
+    >>> grade_value(net, "W1", "dW1", truth["W1"], truth["W1"].T, context).line()
+    'W1 (dW1): WRONG, shape (2, 1) where (1, 2) is expected (column layout); W1 is the truth transposed (2 x 1 where 1 x 2 is expected)'
+    """
     kind = _not_numbers(value)
     if kind is not None:
         return KeyGrade(key, name, False, "not_array",
@@ -121,7 +141,7 @@ def _accepted_shape(key, claimed, truth):
 
 
 def _compare(net, grade: KeyGrade, truth, claimed, context) -> KeyGrade:
-    rtol = relative_tolerance(net, claimed.dtype) if context.rtol is None else context.rtol
+    rtol = _relative_tolerance(net, claimed.dtype) if context.rtol is None else context.rtol
     atol = ATOL_ROUNDING_UNITS * eps(claimed.dtype) * context.scale \
         if context.atol is None else context.atol
     as_float = claimed.astype(float)

@@ -22,12 +22,21 @@ from symbp.layers import LAYERS
 class Found:
     """One layer to grade: the user's ``name`` (a backward function, a loss
     function or a class), the catalogue ``layer``, the ``style`` (``cs231n``
-    or ``dlfs``) and, for cs231n, the ``forward`` whose cache the backward takes."""
+    or ``dlfs``; ``ng`` for Andrew Ng's course's functions, called as
+    cs231n's are) and, for functions, the ``forward`` whose cache the
+    backward takes (``cache_is_input``: there is none, and the backward of an
+    activation gets its input as the cache, as both courses' forwards cache it).
+
+    >>> found = discover({"batchnorm_forward": "function", "batchnorm_backward_alt": "function"})
+    >>> found[0].name, found[0].style, found[0].forward
+    ('batchnorm_backward_alt', 'cs231n', 'batchnorm_forward')
+    """
 
     name: str
     layer: str
     style: str
     forward: str | None = None
+    cache_is_input: bool = False
 
 
 def discover(names: dict[str, str]) -> list[Found]:
@@ -52,12 +61,27 @@ def _discover(names: dict[str, str], origin: str) -> list[Found]:
     # a class is found whatever its capitals: ReLU (PyTorch's spelling) is the book's Relu
     classes = {name.lower(): name for name, kind in names.items() if kind == f"{origin}class"}
     for layer in LAYERS.values():
-        if layer.dlfs and layer.dlfs.name.lower() in classes:
-            found.append(Found(classes[layer.dlfs.name.lower()], layer.name, "dlfs"))
+        for convention in layer.classes:
+            if convention.name.lower() in classes:
+                found.append(Found(classes[convention.name.lower()], layer.name, "dlfs"))
         for forward, backward in _pairs(layer):
             if names.get(backward) == f"{origin}function":
-                found.append(Found(backward, layer.name, "cs231n", forward))
+                found.append(Found(backward, layer.name, *_forward_of(layer, forward, names)))
     return found
+
+
+def _forward_of(layer, forward: str | None, names: dict) -> tuple:
+    """The style and the forward of a backward: ``forward``, or the one Ng's
+    course has instead (``relu(Z)`` for its ``relu_backward(dA, cache)``)
+    when the file defines that one only; with neither, an activation whose
+    cache is its input in both courses gets that (``cache_is_input``)."""
+    course = layer.cs231n.course
+    if forward is None or forward in names:
+        return course, forward
+    instead = next((name for name in layer.cs231n.input_cached if name in names), None)
+    if instead:
+        return "ng", instead
+    return course, forward, bool(layer.cs231n.input_cached)
 
 
 def _pairs(layer) -> list[tuple[str | None, str]]:
@@ -70,19 +94,33 @@ def _pairs(layer) -> list[tuple[str | None, str]]:
 
 
 def looked_for() -> list[str]:
-    """Every name discovery recognises, for the message when none is found."""
+    """Every name discovery recognises, for the message when none is found.
+
+    >>> names = looked_for()
+    >>> "batchnorm_backward_alt" in names, "BatchNormalization" in names, "helper" in names
+    (True, True, False)
+    """
     names = []
     for layer in LAYERS.values():
         for forward, backward in _pairs(layer):
             names += [name for name in (forward, backward) if name and name not in names]
-        if layer.dlfs:
-            names.append(layer.dlfs.name)
+        names += [convention.name for convention in layer.classes]
     return names
 
 
 def select(found: list[Found], only: list[str] | None) -> list[Found]:
     """The layers ``only`` names (the user's names or catalogue names); a
-    name that matches none is a LayerError listing what there is."""
+    name that matches none is a LayerError listing what there is.
+
+    >>> found = discover({"relu_forward": "function", "relu_backward": "function",
+    ...                   "Affine": "class"})
+    >>> [f.name for f in select(found, ["relu"])]
+    ['relu_backward']
+    >>> select(found, ["conv"])
+    Traceback (most recent call last):
+    ...
+    symbp.errors.LayerError: conv is not among the layers found (Affine, relu_backward) or their catalogue names.
+    """
     if not only:
         return found
     if isinstance(only, str):

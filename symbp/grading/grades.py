@@ -30,11 +30,18 @@ import numpy as np
 
 from symbp.errors import NetworkError
 from symbp.grading.compare import grade_value, output_scale
+from symbp.grading.conventions import describe
 from symbp.grading.keys import check_map, match_gradients
 from symbp.grading.report import GradeReport, KeyGrade
 from symbp.grading.sandbox import UserCodeFailed, UserFunction
 from symbp.grading.slips import Context, bias_reduction, shifted_extra
-from symbp.grading.user_code import UserError, call_watched, describe_exception, numpy_restored
+from symbp.grading.user_code import (
+    UserCodeError,
+    UserError,
+    call_watched,
+    describe_exception,
+    numpy_restored,
+)
 from symbp.network import Network, as_network
 
 MAX_ZERO_REDRAWS = 20   # points tried when a true gradient is exactly 0 (contract section 10)
@@ -56,6 +63,19 @@ def grade(func, net: Network, point=None, *, rtol=None, atol=None, names=None,
     ...).  ``labels`` passes FUNC integer class indices (shape ``(m,)``)
     instead of ``y``, on one-hot targets.  ``rtol``/``atol`` replace the
     tolerance derived from the dtype returned.
+
+    Code that looks its parameters up by its own names fails, and the report
+    says why; ``names`` passes them under those names:
+
+    >>> net = Network(layers=[2, 1], output="identity", loss="half_sse", reduction="sum")
+    >>> def ng_style(params, x, y):
+    ...     delta = params["w1"] @ x + params["b1"] - y
+    ...     return {"dw1": delta @ x.T, "db1": delta.sum(axis=1, keepdims=True)}
+    >>> report = grade(ng_style, net)
+    >>> report.ok, report.error, report.causes
+    (False, "KeyError: 'w1'", ['param_names'])
+    >>> grade(ng_style, net, names={"W1": "w1"}).ok
+    True
     """
     net = as_network(net)
     for name, tolerance in (("rtol", rtol), ("atol", atol)):
@@ -82,7 +102,11 @@ def grade(func, net: Network, point=None, *, rtol=None, atol=None, names=None,
                       net.replace(l2=0.0).gradient(p) if net.l2 else {})
     params = {names.get(k, k): p[k].copy() for k in net.param_keys()}
     y = np.argmax(p["y"], axis=net.units_axis) if labels else p["y"].copy()
-    result, changed, failure = _call(func, params, p["x"].copy(), y)
+    convention = func.convention if isinstance(func, UserFunction) else describe(func)
+    if convention.get("problem"):   # a layer's backward, a class with no gradient method
+        raise UserCodeError(convention["problem"])
+    notes += [convention["note"]] * bool(convention["note"])
+    result, changed, failure = _call(func, params, p["x"].copy(), y, {"l2": net.l2})
     if failure is not None:
         return _failed(net, seed, names, failure, notes)
     found = match_gradients(result, net, names=names, grad_names=grad_names, returns=returns)
@@ -134,14 +158,14 @@ def _drawn_point(net, seed, notes):
                        suggestion="try another network or seed")
 
 
-def _call(func, params, x, y):
+def _call(func, params, x, y, extras):
     """FUNC's answer as plain data, the inputs it changed, and what went wrong."""
     try:
         if isinstance(func, UserFunction):   # runs in the user's own process
-            value, changed = func.watched(params, x, y)
+            value, changed = func.watched(params, x, y, extras)
         else:
             with numpy_restored():
-                value, changed = call_watched(func, params, x, y)
+                value, changed = call_watched(func, params, x, y, extras)
         return value, list(changed), None
     except UserCodeFailed as failed:
         return None, [], failed.error

@@ -30,7 +30,18 @@ from symbp.layers.points import check_config
 
 
 class LocalCode:
-    """Objects by name, called in this process with the sandbox's outcomes."""
+    """Objects by name, called in this process with the sandbox's outcomes.
+
+    >>> import numpy as np
+    >>> from symbp.grading.user_code import call_named
+    >>> code = LocalCode({"relu_forward": lambda x: (np.maximum(x, 0), x)})
+    >>> code.names()
+    {'relu_forward': 'function'}
+    >>> code.call(call_named, "relu_forward", np.array([-1.0, 2.0])).value[0]
+    array([0., 2.])
+    >>> code.call(call_named, "relu_forward").error.what   # raised, caught, described
+    "TypeError: <lambda>() missing 1 required positional argument: 'x'"
+    """
 
     def __init__(self, objects: dict):
         self.module = SimpleNamespace(**objects)
@@ -53,7 +64,9 @@ def _placed(forward, backward, layer) -> tuple[dict, Found]:
         if layer.dlfs is None:
             raise LayerError(f"{layer.name} has no class convention (Deep Learning from "
                              "Scratch); give its forward and backward functions")
-        return {layer.dlfs.name: forward}, Found(layer.dlfs.name, layer.name, "dlfs")
+        # the class convention of its own name (TimeDropout), else the layer's first
+        name = layer.convention("dlfs", forward.__name__).name
+        return {name: forward}, Found(name, layer.name, "dlfs")
     if layer.cs231n is None:
         raise LayerError(f"{layer.name} has no function convention (cs231n); give its class")
     convention = layer.cs231n
@@ -62,11 +75,11 @@ def _placed(forward, backward, layer) -> tuple[dict, Found]:
         if backward is not None:
             raise LayerError(f"{layer.name} is one function, {name}(...) -> "
                              f"{tuple(convention.returns)}; give it as forward, no backward")
-        return {name: forward}, Found(name, layer.name, "cs231n")
+        return {name: forward}, Found(name, layer.name, convention.course)
     if backward is None:
         raise LayerError(f"{layer.name} needs a backward function beside its forward")
     return ({convention.forward: forward, name: backward},
-            Found(name, layer.name, "cs231n", convention.forward))
+            Found(name, layer.name, convention.course, convention.forward))
 
 
 def grade_layer_code(forward, backward=None, layer="batchnorm", *, config=None,
@@ -76,7 +89,17 @@ def grade_layer_code(forward, backward=None, layer="batchnorm", *, config=None,
     catalogue layer ``layer``: on ``random`` Hypothesis configurations, or,
     with ``config`` (a full configuration, e.g. one drawn by
     ``symbp.strategies.layer_configs``), at that one configuration and the
-    point of ``seed``."""
+    point of ``seed``.
+
+    A backward that forgets the mask, at one configuration:
+
+    >>> import numpy as np
+    >>> report = grade_layer_code(lambda x: (np.maximum(x, 0), x), lambda dout, x: dout, "relu",
+    ...                           config={"N": 2, "D": 3})
+    >>> print(report)
+    relu_backward (relu, cs231n): WRONG at N = 2, D = 3 (point seed 0)
+      dx: WRONG, off by up to 0.947; dx agrees with the truth on column(s) 0, 2 only
+    """
     entry = layer_named(layer) if isinstance(layer, str) else layer
     objects, found = _placed(forward, backward, entry)
     code = LocalCode(objects)

@@ -48,6 +48,13 @@ class Matched:
     for (with what was tried); ``extra`` the user's keys (and values) that
     name a parameter the network lacks, or a second one for a parameter; ``set_aside`` keys that name none;
     ``problem``/``message`` a return value that is not gradients at all.
+
+    >>> from symbp.network import Network
+    >>> found = match_gradients({"dW1": 1, "dW2": 3}, Network(layers=[2, 1]))
+    >>> found.values, found.missing, found.extra
+    ({'W1': 1}, {'b1': ['b1', 'db1', 'grad_b1']}, {'dW2': 3})
+    >>> match_gradients(None, Network(layers=[2, 1])).message
+    'FUNC returned None, not a dict (or tuple) of gradients'
     """
 
     values: dict = field(default_factory=dict)
@@ -62,7 +69,7 @@ class Matched:
     returned: list = field(default_factory=list)   # the user's keys, as text
 
 
-def key_text(key) -> str:
+def _key_text(key) -> str:
     """A returned key as the report shows it (keys may be any plain value)."""
     return key if isinstance(key, str) else repr(key)
 
@@ -91,13 +98,24 @@ def match_gradients(result, net, *, names=None, grad_names=None, returns=None) -
     of ``net``.  ``names`` are the user's parameter names (their gradients
     may carry them too), ``grad_names`` the user's gradient keys (a map that
     names a key FUNC did not return is a UsageError listing the keys it did),
-    ``returns`` the order of a returned sequence (default W1, b1, W2, ...)."""
+    ``returns`` the order of a returned sequence (default W1, b1, W2, ...).
+
+    A tuple is read in the default order; ``(loss, grads)`` as its dict:
+
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[2, 1])
+    >>> found = match_gradients((1, 2), net)
+    >>> found.values, found.order_assumed
+    ({'W1': 1, 'b1': 2}, True)
+    >>> match_gradients((0.25, {"dW1": 1, "db1": 2}), net).values
+    {'W1': 1, 'b1': 2}
+    """
     found = Matched()
     result = _as_mapping(result, net, returns, found)
     if result is None:
         return found
-    found.returned = [key_text(k) for k in result]
-    by_text = {key_text(k): k for k in result}
+    found.returned = [_key_text(k) for k in result]
+    by_text = {_key_text(k): k for k in result}
     grad_names = dict(grad_names or {})
     absent = [name for name in grad_names.values() if name not in by_text]
     if absent:

@@ -108,7 +108,10 @@ class _Watch:
                 path = given[0] if stage == "backward" and given else labels[0]
                 self.found.append({"stage": stage, "what": _root(path), "path": path,
                                    "also": [x for x in labels if x != path], "change": change,
-                                   "upstream": _root(path) in self.upstream})
+                                   "upstream": _root(path) in self.upstream,
+                                   # made by the forward itself: in no input, no dout
+                                   "internal": all(_root(x) in ("cache", "self")
+                                                   for x in labels)})
                 self.seen[key] = (array, array.copy(), labels)
 
 
@@ -134,10 +137,15 @@ def _grads(layer, names, values, label: str) -> dict:
     return grads
 
 
-def _returned(name: str, function, args, names: tuple) -> tuple:
+def _returned(name: str, function, args, names: tuple, notes=None) -> tuple:
     """What a cs231n forward (or loss) returns: the values ``names``, the
-    first not None."""
+    first not None.  With ``notes`` (a list), a forward that returns its
+    output alone is taken to cache its input (Ng's ``sigmoid(Z)``), noted."""
     result = _call("forward", name, function, *args)
+    if notes is not None and isinstance(result, np.ndarray) and len(names) == 2:
+        notes.append(f"{name} returned its output alone: its input was given to the backward "
+                     "as the cache (Ng's activation cache is Z)")
+        result = (result, args[0])
     if result is None or (isinstance(result, (tuple, list)) and result and result[0] is None):
         raise _unimplemented("forward", f"{name} returned None")
     if not isinstance(result, (tuple, list)) or len(result) != len(names):
@@ -161,15 +169,21 @@ def _side_by_side(name: str, outputs: tuple, names: tuple):
                              "expected"}) from None
 
 
-def _cs231n(module, layer, found, arrays, config, dout, watch) -> tuple:
+def _cs231n(module, layer, found, arrays, config, dout, watch, notes) -> tuple:
     convention = layer.cs231n
     args = convention.args(arrays, config)
     backward = getattr(module, found.name)
     if found.forward is None:         # a loss: one function, (loss, gradient)
-        loss, gradient = _returned(found.name, backward, args, ("loss", "dx"))
+        loss, gradient = _returned(found.name, backward, args, convention.returns)
         return plain(loss), _grads(layer, convention.returns[1:], gradient, found.name)
-    *outputs, cache = _returned(found.forward, getattr(module, found.forward), args,
-                                (*convention.outputs, "cache"))
+    if found.cache_is_input:   # no forward in the file: the input is the cache in both courses
+        notes.append(f"no {found.forward} in the file: {found.name} was given its input as "
+                     "the cache, as cs231n's and Ng's forwards cache it")
+        outputs, cache = [layer.forward(arrays, config)], args[0]
+    else:
+        *outputs, cache = _returned(found.forward, getattr(module, found.forward), args,
+                                    (*convention.outputs, "cache"),
+                                    notes if found.forward in convention.input_cached else None)
     out = _side_by_side(found.forward, tuple(outputs), convention.outputs)
     watch.checkpoint("forward")
     watch.add(cache, "cache")
@@ -179,8 +193,13 @@ def _cs231n(module, layer, found, arrays, config, dout, watch) -> tuple:
     names = [f"d{name}" for name in convention.outputs] if len(outputs) > 1 else ["dout"]
     for name, part in zip(names, upstream, strict=True):
         watch.add_upstream(part, name)
-    values = _call("backward", found.name, backward, *upstream, cache)
-    return plain(out), _grads(layer, convention.returns, values, found.name)
+    values = _call("backward", found.name, backward, *upstream, cache,
+                   *convention.backward_args)
+    grads = _grads(layer, convention.returns, values, found.name)
+    for key in convention.means:   # Ng's dW = 1/m dZ A_prev.T: the cost's, a mean
+        if isinstance(grads.get(key), np.ndarray) and grads[key].dtype.kind in "fiu":
+            grads[key] = grads[key] * config["m"]
+    return plain(out), grads
 
 
 def _accepts(method, name: str) -> bool:
@@ -198,25 +217,58 @@ def _takes_argument(method) -> bool:
         return True
 
 
-def _dlfs(module, layer, found, arrays, config, dout, watch) -> tuple:
-    convention = layer.dlfs
+def _gated(arrays: dict, layer, convention, back: bool = False) -> dict:
+    """The arrays of a gated layer with the blocks of their last axis in the
+    class's order (``back``: gradients from the class's order to the
+    definition's); the others unchanged."""
+    if convention.gates is None:
+        return arrays
+    order = np.argsort(convention.gates) if back else np.asarray(convention.gates)
+    names = {"Wx", "Wh", "b"} | {layer.grads[name] for name in ("Wx", "Wh", "b")}
+    moved = {}
+    for name, value in arrays.items():
+        if name in names and isinstance(value, np.ndarray):
+            blocks = np.split(value, len(order), axis=-1)
+            value = np.concatenate([blocks[k] for k in order], axis=-1)
+        moved[name] = value
+    return moved
+
+
+def _dlfs(module, layer, found, arrays, config, dout, watch, _notes) -> tuple:
+    convention = layer.convention("dlfs", found.name)
+    arrays = _gated(arrays, layer, convention)
+    if convention.gates is not None:
+        for name in ("Wx", "Wh", "b"):
+            watch.add(arrays[name], name)
     cls = getattr(module, found.name)
     instance = _call("forward", f"{found.name}(...)", cls, *convention.init(arrays, config))
     for method in ("forward", "backward"):
         if not callable(getattr(instance, method, None)):
             raise _unimplemented(method, f"{found.name} has no {method} method")
+    if convention.before is not None:
+        _call("forward", found.name, convention.before, instance, arrays)
     kwargs = {"train_flg": True} if _accepts(instance.forward, "train_flg") else {}
     out = _call("forward", f"{found.name}.forward", instance.forward,
                 *convention.forward(arrays, config), **kwargs)
     if out is None:
         raise _unimplemented("forward", f"{found.name}.forward returned None")
+    if len(convention.outputs) > 1:   # the book 2's LSTM: h_next, c_next
+        if not isinstance(out, (tuple, list)) or len(out) != len(convention.outputs):
+            raise _Stop({"problem": "returned", "stage": "forward", "where": None,
+                         "what": f"{found.name}.forward returned {type(out).__name__} where "
+                                 f"({', '.join(convention.outputs)}) is expected"})
+        out = _side_by_side(f"{found.name}.forward", tuple(out), convention.outputs)
     watch.checkpoint("forward")
-    watch.add_upstream(dout, "dout")
+    upstream = np.split(dout, len(convention.outputs), axis=-1) \
+        if len(convention.outputs) > 1 else [dout]
+    for name, part in zip([f"d{n}" for n in convention.outputs] if len(upstream) > 1
+                          else ["dout"], upstream, strict=True):
+        watch.add_upstream(part, name)
     for name, value in vars(instance).items():
         if name != "grads":   # the book 2's gradients, written in place on purpose
             watch.add(value, f"self.{name}", 1)
     # a loss's backward takes dout=1 (the book's SoftmaxWithLoss.backward(dout=1))
-    args = (dout,) if not layer.loss or _takes_argument(instance.backward) else ()
+    args = upstream if not layer.loss or _takes_argument(instance.backward) else ()
     values = _call("backward", f"{found.name}.backward", instance.backward, *args)
     grads = _grads(layer, convention.returns, values, f"{found.name}.backward") \
         if convention.returns else {}
@@ -227,7 +279,7 @@ def _dlfs(module, layer, found, arrays, config, dout, watch) -> tuple:
         if value is None:   # the arrays of its shape it did set, to say where it went
             grads[f"{key}?"] = _same_shape(instance, arrays, layer, key)
         grads[key] = plain(value)
-    return plain(out), grads
+    return plain(out), _gated(grads, layer, convention, back=True)
 
 
 def _attribute(instance, name: str):
@@ -264,20 +316,37 @@ def _from_grads_list(instance, layer, arrays: dict, key: str):
 def run_forward_backward(module, found, arrays: dict, config: dict, dout) -> dict:
     """Run the user's layer ``found`` (a :class:`~symbp.grading.discovery.Found`)
     at one point: see the module doc.  Returns ``{"out", "grads", "mutated",
-    "problem", "stage", "what", "where"}`` (``problem`` None when both ran)."""
+    "problem", "stage", "what", "where", "notes"}`` (``problem`` None when both
+    ran).
+
+    A DLFS-style class whose backward is not written yet:
+
+    >>> import types
+    >>> from symbp.grading.discovery import Found
+    >>> class Relu:
+    ...     def forward(self, x):
+    ...         return np.maximum(x, 0)
+    >>> result = run_forward_backward(types.SimpleNamespace(Relu=Relu), Found("Relu", "relu", "dlfs"),
+    ...                               {"x": np.ones((1, 2))}, {}, np.ones((1, 2)))
+    >>> result["problem"], result["stage"], result["what"]
+    ('unimplemented', 'backward', 'Relu has no backward method')
+    """
     layer = LAYERS[found.layer]
     arrays = {name: np.array(value, copy=True) for name, value in arrays.items()}
     dout = np.array(dout, copy=True) if not layer.loss else dout
     watch = _Watch()
     for op in layer.operands:
         watch.add(arrays[op.name], op.name)
-    run = _cs231n if found.style == "cs231n" else _dlfs
+    run = _dlfs if found.style == "dlfs" else _cs231n   # cs231n's and Ng's functions
     result = {"out": None, "grads": {}, "problem": None, "stage": None, "what": None,
-              "where": None}
+              "where": None, "notes": []}
     try:
-        result["out"], result["grads"] = run(module, layer, found, arrays, config, dout, watch)
+        result["out"], result["grads"] = run(module, layer, found, arrays, config, dout, watch,
+                                             result["notes"])
     except _Stop as stop:
         result.update(stop.finding)
-    watch.checkpoint(result["stage"] or ("forward" if layer.loss else "backward"))
+    # a cs231n loss is one function (its changes are the forward's); a class has a backward
+    watch.checkpoint(result["stage"] or ("forward" if layer.loss and found.style != "dlfs"
+                                         else "backward"))
     result["mutated"] = watch.found
     return result

@@ -20,7 +20,14 @@ from symbp.layers.points import check_config
 
 def with_seed(layer, config: dict, seed: int) -> dict:
     """A layer whose forward draws at random (dropout) is given the point's
-    seed (cs231n's ``dropout_param["seed"]``), so that its mask is repeatable."""
+    seed (cs231n's ``dropout_param["seed"]``), so that its mask is repeatable.
+
+    >>> from symbp.layers import LAYERS
+    >>> with_seed(LAYERS["dropout"], {"N": 2, "D": 3, "p": 0.6}, 7)
+    {'N': 2, 'D': 3, 'p': 0.6, 'seed': 7}
+    >>> with_seed(LAYERS["relu"], {"N": 2, "D": 3}, 7)
+    {'N': 2, 'D': 3}
+    """
     random = any(op.kind == "mask" for op in layer.operands)
     return {**config, "seed": seed} if random else config
 
@@ -31,9 +38,33 @@ def _values(values) -> str:
         str(values[-1])
 
 
+def _sort(draw, value, right: list, wrong: list) -> None:
+    """Put ``value`` among the right or the wrong ones by ``draw``'s verdict;
+    a right draw that tested nothing (every unit dropped by a dropout mask,
+    every gradient zero) is neither."""
+    if draw.verdict != "ok":
+        wrong.append(value)
+    elif any(key.tested for key in draw.keys if key.implemented and not (
+            key.diagnosis and key.diagnosis["kind"] == "mutates")):   # a gradient, not a write
+        right.append(value)
+
+
 def config_diagnosis(user, found, layer, failing, extra: dict, fixed: dict) -> dict | None:
     """``{"kind": "config", ...}`` when the code is right at some values of a
-    path size (module doc) and wrong at the failing one; None otherwise."""
+    path size (module doc) and wrong at the failing one; None otherwise.
+
+    An L2 penalty whose gradient uses reg = 0.7 whatever reg it is given:
+
+    >>> import numpy as np
+    >>> from symbp.grading.discovery import Found
+    >>> from symbp.grading.in_process import LocalCode
+    >>> from symbp.layers import LAYERS
+    >>> layer, found = LAYERS["l2"], Found("l2_regularization", "l2", "cs231n")
+    >>> code = LocalCode({"l2_regularization": lambda w, reg: (0.5 * reg * np.sum(w**2), 0.7 * w)})
+    >>> failing = grade_draw(code, found, layer, layer.default_config({"reg": 0.1}), 0)
+    >>> config_diagnosis(code, found, layer, failing, {}, {})["text"]
+    'right only when reg = 0.7, wrong at reg = 0.1 or 2.5: reg fixed in the code instead of the one given? (the same code graded again at each value).'
+    """
     base = {k: v for k, v in failing.config.items() if k in layer.config_names()}
     verdicts = {}
     for size in layer.sizes:
@@ -52,7 +83,7 @@ def config_diagnosis(user, found, layer, failing, extra: dict, fixed: dict) -> d
                                                             failing.seed), failing.seed)
             if draw.problem == "process":
                 return None    # a time limit: each further value would cost it again
-            (right if draw.verdict == "ok" else wrong).append(value)
+            _sort(draw, value, right, wrong)
         if right:
             verdicts[size.name] = (sorted(right), sorted(wrong))
     verdicts.update(_parameter_verdicts(user, found, layer, failing, extra, fixed, base))
@@ -72,7 +103,7 @@ def _parameter_verdicts(user, found, layer, failing, extra, fixed, base) -> dict
     moved over its choices: a backward that hard-codes ``1e-5`` where it
     should use the eps it was given is right at that value only.  Parameters
     the user's code fixes itself (read back from its output) are left alone."""
-    convention = layer.dlfs if found.style == "dlfs" else layer.cs231n
+    convention = layer.convention(found.style, found.name)
     verdicts = {}
     for parameter in layer.parameters:
         name = parameter.name
@@ -90,7 +121,7 @@ def _parameter_verdicts(user, found, layer, failing, extra, fixed, base) -> dict
                                                             failing.seed), failing.seed)
             if draw.problem == "process":
                 return {}    # a time limit: each further value would cost it again
-            (right if draw.verdict == "ok" else wrong).append(value)
+            _sort(draw, value, right, wrong)
         if right:
             verdicts[name] = (sorted(right), sorted(wrong))
     return verdicts
@@ -102,7 +133,14 @@ SPECIFIC = ("factor", "transpose", "axis", "missing_term", "overwrite", "flip", 
 def attach(draw, diagnosis: dict) -> None:
     """Give the config diagnosis to each wrong key that has no more specific
     one (none, a shape, zeros, a partial agreement), or to the message of a
-    draw that raised."""
+    draw that raised.
+
+    >>> from symbp.grading.layer_draws import Draw, KeyResult
+    >>> draw = Draw("wrong", {"pad": 0}, 0, [KeyResult("dx", False, 0.5), KeyResult("dw", True, 0.0)])
+    >>> attach(draw, {"kind": "config", "text": "right only when pad = 1, wrong at pad = 0."})
+    >>> [key.line() for key in draw.keys]
+    ['dx: WRONG, off by up to 0.5; right only when pad = 1, wrong at pad = 0', 'dw: ok']
+    """
     keys = [k for k in draw.keys if not k.ok and k.implemented and
             (k.diagnosis is None or k.diagnosis["kind"] not in SPECIFIC)]
     for key in keys:
@@ -112,7 +150,15 @@ def attach(draw, diagnosis: dict) -> None:
 
 
 def needs(draw) -> bool:
-    """Whether a failing draw has a wrong key (or an error) no specific diagnosis explains."""
+    """Whether a failing draw has a wrong key (or an error) no specific diagnosis explains.
+
+    >>> from symbp.grading.layer_draws import Draw, KeyResult
+    >>> factor = {"kind": "factor", "text": "dx is 2 times the truth."}
+    >>> unexplained = Draw("wrong", {}, 0, [KeyResult("dx", False, 0.5)])
+    >>> explained = Draw("wrong", {}, 0, [KeyResult("dx", False, 0.5, diagnosis=factor)])
+    >>> needs(unexplained), needs(explained)
+    (True, False)
+    """
     if draw.verdict == "error":
         return draw.problem == "raised"   # not a time limit or a process that ended
     return any(not k.ok and k.implemented and

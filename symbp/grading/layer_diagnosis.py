@@ -23,19 +23,23 @@ user's code again: :mod:`symbp.grading.layer_config`.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
 from symbp.grading.layer_slips import flipped, overwrite
 from symbp.layers.symbolic import truth_for
-from symbp.verification.diagnosis import close, diagnose
+from symbp.verification.diagnosis import close, diagnose, telling_factor
 
 
 def named_factors(layer, config: dict) -> list[tuple[str, float, str]]:
     """``(name, value, meaning)`` of the factors a slip in this layer is
     likely to be: its sizes that count things (``N``, ``1/N``, ``T``...)
-    and its own (``p^2``)."""
+    and its own (``p^2``).
+
+    >>> from symbp.layers import LAYERS
+    >>> [(name, value) for name, value, _ in named_factors(LAYERS["affine"],
+    ...                                                     {"N": 3, "d": (2, 2), "M": 2})]
+    [('N', 3.0), ('1/N', 0.3333333333333333), ('D', 4.0), ('1/D', 0.25), ('M', 2.0), ('1/M', 0.5)]
+    """
     factors = []
     for size in layer.sizes:
         value = int(np.prod(config[size.name])) if size.dims else config[size.name]
@@ -82,7 +86,16 @@ def _shapes(key: str, truth, claimed) -> dict:
 
 
 def diagnose_key(layer, config, arrays, dout, key: str, truth: np.ndarray, claimed) -> dict | None:
-    """The slip that turns ``truth`` (gradient ``key``) into ``claimed``, or None."""
+    """The slip that turns ``truth`` (gradient ``key``) into ``claimed``, or None.
+
+    >>> from symbp.layers import LAYERS
+    >>> from symbp.layers.points import sample_point
+    >>> layer, config = LAYERS["affine"], {"N": 3, "d": (2, 2), "M": 2}
+    >>> arrays, dout = sample_point(layer, config, 0)
+    >>> db = truth_for(layer, config)(arrays, config, dout)[1]["db"]
+    >>> diagnose_key(layer, config, arrays, dout, "db", db, db / 3)["text"]
+    'db is 1/N times the truth (a mean over the batch where a sum is expected, or 1/N applied twice?).'
+    """
     claimed = np.asarray(claimed, dtype=float)
     if claimed.shape != truth.shape:
         if not claimed.any() and truth.any():   # `dx = 0` left as the template set it
@@ -102,25 +115,11 @@ def diagnose_key(layer, config, arrays, dout, key: str, truth: np.ndarray, claim
     if found and found["kind"] in ("transpose", "zeros") or \
             (found and found["kind"] == "factor" and found["factor"] in named):
         return _worded(found, key)
-    if found and found["kind"] == "factor" and not _simple(found["factor"]):
+    if found and found["kind"] == "factor" and not telling_factor(found["factor"]):
         found = None   # -423/836: where the truth spans a line, any multiple of it matches
     return flipped(key, truth, claimed) or \
         overwrite(layer, config, arrays, dout, key, truth, claimed) or \
         _path_variant(layer, config, arrays, dout, key, truth, claimed) or _worded(found, key)
-
-
-def _simple(factor: str) -> bool:
-    """A factor a slip makes (``3``, ``-2``, ``3/2``), not one a
-    coincidence does (``-423/836``, ``3.21e-13``).
-
-    >>> _simple("3/2"), _simple("-423/836"), _simple("3.21298e-13")
-    (True, False, False)
-    """
-    try:
-        value = Fraction(factor)
-    except (ValueError, ZeroDivisionError):
-        return False
-    return abs(value.numerator) <= 4 and value.denominator <= 4
 
 
 _AXES = ("axis 0 (the batch)", "axis 1 (the features)")
@@ -201,7 +200,17 @@ def _per_sample(layer, config, arrays, dout, key, truth):
 
 
 def describe_forward(layer, config, arrays, out, truth_out) -> tuple[str, dict | None]:
-    """What differs between a user's forward output and symbp's definition."""
+    """What differs between a user's forward output and symbp's definition.
+
+    >>> from symbp.layers import LAYERS
+    >>> from symbp.layers.points import sample_point
+    >>> layer, config = LAYERS["batchnorm"], {"N": 2, "D": 2, "eps": 1e-5}
+    >>> arrays, dout = sample_point(layer, config, 0)
+    >>> x, gamma, beta = arrays["x"], arrays["gamma"], arrays["beta"]
+    >>> out = gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0, ddof=1) + 1e-5) + beta
+    >>> describe_forward(layer, config, arrays, out, truth_for(layer, config)(arrays, config, dout)[0])[0]
+    'the variance with ddof=1 (unbiased) where batch norm uses the biased variance (ddof=0)'
+    """
     claimed = np.asarray(out, dtype=float)
     expected = np.asarray(truth_out, dtype=float)
     if claimed.size != expected.size:

@@ -30,11 +30,16 @@ FAILING = ("forward_wrong", "error", "wrong")
 # returned in it is off by ~1e-3 of its size); longdouble is held to float64's
 RTOL = {np.dtype("float64"): 1e-8, np.dtype("float32"): 1e-4, np.dtype("float16"): 1e-2}
 ABSOLUTE = 1e-12   # times the largest true gradient entry of the layer: rounding of sums
+_READ_RTOL = 1e-6  # a value read back from an output: float32 output (the book 2's masks) too
 
 
 @dataclass
 class KeyResult:
-    """One gradient (or an input the code changed in place) at one point."""
+    """One gradient (or an input the code changed in place) at one point.
+
+    >>> KeyResult("dx", False, 0.25).line(), KeyResult("dx", True, 0.0, tested=False).line()
+    ('dx: WRONG, off by up to 0.25', 'dx: untested (all zeros here)')
+    """
 
     key: str
     ok: bool
@@ -67,7 +72,12 @@ class KeyResult:
 
 @dataclass
 class Draw:
-    """The outcome at one configuration and point."""
+    """The outcome at one configuration and point.
+
+    >>> draw = Draw("wrong", {"N": 2, "D": 3}, 5, [KeyResult("dx", False, 0.5)])
+    >>> draw.verdict in FAILING, [key.line() for key in draw.keys]
+    (True, ['dx: WRONG, off by up to 0.5'])
+    """
 
     verdict: str                 # ok | wrong | forward_wrong | error | unimplemented
     config: dict
@@ -79,7 +89,7 @@ class Draw:
 
 
 def _convention(layer, found):
-    return layer.cs231n if found.style == "cs231n" else layer.dlfs
+    return layer.convention(found.style, found.name)
 
 
 def _read_back(layer, found, arrays, config, out) -> tuple[dict, dict, list, str | None]:
@@ -105,11 +115,12 @@ def _read_back(layer, found, arrays, config, out) -> tuple[dict, dict, list, str
             notes.append(f"{name} read back from the forward: {value:g}")
             continue
         options = accepted(config)
-        match = next((v for v in options if np.isclose(value, v, rtol=1e-9, atol=0)), None)
+        match = next((v for v in options if np.isclose(value, v, rtol=_READ_RTOL, atol=0)), None)
         if match is None:
             expected = " or ".join(f"{v:.4g}" for v in options)
             return arrays, config, notes, f"{meaning} is {value:.4g} where {expected} is expected"
-        config = {**config, name: match}
+        # the value the code applies (a float32 mask's scale is 1/p to float32's precision)
+        config = {**config, name: value}
         if options[match]:
             notes.append(options[match])
     return arrays, config, notes, None
@@ -177,8 +188,15 @@ def _mutation(found, change: dict) -> KeyResult:
     also = [f"the {a} given to {given}" if "[" not in a and "." not in a else a
             for a in change["also"]]
     same = f" (the same array as {', '.join(also)})" if also else ""
+    internal = change["stage"] == "backward" and change.get("internal", False)
     diagnosis = {"kind": "mutates", "what": what, "path": change["path"],
-                 "stage": change["stage"], "harmless": bool(change.get("upstream"))}
+                 "stage": change["stage"], "harmless": bool(change.get("upstream")) or internal}
+    if internal and not change.get("upstream"):
+        text = (f"{who} changes {change['path']} in place, an array its forward made (the "
+                "book 2's TimeSoftmaxWithLoss: dx = ys; dx[...] -= 1): harmless unless the "
+                "backward runs twice after one forward")
+        return KeyResult(what, True, change["change"], dict(diagnosis, text=text + "."),
+                         note=text)
     if diagnosis["harmless"]:
         text = (f"{who} writes into its upstream gradient {change['path']} in place: "
                 "harmless where each upstream gradient is used once, as in a sequential "
@@ -191,7 +209,23 @@ def _mutation(found, change: dict) -> KeyResult:
 
 
 def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
-    """Grade ``found`` at ``config`` and the point of ``seed`` (module doc)."""
+    """Grade ``found`` at ``config`` and the point of ``seed`` (module doc).
+
+    A backward right in its values that zeroes its cache (the forward's x) in place:
+
+    >>> from symbp.grading.discovery import Found
+    >>> from symbp.grading.in_process import LocalCode
+    >>> from symbp.layers import LAYERS
+    >>> def relu_backward(dout, x):
+    ...     x[x < 0] = 0
+    ...     return dout * (x > 0)
+    >>> code = LocalCode({"relu_forward": lambda x: (np.maximum(x, 0), x),
+    ...                   "relu_backward": relu_backward})
+    >>> draw = grade_draw(code, Found("relu_backward", "relu", "cs231n", "relu_forward"),
+    ...                   LAYERS["relu"], {"N": 3, "D": 4}, 0)
+    >>> draw.verdict, [key.line() for key in draw.keys]  # doctest: +ELLIPSIS
+    ('wrong', ['dx: ok', 'cache: WRONG, relu_backward changed cache in place (the same array as the x given to relu_forward), by up to ...'])
+    """
     arrays, dout = sample_point(layer, config, seed)
     outcome = user.call(run_forward_backward, found, arrays, config, dout)
     if outcome.error is not None:
@@ -206,6 +240,7 @@ def grade_draw(user, found, layer, config: dict, seed: int) -> Draw:
         return Draw(verdict, config, seed, mutated, f"{label}{result['what']}{at}", harmless,
                     problem=result["problem"])
     arrays, shown, notes, refused = _read_back(layer, found, arrays, config, result["out"])
+    notes = result.get("notes", []) + notes
     config = {**config, **shown}   # the truth needs every parameter, read back or not
     truth_out, truth = truth_for(layer, config)(arrays, config, dout)
     out = _array(result["out"])

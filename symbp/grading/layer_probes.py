@@ -8,12 +8,6 @@ backward is right for that mask.  The forward is not inverted dropout,
 though: its output's expected value is not x.  :func:`mask_probe` runs the
 forward once on a batch large enough to measure both (10,000 units; the
 truth is not needed, so the size limits of the derivation do not apply).
-
->>> import numpy as np
->>> from symbp.layers import LAYERS
->>> kept, rows_alike = kept_fraction(np.array([[2.0, 0.0], [2.0, 0.0]]))
->>> kept, rows_alike
-(0.5, True)
 """
 
 from __future__ import annotations
@@ -28,9 +22,13 @@ PROBE_P = 0.3                 # far from 1/2, so that keeping and dropping diffe
 SLACK = 0.05                  # ten standard deviations of the kept fraction
 
 
-def kept_fraction(out) -> tuple[float, bool]:
+def _kept_fraction(out) -> tuple[float, bool]:
     """The fraction of units the output kept (not 0), and whether every
-    sample (row) kept the same ones."""
+    sample (row) kept the same ones.
+
+    >>> _kept_fraction(np.array([[2.0, 0.0], [2.0, 0.0]]))
+    (0.5, True)
+    """
     kept = np.asarray(out) != 0
     return float(kept.mean()), bool(len(kept) > 1 and (kept == kept[0]).all())
 
@@ -39,7 +37,23 @@ def mask_probe(user, found, layer, extra: dict) -> Draw | None:
     """A ``forward_wrong`` draw when the user's dropout forward is not
     inverted dropout in distribution (module doc); None when it is, or when
     the layer has no random mask, or the forward fails (the regular draws
-    say how)."""
+    say how).
+
+    A cs231n dropout whose mask keeps a unit when ``rand() > p``:
+
+    >>> from symbp.grading.discovery import Found
+    >>> from symbp.grading.in_process import LocalCode
+    >>> from symbp.layers import LAYERS
+    >>> def dropout_forward(x, param):
+    ...     np.random.seed(param["seed"])
+    ...     mask = (np.random.rand(*x.shape) > param["p"]) / param["p"]
+    ...     return x * mask, mask
+    >>> code = LocalCode({"dropout_forward": dropout_forward,
+    ...                   "dropout_backward": lambda dout, mask: dout * mask})
+    >>> found = Found("dropout_backward", "dropout", "cs231n", "dropout_forward")
+    >>> print(mask_probe(code, found, LAYERS["dropout"], {}).message)
+    the forward differs: at p = 0.3 it keeps 69% of the units and multiplies them by 3.333, so its output is on average 2.31 times x where inverted dropout keeps it x (the mask's comparison with p reversed: rand() > p for rand() < p?)
+    """
     if not any(op.kind == "mask" for op in layer.operands) or \
             set(PROBE) - layer.config_names():
         return None
@@ -55,7 +69,7 @@ def mask_probe(user, found, layer, extra: dict) -> Draw | None:
     out = np.asarray(outcome.value["out"], dtype=float)
     if out.shape != arrays["x"].shape or not (out != 0).any():
         return None
-    fraction, rows_alike = kept_fraction(out)
+    fraction, rows_alike = _kept_fraction(out)
     scale = float(np.median(out[out != 0]))
     what = _what_differs(fraction, rows_alike, scale, found.style)
     if what is None:

@@ -22,7 +22,7 @@ that repeat, filters that slide.
 >>> config = layer.default_config({"stride": 1, "H": 3, "W": 3, "N": 1, "C": 1})
 >>> from symbp.layers.points import sample_point
 >>> arrays, dout = sample_point(layer, config, seed=1)
->>> variants = overwritten(layer, config, arrays, dout, "dx")
+>>> variants = _overwritten(layer, config, arrays, dout, "dx")
 >>> len(variants), variants[0][0].shape
 (4, (1, 1, 3, 3))
 """
@@ -57,7 +57,7 @@ def _orders(shape: tuple) -> list[tuple[np.ndarray, str]]:
     return orders
 
 
-def overwritten(layer, config: dict, arrays: dict, dout, key: str) -> list:
+def _overwritten(layer, config: dict, arrays: dict, dout, key: str) -> list:
     """``(variant, words)`` for each way of keeping one contribution per
     entry (module doc); empty when no two outputs reach an entry of ``key``."""
     outputs, inputs, values = contributions_for(layer, config)(arrays, config)
@@ -84,10 +84,27 @@ def overwritten(layer, config: dict, arrays: dict, dout, key: str) -> list:
 
 
 def overwrite(layer, config, arrays, dout, key: str, truth, claimed) -> dict | None:
-    """The ``overwrite`` diagnosis of ``claimed``, or None (module doc)."""
+    """The ``overwrite`` diagnosis of ``claimed``, or None (module doc).
+
+    cs231n's naive max-pool backward with ``=`` where ``+=`` is needed, on
+    2 x 2 windows at stride 1 (they overlap):
+
+    >>> from symbp.layers import LAYERS
+    >>> from symbp.layers.points import sample_point
+    >>> layer = LAYERS["max_pool"]
+    >>> config = layer.default_config({"stride": 1, "H": 3, "W": 3, "N": 1, "C": 1})
+    >>> arrays, dout = sample_point(layer, config, seed=1)
+    >>> x, dx = arrays["x"][0, 0], np.zeros((3, 3))
+    >>> for i, j in np.ndindex(2, 2):
+    ...     a, b = np.unravel_index(x[i:i + 2, j:j + 2].argmax(), (2, 2))
+    ...     dx[i + a, j + b] = dout[0, 0, i, j]
+    >>> truth = truth_for(layer, config)(arrays, config, dout)[1]["dx"]
+    >>> overwrite(layer, config, arrays, dout, "dx", truth, dx.reshape(1, 1, 3, 3))["text"]
+    "dx keeps, at each entry, only the last contribution of the outputs that reach it, where they add up (= where += is needed): right only when pooling windows do not overlap (stride >= pool size, as in cs231n's check: 2 x 2 at stride 2)."
+    """
     if not layer.overwrite:
         return None
-    for variant, what in overwritten(layer, config, arrays, dout, key):
+    for variant, what in _overwritten(layer, config, arrays, dout, key):
         if not close(variant, truth).all() and close(variant, claimed).all():
             return {"kind": "overwrite", "text": (
                 f"{key} keeps, at each entry, only {what} of the outputs that reach it, where "
@@ -101,7 +118,14 @@ _FLIPS = (((-2, -1), "rotated 180 degrees (flipped along both spatial axes)"),
 
 def flipped(key: str, truth, claimed) -> dict | None:
     """The ``flip`` diagnosis: ``claimed`` is ``truth`` reversed along its
-    last two (spatial) axes or one of them."""
+    last two (spatial) axes or one of them.
+
+    >>> truth = np.arange(8.0).reshape(1, 2, 2, 2)
+    >>> flipped("dw", truth, truth[..., ::-1, ::-1])["text"]
+    "dw is the truth rotated 180 degrees (flipped along both spatial axes): a true convolution's filter gradient, where the forward (a cross-correlation) does not flip the filter?"
+    >>> flipped("dw", truth, truth) is None
+    True
+    """
     if truth.ndim < 3:
         return None
     for axes, words in _FLIPS:

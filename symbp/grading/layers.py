@@ -34,7 +34,15 @@ DEFAULT_RANDOM = 20
 
 @dataclass
 class LayerReport:
-    """The grade of one layer of the user's."""
+    """The grade of one layer of the user's.
+
+    >>> found = Found("relu_backward", "relu", "cs231n", "relu_forward")
+    >>> print(LayerReport(found, "ok", 20))
+    relu_backward (relu, cs231n): ok on 20 configurations
+    >>> print(LayerReport(found, "wrong", 3, [KeyResult("dx", False, 0.5)], {"N": 2, "D": 3}, 7))
+    relu_backward (relu, cs231n): WRONG at N = 2, D = 3 (point seed 7)
+      dx: WRONG, off by up to 0.5
+    """
 
     found: Found
     verdict: str
@@ -51,10 +59,17 @@ class LayerReport:
         if self.verdict == "ok":
             return [f"{head}ok on {self.configs_tried} configurations"] + \
                 [f"  note: {note}" for note in self.notes]
-        where = f" at {config_text(self.config)} (point seed {self.seed})" if self.config else ""
+        # a random layer's mask seed is the point's seed: said once
+        shown = {k: v for k, v in (self.config or {}).items()
+                 if not (k == "seed" and v == self.seed)}
+        where = f" at {_config_text(shown)} (point seed {self.seed})" if self.config else ""
         lines = [f"{head}{self.verdict.upper()}{where}"]
         lines += [f"  {self.message}"] if self.message else []
-        lines += [f"  {key.line()}" for key in self.keys]
+        # a forward's key says what its message already said: once is enough
+        lines += [f"  {key.line()}" for key in self.keys
+                  if not (key.key == "out" and self.message and key.message and
+                          self.message.endswith(key.message) and
+                          (key.diagnosis or {}).get("kind") != "config")]
         return lines + [f"  note: {note}" for note in self.notes]
 
     def __str__(self):
@@ -69,10 +84,18 @@ class LayerReport:
 
 @dataclass
 class LayersReport:
-    """Every layer graded in one file; ``exit_code`` as the contract says."""
+    """Every layer graded in one file; ``exit_code`` as the contract says.
+
+    >>> found = Found("relu_backward", "relu", "cs231n", "relu_forward")
+    >>> untested = LayersReport("layers.py", [LayerReport(found, "untested", 20)])
+    >>> wrong = LayersReport("layers.py", [LayerReport(found, "wrong", 3)])
+    >>> untested.exit_code, wrong.exit_code
+    (0, 1)
+    """
 
     file: str
     layers: list
+    notes: list = field(default_factory=list)   # about the file (packages given stand-ins)
 
     @property
     def ok(self) -> bool:
@@ -83,10 +106,11 @@ class LayersReport:
         return 0 if self.ok else 1
 
     def to_json(self) -> dict:
-        return {"file": self.file, "layers": [r.to_json() for r in self.layers]}
+        return {"file": self.file, "layers": [r.to_json() for r in self.layers],
+                "notes": self.notes}
 
 
-def config_text(config: dict) -> str:
+def _config_text(config: dict) -> str:
     """``N = 2, d = 2x3, eps = 1e-05``."""
     def value(v):
         return "x".join(map(str, v)) if isinstance(v, (tuple, list)) else f"{v:g}"
@@ -141,7 +165,7 @@ def _report(found, draw: Draw, tried: int, note: str = "") -> LayerReport:
 def _first_draw(user, found, layer, fixed) -> tuple[Draw, Try]:
     """The draw at the layer's default configuration, and the way of calling
     (the convention's ``tries``) that the user's forward accepts."""
-    convention = layer.dlfs if found.style == "dlfs" else layer.cs231n
+    convention = layer.convention(found.style, found.name)
     config = layer.default_config(fixed)
     config.update({name: (int(np.prod(config[name])),) for name in convention.flat
                    if name not in fixed})
@@ -158,9 +182,19 @@ def _first_draw(user, found, layer, fixed) -> tuple[Draw, Try]:
 def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 0,
                 fixed: dict | None = None, on_draw=None) -> LayerReport:
     """Grade one layer of the user's (see the module doc); ``fixed`` keeps
-    configuration values (``{"N": 1}``); ``on_draw(done)`` follows the draws."""
+    configuration values (``{"N": 1}``); ``on_draw(done)`` follows the draws.
+
+    A backward twice the truth, shrunk by Hypothesis to the smallest configuration:
+
+    >>> from symbp.grading.in_process import LocalCode
+    >>> code = LocalCode({"relu_forward": lambda x: (np.maximum(x, 0), x),
+    ...                   "relu_backward": lambda dout, x: 2 * dout * (x > 0)})
+    >>> report = grade_found(code, Found("relu_backward", "relu", "cs231n", "relu_forward"), 3)
+    >>> report.verdict, report.config, report.keys[0].diagnosis["text"]
+    ('wrong', {'N': 1, 'D': 1}, 'dx is 2 times the truth.')
+    """
     layer = LAYERS[found.layer]
-    if found.forward and found.forward not in user.names():
+    if found.forward and found.forward not in user.names() and not found.cache_is_input:
         return LayerReport(found, "error", 0, message=(
             f"{found.name} needs the cache of {found.forward}, which is not defined"))
     fixed = _fixed_for(layer, fixed or {})
@@ -194,7 +228,7 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
 
 def _untested(layer, keys: list, fixed: dict) -> str:
     one = len(keys) == 1
-    at = config_text(fixed)
+    at = _config_text(fixed)
     why = (f"as they are for every point of {layer.name} at {at}" if at and
            set(keys) <= layer.vacuous(layer.default_config(fixed))
            else "at every point drawn")
@@ -241,7 +275,7 @@ def _search(user, found, layer, count, seed, fixed, extra, tally, on_draw) -> Dr
     from symbp.strategies import layer_configs
     from symbp.verification.search import isolated, scratch_storage
     failures = []
-    convention = layer.dlfs if found.style == "dlfs" else layer.cs231n
+    convention = layer.convention(found.style, found.name)
     flat = {size.name: st.tuples(st.integers(size.low, size.high)) for size in layer.sizes
             if size.name in convention.flat and size.name not in fixed}
 
@@ -298,6 +332,7 @@ def grade_layers(path_or_module, *, only=None, random: int = DEFAULT_RANDOM, see
     [('relu_backward', 'ok')]
     """
     from symbp.grading.sandbox import LAYER_TIMEOUT, UserProcess
+    from symbp.grading.stand_ins import notes
     check_random(random)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise LayerError(f"seed={seed!r} is not a seed; expected an integer >= 0")
@@ -317,4 +352,4 @@ def grade_layers(path_or_module, *, only=None, random: int = DEFAULT_RANDOM, see
                 on_layer(one)
             reports.append(grade_found(user, one, random, seed=seed, fixed=config,
                                        on_draw=on_draw))
-    return LayersReport(str(path_or_module), reports)
+    return LayersReport(str(path_or_module), reports, notes(user.stand_ins))

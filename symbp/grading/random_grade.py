@@ -31,7 +31,12 @@ from symbp.verification.search import MAX_WIDTH, isolated, scratch_storage, simi
 class RandomGrade:
     """What ``grade_random`` found: how many networks were graded before the
     first failure (all of them when none failed), and the smallest failing
-    network's report, shrunk by Hypothesis (None when every one was right)."""
+    network's report, shrunk by Hypothesis (None when every one was right).
+
+    >>> found = RandomGrade(5, None)
+    >>> found.ok, found.to_json()
+    (True, {'ok': True, 'networks_checked': 5, 'failing': None})
+    """
 
     tried: int
     failing: GradeReport | None
@@ -67,6 +72,15 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False,
 
     ``l2_per_batch``: Ng's lambd, whose decay ``(lambd / 2m) * sum ||W||^2``
     is ``l2 = lambd / m`` on each network, m its own batch.
+
+    >>> def right(params, x, y):     # for any widths and batch of a one-layer network
+    ...     delta = params["W1"] @ x + params["b1"] - y
+    ...     return {"dW1": delta @ x.T, "db1": delta.sum(axis=1, keepdims=True)}
+    >>> net = Network(layers=[2, 1], output="identity", loss="half_sse", reduction="sum")
+    >>> seen = []
+    >>> found = grade_random(right, net, 3, on_network=seen.append)
+    >>> found.ok, found.tried, seen
+    (True, 3, [1, 2, 3])
     """
     check_random(n, "n")
     check_max_width(max_width)

@@ -32,7 +32,15 @@ CAUSES = {
 
 @dataclass
 class KeyGrade:
-    """The grade of one gradient: ``ok``, or what is wrong with it."""
+    """The grade of one gradient: ``ok``, or what is wrong with it.
+
+    >>> grade = KeyGrade("W1", "dW1", False, "values", max_abs_error=0.5,
+    ...                  max_rel_error=float("inf"), where=(0, 1))
+    >>> grade.line()
+    'W1 (dW1): WRONG, off by up to 0.5 (inf of its largest entry) at [0, 1]'
+    >>> grade.to_json()["max_rel_error"] is None    # JSON has no infinity
+    True
+    """
 
     key: str                       # symbp's key, "W1"
     name: str                      # the user's key, "dW1"
@@ -85,6 +93,14 @@ class GradeReport:
     conventions, an assumed order, keys set aside, a redrawn point);
     ``changed`` the inputs FUNC changed in place; ``causes`` possible causes
     of a failure that are not FUNC's slips (keys of :data:`CAUSES`).
+
+    >>> from symbp.network import Network
+    >>> keys = [KeyGrade("W1", "W1", True, max_abs_error=0.0, tolerance=1e-15),
+    ...         KeyGrade("b1", "b1", False, "missing", "missing: FUNC returned no b1 or db1")]
+    >>> report = GradeReport(Network(layers=[2, 2], output="softmax", loss="cce"), 3, keys,
+    ...                      causes=["onehot_targets"])
+    >>> report.ok, [k.key for k in report.wrong], report.remarks()[0][:40]
+    (False, ['b1'], 'possible cause: the targets were soft (a')
     """
 
     network: object

@@ -16,6 +16,9 @@ truth and compares, and only ever receives plain values back:
 ...     (outcome.value, outcome.error, outcome.output)
 (42, None, 'hi\\n')
 
+In the child, packages a course file imports only to plot or load data
+(matplotlib, PIL, ``past.builtins``...) get stand-ins where they are not
+installed (:mod:`symbp.grading.stand_ins`; ``stand_ins`` lists them).
 In the child the user's folder is on ``sys.path`` (course files import their
 siblings), placed there after symbp's own imports, so a ``hypothesis.py``
 beside the user's file cannot replace the library symbp uses.  Each call has
@@ -40,6 +43,7 @@ import sys
 import time
 from typing import Self
 
+from symbp.grading import stand_ins
 from symbp.grading.user_code import (
     Outcome,
     UserCodeError,
@@ -48,6 +52,7 @@ from symbp.grading.user_code import (
     call_named_watched,
     check_target,
     describe_exception,
+    describe_named,
     import_failure,
     import_user_module,
 )
@@ -114,13 +119,14 @@ def _child(connection, target: str, parent: int):
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
+    stand_ins.install()   # packages a course file imports but symbp never needs (matplotlib...)
     try:
         module = import_user_module(target)
         names = _names_of(module)
     except BaseException as raised:  # noqa: BLE001  (whatever the module does on import)
         connection.send(("failed", import_failure(target, raised)))
         return
-    connection.send(("ready", names))
+    connection.send(("ready", (names, stand_ins.used())))
     while True:
         try:
             function, args = connection.recv()
@@ -136,7 +142,15 @@ def _child(connection, target: str, parent: int):
 
 
 class UserProcess:
-    """A user's module imported in a child process; see the module doc."""
+    """A user's module imported in a child process; see the module doc.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.py"
+    >>> _ = path.write_text("import numpy as np\\ndef half(v):\\n    return v / 2\\n")
+    >>> with UserProcess(path, timeout=10) as user:
+    ...     user.names(), user.function("half")(3)
+    ({'np': 'other', 'half': 'function'}, 1.5)
+    """
 
     def __init__(self, target, timeout: float = DEFAULT_TIMEOUT):
         self.target = check_target(target)
@@ -148,6 +162,7 @@ class UserProcess:
         self._process = None
         self._connection = None
         self._names: dict[str, str] | None = None
+        self.stand_ins: list[str] = []   # packages not installed, imported as stand-ins
         self._module = None            # only where fork does not exist
         self._fork = "fork" in multiprocessing.get_all_start_methods()
 
@@ -182,7 +197,7 @@ class UserProcess:
         if status == "failed":
             self.stop()
             raise UserCodeError(detail)
-        self._names = detail
+        self._names, self.stand_ins = detail
 
     def _start_in_process(self):
         try:
@@ -275,7 +290,18 @@ class UserProcess:
 
 class UserCodeFailed(Exception):
     """Raised by a :class:`UserFunction` call when the user's code failed;
-    ``error`` is the :class:`UserError`."""
+    ``error`` is the :class:`UserError`.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.py"
+    >>> _ = path.write_text("def forever():\\n    while True:\\n        pass\\n")
+    >>> with UserProcess(path, timeout=0.1) as user:
+    ...     try:
+    ...         user.function("forever")()
+    ...     except UserCodeFailed as failed:
+    ...         print(failed.error.kind, failed)
+    timeout the call did not finish within 0.1 s (the time limit)
+    """
 
     def __init__(self, error: UserError):
         super().__init__(str(error))
@@ -285,19 +311,36 @@ class UserCodeFailed(Exception):
 class UserFunction:
     """A function of the user's module that runs in the child: calling it
     returns its (plain) value or raises :class:`UserCodeFailed`; what it
-    printed is collected in ``output``."""
+    printed is collected in ``output``.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.py"
+    >>> _ = path.write_text("def double(v):\\n    print('doubling', v)\\n    return 2 * v\\n")
+    >>> with UserProcess(path) as user:
+    ...     double = user.function("double")
+    ...     double(1), double(2), double.output
+    (2, 4, ['doubling 1\\n', 'doubling 2\\n'])
+    """
 
     def __init__(self, user: UserProcess, name: str):
         self.user, self.name = user, name
         self.output: list[str] = []
+        self._convention = None
 
     def __call__(self, *args):
         return self._call(call_named, *args)
 
-    def watched(self, params, x, y) -> tuple:
+    def watched(self, params, x, y, extras=None) -> tuple:
         """``(value, inputs changed in place)`` of a call with these arguments
         (:func:`symbp.grading.user_code.call_watched`, run in the child)."""
-        return self._call(call_named_watched, params, x, y)
+        return self._call(call_named_watched, params, x, y, extras)
+
+    @property
+    def convention(self) -> dict:
+        """How FUNC is called (:func:`symbp.grading.conventions.describe`)."""
+        if self._convention is None:
+            self._convention = self._call(describe_named)
+        return self._convention
 
     def _call(self, function, *args):
         outcome = self.user.call(function, self.name, *args)

@@ -4,8 +4,9 @@ key a value belongs to, every other key's truth, and the weight decay.
 ``symbp.verification.diagnosis.diagnose`` names the generic slips (a factor,
 a transpose, a shape, zeros); on top of it, here:
 
-* ``decay``: the weight-decay part alone is off by a factor ("the decay term
-  is 1/m of what it should be": Ng's lambda/m where l2 is lambda), or missing;
+* ``decay`` (:mod:`symbp.verification.decay`): the weight-decay part alone
+  is off by a factor ("the decay term is 1/m of what it should be": Ng's
+  lambda/m where l2 is lambda), or missing, or the data part alone is;
 * ``shifted``: the value is exactly another key's truth (``W0`` holding the
   true ``W1``: layers counted from 0);
 * ``axis``: one number where an array is expected, equal to the sum (mean) of
@@ -27,13 +28,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from symbp.verification.diagnosis import close, diagnose
+from symbp.verification.decay import decay_diagnosis
+from symbp.verification.diagnosis import close, diagnose, telling_factor
 
 
 @dataclass
 class Context:
     """What a key's diagnosis may compare with: the tolerances in force, every
-    key's truth and, with weight decay, every key's truth without it."""
+    key's truth and, with weight decay, every key's truth without it.
+
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[2, 1], output="identity", loss="half_sse", reduction="sum", l2=0.5)
+    >>> point = net.sample(0)
+    >>> context = Context(1.0, truth=net.gradient(point),
+    ...                   without_decay=net.replace(l2=0.0).gradient(point))
+    >>> np.allclose(context.truth["W1"] - context.without_decay["W1"], 0.5 * point["W1"])
+    True
+    """
 
     scale: float
     rtol: float | None = None
@@ -47,7 +58,19 @@ def _layer(key: str) -> int:
 
 
 def diagnose_gradient(net, key: str, truth, claimed, context: Context) -> dict | None:
-    """The slip that turns ``truth`` into ``claimed`` for the gradient ``key``."""
+    """The slip that turns ``truth`` into ``claimed`` for the gradient ``key``.
+
+    A decay term of ``2 * l2 * W`` (a penalty without its 1/2):
+
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[2, 1], output="identity", loss="half_sse", reduction="sum", l2=0.5)
+    >>> point = net.sample(0)
+    >>> truth, data = net.gradient(point), net.replace(l2=0.0).gradient(point)
+    >>> claimed = data["W1"] + 2 * 0.5 * point["W1"]
+    >>> diagnose_gradient(net, "W1", truth["W1"], claimed, Context(1.0, truth=truth,
+    ...                                                             without_decay=data))["text"]
+    'the decay term is 2 times what it should be (a penalty reg * sum(W**2), without the 1/2, has the gradient 2 * reg * W: its lambda is 2 * reg).'
+    """
     shifted = _shifted(key, claimed, context.truth)
     if shifted is not None:
         return shifted
@@ -56,7 +79,7 @@ def diagnose_gradient(net, key: str, truth, claimed, context: Context) -> dict |
         if found is not None:
             return found
     found = diagnose(truth, claimed, net=net)
-    if found is None:
+    if found is None or found["kind"] == "factor" and not telling_factor(found["factor"]):
         return None
     text = found["text"].replace("where the left side is", "where the truth is")
     found = dict(found, text=text.replace("the right side", key, 1))
@@ -77,7 +100,14 @@ def _shifted(key, claimed, truths) -> dict | None:
 
 
 def shifted_extra(name: str, value, truths) -> str | None:
-    """For a key the network does not have (``W0``): which true gradient it holds."""
+    """For a key the network does not have (``W0``): which true gradient it holds.
+
+    >>> truths = {"W1": np.array([[1.0, 2.0]]), "b1": np.array([[3.0]])}
+    >>> shifted_extra("W0", [[1.0, 2.0]], truths)
+    'W0 holds exactly the true W1: are the layers counted from 0?'
+    >>> shifted_extra("W0", [[2.0, 1.0]], truths) is None
+    True
+    """
     try:
         claimed = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -90,30 +120,18 @@ def shifted_extra(name: str, value, truths) -> str | None:
 
 def _decay(net, key, claimed, context) -> dict | None:
     data = context.without_decay[key]
-    decay = context.truth[key] - data
-    residual = claimed - data
-    if not np.any(decay):
-        return None
-    if close(residual, np.zeros_like(residual)).all():
-        return {"kind": "decay", "factor": "0",
-                "text": f"{key} has no decay term: the weight decay's lambda * W is missing"}
-    found = diagnose(decay, residual, net=net)
-    if found is None or found["kind"] != "factor":
-        return None
-    how = "times" if abs(found["value"]) > 1 else "of"
-    hints = {"1/m": " (lambda/m where lambda is meant: l2 is the lambda of (lambda/2) * "
-                    "sum ||W||^2)",
-             # cs231n's TwoLayerNet (2017-2019): loss += reg * sum(W * W), dW += 2 * reg * W
-             "2": " (a penalty reg * sum(W**2), without the 1/2, has the gradient "
-                  "2 * reg * W: its lambda is 2 * reg)"}
-    return {"kind": "decay", "factor": found["factor"], "value": found["value"],
-            "text": f"the decay term is {found['factor']} {how} what it should be"
-                    + hints.get(found["factor"], "")}
+    return decay_diagnosis(data, context.truth[key] - data, claimed, net=net, subject=key)
 
 
 def sum_everywhere(key, truth, claimed) -> dict | None:
     """One number where an array is expected, equal to the sum (or mean) of
-    every entry of the truth."""
+    every entry of the truth.
+
+    >>> sum_everywhere("b1", np.array([[1.0], [2.0]]), 1.5)["text"]
+    'b1 is one number, the mean of every entry of the truth: a mean over every axis (np.mean without axis=?)'
+    >>> sum_everywhere("b1", np.array([[1.0], [2.0]]), 2.0) is None
+    True
+    """
     if np.size(claimed) != 1 or truth.size < 2:
         return None
     number = float(np.asarray(claimed, dtype=float).ravel()[0])
@@ -157,7 +175,16 @@ def _partial_by_units(net, key, truth, claimed) -> dict | None:
 
 def bias_reduction(net, keys) -> None:
     """Rename a 1/m or m factor on b[l] when W[l] is right: the bias gradient
-    was averaged over the batch where the weights' was summed (or the reverse)."""
+    was averaged over the batch where the weights' was summed (or the reverse).
+
+    >>> from symbp.grading.report import KeyGrade
+    >>> from symbp.network import Network
+    >>> factor = {"kind": "factor", "factor": "1/4", "value": 0.25, "text": "b1 is 1/4 times ..."}
+    >>> keys = [KeyGrade("W1", "dW1", True), KeyGrade("b1", "db1", False, diagnosis=factor)]
+    >>> bias_reduction(Network(layers=[2, 1], batch=4), keys)
+    >>> keys[1].diagnosis["text"]
+    "b1 is 1/m times the truth while W1 is right: the bias gradient is averaged over the batch where it should be summed like the weights' (m = 4)."
+    """
     by_key = {k.key: k for k in keys}
     for l in range(1, net.depth + 1):
         weights, bias = by_key.get(f"W{l}"), by_key.get(f"b{l}")

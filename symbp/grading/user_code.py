@@ -28,14 +28,23 @@ from symbp.limits import MEMORY_LIMIT
 
 
 class UserCodeError(SymbpError):
-    """The user's module cannot be loaded (no such file, not Python, it raised on import)."""
+    """The user's module cannot be loaded (no such file, not Python, it raised on import).
+
+    >>> error = UserCodeError(import_failure("mine.py", ZeroDivisionError("division by zero")))
+    >>> str(error), error.exit_code
+    ("importing 'mine.py' failed: ZeroDivisionError: division by zero.", 2)
+    """
 
 
 @dataclass(frozen=True)
 class UserError:
     """What went wrong in the user's code: ``kind`` is ``raised`` (an
     exception, ``what`` is "Type: message"), ``exited`` (the process ended)
-    or ``timeout``; ``where`` is the user's file:line when known."""
+    or ``timeout``; ``where`` is the user's file:line when known.
+
+    >>> str(UserError("raised", "ValueError: bad shape", "mine.py:3"))
+    'ValueError: bad shape at mine.py:3'
+    """
 
     kind: str
     what: str
@@ -48,7 +57,16 @@ class UserError:
 @dataclass(frozen=True)
 class Outcome:
     """One call's result: its ``value`` (None when it failed), the ``error``
-    (None when it did not) and the ``output`` the user's code printed."""
+    (None when it did not) and the ``output`` the user's code printed.
+
+    >>> import pathlib, tempfile
+    >>> from symbp.grading.sandbox import UserProcess
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "user.py"
+    >>> _ = path.write_text("def loud(v):\\n    print('working')\\n    return 1 / v\\n")
+    >>> with UserProcess(path) as user:
+    ...     user.call(call_named, "loud", 0)  # doctest: +ELLIPSIS
+    Outcome(value=None, error=UserError(kind='raised', what='ZeroDivisionError: division by zero', where='...user.py:3'), output='working\\n')
+    """
 
     value: object
     error: UserError | None
@@ -142,7 +160,18 @@ def import_user_module(target: str):
     So the folder above the file's package (the folders with an
     ``__init__.py``, else the file's own folder) goes on sys.path too, after
     everything else, and a file inside a package is imported by its dotted
-    name (``cs231n.layers``), which relative imports need."""
+    name (``cs231n.layers``), which relative imports need.
+
+    >>> import pathlib, sys, tempfile
+    >>> package = pathlib.Path(tempfile.mkdtemp()) / "symbp_doctest_course"
+    >>> package.mkdir()
+    >>> for name, text in {"__init__": "", "rates": "RATE = 0.1", "steps": "from .rates import *"}.items():
+    ...     _ = (package / f"{name}.py").write_text(text)
+    >>> module = import_user_module(str(package / "steps.py"))
+    >>> module.__name__, module.RATE
+    ('symbp_doctest_course.steps', 0.1)
+    >>> sys.path[:] = [p for p in sys.path if not p.startswith(str(package.parent))]
+    """
     if target.endswith(".py") or os.sep in target:
         path = os.path.abspath(target)
         folder = os.path.dirname(path)
@@ -200,6 +229,14 @@ def _import_dotted(dotted: str, path: str):
 
 
 def import_failure(target: str, raised: BaseException) -> str:
+    """The sentence for a user's module that cannot be imported.
+
+    >>> import_failure("my_backprop", ModuleNotFoundError("No module named 'my_backprop'",
+    ...                                                   name="my_backprop"))  # doctest: +ELLIPSIS
+    "cannot import module 'my_backprop': it is neither in the current directory (...) nor on PYTHONPATH; ..."
+    >>> import_failure("mine.py", ZeroDivisionError("division by zero"))
+    "importing 'mine.py' failed: ZeroDivisionError: division by zero"
+    """
     if isinstance(raised, ModuleNotFoundError) and raised.name and \
             target.split(".")[0] == raised.name.split(".")[0]:
         return (f"cannot import module {target!r}: it is neither in the current directory "
@@ -213,7 +250,11 @@ def import_failure(target: str, raised: BaseException) -> str:
 class Unreadable:
     """Stands for a value of the user's that is not plain data (an object of
     a class from the user's module, say): ``kind`` names its type, ``reason``
-    says why it was not converted."""
+    says why it was not converted.
+
+    >>> plain(np.array([object()]))
+    Unreadable(kind='ndarray', reason='an array of Python objects, not of numbers')
+    """
 
     kind: str
     reason: str = ""
@@ -287,12 +328,19 @@ def _plain_array(array: np.ndarray, budget: list):
 
 def call_named(module, name: str, *args):
     """``module.name(*args)`` as plain data: the simplest function to send to
-    :meth:`UserProcess.call`."""
+    :meth:`UserProcess.call`.
+
+    >>> import math
+    >>> call_named(math, "hypot", 3, 4)
+    5.0
+    """
     return plain(getattr(module, name)(*args))
 
 
-def call_watched(function, params: dict, x, y) -> tuple:
-    """``function(params, x, y)`` as plain data, and the inputs it changed in
+def call_watched(function, params: dict, x, y, extras: dict | None = None) -> tuple:
+    """``function(params, x, y)`` (or as its course calls it:
+    :mod:`symbp.grading.conventions`, ``extras`` the network's ``l2``) as
+    plain data, and the inputs it changed in
     place (``["params['W1']", "x"]``): the caller passes copies, so what the
     function does to them cannot reach anything else, but it is reported.
 
@@ -304,7 +352,8 @@ def call_watched(function, params: dict, x, y) -> tuple:
     """
     before = ({key: np.array(value, copy=True) for key, value in params.items()},
               np.array(x, copy=True), np.array(y, copy=True))
-    value = function(params, x, y)
+    from symbp.grading.conventions import adapt
+    value = adapt(function, extras)(params, x, y)   # Ng's cache, a model class: as the course
     return plain(value), _changed(before, params, x, y)
 
 
@@ -328,9 +377,29 @@ def numpy_restored():
                 setattr(np, name, value)
 
 
-def call_named_watched(module, name: str, params: dict, x, y) -> tuple:
-    """:func:`call_watched` of ``module.name``: what the child runs for ``grade``."""
-    return call_watched(getattr(module, name), params, x, y)
+def call_named_watched(module, name: str, params: dict, x, y, extras=None) -> tuple:
+    """:func:`call_watched` of ``module.name``: what the child runs for ``grade``.
+
+    >>> import types
+    >>> def centred(params, x, y):
+    ...     x -= x.mean()          # in place: the caller's x changes
+    ...     return {"W1": x}
+    >>> module = types.SimpleNamespace(centred=centred)
+    >>> call_named_watched(module, "centred", {}, np.array([[1.0, 3.0]]), np.ones((1, 2)))
+    ({'W1': array([[-1.,  1.]])}, ['x'])
+    """
+    return call_watched(getattr(module, name), params, x, y, extras)
+
+
+def describe_named(module, name: str) -> dict:
+    """How ``module.name`` is called (:func:`symbp.grading.conventions.describe`).
+
+    >>> import types
+    >>> describe_named(types.SimpleNamespace(grads=lambda params, x, y: {}), "grads")["kind"]
+    'plain'
+    """
+    from symbp.grading.conventions import describe
+    return describe(getattr(module, name))
 
 
 def _changed(before, params, x, y) -> list[str]:

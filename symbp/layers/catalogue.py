@@ -16,10 +16,22 @@ symbp.errors.LayerError: 'batch' is not a layer of the catalogue; expected one o
 from __future__ import annotations
 
 from symbp.errors import LayerError
+from symbp.layers.classifiers import LINEAR_SOFTMAX, LINEAR_SVM
 from symbp.layers.convolution import CONV, MAX_POOL
-from symbp.layers.dense import ADD, AFFINE, DROPOUT, MULTIPLY, RELU, SIGMOID, TANH
-from symbp.layers.losses import L2, SOFTMAX_LOSS, SVM_LOSS
+from symbp.layers.dense import (
+    ADD,
+    AFFINE,
+    DROPOUT,
+    MATMUL,
+    MULTIPLY,
+    RELU,
+    SIGMOID,
+    SOFTMAX,
+    TANH,
+)
+from symbp.layers.losses import L2, SIGMOID_LOSS, SOFTMAX_LOSS, SVM_LOSS
 from symbp.layers.model import Layer
+from symbp.layers.ng import NG_LINEAR, NG_LINEAR_RELU, NG_LINEAR_SIGMOID
 from symbp.layers.normalization import (
     BATCHNORM,
     LAYERNORM,
@@ -27,17 +39,27 @@ from symbp.layers.normalization import (
     SPATIAL_GROUPNORM,
 )
 from symbp.layers.recurrent import LSTM, LSTM_STEP, RNN, RNN_STEP
-from symbp.layers.temporal import TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS, WORD_EMBEDDING
+from symbp.layers.temporal import (
+    TEMPORAL_AFFINE,
+    TEMPORAL_SOFTMAX_LOSS,
+    TIME_SOFTMAX_LOSS,
+    WORD_EMBEDDING,
+)
 from symbp.tables import Table
 
 LAYERS: dict[str, Layer] = Table("a layer of the catalogue", {layer.name: layer for layer in (
     AFFINE, RELU, SIGMOID, TANH, MULTIPLY, ADD, SOFTMAX_LOSS, SVM_LOSS, BATCHNORM, LAYERNORM,
     DROPOUT, L2, CONV, MAX_POOL, SPATIAL_BATCHNORM, SPATIAL_GROUPNORM, WORD_EMBEDDING, RNN_STEP,
-    RNN, LSTM_STEP, LSTM, TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS)})
+    RNN, LSTM_STEP, LSTM, TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS, TIME_SOFTMAX_LOSS, LINEAR_SOFTMAX,
+    LINEAR_SVM, NG_LINEAR, NG_LINEAR_RELU, NG_LINEAR_SIGMOID, MATMUL, SOFTMAX, SIGMOID_LOSS)})
 
 
 def layer_named(name: str) -> Layer:
-    """The catalogue entry ``name``, or a LayerError that lists the names."""
+    """The catalogue entry ``name``, or a LayerError that lists the names.
+
+    >>> layer_named("affine").grads
+    {'x': 'dx', 'w': 'dw', 'b': 'db'}
+    """
     if not isinstance(name, str) or name not in LAYERS:
         raise LayerError(f"{name!r} is not a layer of the catalogue; expected one of "
                          f"{', '.join(LAYERS)}")

@@ -32,7 +32,7 @@ from symbp.sources.check import (
 from symbp.sources.finite import central_differences
 
 
-def finite_gradients(layer, arrays: dict, config: dict, dout, on_entry=None) -> dict:
+def _finite_gradients(layer, arrays: dict, config: dict, dout, on_entry=None) -> dict:
     """Every gradient by central differences of ``sum(dout * forward)`` (the
     loss itself for a loss layer), symbp's NumPy forward."""
     values = {name: np.array(array, copy=True) for name, array in arrays.items()}
@@ -47,7 +47,14 @@ def finite_gradients(layer, arrays: dict, config: dict, dout, on_entry=None) -> 
 
 @dataclass(frozen=True)
 class LayerCheck:
-    """The three sources of one layer at one point."""
+    """The three sources of one layer at one point: ``keys`` holds one
+    :class:`~symbp.sources.check.ParameterCheck` per gradient.
+
+    >>> from symbp.layers import LAYERS
+    >>> report = compare_layer(LAYERS["relu"], {"N": 2, "D": 3})
+    >>> [k.key for k in report.keys], report.to_json()["tolerances"]
+    (['dx'], {'backprop': 1e-09, 'finite': 1e-05})
+    """
 
     layer: object
     config: dict
@@ -72,7 +79,12 @@ class LayerCheck:
 
 
 def entry_count(layer, config: dict) -> int:
-    """How many entries finite differences perturb (for a progress bar)."""
+    """How many entries finite differences perturb (for a progress bar).
+
+    >>> from symbp.layers import LAYERS
+    >>> entry_count(LAYERS["affine"], {"N": 2, "d": (2, 2), "M": 3})  # x 2x2x2, w 4x3, b 3
+    23
+    """
     shapes = layer.shapes(layer.complete(config))
     return sum(int(np.prod(shapes[op.name])) for op in layer.operands if op.grad)
 
@@ -81,7 +93,15 @@ def compare_layer(layer, config: dict | None = None, *, seed: int = 0,
                   progress=None) -> LayerCheck:
     """Truth vs symbp's backward vs finite differences for ``layer`` at the
     point of ``seed`` (``config`` default: ``layer.default_config()``);
-    ``progress(done)`` follows the finite differences entry by entry."""
+    ``progress(done)`` follows the finite differences entry by entry.
+
+    >>> from symbp.layers import LAYERS
+    >>> report = compare_layer(LAYERS["affine"], {"N": 2, "d": (3,), "M": 2}, seed=1)
+    >>> report.agree, [k.key for k in report.keys]
+    (True, ['dx', 'dw', 'db'])
+    >>> max(k.finite_rel for k in report.keys) < 1e-5
+    True
+    """
     config = check_config(layer, layer.default_config() if config is None else config)
     arrays, dout = sample_point(layer, config, seed)
     out, truth = truth_for(layer, config)(arrays, config, dout)
@@ -92,7 +112,7 @@ def compare_layer(layer, config: dict | None = None, *, seed: int = 0,
         done[0] += 1
         progress(done[0])
 
-    finite = finite_gradients(layer, arrays, config, dout, progress and on_entry)
+    finite = _finite_gradients(layer, arrays, config, dout, progress and on_entry)
     forward = scaled_difference(np.atleast_1d(out), np.atleast_1d(layer.forward(arrays, config)))
     # where a gradient (nearly) vanishes (batch norm's dx at N = 2) relative
     # differences measure rounding: as for networks, absolute floors from the

@@ -40,7 +40,7 @@ def _spatial(name: str, default: int, window: str, padded: bool) -> Size:
                 rule=rule + " (cs231n asserts it)")
 
 
-def out_size(config: dict, axis: str) -> int:
+def _out_size(config: dict, axis: str) -> int:
     """H' (``axis`` "H") or W' of a convolution or pooling configuration."""
     window = {"H": "HH", "W": "WW"}[axis] if "HH" in config else \
         {"H": "pool_height", "W": "pool_width"}[axis]
@@ -73,7 +73,7 @@ def _unreached(config) -> frozenset:
     def reached(axis, window):
         return any(i * config["stride"] < config["pad"] + config[axis] and
                    i * config["stride"] + config[window] > config["pad"]
-                   for i in range(out_size(config, axis)))
+                   for i in range(_out_size(config, axis)))
     return frozenset() if reached("H", "HH") and reached("W", "WW") else frozenset({"dx", "dw"})
 
 
@@ -93,7 +93,7 @@ def _conv_forward(arrays, config):
     x, w, b = arrays["x"], arrays["w"], arrays["b"]
     stride, padded = config["stride"], _pad(x, config["pad"])
     _, _, height, width = w.shape
-    out = np.empty((len(x), len(w), out_size(config, "H"), out_size(config, "W")))
+    out = np.empty((len(x), len(w), _out_size(config, "H"), _out_size(config, "W")))
     for i in range(out.shape[2]):
         for j in range(out.shape[3]):
             window = padded[:, :, i * stride:i * stride + height, j * stride:j * stride + width]
@@ -155,8 +155,8 @@ def _max_pool(ops, x, pool_height, pool_width, stride):
 def _pool_windows(arrays, config):
     """Each window position ``(rows, cols)`` and the window (N x C x ph x pw)."""
     x, stride = arrays["x"], config["stride"]
-    for i in range(out_size(config, "H")):
-        for j in range(out_size(config, "W")):
+    for i in range(_out_size(config, "H")):
+        for j in range(_out_size(config, "W")):
             rows = slice(i * stride, i * stride + config["pool_height"])
             cols = slice(j * stride, j * stride + config["pool_width"])
             yield (i, j, rows, cols), x[:, :, rows, cols]
@@ -164,7 +164,7 @@ def _pool_windows(arrays, config):
 
 def _pool_forward(arrays, config):
     x = arrays["x"]
-    out = np.empty((*x.shape[:2], out_size(config, "H"), out_size(config, "W")))
+    out = np.empty((*x.shape[:2], _out_size(config, "H"), _out_size(config, "W")))
     for (i, j, _, _), window in _pool_windows(arrays, config):
         out[:, :, i, j] = window.max(axis=(2, 3))
     return out

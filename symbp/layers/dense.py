@@ -8,6 +8,8 @@ its names in cs231n's ``layers.py`` and *Deep Learning from Scratch*.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size, features
@@ -66,8 +68,9 @@ def _activation(name: str, title: str, cs231n_name: str, dlfs_name: str, **extra
     return Layer(
         name, title, operands=(_matrix("N", "D", "dx", "x"),), sizes=NxD, define=define,
         forward=lambda a, _c: table.numpy(a["x"]), backward=backward,
+        # Ng's dnn_utils: relu(Z) -> (A, Z) and relu_backward(dA, cache)
         cs231n=Cs231n(f"{cs231n_name}_forward", (f"{cs231n_name}_backward",),
-                      lambda a, _c: (a["x"],), ("dx",)),
+                      lambda a, _c: (a["x"],), ("dx",), input_cached=(cs231n_name,)),
         dlfs=Dlfs(dlfs_name, init=lambda _a, _c: (), forward=lambda a, _c: (a["x"],),
                   returns=("dx",)), **extra)
 
@@ -76,6 +79,41 @@ RELU = _activation("relu", "relu: out = max(0, x)", "relu", "Relu",
                    kink_distance=lambda a, _c: float(np.min(np.abs(a["x"]))))
 SIGMOID = _activation("sigmoid", "sigmoid: out = 1 / (1 + exp(-x))", "sigmoid", "Sigmoid")
 TANH = _activation("tanh", "tanh: out = tanh(x)", "tanh", "Tanh")
+
+
+# -- the second book's MatMul and Softmax ---------------------------------------------------
+
+MATMUL = Layer(
+    "matmul", "matrix product without a bias: out = x W (Deep Learning from Scratch 2)",
+    operands=(_matrix("N", "D", "dx", "x"), _matrix("D", "M", "dW", "W")),
+    sizes=(Size("N", 1, 4), Size("D", 1, 4), Size("M", 1, 4)),
+    define=lambda _ops, x, W: {"out": x @ W}, forward=lambda a, _c: a["x"] @ a["W"],
+    backward=lambda a, _c, dout: {"dx": dout @ a["W"].T, "dW": a["x"].T @ dout},
+    dlfs=Dlfs("MatMul", init=lambda a, _c: (a["W"],), forward=lambda a, _c: (a["x"],),
+              returns=("dx",), attributes={"dW": "dW"}))
+
+
+def _softmax(ops, x):
+    exps = ops.exp(x)
+    return {"out": exps / exps.sum(axis=1)}
+
+
+def _softmax_rows(x):
+    exps = np.exp(x - x.max(axis=1, keepdims=True))
+    return exps / exps.sum(axis=1, keepdims=True)
+
+
+def _softmax_backward(arrays, _config, dout):
+    probs = _softmax_rows(arrays["x"])
+    return {"dx": probs * (dout - (dout * probs).sum(axis=1, keepdims=True))}
+
+
+SOFTMAX = Layer(
+    "softmax", "softmax of each row: out = exp(x) / sum(exp(x)) (Deep Learning from Scratch 2)",
+    operands=(_matrix("N", "D", "dx", "x"),), sizes=(Size("N", 1, 4), Size("D", 2, 5)),
+    define=_softmax, forward=lambda a, _c: _softmax_rows(a["x"]), backward=_softmax_backward,
+    dlfs=Dlfs("Softmax", init=lambda _a, _c: (), forward=lambda a, _c: (a["x"],),
+              returns=("dx",)))
 
 
 # -- seed 001's multiply and add nodes ---------------------------------------------------
@@ -132,6 +170,10 @@ def _dlfs_scales(config) -> dict:
             1.0 / config["p"]: None}
 
 
+_BOOK_DROPOUT = Dlfs("Dropout", init=lambda _a, c: (1.0 - c["p"],),
+                     forward=lambda a, _c: (a["x"],), returns=("dx",),
+                     reads={"scale": _dlfs_scales})
+
 DROPOUT = Layer(
     "dropout", "inverted dropout, train mode: out = x * mask / p",
     operands=(_matrix("N", "D", "dx", "x"), _matrix("N", "D", None, "mask", kind="mask")),
@@ -149,5 +191,6 @@ DROPOUT = Layer(
     cs231n=Cs231n("dropout_forward", ("dropout_backward",),
                   lambda a, c: (a["x"], {"p": c["p"], "mode": "train", "seed": c.get("seed", 0)}),
                   ("dx",), reads={"scale": _cs231n_scales}),
-    dlfs=Dlfs("Dropout", init=lambda _a, c: (1.0 - c["p"],), forward=lambda a, _c: (a["x"],),
-              returns=("dx",), reads={"scale": _dlfs_scales}))
+    dlfs=_BOOK_DROPOUT,
+    # the book 2's TimeDropout(dropout_ratio): the same calls, scaled by 1 / (1 - ratio)
+    dlfs_also=(replace(_BOOK_DROPOUT, name="TimeDropout"),))

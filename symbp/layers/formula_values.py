@@ -56,7 +56,7 @@ def _arguments(sized: SizedLayer, built) -> list:
     return arguments + ([] if built.dout is None else built.dout.entries)
 
 
-class NumericTruth:
+class _NumericTruth:
     """Every quantity of one shape, compiled once (SymEngine, common
     subexpressions shared): :meth:`__call__` evaluates them at a point."""
 
@@ -131,13 +131,13 @@ _TRUTHS: dict = {}
 CACHE_SIZE = 256
 
 
-def numeric_truth(sized: SizedLayer) -> NumericTruth:
+def _numeric_truth(sized: SizedLayer) -> _NumericTruth:
     """The compiled truth of ``sized``'s shapes (cached: one derivation per shape)."""
     key = sized.shape_key()
     if key not in _TRUTHS:
         if len(_TRUTHS) >= CACHE_SIZE:
             _TRUTHS.pop(next(iter(_TRUTHS)))
-        _TRUTHS[key] = NumericTruth(sized)
+        _TRUTHS[key] = _NumericTruth(sized)
     return _TRUTHS[key]
 
 
@@ -146,13 +146,20 @@ def point_values(sized: SizedLayer, seed: int = 0) -> dict:
     """Every quantity at the point drawn from ``seed`` (the catalogue's
     sampling: kinks avoided, labels uniform, dropout's mask with keep
     probability p), 2-D arrays keyed by the catalogue's names; sizes and
-    parameters as floats; ``("onehot", "y")`` for a loss layer's labels."""
+    parameters as floats; ``("onehot", "y")`` for a loss layer's labels.
+
+    >>> values = point_values(SizedLayer.of("batchnorm", N=3, D=2), seed=0)
+    >>> values["N"], values["mu"].shape
+    (3.0, (1, 2))
+    >>> bool(np.allclose(values["mu"], values["x"].mean(axis=0)))
+    True
+    """
     base = LAYERS[sized.layer.base]
     config = sized.catalogue(base.name)
     arrays, dout = sample_point(base, config, seed)
     numbers = {name: float(sized[sized.layer.notation_name(name)])
                for name in _parameter_names(sized)}
-    found = numeric_truth(sized)(arrays, numbers, dout)
+    found = _numeric_truth(sized)(arrays, numbers, dout)
     for op in base.operands:
         grid = _as_grid(op, arrays[op.name], config)
         if op.kind == "labels":
@@ -174,7 +181,13 @@ def point_values(sized: SizedLayer, seed: int = 0) -> dict:
 def symbolic_values(sized: SizedLayer) -> dict:
     """Every quantity as a SymPy Matrix over the layer's symbols (parameters
     and sizes as symbols and integers), keyed as :func:`point_values`; a
-    named quantity's gradient is evaluated where the held symbols equal it."""
+    named quantity's gradient is evaluated where the held symbols equal it.
+
+    >>> symbolic_values(SizedLayer.of("affine", N=1, D=2, M=1))["dw"]
+    Matrix([
+    [dout_0_0*x_0_0],
+    [dout_0_0*x_0_1]])
+    """
     import sympy
     space = ConcreteSpace("sympy")
     built = build(sized, space)
@@ -229,7 +242,13 @@ def index_values(sized: SizedLayer) -> dict:
     symbolic sizes (``N``, ``D``, ... are positive integer symbols; the
     parameters positive symbols), keyed as :func:`point_values`: the same
     for every size and parameter of the layer (cached per layer).  Raises
-    :class:`~symbp.truth.indexed.TooLarge` past the index algebra's budget."""
+    :class:`~symbp.truth.indexed.TooLarge` past the index algebra's budget.
+
+    Relu's ``dx`` for every N and D (``Heaviside(x, 0)``: 0 at the kink):
+
+    >>> index_values(SizedLayer.of("relu"))["dx"]
+    IndexGrid(N, D, Heaviside(x[_row, _col], 0)*dout[_row, _col])
+    """
     return _index_values(sized.layer)
 
 
@@ -270,7 +289,11 @@ def _index_values(layer) -> dict:
 # -- the notation's names --------------------------------------------------------------------
 
 def available(sized: SizedLayer) -> list[str]:
-    """The notation's names of every quantity of ``sized`` a formula may use."""
+    """The notation's names of every quantity of ``sized`` a formula may use.
+
+    >>> available(SizedLayer.of("l2"))      # the notation's lambda is the catalogue's reg
+    ['out', 'w', 'dw', 'lambda', 'D', 'M']
+    """
     keys = _catalogue_keys(sized)
     return [name for name, q in LAYER_QUANTITIES.items()
             if (not q.layers or sized.layer.name in q.layers)
@@ -295,7 +318,13 @@ def _catalogue_keys(sized: SizedLayer) -> frozenset:
 
 def notation_values(sized: SizedLayer, values: dict) -> dict:
     """``values`` (catalogue keys) keyed as the notation's evaluators read
-    them: ``(name, None)`` for every quantity :func:`available` names."""
+    them: ``(name, None)`` for every quantity :func:`available` names.
+
+    >>> sized = SizedLayer.of("l2", D=1, M=2, **{"lambda": 0.5})
+    >>> values = notation_values(sized, point_values(sized))
+    >>> values[("lambda", None)], bool(np.allclose(values[("dw", None)], 0.5 * values[("w", None)]))
+    (0.5, True)
+    """
     found = {}
     for name in available(sized):
         key = _catalogue_key(sized, LAYER_QUANTITIES[name])
@@ -308,6 +337,10 @@ def notation_values(sized: SizedLayer, values: dict) -> dict:
 
 
 def unknown_quantity(sized: SizedLayer, name: str) -> LayerError:
-    """The error for a quantity the layer does not have."""
+    """The error for a quantity the layer does not have.
+
+    >>> str(unknown_quantity(SizedLayer.of("relu"), "mu"))
+    'mu is not a quantity of the relu layer; its quantities are x, dx, out, dout, N, D.'
+    """
     return LayerError(f"{name} is not a quantity of the {sized.layer.name} layer; its "
                       f"quantities are {', '.join(available(sized))}")

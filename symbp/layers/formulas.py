@@ -42,7 +42,14 @@ class FormulaLayer:
     """A layer formulas are written about: the catalogue layer ``base`` whose
     definition it is, and ``penalty``, a catalogue loss layer on the same
     weights ``w`` whose output is added to the objective.  ``renames`` maps
-    the notation's names of parameters to the catalogue's."""
+    the notation's names of parameters to the catalogue's.
+
+    >>> decay = FORMULA_LAYERS["weight_decay"]
+    >>> [part.name for part in decay.parts()], decay.sizes(), decay.parameters()
+    (['affine', 'l2'], ['N', 'D', 'M'], ['lambda'])
+    >>> decay.catalogue_name("lambda")
+    'reg'
+    """
 
     name: str
     base: str
@@ -98,7 +105,15 @@ FORMULA_LAYERS: dict[str, FormulaLayer] = {f.name: f for f in [
 
 
 def formula_layer(name: str) -> FormulaLayer:
-    """The entry ``name``, or a LayerError that lists the names."""
+    """The entry ``name``, or a LayerError that lists the names.
+
+    >>> formula_layer("l2").parameters()
+    ['lambda']
+    >>> formula_layer("conv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symbp.errors.LayerError: 'conv' is not a layer formulas can be about; expected one of affine, ...
+    """
     if not isinstance(name, str) or name not in FORMULA_LAYERS:
         raise LayerError(f"{name!r} is not a layer formulas can be about; expected one of "
                          f"{', '.join(FORMULA_LAYERS)}")
@@ -108,7 +123,15 @@ def formula_layer(name: str) -> FormulaLayer:
 @dataclass(frozen=True)
 class SizedLayer:
     """A formula layer at given sizes and parameters (``settings``, named as
-    formulas name them); every catalogue part's configuration is checked."""
+    formulas name them); every catalogue part's configuration is checked.
+
+    >>> SizedLayer.of("dropout", N=3).to_dict()
+    {'name': 'dropout', 'N': 3, 'D': 2, 'p': 0.6}
+    >>> SizedLayer.of("relu", eps=0.1)
+    Traceback (most recent call last):
+    ...
+    symbp.errors.LayerError: the relu layer has no eps; its sizes and parameters are N, D.
+    """
 
     layer: FormulaLayer
     settings: tuple = field(default=())
@@ -179,7 +202,12 @@ class SizedLayer:
 
 class ConcreteSpace:
     """Grids of one symbol per entry (``engine`` is ``"sympy"`` or ``"symengine"``);
-    SymPy's symbols are real and the parameters positive."""
+    SymPy's symbols are real and the parameters positive.
+
+    >>> space = ConcreteSpace("sympy")
+    >>> space.grid("x", (1, 2)).entries, space.number(1 / 0.6)
+    ([x_0_0, x_0_1], 5/3)
+    """
 
     def __init__(self, engine: str):
         if engine == "sympy":
@@ -210,7 +238,12 @@ class ConcreteSpace:
 
 
 class IndexSpace:
-    """Index grids over symbolic sizes (every size a positive integer symbol)."""
+    """Index grids over symbolic sizes (every size a positive integer symbol).
+
+    >>> sizes = IndexSpace().sizes(SizedLayer.of("batchnorm"))
+    >>> sizes["N"], sizes["N"].is_integer, sizes["eps"]
+    (N, True, 1e-05)
+    """
 
     engine = None
     name = "index"
@@ -234,11 +267,11 @@ class IndexSpace:
         return sympy.Sum(grid.entry(r, c), (r, 0, grid.rows - 1), (c, 0, grid.cols - 1))
 
     def sizes(self, sized: SizedLayer) -> dict:
-        symbols = {name: size_symbol(name) for name in sized.layer.sizes()}
+        symbols = {name: _size_symbol(name) for name in sized.layer.sizes()}
         return {**dict(sized.settings), **symbols}
 
 
-def size_symbol(name: str):
+def _size_symbol(name: str):
     """The size ``name`` (N, D, C, M) as a positive integer symbol."""
     import sympy
     return sympy.Symbol(name, integer=True, positive=True)
@@ -263,7 +296,13 @@ class _HoldingOps(Ops):
 
 @dataclass
 class Built:
-    """A formula layer's definition run over symbols (see :func:`build`)."""
+    """A formula layer's definition run over symbols (see :func:`build`).
+
+    >>> built = build(SizedLayer.of("multiply", N=1, D=1), ConcreteSpace("sympy"))
+    >>> built.objective, built.held is None
+    (dout_0_0*x_0_0*y_0_0, True)
+    """
+
     grids: dict            # operand name -> grid of its symbols
     parameters: dict       # catalogue parameter name -> symbol (followers: their value),
                            # the penalty's too
@@ -282,7 +321,18 @@ def _call(define, ops, grids: dict, parameters: dict, config: dict):
 
 
 def build(sized: SizedLayer, space, held: str | None = None) -> Built:
-    """The layer's definition over ``space``'s symbols, ``held`` held (module doc)."""
+    """The layer's definition over ``space``'s symbols, ``held`` held (module doc).
+
+    With batch norm's ``xhat`` held, the objective's derivative with
+    respect to it is ``dxhat = dout * gamma``:
+
+    >>> sized = SizedLayer.of("batchnorm", N=2, D=1)
+    >>> built = build(sized, ConcreteSpace("sympy"), held="xhat")
+    >>> built.objective.diff(built.held.entries[0])
+    dout_0_0*gamma_0_0
+    >>> build(SizedLayer.of("weight_decay", N=1, D=1, M=1), ConcreteSpace("sympy")).objective
+    dout_0_0*(b_0_0 + w_0_0*x_0_0) + reg*w_0_0**2/2
+    """
     base = LAYERS[sized.layer.base]
     values = space.sizes(sized)
     config = sized.raw_catalogue(base.name, values)
@@ -315,7 +365,11 @@ def _parameters(layer, config: dict, space) -> dict:
 
 def stage_names(sized: SizedLayer) -> list[str]:
     """The named quantities of the layer's definition, in order (and the
-    penalty of ``weight_decay``)."""
+    penalty of ``weight_decay``).
+
+    >>> stage_names(SizedLayer.of("softmax_loss")), stage_names(SizedLayer.of("weight_decay"))
+    (['probs', 'lse', 'correct'], ['penalty'])
+    """
     return list(build(sized, ConcreteSpace("symengine")).staged)
 
 

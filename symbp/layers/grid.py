@@ -24,6 +24,8 @@ over named quantities (:mod:`symbp.layers.symbolic`).
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 
@@ -39,7 +41,7 @@ def _scalar(value) -> np.ndarray:
     return array
 
 
-def total(values):
+def _total(values):
     """The sum of ``values``, pairwise (a long sum of SymEngine terms built one
     term at a time costs the square of its length)."""
     values = list(values)
@@ -49,8 +51,59 @@ def total(values):
     return values[0]
 
 
-class Grid:
-    """An array of expressions, of any shape (see the module doc)."""
+class Arithmetic:
+    """The element-wise operators of an array of expressions, written once
+    for :class:`Grid` and :class:`~symbp.layers.index_grid.IndexGrid` from
+    their ``_combine(other, function, reflected)`` and ``map(function)``.
+
+    >>> class Pair(Arithmetic):
+    ...     def __init__(self, a, b): self.entries = (a, b)
+    ...     def map(self, f): return Pair(*map(f, self.entries))
+    ...     def _combine(self, other, f, reflected=False):
+    ...         return self.map(lambda e: f(other, e) if reflected else f(e, other))
+    >>> (10 - Pair(1, 2) ** 2).entries
+    (9, 6)
+    """
+
+    def __add__(self, other):
+        return self._combine(other, operator.add)
+
+    def __radd__(self, other):
+        return self._combine(other, operator.add, reflected=True)
+
+    def __sub__(self, other):
+        return self._combine(other, operator.sub)
+
+    def __rsub__(self, other):
+        return self._combine(other, operator.sub, reflected=True)
+
+    def __mul__(self, other):
+        return self._combine(other, operator.mul)
+
+    def __rmul__(self, other):
+        return self._combine(other, operator.mul, reflected=True)
+
+    def __truediv__(self, other):
+        return self._combine(other, operator.truediv)
+
+    def __rtruediv__(self, other):
+        return self._combine(other, operator.truediv, reflected=True)
+
+    def __pow__(self, power):
+        return self.map(lambda a: a ** power)
+
+    def __neg__(self):
+        return self.map(lambda a: -a)
+
+
+class Grid(Arithmetic):
+    """An array of expressions, of any shape (see the module doc).
+
+    >>> import sympy
+    >>> x = Grid.of_symbols(sympy, "x", 2, 3)
+    >>> x.sum(axis=1).shape, (x @ Grid.of_symbols(sympy, "w", 3, 1)).entries[0]
+    ((2, 1), w_0_0*x_0_0 + w_1_0*x_0_1 + w_2_0*x_0_2)
+    """
 
     __array_ufunc__ = None   # a NumPy scalar or array on the left defers to Grid
 
@@ -117,35 +170,6 @@ class Grid:
         result = np.frompyfunc(function, 2, 1)(left, right)
         return Grid(np.asarray(result, dtype=object))
 
-    def __add__(self, other):
-        return self._combine(other, lambda a, b: a + b)
-
-    def __radd__(self, other):
-        return self._combine(other, lambda a, b: a + b, reflected=True)
-
-    def __sub__(self, other):
-        return self._combine(other, lambda a, b: a - b)
-
-    def __rsub__(self, other):
-        return self._combine(other, lambda a, b: a - b, reflected=True)
-
-    def __mul__(self, other):
-        return self._combine(other, lambda a, b: a * b)
-
-    def __rmul__(self, other):
-        return self._combine(other, lambda a, b: a * b, reflected=True)
-
-    def __truediv__(self, other):
-        return self._combine(other, lambda a, b: a / b)
-
-    def __rtruediv__(self, other):
-        return self._combine(other, lambda a, b: a / b, reflected=True)
-
-    def __pow__(self, power):
-        return self.map(lambda a: a ** power)
-
-    def __neg__(self):
-        return self.map(lambda a: -a)
 
     # -- shapes ------------------------------------------------------------------------
 
@@ -175,7 +199,7 @@ class Grid:
         product = _objects((left.shape[0], m))
         for i in range(left.shape[0]):
             for j in range(m):
-                product[i, j] = total(left[i, t] * other.array[t, j] for t in range(k))
+                product[i, j] = _total(left[i, t] * other.array[t, j] for t in range(k))
         return Grid(product.reshape(*self.shape[:-1], m))
 
     def sum(self, axis=None) -> Grid:
@@ -187,7 +211,7 @@ class Grid:
         rows = moved.reshape(-1, int(np.prod([self.shape[a] for a in axes])))
         sums = _objects(len(rows))
         for i, row in enumerate(rows):
-            sums[i] = total(row)
+            sums[i] = _total(row)
         shape = [1 if a in axes else size for a, size in enumerate(self.shape)]
         return Grid(sums.reshape(shape))
 
@@ -206,6 +230,12 @@ class Ops:
     chains the pieces (:class:`symbp.layers.symbolic.Truth`).  ``staged``
     keeps every named quantity's value, in order; ``cuts`` the symbols that
     stand for them.
+
+    >>> import sympy
+    >>> ops = Ops(sympy, cut=True)
+    >>> mu = ops.stage("mu", Grid.of_symbols(sympy, "x", 1, 2).mean(axis=1))
+    >>> mu.entries, ops.staged["mu"].entries
+    ([stage0_mu_0_0], [x_0_0/2 + x_0_1/2])
     """
 
     def __init__(self, engine, cut: bool = False):

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import sympy
 
+from symbp.layers.grid import Arithmetic
+
 ROW = sympy.Symbol("_row", integer=True, nonnegative=True)
 COLUMN = sympy.Symbol("_col", integer=True, nonnegative=True)
 
@@ -38,8 +40,14 @@ def _broadcast(left: tuple, right: tuple) -> tuple:
     return tuple(shape)
 
 
-class IndexGrid:
-    """``rows`` x ``cols`` (SymPy sizes) with entry ``body`` at (ROW, COLUMN)."""
+class IndexGrid(Arithmetic):
+    """``rows`` x ``cols`` (SymPy sizes) with entry ``body`` at (ROW, COLUMN).
+
+    >>> N, D = sympy.symbols("N D", integer=True, positive=True)
+    >>> x = IndexGrid.of_base("x", N, D)
+    >>> x.sum(axis=1).shape, x.T.entry(0, 1)
+    ((N, 1), x[1, 0])
+    """
 
     __array_priority__ = 1000  # a NumPy scalar on the left defers to IndexGrid
 
@@ -88,35 +96,6 @@ class IndexGrid:
         pair = (self.entry(ROW, COLUMN), other.entry(ROW, COLUMN))
         return IndexGrid(rows, cols, function(*(reversed(pair) if reflected else pair)))
 
-    def __add__(self, other):
-        return self._combine(other, lambda a, b: a + b)
-
-    def __radd__(self, other):
-        return self._combine(other, lambda a, b: a + b, reflected=True)
-
-    def __sub__(self, other):
-        return self._combine(other, lambda a, b: a - b)
-
-    def __rsub__(self, other):
-        return self._combine(other, lambda a, b: a - b, reflected=True)
-
-    def __mul__(self, other):
-        return self._combine(other, lambda a, b: a * b)
-
-    def __rmul__(self, other):
-        return self._combine(other, lambda a, b: a * b, reflected=True)
-
-    def __truediv__(self, other):
-        return self._combine(other, lambda a, b: a / b)
-
-    def __rtruediv__(self, other):
-        return self._combine(other, lambda a, b: a / b, reflected=True)
-
-    def __pow__(self, power):
-        return self.map(lambda a: a ** power)
-
-    def __neg__(self):
-        return self.map(lambda a: -a)
 
     # -- linear algebra and reductions ------------------------------------------------
 

@@ -1,6 +1,9 @@
 """Loss layers: softmax (cross-entropy) loss, multiclass SVM loss, and L2
 weight decay.  Each output is one number, so the upstream gradient is 1.
 
+*Deep Learning from Scratch 2*'s ``SigmoidWithLoss`` takes scores ``x``
+(N,) and labels 0 or 1, and averages the binary cross-entropy over N.
+
 The softmax and SVM losses take scores ``x`` (N x C) and N integer labels
 ``y``, and average over the N samples, as cs231n's ``softmax_loss(x, y)`` and
 ``svm_loss(x, y)`` do.  Their definitions see the labels as the one-hot
@@ -10,6 +13,9 @@ matrix ``y`` (so that one derivation serves every labelling):
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,6 +34,26 @@ def _one_class(config) -> frozenset:
 def _rows(arrays):
     labels = np.asarray(arrays["y"], dtype=int)
     return np.arange(len(labels)), labels
+
+
+@dataclass(frozen=True)
+class DataLoss:
+    """A loss of scores ``x`` (N x C) and labels ``y``, as the loss layers
+    here and the linear classifiers (:mod:`symbp.layers.classifiers`, scores
+    ``X W``) use it: ``define(ops, x, y)`` the loss in the definition's
+    terms, ``value(arrays, config)`` and ``gradient(arrays)`` (d loss / d x)
+    symbp's own NumPy, with ``arrays = {"x": ..., "y": ...}``.
+
+    >>> arrays = {"x": np.zeros((2, 4)), "y": np.array([0, 3])}
+    >>> bool(np.isclose(SOFTMAX_DATA.value(arrays, {}), np.log(4)))   # uniform: log C
+    True
+    >>> SOFTMAX_DATA.gradient(arrays)[0]                                 # (p - onehot) / N
+    array([-0.375,  0.125,  0.125,  0.125])
+    """
+
+    define: Callable
+    value: Callable
+    gradient: Callable
 
 
 # -- softmax loss ------------------------------------------------------------------------------
@@ -50,12 +76,18 @@ def _log_delta(arrays, _config, out, exact) -> str | None:
     book's ``cross_entropy_error`` (``np.log(y + 1e-7)``) and many cs231n
     ``softmax_loss`` write it: the note saying so, or None.  Its gradient is
     the exact loss's (``p - y``, what the book's backward returns), which the
-    backward is graded against.  The delta is read from the loss (Newton's
-    method from delta = 0, then checked) and accepted up to 1e-4."""
+    backward is graded against."""
+    correct = np.exp(_log_probs(np.asarray(arrays["x"], dtype=float))[_rows(arrays)])
+    return _delta_note(correct, out, exact)
+
+
+def _delta_note(correct, out, exact) -> str | None:
+    """The note for a mean of ``-log(p + delta)`` over the probabilities
+    ``correct`` of the right classes, or None.  The delta is read from the
+    loss (Newton's method from delta = 0, then checked) and accepted up to 1e-4."""
     loss = float(np.ravel(out)[0]) if np.size(out) == 1 else None
     if loss is None or not np.isfinite(loss) or loss > exact:
         return None
-    correct = np.exp(_log_probs(np.asarray(arrays["x"], dtype=float))[_rows(arrays)])
     delta = 0.0
     for _ in range(30):   # Newton on mean(-log(p + delta)) = loss, convex and decreasing
         delta += (float(np.mean(-np.log(correct + delta))) - loss) * \
@@ -79,6 +111,10 @@ def _softmax_backward(arrays, _config, _dout):
     return {"dx": dx / len(dx)}
 
 
+SOFTMAX_DATA = DataLoss(lambda ops, x, y: _softmax_loss(ops, x, y)["out"], _softmax_forward,
+                        lambda arrays: _softmax_backward(arrays, None, None)["dx"])
+
+
 def _dlfs_targets(arrays, config):
     labels = np.asarray(arrays["y"], dtype=int)
     if config.get("targets") == "onehot":
@@ -97,6 +133,32 @@ SOFTMAX_LOSS = Layer(
               tries=(Try({"targets": "labels"}),
                      Try({"targets": "onehot"}, "SoftmaxWithLoss.forward was given one-hot "
                                                 "targets: it does not take integer labels"))))
+
+
+# -- sigmoid loss (Deep Learning from Scratch 2) ---------------------------------------------
+
+def _sigmoid_loss(ops, x, t):
+    p = ops.stage("p", ops.sigmoid(x))
+    return {"out": -(t[:, 1:2] * ops.log(p) + t[:, 0:1] * ops.log(1 - p)).sum() / x.shape[0]}
+
+
+def _right_class(arrays):
+    """Each sample's probability of its label (1: sigmoid(x), 0: 1 - sigmoid(x))."""
+    p = 1.0 / (1.0 + np.exp(-np.asarray(arrays["x"], dtype=float)))
+    return np.where(np.asarray(arrays["t"]) == 1, p, 1.0 - p)
+
+
+SIGMOID_LOSS = Layer(
+    "sigmoid_loss", "sigmoid with the binary cross-entropy loss of labels 0 or 1, mean over N",
+    operands=(Operand("x", lambda c: (c["N"],), lambda c: (c["N"], 1), "dx"),
+              Operand("t", lambda c: (c["N"],), lambda c: (c["N"], 2), None, kind="labels")),
+    sizes=(Size("N", 1, 4, default=3),), loss=True, define=_sigmoid_loss,
+    forward=lambda a, _c: float(-np.mean(np.log(_right_class(a)))),
+    backward=lambda a, _c, _dout: {"dx": (1.0 / (1.0 + np.exp(-a["x"])) - a["t"]) / len(a["x"])},
+    tolerated=lambda a, _c, out, exact: _delta_note(_right_class(a), out, exact),
+    # the second book's SigmoidWithLoss().forward(x, t), backward(dout=1)
+    dlfs=Dlfs("SigmoidWithLoss", init=lambda _a, _c: (), forward=lambda a, _c: (a["x"], a["t"]),
+              returns=("dx",)))
 
 
 # -- SVM loss ------------------------------------------------------------------------------------
@@ -122,19 +184,30 @@ def _svm_backward(arrays, _config, _dout):
     return {"dx": above / len(above)}
 
 
-def _svm_kinks(arrays, _config) -> float:
+def svm_kinks(arrays, _config) -> float:
+    """How far the margins of scores ``x`` are from 0 (the hinge's kink).
+
+    >>> svm_kinks({"x": np.array([[0.0, -1.25, -2.0]]), "y": np.array([0])}, {})
+    0.25
+    """
     margins = _margins(arrays)
     rows, labels = _rows(arrays)
     margins[rows, labels] = np.inf   # the correct class's own margin is not a kink
     return float(np.min(np.abs(margins)))
 
 
+def _svm_value(arrays, _config) -> float:
+    return float(np.maximum(_margins(arrays), 0).sum() / len(arrays["x"]))
+
+
+SVM_DATA = DataLoss(lambda ops, x, y: _svm_loss(ops, x, y)["out"], _svm_value,
+                    lambda arrays: _svm_backward(arrays, None, None)["dx"])
+
 SVM_LOSS = Layer(
     "svm_loss", "multiclass SVM (hinge) loss, margin 1, mean over N",
     operands=SCORES_AND_LABELS, sizes=N_AND_C, loss=True,
-    define=_svm_loss,
-    forward=lambda a, _c: float(np.maximum(_margins(a), 0).sum() / len(a["x"])),
-    backward=_svm_backward, vacuous=_one_class, kink_distance=_svm_kinks,
+    define=_svm_loss, forward=_svm_value,
+    backward=_svm_backward, vacuous=_one_class, kink_distance=svm_kinks,
     forward_slips=(("the correct class's own margin (1 per sample) added to the loss",
                     lambda a, _c: float(np.maximum(_margins(a), 0).sum() / len(a["x"]) + 1)),),
     cs231n=Cs231n(None, ("svm_loss",), lambda a, _c: (a["x"], a["y"]), ("loss", "dx")))

@@ -43,6 +43,11 @@ class Operand:
     each 1 with probability ``p``) or ``flags`` (booleans, each True with
     probability 3/4, one at least); a ``labels`` operand is seen by the
     definition as its one-hot array (one more axis, of size C).
+
+    >>> from symbp.layers import LAYERS
+    >>> x = LAYERS["affine"].operands[0]      # affine's x, flattened for x @ w
+    >>> x.grad, x.shape({"N": 2, "d": (3, 4)}), x.grid({"N": 2, "d": (3, 4)})
+    ('dx', (2, 3, 4), (2, 12))
     """
 
     name: str
@@ -68,6 +73,11 @@ class Size:
     gradient (``N`` times the truth); stride and pad do not.  ``path``: a
     size that changes the code path (stride, pad, filter and pool sizes): a
     wrong layer is graded again over its values, to say for which it is right.
+
+    >>> from symbp.layers import LAYERS
+    >>> H = LAYERS["conv"].sizes[-2]          # H + 2 pad - HH: whole strides
+    >>> H.name, H.fitting({"HH": 3, "stride": 2, "pad": 1})
+    ('H', [1, 3, 5])
     """
 
     name: str
@@ -92,7 +102,13 @@ class Parameter:
     """A number of the configuration (``eps``, ``p``, ``reg``): drawn from
     ``choices``; ``default`` where one value is wanted.  A parameter with
     ``follows`` is not drawn: its value is ``follows(config)`` unless given
-    (dropout's ``scale`` is 1/p) or read back from a user's forward."""
+    (dropout's ``scale`` is 1/p) or read back from a user's forward.
+
+    >>> from symbp.layers import LAYERS
+    >>> p, scale = LAYERS["dropout"].parameters
+    >>> p.default, scale.follows({"p": 0.5})
+    (0.6, 2.0)
+    """
 
     name: str
     choices: tuple
@@ -106,7 +122,16 @@ class Try:
     """One way of calling a layer's code that its convention allows, tried
     in turn until the user's forward accepts one: configuration ``values``
     the calls read (``{"targets": "onehot"}``) and the ``note`` a report
-    carries when they are the ones used."""
+    carries when they are the ones used.
+
+    >>> from symbp.layers import LAYERS
+    >>> book = LAYERS["softmax_loss"].dlfs       # SoftmaxWithLoss: labels, else one-hot
+    >>> [t.values for t in book.tries]
+    [{'targets': 'labels'}, {'targets': 'onehot'}]
+    >>> book.forward({"x": None, "y": [2, 0]}, {"C": 3, **book.tries[1].values})[1]
+    array([[0., 0., 1.],
+           [1., 0., 0.]])
+    """
 
     values: dict = field(default_factory=dict)
     note: str = ""
@@ -131,7 +156,21 @@ class Cs231n:
     (cs231n's ``fast_layers.py``: ``conv_forward_im2col``/``conv_backward_im2col``).
     ``tries``: the ways of calling it (:class:`Try`), in turn until the
     forward accepts one (group norm's gamma as ``(1, C, 1, 1)`` or ``(C,)``);
-    ``flat`` as for :class:`Dlfs`.
+    ``flat`` as for :class:`Dlfs`.  Andrew Ng's course: ``input_cached``
+    names forwards a file may have instead of ``forward`` (``relu(Z)``, whose
+    cache is Z: one that returns its output alone is taken to cache its
+    input); ``backward_args`` follow the cache (``linear_activation_backward(
+    dA, cache, "relu")``); ``means`` are gradients returned as means over the
+    m examples (Ng's dW and db, 1/m of the vector-Jacobian product): they are
+    multiplied by ``m`` before they are compared; ``course`` names whose
+    functions they are in reports (``ng``).
+
+    >>> from symbp.layers import LAYERS
+    >>> batchnorm = LAYERS["batchnorm"].cs231n
+    >>> batchnorm.backward
+    ('batchnorm_backward', 'batchnorm_backward_alt')
+    >>> batchnorm.args({"x": 0, "gamma": 1, "beta": 0}, {"eps": 1e-5})[-1]   # bn_param
+    {'mode': 'train', 'momentum': 0.9, 'eps': 1e-05}
     """
 
     forward: str | None
@@ -143,6 +182,10 @@ class Cs231n:
     also: tuple = ()
     tries: tuple = (Try(),)
     flat: tuple = ()
+    input_cached: tuple[str, ...] = ()
+    backward_args: tuple = ()
+    means: tuple[str, ...] = ()
+    course: str = "cs231n"
 
 
 @dataclass(frozen=True)
@@ -154,7 +197,20 @@ class Dlfs:
     as for :class:`Cs231n`; ``tries`` as for :class:`Cs231n` (``SoftmaxWithLoss``
     takes labels or one-hot targets); ``flat``: sizes of several dimensions
     drawn with one only (the book's ``Affine`` takes ``x`` as N x D: book 2's
-    does not flatten more)."""
+    does not flatten more); ``outputs`` as for :class:`Cs231n` (the book 2's
+    ``LSTM.forward`` returns ``h_next, c_next``); ``before(instance, arrays)``
+    runs between the constructor and ``forward`` (``TimeRNN.set_state(h0)``);
+    ``gates``: the order of the blocks of a gated layer's weights in the
+    class, by their positions in the definition's (the book 2's LSTM slices
+    f, g, i, o where cs231n's i, f, o, g: ``(1, 3, 0, 2)``): its Wx, Wh and
+    b are given with their columns so ordered, and their gradients read back
+    the same way.
+
+    >>> from symbp.layers import LAYERS
+    >>> affine = LAYERS["affine"].dlfs
+    >>> affine.name, affine.returns, affine.attributes
+    ('Affine', ('dx',), {'dW': 'dw', 'db': 'db'})
+    """
 
     name: str
     init: Callable[[dict, dict], tuple]
@@ -164,6 +220,9 @@ class Dlfs:
     reads: dict = field(default_factory=dict)
     tries: tuple = (Try(),)
     flat: tuple = ()
+    outputs: tuple[str, ...] = ("out",)
+    before: Callable | None = None
+    gates: tuple[int, ...] | None = None
 
 
 def _no_kinks(_arrays, _config) -> float:
@@ -180,7 +239,16 @@ def _no_read_back(_arrays, _out, _config) -> dict:
 
 @dataclass(frozen=True)
 class Layer:
-    """One catalogue entry (see the module doc)."""
+    """One catalogue entry (see the module doc).
+
+    >>> from symbp.layers import LAYERS
+    >>> batchnorm = LAYERS["batchnorm"]
+    >>> config = batchnorm.default_config()
+    >>> config, batchnorm.shapes(config)
+    ({'N': 2, 'D': 2, 'eps': 1e-05}, {'x': (2, 2), 'gamma': (2,), 'beta': (2,)})
+    >>> sorted(batchnorm.vacuous({"N": 1, "D": 2}))   # a batch of one: out is beta
+    ['dgamma', 'dx']
+    """
 
     name: str
     title: str
@@ -203,6 +271,20 @@ class Layer:
     cse: bool = True                  # share subexpressions when compiling (module symbolic)
     cs231n: Cs231n | None = None
     dlfs: Dlfs | None = None
+    dlfs_also: tuple = ()             # more DLFS classes of the layer (the book 2's TimeDropout)
+
+    @property
+    def classes(self) -> tuple:
+        """Every DLFS class of the layer, ``dlfs`` first."""
+        return ((self.dlfs,) if self.dlfs else ()) + tuple(self.dlfs_also)
+
+    def convention(self, style: str, name: str | None = None):
+        """cs231n's functions (``style`` cs231n), or the DLFS class named
+        ``name`` (in any capitals; the first class without a name)."""
+        if style != "dlfs":
+            return self.cs231n
+        return next((c for c in self.classes if name and c.name.lower() == name.lower()),
+                    self.dlfs)
 
     @property
     def grads(self) -> dict[str, str]:
@@ -269,10 +351,19 @@ class Layer:
 
 @cache
 def arguments_of(define) -> frozenset:
-    """The names a definition takes (read once per definition)."""
+    """The names a definition takes (read once per definition).
+
+    >>> from symbp.layers import LAYERS
+    >>> sorted(arguments_of(LAYERS["conv"].define))   # stride and pad: sizes it takes
+    ['_ops', 'b', 'pad', 'stride', 'w', 'x']
+    """
     return frozenset(inspect.signature(define).parameters)
 
 
 def features(config: dict) -> int:
-    """D of a configuration: ``D``, or the product of affine's ``d``."""
+    """D of a configuration: ``D``, or the product of affine's ``d``.
+
+    >>> features({"N": 2, "d": (3, 4), "M": 5}), features({"N": 2, "D": 3})
+    (12, 3)
+    """
     return config["D"] if "D" in config else prod(config["d"])

@@ -4,7 +4,7 @@ forms over images: spatial batch norm and spatial group norm.
 Each normalises ``x`` with the biased variance (ddof = 0) and ``eps``
 inside the square root, then scales and shifts per feature (per channel for
 images): ``out = gamma * (x - mu) / sqrt(var + eps) + beta``.  They differ
-in what mu and var are taken over (a :class:`Scheme`):
+in what mu and var are taken over (a :class:`_Scheme`):
 
 * batch norm: over the batch (axis 0 of N x D), so with N = 1 the output is
   beta whatever x and gamma are (dx and dgamma are identically zero);
@@ -30,7 +30,7 @@ _INFORMATIVE = 1e-3   # |xhat| and |gamma| below this say little about eps
 
 
 @dataclass(frozen=True)
-class Scheme:
+class _Scheme:
     """What a normalisation reduces over: ``axes`` of ``x`` (of its grouped
     view ``N x G x C/G x H x W`` when ``grouped``); ``words`` says so."""
 
@@ -52,13 +52,13 @@ class Scheme:
         return prod(viewed[a] for a in self.axes)
 
 
-BATCH = Scheme((0,), "axis 0 (the batch)")
-LAYER = Scheme((1,), "axis 1 (each sample's features)")
-SPATIAL = Scheme((0, 2, 3), "each channel over the batch and the image (axes 0, 2, 3)")
-GROUPED = Scheme((2, 3, 4), "each group of channels of a sample and its image", grouped=True)
+BATCH = _Scheme((0,), "axis 0 (the batch)")
+LAYER = _Scheme((1,), "axis 1 (each sample's features)")
+SPATIAL = _Scheme((0, 2, 3), "each channel over the batch and the image (axes 0, 2, 3)")
+GROUPED = _Scheme((2, 3, 4), "each group of channels of a sample and its image", grouped=True)
 
 
-def _define(scheme: Scheme):
+def _define(scheme: _Scheme):
     def define(ops, x, gamma, beta, eps, G=None):
         # Kratzert's computational graph, one named node per step (layer
         # formulas and derivations speak of each: contract section 12)
@@ -75,7 +75,7 @@ def _define(scheme: Scheme):
     return define
 
 
-def normalise(arrays, config, scheme: Scheme, ddof: int = 0, eps_outside: bool = False):
+def _normalise(arrays, config, scheme: _Scheme, ddof: int = 0, eps_outside: bool = False):
     """symbp's NumPy forward (and, with ``ddof``/``eps_outside``, the slips
     a user's forward is compared with)."""
     x, eps = arrays["x"], config["eps"]
@@ -85,15 +85,15 @@ def normalise(arrays, config, scheme: Scheme, ddof: int = 0, eps_outside: bool =
         var = (xc ** 2).sum(axis=scheme.axes, keepdims=True) / \
             (scheme.count(config, x.shape) - ddof)
         xhat = xc / (np.sqrt(var) + eps) if eps_outside else xc / np.sqrt(var + eps)
-    return per_feature(arrays["gamma"], x) * xhat.reshape(x.shape) + per_feature(arrays["beta"], x)
+    return _per_feature(arrays["gamma"], x) * xhat.reshape(x.shape) + _per_feature(arrays["beta"], x)
 
 
-def per_feature(vector, x):
+def _per_feature(vector, x):
     """gamma or beta shaped to broadcast along x's axis 1 (D, or the channels C)."""
     return np.reshape(vector, (1, -1) + (1,) * (x.ndim - 2))
 
 
-def _backward(scheme: Scheme):
+def _backward(scheme: _Scheme):
     def backward(arrays, config, dout):
         x, gamma = arrays["x"], arrays["gamma"]
         count, axes = scheme.count(config, x.shape), scheme.axes
@@ -101,7 +101,7 @@ def _backward(scheme: Scheme):
         xc = viewed - viewed.mean(axis=axes, keepdims=True)
         std = np.sqrt((xc ** 2).mean(axis=axes, keepdims=True) + config["eps"])
         xhat = xc / std
-        dxhat = scheme.view(dout * per_feature(gamma, x), config)
+        dxhat = scheme.view(dout * _per_feature(gamma, x), config)
         dx = (count * dxhat - dxhat.sum(axis=axes, keepdims=True)
               - xhat * (dxhat * xhat).sum(axis=axes, keepdims=True)) / (count * std)
         others = tuple(a for a in range(x.ndim) if a != 1)   # all but D, or C
@@ -131,10 +131,10 @@ def _read_eps(arrays, out, _config) -> dict:
     return {"eps": float(f"{eps:.3g}")} if np.isfinite(eps) else {}
 
 
-def _operands(x_shape, per_feature, per_feature_grid):
+def _operands(x_shape, vector_shape, vector_grid):
     return (Operand("x", x_shape, x_shape, "dx"),
-            Operand("gamma", per_feature, per_feature_grid, "dgamma"),
-            Operand("beta", per_feature, per_feature_grid, "dbeta"))
+            Operand("gamma", vector_shape, vector_grid, "dgamma"),
+            Operand("beta", vector_shape, vector_grid, "dbeta"))
 
 
 def _param_args(*extra, **fixed):
@@ -155,15 +155,15 @@ def _groupnorm_args(arrays, config):
     return x, gamma, beta, G, param
 
 
-def _slips(kind: str, scheme: Scheme, other: Scheme | None) -> tuple:
+def _slips(kind: str, scheme: _Scheme, other: _Scheme | None) -> tuple:
     """The forwards a user's is compared with when it differs: the usual slips."""
     slips = [((f"the variance with ddof=1 (unbiased) where {kind} uses the biased variance "
-               "(ddof=0)"), lambda a, c: normalise(a, c, scheme, ddof=1)),
+               "(ddof=0)"), lambda a, c: _normalise(a, c, scheme, ddof=1)),
              ("eps added outside the square root: (x - mu) / (sqrt(var) + eps)",
-              lambda a, c: normalise(a, c, scheme, eps_outside=True))]
+              lambda a, c: _normalise(a, c, scheme, eps_outside=True))]
     if other is not None:
         what = f"x normalised over {other.words} where {kind} normalises over {scheme.words}"
-        slips.insert(1, (what, lambda a, c: normalise(a, c, other)))
+        slips.insert(1, (what, lambda a, c: _normalise(a, c, other)))
     return tuple(slips)
 
 
@@ -175,16 +175,16 @@ def _channels_not_moved_last(arrays, config):
     """Spatial batch norm of ``x.reshape(-1, C)`` without ``transpose(0, 2, 3, 1)``
     first: each column mixes channels and pixels."""
     x = arrays["x"]
-    rows = normalise({**arrays, "x": x.reshape(-1, x.shape[1])}, config, BATCH)
+    rows = _normalise({**arrays, "x": x.reshape(-1, x.shape[1])}, config, BATCH)
     return rows.reshape(x.shape)
 
 
-def _normalisation(name: str, kind: str, title: str, scheme: Scheme, other: Scheme | None,
+def _normalisation(name: str, kind: str, title: str, scheme: _Scheme, other: _Scheme | None,
                    sizes: tuple, operands: tuple, alone, slips=(), **conventions) -> Layer:
     """One normalisation layer; ``alone(config)``: mu is over one entry (x - mu is 0)."""
     return Layer(
         name, title, operands=operands, sizes=sizes, parameters=(EPS,),
-        define=_define(scheme), forward=lambda a, c: normalise(a, c, scheme),
+        define=_define(scheme), forward=lambda a, c: _normalise(a, c, scheme),
         backward=_backward(scheme),
         vacuous=lambda c: frozenset({"dx", "dgamma"}) if alone(c) else frozenset(),
         forward_slips=_slips(kind, scheme, other) + slips, **conventions)
@@ -233,7 +233,7 @@ _IMAGE_SIZES = (Size("N", 1, 4, default=2), Size("C", 1, 3, default=2),
 SPATIAL_BATCHNORM = _normalisation(
     "spatial_batchnorm", "spatial batch norm",
     "spatial batch normalisation, train mode: each channel over N, H, W",
-    SPATIAL, Scheme((0,), "the batch only, per channel and pixel (batch norm of "
+    SPATIAL, _Scheme((0,), "the batch only, per channel and pixel (batch norm of "
                           "x.reshape(N, -1))"),
     _IMAGE_SIZES, _operands(_image, lambda c: (c["C"],), _channels),
     lambda c: c["N"] * c["H"] * c["W"] == 1,

@@ -35,7 +35,16 @@ MAX_PARAMETER = 1e6
 
 def check_config(layer, config: dict) -> dict:
     """``config`` completed (parameters that follow others) and checked: every
-    size given and within its limits, no unknown key; a LayerError otherwise."""
+    size given and within its limits, no unknown key; a LayerError otherwise.
+
+    >>> from symbp.layers import LAYERS
+    >>> check_config(LAYERS["dropout"], {"N": 2, "D": 3, "p": 0.5})
+    {'N': 2, 'D': 3, 'p': 0.5, 'scale': 2.0}
+    >>> check_config(LAYERS["dropout"], {"N": 2, "D": 3, "p": 1.5})
+    Traceback (most recent call last):
+    ...
+    symbp.errors.LayerError: dropout's p = 1.5 is not allowed; p is a probability in (0, 1).
+    """
     known = layer.config_names() | {"seed"}
     unknown = sorted(set(config) - known)
     if unknown:
@@ -96,7 +105,7 @@ def _sizes(layer, config, before: str | None = None) -> str:
                                          else str(config[s.name])) for s in sizes)
 
 
-def draw_arrays(layer, config: dict, rng) -> dict:
+def _draw_arrays(layer, config: dict, rng) -> dict:
     """One array per operand, drawn as the module doc says (kinks not avoided)."""
     arrays = {}
     for op in layer.operands:
@@ -119,13 +128,21 @@ def draw_arrays(layer, config: dict, rng) -> dict:
 def sample_point(layer, config: dict, seed: int = 0):
     """``(arrays, dout)`` for ``config`` from ``seed``, redrawn away from kinks
     and from points where a gradient is all zeros by accident (module doc);
-    ``dout`` is 1.0 for a loss."""
+    ``dout`` is 1.0 for a loss.
+
+    >>> from symbp.layers import LAYERS
+    >>> arrays, dout = sample_point(LAYERS["relu"], {"N": 3, "D": 4}, seed=5)
+    >>> bool(np.abs(arrays["x"]).min() >= KINK_MARGIN)   # no x near relu's kink
+    True
+    >>> sample_point(LAYERS["svm_loss"], {"N": 2, "C": 3})[1]
+    1.0
+    """
     from symbp.layers.symbolic import truth_for
     rng = np.random.default_rng(seed)
     always_zero = layer.vacuous(config)
     undefined = 0
     for _ in range(ATTEMPTS):
-        arrays = draw_arrays(layer, config, rng)
+        arrays = _draw_arrays(layer, config, rng)
         if layer.kink_distance(arrays, config) < KINK_MARGIN:
             continue
         with np.errstate(all="ignore"):

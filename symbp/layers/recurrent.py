@@ -12,6 +12,14 @@
 * lstm: that step over a sequence from ``h0`` with the cell state starting
   at zero, the output every hidden state (the cell states are internal).
 
+*Deep Learning from Scratch 2*'s ``common/time_layers.py`` has them as
+classes: ``RNN`` and ``LSTM`` (a step: ``forward(x, h_prev[, c_prev])``,
+``backward(dh_next[, dc_next])``), ``TimeRNN`` and ``TimeLSTM`` (a sequence:
+``forward(xs)``, from the state ``set_state(h0)`` gives; ``dh0`` in
+``self.dh``), gradients in ``self.grads`` in the order of ``self.params =
+[Wx, Wh, b]``.  The book's LSTM slices its gates f, g, i, o: it is given
+its weights in that order (``Dlfs.gates``).
+
 Every hidden and cell state is a named quantity (``h1``, ``c1``...): the
 truth chains their derivatives time step by time step, so it stays small
 however long the sequence (:mod:`symbp.layers.symbolic`).
@@ -22,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from symbp.layers.grid import Grid
-from symbp.layers.model import Cs231n, Layer, Operand, Size
+from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Size
 
 
 def _operand(name: str, shape, grad: str | None = None, grid=None) -> Operand:
@@ -47,6 +55,26 @@ T = Size("T", 1, 4, default=3, path=True)
 
 def _sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
+
+
+_BOOK_GRADS = {"dWx": "dWx", "dWh": "dWh", "db": "db"}   # from self.grads, by self.params
+_BOOK_GATES = (1, 3, 0, 2)   # the book's LSTM slices f, g, i, o: cs231n's blocks 1, 3, 0, 2
+
+
+def _book_step(name: str, states: tuple, **extra) -> Dlfs:
+    """The book 2's ``RNN`` or ``LSTM`` class: one step."""
+    return Dlfs(name, init=lambda a, _c: (a["Wx"], a["Wh"], a["b"]),
+                forward=lambda a, _c: (a["x"], *(a[s] for s in states)),
+                returns=("dx", *(f"d{s}" for s in states)), attributes=_BOOK_GRADS, **extra)
+
+
+def _book_sequence(name: str, **extra) -> Dlfs:
+    """The book 2's ``TimeRNN`` or ``TimeLSTM``: stateful, so that
+    ``set_state(h0)`` gives it h0 (the cell state starts at zero)."""
+    return Dlfs(name, init=lambda a, _c: (a["Wx"], a["Wh"], a["b"], True),
+                before=lambda instance, a: instance.set_state(a["h0"]),
+                forward=lambda a, _c: (a["x"],), returns=("dx",),
+                attributes={**_BOOK_GRADS, "dh": "dh0"}, **extra)
 
 
 # -- the vanilla RNN ---------------------------------------------------------------------
@@ -108,20 +136,24 @@ RNN_STEP = Layer(
     backward=lambda a, c, dout: _step_grads(_rnn_backward(_step_arrays(a), c, dout[:, None])),
     cs231n=Cs231n("rnn_step_forward", ("rnn_step_backward",),
                   lambda a, _c: (a["x"], a["prev_h"], a["Wx"], a["Wh"], a["b"]),
-                  ("dx", "dprev_h", "dWx", "dWh", "db")))
+                  ("dx", "dprev_h", "dWx", "dWh", "db")),
+    dlfs=_book_step("RNN", ("prev_h",)))
 
-def _over_a_sequence(kind: str, title: str, gates: int, define, forward, backward) -> Layer:
+
+def _over_a_sequence(kind: str, title: str, gates: int, define, forward, backward,
+                     dlfs: Dlfs) -> Layer:
     """An RNN or LSTM over T steps from h0: ``kind_forward(x, h0, Wx, Wh, b)``."""
     return Layer(
         kind, title, operands=(_SEQUENCE_INPUT, _state("h0"), *_weights(gates)),
         sizes=(N, T, D, H), define=define, forward=forward, backward=backward,
         cs231n=Cs231n(f"{kind}_forward", (f"{kind}_backward",),
                       lambda a, _c: (a["x"], a["h0"], a["Wx"], a["Wh"], a["b"]),
-                      ("dx", "dh0", "dWx", "dWh", "db")))
+                      ("dx", "dh0", "dWx", "dWh", "db")), dlfs=dlfs)
 
 
 RNN = _over_a_sequence("rnn", "vanilla RNN over a sequence of T steps from h0 (every hidden "
-                              "state out)", 1, _rnn, _rnn_forward, _rnn_backward)
+                              "state out)", 1, _rnn, _rnn_forward, _rnn_backward,
+                     _book_sequence("TimeRNN"))
 
 
 # -- the LSTM ------------------------------------------------------------------------------
@@ -222,8 +254,10 @@ LSTM_STEP = Layer(
     cs231n=Cs231n("lstm_step_forward", ("lstm_step_backward",),
                   lambda a, _c: (a["x"], a["prev_h"], a["prev_c"], a["Wx"], a["Wh"], a["b"]),
                   ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"),
-                  outputs=("next_h", "next_c")))
+                  outputs=("next_h", "next_c")),
+    dlfs=_book_step("LSTM", ("prev_h", "prev_c"), outputs=("h_next", "c_next"),
+                    gates=_BOOK_GATES))
 
 LSTM = _over_a_sequence("lstm", "LSTM over a sequence of T steps from h0, cell state from 0 "
                                 "(every hidden state out)", 4, _lstm, _lstm_forward,
-                        _lstm_sequence_backward)
+                        _lstm_sequence_backward, _book_sequence("TimeLSTM", gates=_BOOK_GATES))

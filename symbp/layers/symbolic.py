@@ -53,7 +53,13 @@ def _engine(name: str):
 def build(layer, config: dict, engine_name: str = "symengine", cut: bool = False):
     """The definition over symbols: ``(grids, parameter symbols, ops, result)``.
     The definition is given every operand's grid, and the parameters and
-    sizes its signature names (a convolution's ``stride`` and ``pad``)."""
+    sizes its signature names (a convolution's ``stride`` and ``pad``).
+
+    >>> from symbp.layers import LAYERS
+    >>> grids, symbols, ops, result = build(LAYERS["affine"], {"N": 1, "d": (2,), "M": 1})
+    >>> result["out"].entries
+    [b_0_0 + w_0_0*x_0_0 + w_1_0*x_0_1]
+    """
     engine = _engine(engine_name)
     assumptions = {"real": True} if engine_name == "sympy" else {}
     grids = {op.name: Grid.of_symbols(engine, op.name, *op.grid(config), **assumptions)
@@ -98,7 +104,13 @@ def gradient(engine, total, symbols) -> list:
     is a sum of one term per output entry, each of a few inputs, so this
     costs the terms' sizes rather than their sizes times the symbols.  (As
     :func:`symbp.truth.codegen.sparse_jacobian` does for networks; that
-    module imports SymPy, which the layers' truth does without.)"""
+    module imports SymPy, which the layers' truth does without.)
+
+    >>> import sympy
+    >>> x, y = sympy.symbols("x y")
+    >>> gradient(sympy, 3 * (x**2 + x*y + y), [x, y])
+    [6*x + 3*y, 3*x + 3]
+    """
     scale, total = _scaled_sum(engine, total)
     wanted, parts = set(symbols), {}
     for term in total.args if isinstance(total, engine.Add) else (total,):
@@ -125,7 +137,7 @@ def _compiled(engine, arguments, expressions, cse: bool = True):
     return engine.Lambdify(arguments, expressions, cse=cse, backend="lambda")
 
 
-def argument_values(layer, arrays: dict, config: dict) -> np.ndarray:
+def _argument_values(layer, arrays: dict, config: dict) -> np.ndarray:
     """The numbers for a derivation's arguments, in order: every operand's
     entries (labels as their one-hot arrays), then the parameters."""
     values = []
@@ -140,7 +152,7 @@ def argument_values(layer, arrays: dict, config: dict) -> np.ndarray:
     return np.concatenate(values)
 
 
-def by_key(layer, flat, config: dict) -> dict:
+def _by_key(layer, flat, config: dict) -> dict:
     """A flat vector of every differentiated operand's entries, in order, as
     ``{gradient key: array of the operand's shape}``."""
     shapes, grads, start = layer.shapes(config), {}, 0
@@ -161,6 +173,14 @@ class Truth:
     a stage's adjoint before it is pulled back: zero holds the stage
     constant (every chain-rule path but the ones through it), which is how
     diagnoses take the chain rule apart.
+
+    Seed 001's multiply node: ``dx = dout * y`` and ``dy = dout * x``.
+
+    >>> from symbp.layers import LAYERS
+    >>> config = {"N": 1, "D": 2}
+    >>> x, y, dout = np.array([[1., 2.]]), np.array([[3., 4.]]), np.array([[1., -1.]])
+    >>> truth_for(LAYERS["multiply"], config)({"x": x, "y": y}, config, dout)
+    (array([[3., 8.]]), {'dx': array([[ 3., -4.]]), 'dy': array([[ 1., -2.]])})
     """
 
     def __init__(self, layer, config: dict):
@@ -192,7 +212,7 @@ class Truth:
 
     def stages(self, arrays: dict, config: dict) -> tuple[np.ndarray, list]:
         """The arguments' numbers, and each stage's values (flat), in order."""
-        base, values = argument_values(self.layer, arrays, config), []
+        base, values = _argument_values(self.layer, arrays, config), []
         for stage in self._stages:
             values.append(np.ravel(stage(np.concatenate([base, *values]))))
         return base, values
@@ -217,7 +237,7 @@ class Truth:
                 pulled = np.ravel(adjust[name](pulled.reshape(self.stage_shapes[name])))
             arguments = np.concatenate([base, *values[:k], pulled])
             adjoint[:start] += np.ravel(self._pullbacks[k](arguments))
-        grads = by_key(self.layer, adjoint[:self.n_wrt], config)
+        grads = _by_key(self.layer, adjoint[:self.n_wrt], config)
         if self.layer.loss:
             return float(out[0]), grads
         return out.reshape(self.out_shape), grads
@@ -228,7 +248,14 @@ class Contributions:
     written in (the sparse Jacobian of the whole definition, uncut), for the
     ``overwrite`` diagnosis: ``contributions(arrays, config)`` gives
     ``(output index, input index, value)`` arrays over every pair, inputs
-    numbered as the differentiated operands' entries in order."""
+    numbered as the differentiated operands' entries in order.
+
+    >>> from symbp.layers import LAYERS
+    >>> config = {"N": 1, "D": 2}
+    >>> pairs = contributions_for(LAYERS["multiply"], config)   # out = x * y
+    >>> pairs({"x": np.array([[1., 2.]]), "y": np.array([[3., 4.]])}, config)
+    (array([0, 0, 1, 1]), array([0, 2, 1, 3]), array([3., 1., 4., 2.]))
+    """
 
     def __init__(self, layer, config: dict):
         engine = _engine("symengine")
@@ -248,7 +275,7 @@ class Contributions:
         self._function = _compiled(engine, base, derivatives or [0], layer.cse)
 
     def __call__(self, arrays: dict, config: dict):
-        values = np.ravel(self._function(argument_values(self.layer, arrays, config)))
+        values = np.ravel(self._function(_argument_values(self.layer, arrays, config)))
         return self.outputs, self.inputs, values[:len(self.outputs)]
 
 
@@ -265,18 +292,45 @@ def _cached(key: tuple, make):
 
 
 def truth_for(layer, config: dict) -> Truth:
-    """The compiled truth of ``config``'s shapes (cached: one derivation per shape)."""
+    """The compiled truth of ``config``'s shapes (cached: one derivation per shape).
+
+    Batch norm with a batch of one: the output is beta and dx is zero.
+
+    >>> from symbp.layers import LAYERS
+    >>> config = {"N": 1, "D": 2, "eps": 1e-5}
+    >>> arrays = {"x": np.array([[0.3, -1.2]]), "gamma": np.ones(2), "beta": np.array([.5, 2.])}
+    >>> out, grads = truth_for(LAYERS["batchnorm"], config)(arrays, config, np.ones((1, 2)))
+    >>> out, grads["dx"]
+    (array([[0.5, 2. ]]), array([[0., 0.]]))
+    """
     return _cached(("truth", layer.name, layer.shape_key(config)),
                    lambda: Truth(layer, config))
 
 
 def contributions_for(layer, config: dict) -> Contributions:
     """:class:`Contributions` of ``config``'s shapes (cached; only built when
-    a gradient is wrong, to name the slip)."""
+    a gradient is wrong, to name the slip).
+
+    Pooling 2 x 2 windows at stride 1 over a 3 x 3 image: the centre entry
+    (input 4) is in all four windows, so a backward must add, not assign.
+
+    >>> from symbp.layers import LAYERS
+    >>> config = {"N": 1, "C": 1, "pool_height": 2, "pool_width": 2, "stride": 1, "H": 3, "W": 3}
+    >>> int((contributions_for(LAYERS["max_pool"], config).inputs == 4).sum())
+    4
+    """
     return _cached(("contributions", layer.name, layer.shape_key(config)),
                    lambda: Contributions(layer, config))
 
 
 def clear_cache() -> None:
-    """Forget every compiled derivation (benchmarks time cold ones with it)."""
+    """Forget every compiled derivation (benchmarks time cold ones with it).
+
+    >>> from symbp.layers import LAYERS
+    >>> config = {"N": 1, "D": 1}
+    >>> before = truth_for(LAYERS["tanh"], config)
+    >>> clear_cache()
+    >>> truth_for(LAYERS["tanh"], config) is before
+    False
+    """
     _CACHE.clear()

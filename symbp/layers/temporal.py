@@ -11,10 +11,14 @@ word embedding, temporal affine and the temporal softmax loss.
 * temporal softmax loss: the softmax loss of scores ``x`` (N x T x V) and
   integer labels ``y`` (N x T), summed over the steps where ``mask`` (N x T,
   booleans) is True and divided by N (not by the number of steps counted),
-  as cs231n's ``temporal_softmax_loss(x, y, mask)``.
+  as cs231n's ``temporal_softmax_loss(x, y, mask)``;
+* the same averaged over the steps counted (*Deep Learning from Scratch
+  2*'s ``TimeSoftmaxWithLoss``, whose uncounted steps have the label -1).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -43,6 +47,12 @@ def _embedding_backward(arrays, _config, dout):
     return {"dW": dW}
 
 
+# Deep Learning from Scratch 2's common/layers.py: Embedding(W).forward(idx),
+# backward(dout) returns None and leaves dW in self.grads[0] (or in self.dW); its
+# time_layers.py's TimeEmbedding(W).forward(xs) is called alike
+_BOOK_EMBEDDING = Dlfs("Embedding", init=lambda a, _c: (a["W"],),
+                       forward=lambda a, _c: (a["x"],), returns=(), attributes={"dW": "dW"})
+
 WORD_EMBEDDING = Layer(
     "word_embedding", "word embedding: out[n, t] = W[x[n, t]], dW adds every occurrence",
     operands=(_words("x", "V"),
@@ -54,10 +64,7 @@ WORD_EMBEDDING = Layer(
     overwrite="right only when no word occurs twice (np.add.at adds every occurrence)",
     cs231n=Cs231n("word_embedding_forward", ("word_embedding_backward",),
                   lambda a, _c: (a["x"], a["W"]), ("dW",)),
-    # Deep Learning from Scratch 2's common/layers.py: Embedding(W).forward(idx),
-    # backward(dout) returns None and leaves dW in self.grads[0] (or in self.dW)
-    dlfs=Dlfs("Embedding", init=lambda a, _c: (a["W"],), forward=lambda a, _c: (a["x"],),
-              returns=(), attributes={"dW": "dW"}))
+    dlfs=_BOOK_EMBEDDING, dlfs_also=(replace(_BOOK_EMBEDDING, name="TimeEmbedding"),))
 
 
 # -- temporal affine ---------------------------------------------------------------------------
@@ -75,7 +82,9 @@ TEMPORAL_AFFINE = Layer(
                                   "db": dout.sum(axis=(0, 1))},
     overwrite="right only when N * T = 1 (every step adds to dw and db)",
     cs231n=Cs231n("temporal_affine_forward", ("temporal_affine_backward",),
-                  lambda a, _c: (a["x"], a["w"], a["b"]), ("dx", "dw", "db")))
+                  lambda a, _c: (a["x"], a["w"], a["b"]), ("dx", "dw", "db")),
+    dlfs=Dlfs("TimeAffine", init=lambda a, _c: (a["w"], a["b"]), forward=lambda a, _c: (a["x"],),
+              returns=("dx",), attributes={"dW": "dw", "db": "db"}))
 
 
 # -- temporal softmax loss -------------------------------------------------------------------
@@ -114,3 +123,30 @@ TEMPORAL_SOFTMAX_LOSS = Layer(
     backward=_temporal_softmax_backward,
     cs231n=Cs231n(None, ("temporal_softmax_loss",), lambda a, _c: (a["x"], a["y"], a["mask"]),
                   ("loss", "dx")))
+
+
+# -- the book 2's TimeSoftmaxWithLoss: a mean over the steps counted -------------------------
+
+def _counted_softmax(ops, x, y, mask):
+    lse = ops.stage("lse", ops.log(ops.exp(x).sum(axis=2)))
+    correct = ops.stage("correct", (x * y).sum(axis=2))
+    return {"out": ((lse - correct) * mask).sum() / mask.sum()}
+
+
+def _counted_backward(arrays, config, dout):
+    dx = _temporal_softmax_backward(arrays, config, dout)["dx"]
+    return {"dx": dx * len(arrays["x"]) / np.sum(arrays["mask"])}
+
+
+TIME_SOFTMAX_LOSS = Layer(
+    "time_softmax_loss", "softmax loss at every step where mask is True, averaged over those "
+                         "steps (Deep Learning from Scratch 2)",
+    operands=TEMPORAL_SOFTMAX_LOSS.operands, sizes=TEMPORAL_SOFTMAX_LOSS.sizes, loss=True,
+    define=_counted_softmax,
+    forward=lambda a, _c: float(-np.sum(_picked(a) * a["mask"]) / np.sum(a["mask"])),
+    backward=_counted_backward,
+    # TimeSoftmaxWithLoss().forward(xs, ts): the steps not counted have the label -1
+    # (its ignore_label); backward(dout=1)
+    dlfs=Dlfs("TimeSoftmaxWithLoss", init=lambda _a, _c: (),
+              forward=lambda a, _c: (a["x"], np.where(a["mask"], a["y"], -1)),
+              returns=("dx",)))

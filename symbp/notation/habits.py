@@ -12,7 +12,8 @@ from symbp.errors import FormulaError
 from symbp.notation.functions import FUNCTIONS
 
 # names a prime is written after in maths, and the function of the notation they mean
-_PRIMED = {"sigma": "sigma", "f": "sigma", "g": "sigma", "act": "sigma"}
+_PRIMED = {"sigma": "sigma", "f": "sigma", "g": "sigma", "act": "sigma", "h": "sigma",
+           "phi": "sigma", "f_l": "sigma"}
 
 
 def prime_error(text: str, lead: int) -> FormulaError | None:
@@ -44,6 +45,9 @@ def caret_error(text: str, lead: int, matrix: bool) -> FormulaError | None:
     "column 7: '^T' is not part of the notation; write X.T for the transpose of X, e.g. a[l-1].T."
     >>> caret_error("x**2", lead=0, matrix=False) is None
     True
+    >>> caret_error("W^{(l+1)}", lead=0, matrix=True).suggestion
+    'write the index in square brackets after the name: W[l+1]'
+
     """
     caret = re.search(r"\^", text)
     if caret is None:
@@ -52,5 +56,14 @@ def caret_error(text: str, lead: int, matrix: bool) -> FormulaError | None:
     if matrix and re.match(r"\s*T\b", text[caret.end():]):
         return FormulaError("'^T' is not part of the notation", column=column,
                             suggestion="write X.T for the transpose of X, e.g. a[l-1].T")
+    # a layer as a superscript, as printed: W^{(l)}, a^{[l-1]}, delta^l
+    layer = re.match(r"\{?\s*(?:[\[(]\s*([lL]|\d+)\s*([+-]\s*\d+)?\s*[\])]|([lL])\b)",
+                     text[caret.end():])
+    if matrix and layer:
+        index = (layer.group(1) or layer.group(3)) + (layer.group(2) or "").replace(" ", "")
+        name = re.search(r"([A-Za-z_]\w*)\s*$", text[:caret.start()])
+        return FormulaError("a superscript layer index is not part of the notation",
+                            column=column, suggestion=f"write the index in square brackets "
+                            f"after the name: {name.group(1) if name else 'W'}[{index}]")
     return FormulaError("'^' is not part of the notation", column=column,
                         suggestion="write ** for a power, e.g. x**2")

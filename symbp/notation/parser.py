@@ -22,6 +22,24 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from symbp.errors import FormulaError
+from symbp.notation.caps import (
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_EXPONENT,
+    MAX_HEIGHT,
+    MAX_LENGTH,  # noqa: F401  (the parser's caps, imported from here too)
+    MAX_SIZE,
+    check_text,
+    deepest_node,
+    top_level_equals,
+)
+from symbp.notation.foreign import (
+    MASK,
+    call_suggestion,
+    juxtaposition_error,
+    name_suggestion,
+    text_error,
+)
 from symbp.notation.functions import FUNCTIONS, functions_in
 from symbp.notation.habits import caret_error, prime_error
 from symbp.notation.quantities import LAYER, NETWORK, quantities_in, spelling_map, spellings
@@ -40,15 +58,6 @@ from symbp.notation.tree import (
     Walker,
     constant_value,
 )
-
-MAX_LENGTH = 2000
-MAX_DEPTH = 40        # nesting: brackets, calls, operands; a chain a + b + c + ... is one level
-# a chain's terms nest in the tree, which every walk recurses into (~4 Python
-# frames a level): a sum of 100 terms fits, and Python's recursion limit holds
-MAX_HEIGHT = 150
-MAX_EXPONENT = 64
-MAX_SIZE = 4096
-MAX_DIGITS = 20
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@",
            ast.Pow: "**"}
@@ -89,8 +98,11 @@ def parse_formula(text: str, dialect: Dialect = MATRIX) -> Formula:
     ...
     symbp.errors.FormulaError: column 10: the formula has more than one '='; ...
     """
-    _check_text(text)
-    equals = _top_level_equals(text)
+    check_text(text)
+    foreign = text_error(text, lead=0) if dialect.matrix else None
+    if foreign is not None:  # before the split: '+=' and '<-' hide or fake the '='
+        raise foreign
+    equals = top_level_equals(text)
     if not equals:
         raise FormulaError("the formula has no '='; write it as LEFT = RIGHT",
                            column=1, text=text)
@@ -103,18 +115,6 @@ def parse_formula(text: str, dialect: Dialect = MATRIX) -> Formula:
     return Formula(left, right, text)
 
 
-def _top_level_equals(text: str) -> list[int]:
-    # an '=' inside brackets is a keyword argument (sum(X, axis=0)), not the equation's
-    depth, found = 0, []
-    for match in re.finditer(r"[()\[\]]|(?<![=<>!])=(?!=)", text):
-        char = match.group()
-        depth += char in "(["
-        depth -= char in ")]"
-        if char == "=" and depth == 0:
-            found.append(match.start())
-    return found
-
-
 def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 0) -> Node:
     """Parse one expression of the notation into the tree; ``column_offset``
     is where the text starts in its formula.
@@ -124,7 +124,7 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
     >>> parse_expression("dxhat * gamma", LAYER_MATRIX).left
     Name(column=1, name='dxhat')
     """
-    _check_text(text)
+    check_text(text)
     stripped = text.strip()
     lead = column_offset + len(text) - len(text.lstrip())
     if not stripped:
@@ -142,9 +142,9 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
             warnings.simplefilter("ignore")
             tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
-        primed = prime_error(stripped, lead)
-        if primed is not None:
-            raise primed from None
+        habit = prime_error(stripped, lead) or juxtaposition_error(stripped, lead)
+        if habit is not None:
+            raise habit from None
         if not error.offset or error.offset > len(stripped):
             # Python reports offset 0 when the text ends in the middle of an expression
             raise FormulaError("the expression ends too early", column=lead + len(stripped) + 1,
@@ -155,23 +155,11 @@ def parse_expression(text: str, dialect: Dialect = MATRIX, column_offset: int = 
     except (ValueError, RecursionError, MemoryError):
         raise FormulaError("the formula cannot be read", column=lead + 1) from None
     converter = _Converter(stripped, lead, dialect)
-    deepest = _deepest(tree.body)
+    deepest = deepest_node(tree.body)
     if deepest is not None:
         converter.fail(deepest, f"the expression is more than {MAX_HEIGHT} operations deep",
                        "a sum or product of up to 100 terms fits; split longer ones")
     return converter.convert(tree.body, 0)
-
-
-def _deepest(tree):
-    """The first node more than MAX_HEIGHT levels down the tree, or None
-    (measured without recursion, before the converter recurses)."""
-    stack = [(tree, 0)]
-    while stack:
-        node, height = stack.pop()
-        if height > MAX_HEIGHT:
-            return node
-        stack.extend((child, height + 1) for child in ast.iter_child_nodes(node))
-    return None
 
 
 def _continues_chain(node) -> bool:
@@ -186,27 +174,13 @@ def _maths_habits(text: str, lead: int, dialect: Dialect):
     """Habits Python would misread, caught before it does: ``^``
     (:func:`~symbp.notation.habits.caret_error`), and ``lambda`` spelled as
     the stand-in."""
-    caret = caret_error(text, lead, dialect.matrix)
-    if caret is not None:
-        raise caret
+    habit = (text_error(text, lead) if dialect.matrix else None) or \
+        caret_error(text, lead, dialect.matrix)
+    if habit is not None:
+        raise habit
     if dialect.matrix and _LAMBDA_STANDIN in text:
         raise FormulaError(f"'{_LAMBDA_STANDIN}' is not part of the notation",
                            column=lead + text.index(_LAMBDA_STANDIN) + 1)
-
-
-def _check_text(text):
-    if not isinstance(text, str):
-        raise FormulaError(f"a formula must be text, not {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise FormulaError(f"the formula is {len(text)} characters long; "
-                           f"at most {MAX_LENGTH} are allowed", column=MAX_LENGTH + 1)
-    depth = 0
-    for position, char in enumerate(text):
-        depth += char in "([{"
-        depth -= char in ")]}"
-        if depth > MAX_DEPTH:
-            raise FormulaError(f"brackets nest deeper than {MAX_DEPTH}",
-                               column=position + 1)
 
 
 class _Converter(Walker):
@@ -267,13 +241,16 @@ class _Converter(Walker):
             return Name(name, column=self.column(node))
         context = self.dialect.context
         if name in spellings(indexed=False, context=context):
-            return Name(name, column=self.column(node))
+            return Name(spelling_map(context)[name], column=self.column(node))
         if name in spellings(indexed=True, context=context):
             self.fail(node, f"'{name}' needs an index, e.g. {name}[l] or {name}[L]")
         glued = re.fullmatch(r"(.*?)(\d+|l|L)", name)
         if glued and glued.group(1) in spellings(indexed=True, context=context):
             self.not_notation(node, f"an index goes in brackets: write "
                                     f"{glued.group(1)}[{glued.group(2)}]")
+        indexed = name_suggestion(name, spellings(indexed=True, context=context))
+        if indexed is not None:
+            self.not_notation(node, indexed)
         other = LAYER if context == NETWORK else NETWORK
         if name in spelling_map(other):
             self.not_notation(node, f"{name} is a quantity of {other} formulas; the quantities "
@@ -281,6 +258,8 @@ class _Converter(Walker):
         self.not_notation(node, "the quantities are " + _listed(context))
 
     def _convert_Subscript(self, node, _depth):
+        if isinstance(node.slice, ast.Compare):
+            self.fail(node.slice, "a mask in brackets is not part of the notation", MASK)
         indexed = spellings(indexed=True, context=self.dialect.context)
         if self.dialect.matrix and not indexed:
             self.not_notation(node, "the quantities of layer formulas take no index")
@@ -340,18 +319,20 @@ class _Converter(Walker):
         if abs(value) > MAX_EXPONENT:
             self.fail(ast_node, f"the exponent {value} is larger than {MAX_EXPONENT}")
 
+    def _convert_Compare(self, node, _depth):
+        self.fail(node, "comparisons are not part of the notation", MASK)
+
     def _convert_Call(self, node, depth):
         if not isinstance(node.func, ast.Name) or node.func.id not in self.dialect.functions:
-            allowed = ", ".join(self.dialect.functions)
-            name = self.source(node.func)
-            self.fail(node, f"'{name}' is not a function of the notation",
-                      f"expected one of {allowed}")
+            self.unknown_call(node)
         func = node.func.id
         args = [self.convert(arg, depth) for arg in node.args]
         axis = None
         entry = FUNCTIONS[func] if self.dialect.matrix else None
         takes_axis = entry is not None and entry.takes_axis
         for keyword in node.keywords:
+            if keyword.arg == "keepdims" and takes_axis and self.keeps_dims(keyword.value):
+                continue  # the notation's sum keeps the axis anyway
             if keyword.arg != "axis" or not takes_axis:
                 self.fail(keyword.value if keyword.arg else node,
                           f"{func}() takes no argument '{keyword.arg}'")
@@ -370,6 +351,25 @@ class _Converter(Walker):
             self.fail(node, f"{func}() takes {expected} argument{'s' * (expected != 1)}, "
                             f"{len(args)} given")
         return Call(func, tuple(args), axis, column=self.column(node))
+
+    def unknown_call(self, node):
+        func = node.func
+        module = func.value.id if isinstance(func, ast.Attribute) and \
+            isinstance(func.value, ast.Name) else None
+        method = func.attr if isinstance(func, ast.Attribute) else None
+        if self.dialect.matrix:
+            foreign = call_suggestion(self.source(func), module, method,
+                                      spellings(indexed=True, context=self.dialect.context))
+            if foreign is not None:
+                self.fail(node, *foreign)
+        self.fail(node, f"'{self.source(func)}' is not a function of the notation",
+                  f"expected one of {', '.join(self.dialect.functions)}")
+
+    def keeps_dims(self, node) -> bool:
+        if isinstance(node, ast.Constant) and node.value is True:
+            return True
+        self.fail(node, "the notation's sum and mean always keep the reduced axis",
+                  "leave out keepdims, or write keepdims=True")
 
     def axis(self, node) -> int:
         if isinstance(node, ast.Constant) and type(node.value) is int and node.value in (0, 1):

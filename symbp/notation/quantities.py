@@ -94,15 +94,17 @@ _NORMS = ("batchnorm", "layernorm")
 
 ENTRIES: tuple[QuantityKind, ...] = (
     # -- networks (contract section 2) -------------------------------------------------
-    QuantityKind("x", "the input, same as a[0]", "x", like="x"),
-    QuantityKind("y", "the target", "y", like="y"),
+    # X, Y, Z[k], A[k]: Ng's capitals, as dZ[k] and dA[k] are
+    QuantityKind("x", "the input, same as a[0]", "x", aliases=("X",), like="x"),
+    QuantityKind("y", "the target", "y", aliases=("Y",), like="y"),
     QuantityKind("m", "the batch size", "m", size=True),
     QuantityKind("lambda", "the L2 weight decay (the network's l2)", r"\lambda", number=True),
     QuantityKind("W", "the weights of layer k", "W^{{[{k}]}}", lowest=1, like="W"),
     QuantityKind("b", "the bias of layer k", "b^{{[{k}]}}", lowest=1, like="b", bias=True),
-    QuantityKind("z", "the pre-activation of layer k", "z^{{[{k}]}}", lowest=1, like="z"),
-    QuantityKind("a", "the activation of layer k (a[0] is x)", "a^{{[{k}]}}", lowest=0,
-                 like="a"),
+    QuantityKind("z", "the pre-activation of layer k", "z^{{[{k}]}}", aliases=("Z",), lowest=1,
+                 like="z"),
+    QuantityKind("a", "the activation of layer k (a[0] is x)", "a^{{[{k}]}}", aliases=("A",),
+                 lowest=0, like="a"),
     QuantityKind("delta", "the per-sample error d loss_i / d z[k]_i", r"\delta^{{[{k}]}}",
                  aliases=("dZ", "dz"), lowest=1, like="z"),
     QuantityKind("da", "the per-sample d loss_i / d a[k]_i",
@@ -201,7 +203,7 @@ def spellings(indexed: bool, context: str = NETWORK) -> list[str]:
     """The spellings of the quantities that take an index (or that do not).
 
     >>> spellings(indexed=False)
-    ['x', 'y', 'm', 'lambda']
+    ['x', 'X', 'y', 'Y', 'm', 'lambda']
     """
     table = quantities_in(context)
     return [spelling for spelling, name in spelling_map(context).items()

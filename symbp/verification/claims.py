@@ -46,6 +46,8 @@ _TYPE_NAMES = {str: "a string", dict: "a table", list: "a list", int: "an intege
 # claims files are written by hand: the largest shipped one is 26 kB.  Reading
 # stops here, so that /dev/zero or a log file given by mistake is one sentence
 MAX_BYTES = 1_000_000
+# no claims file needs more than a few levels of tables and arrays
+MAX_NESTING = 100
 # values quoted in error messages are shortened (a list of 100,000 numbers,
 # a table nested 900 deep, an integer of 5,000 digits)
 _SHORT = reprlib.Repr()
@@ -196,7 +198,28 @@ def load_claims(path) -> Claims:
         raise ClaimsError(f"{path}: its arrays or tables nest too deeply to read") from None
     except ValueError:      # Python's own limit on integers: 4,300 digits
         raise ClaimsError(f"{path}: a number in it has too many digits to read") from None
+    # whether tomllib's recursion reaches Python's limit depends on the stack
+    # and on the limit other code set: the same file gets the same sentence
+    if _nesting(document) > MAX_NESTING:
+        raise ClaimsError(f"{path}: its arrays or tables nest too deeply to read")
     return claims_from_dict(document, str(path))
+
+
+def _nesting(value) -> int:
+    """How deeply tables and arrays nest in ``value`` (walked without recursion).
+
+    >>> _nesting({"a": [[1], 2]}), _nesting("text")
+    (3, 0)
+    """
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else \
+            item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def claims_from_dict(document: dict, path: str | None = None) -> Claims:

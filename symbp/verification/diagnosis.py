@@ -155,6 +155,22 @@ def _factor(truth, claimed, net, factors=None, scale=None) -> dict | None:
     return factor_diagnosis(names, value, factors)
 
 
+def telling_factor(factor: str) -> bool:
+    """Whether a factor says something about a slip: a named one (``m``,
+    ``1/n[L]``) or a small fraction (``2``, ``-1/2``, ``3/4``), not one a
+    coincidence makes (``809/799``: where every entry is off by one common
+    ratio, as all of a single sample's gradients are).
+
+    >>> telling_factor("1/m"), telling_factor("3/2"), telling_factor("809/799")
+    (True, True, False)
+    """
+    try:
+        value = Fraction(factor)
+    except (ValueError, ZeroDivisionError):
+        return True
+    return abs(value.numerator) <= 4 and value.denominator <= 4
+
+
 def factor_diagnosis(names: list, value: float, factors=None) -> dict:
     """The ``factor`` diagnosis for a factor known by ``names`` (the first is
     its name, the others equal it here: ``2 (= m)`` at m = 2); ``factors`` as
@@ -167,7 +183,10 @@ def factor_diagnosis(names: list, value: float, factors=None) -> dict:
     also = f" (= {', '.join(names[1:])})" if len(names) > 1 else ""
     meanings = {"m": " (a sum where a mean is expected, or a missing 1/m?)",
                 "1/m": " (a mean where a sum is expected, or a doubled 1/m?)",
-                "-1": " (a sign flip)"}
+                # update rules (Zhou's g_j, the PDP delta rule) define their error
+                # terms as the negative gradient: pasted as a gradient, a sign flip
+                "-1": " (a sign flip: y - a for a - y, or an error term defined as the "
+                      "negative gradient, as update rules' are?)"}
     meanings.update({n: m for n, _, m in factors or () if m})
     meaning = meanings.get(name, "")
     return {"kind": "factor", "factor": name, "value": value, "names": list(names),

@@ -28,6 +28,7 @@ import random
 from dataclasses import dataclass
 
 from symbp.errors import SymbpError
+from symbp.verification.decay import renamed
 from symbp.verification.diagnosis import factor_diagnosis
 from symbp.verification.general_proof import SCOPE_SIZES
 
@@ -45,8 +46,8 @@ class General:
     >>> from symbp.network import Network
     >>> from symbp.verification.verdicts import verify
     >>> general = verify("db[L] = delta[L]", Network(layers=[2, 1])).general
-    >>> general.verdict, general.warning
-    ('refuted', 'holds on this network only: at m = 2 the right side is 1 x 2 where the left side is 1 x 1.')
+    >>> general.verdict, general.warning  # doctest: +ELLIPSIS
+    ('refuted', 'holds on this network only: at m = 2 the right side is 1 x 2 where the left side is 1 x 1 (one column per sample...')
     """
     verdict: str
     scope: str = SCOPE_SIZES
@@ -66,7 +67,8 @@ class General:
 def family_networks(net, seed: int = 0) -> list:
     """At least ``MIN_NETWORKS`` networks like ``net`` (widths 1 to 4, batch 1
     to 4), smallest first: every width 1, square layers of 2 and 3, layers of
-    different widths, batches 1 to 3, then random draws from ``seed``.
+    different widths, batches 1 to 3, then random draws from ``seed``; none
+    that cannot test anything (a one-unit softmax, whose gradients are all 0).
 
     >>> from symbp.network import Network
     >>> family = family_networks(Network(layers=[2, 1], hidden="tanh"))
@@ -78,9 +80,12 @@ def family_networks(net, seed: int = 0) -> list:
 
     def make(layers, batch):
         try:
-            return type(net)(**{**fields, "layers": layers, "batch": batch})
+            candidate = type(net)(**{**fields, "layers": layers, "batch": batch})
         except SymbpError:
             return None  # not a valid network of the family (a one-unit softmax with bce)
+        # a network whose every gradient is 0 (a one-unit softmax) refutes a
+        # formula only trivially, and its diagnosis would mislead ("all zeros")
+        return None if candidate.untestable() else candidate
     sizes = range(depth + 1)
     designed = [([1] * (depth + 1), 1), ([1] * (depth + 1), 2), ([2] * (depth + 1), 1),
                 ([2] * (depth + 1), 2), ([3] * (depth + 1), 3),
@@ -157,7 +162,7 @@ def _settle_factor(formula, refutations, check) -> int:
     finds to ``refutations``; returns how many networks it checked."""
     first = min(refutations, key=lambda item: _size(item[0])) if refutations else None
     diagnosis = first[1].diagnosis if first else None
-    if not diagnosis or diagnosis.get("kind") != "factor" or len(diagnosis["names"]) < 2:
+    if not diagnosis or len(diagnosis.get("names") or ()) < 2:
         return 0
     net, checked = first[0], 0
     layers = list(net.layers)
@@ -178,14 +183,18 @@ def _settle_factor(formula, refutations, check) -> int:
 
 def _consistent_factor(diagnosis, others) -> dict | None:
     """A factor's name that holds on every refuting network: at m = 2 the
-    factor 2 is also m; at m = 3 only m is."""
-    if not diagnosis or diagnosis.get("kind") != "factor" or not diagnosis.get("names"):
+    factor 2 is also m; at m = 3 only m is (the whole right side's factor,
+    or one of the weight decay's parts)."""
+    if not diagnosis or not diagnosis.get("names"):
         return diagnosis
     names = list(diagnosis["names"])
     for other in others:
-        if other and other.get("kind") == "factor" and other.get("names"):
+        if other and other.get("kind") == diagnosis["kind"] and other.get("names") and \
+                other.get("term") == diagnosis.get("term"):
             common = [name for name in names if name in other["names"]]
             names = common or names
+    if diagnosis["kind"] == "decay":
+        return renamed(diagnosis, names)
     return factor_diagnosis(names, diagnosis["value"])
 
 
@@ -220,7 +229,10 @@ def _where(net, other) -> str:
 def _warning(net, general: General, nearby: dict) -> str:
     """"holds on this network only: at m = 2 the right side is m times the truth."""
     diagnosis = nearby["diagnosis"]
-    if diagnosis and diagnosis.get("kind") == "factor":
+    if diagnosis and diagnosis.get("kind") == "decay" and general.diagnosis and \
+            general.diagnosis.get("term") == diagnosis["term"]:
+        what = general.diagnosis["text"]  # the name that holds at every size
+    elif diagnosis and diagnosis.get("kind") == "factor":
         if general.diagnosis and general.diagnosis.get("kind") == "factor":
             diagnosis = general.diagnosis  # the name that holds at every size
         what = f"the right side is {diagnosis['factor']} times the truth."

@@ -19,24 +19,15 @@ prove, else holds.
 
 from __future__ import annotations
 
-from hypothesis import assume, given
+from hypothesis import assume
 
 from symbp.errors import SymbpError
 from symbp.layers.catalogue import LAYERS
 from symbp.layers.formulas import SizedLayer
 from symbp.strategies import layer_configs
-from symbp.verification.search import isolated, scratch_storage
+from symbp.verification.random_check import combine
+from symbp.verification.search import search_refutations
 from symbp.verification.verdicts import DEFAULT_SEEDS, Result
-
-
-class _Refuted(Exception):
-    def __init__(self, sized, result):
-        super().__init__(result.message)
-        self.sized, self.result = sized, result
-
-
-def _size(sized) -> tuple:
-    return tuple(sized[name] for name in sized.layer.sizes())
 
 
 def _similar_layers(sized: SizedLayer):
@@ -79,48 +70,14 @@ def check_layer_random(formula: str, sized: SizedLayer, first: Result, *, count:
     if first.verdict == "error":
         return first, 1
     parsed = parse_layer_formula(formula, sized)
-    results = {sized: first}
 
-    @isolated(count, seed)
-    @given(_similar_layers(sized))
-    def run(drawn):
+    def check(drawn):
         assume(drawn is not None)
-        result = results.get(drawn)
-        if result is None:
-            result = results[drawn] = verify_layer(parsed, drawn, seeds=seeds, general=False)
-            if on_config is not None:
-                on_config()
-        if result.verdict == "refuted":
-            raise _Refuted(drawn, result)
+        return verify_layer(parsed, drawn, seeds=seeds, general=False)
 
-    smallest = None
-    try:
-        with scratch_storage():
-            run()
-    except _Refuted as refuted:
-        smallest = refuted
-    combined = _combined(first, results, smallest)
+    results, smallest = search_refutations(_similar_layers(sized), check, sized, first,
+                                           count=count, seed=seed, on_checked=on_config)
+    combined = combine(first, results, smallest, noun="configuration", where=str,
+                       size=lambda drawn: tuple(drawn[name] for name in drawn.layer.sizes()))
     combined.general = first.general  # every size: about the claim, not these draws
     return combined, len(results)
-
-
-def _combined(first: Result, results: dict, smallest) -> Result:
-    verdicts = [result.verdict for result in results.values()]
-    if "refuted" in verdicts:
-        refuted = min(((s, r) for s, r in results.items() if r.verdict == "refuted"),
-                      key=lambda item: _size(item[0]))
-        if smallest is not None and _size(smallest.sized) < _size(refuted[0]):
-            refuted = (smallest.sized, smallest.result)
-        where, result = refuted
-        message = (f"{result.message[:-1]} on {where} (the smallest refuting configuration "
-                   f"of {len(results)} checked).")
-        return Result(first.formula, "refuted", [], result.counterexample, result.diagnosis,
-                      message)
-    if "error" in verdicts:
-        errored = next(r for r in results.values() if r.verdict == "error")
-        return Result(first.formula, "error", message=errored.message)
-    if all(v == "proved" for v in verdicts):
-        return Result(first.formula, "proved")
-    unproved = next(r for r in results.values() if r.verdict == "holds")
-    return Result(first.formula, "holds",
-                  message=f"holds on all {len(results)} configurations; {unproved.message}")

@@ -35,8 +35,7 @@ from symbp.notation.parser import LAYER_MATRIX, parse_formula
 from symbp.notation.tree import Call, Formula, Name, subtrees
 from symbp.verification.general import General
 from symbp.verification.layer_diagnosis import diagnose_layer
-from symbp.verification.tolerance import as_matrices as bounded_matrices
-from symbp.verification.tolerance import compare, evaluate_bounded, scale
+from symbp.verification.tolerance import UNDEFINED_WHY, disagreement, evaluate_bounded
 from symbp.verification.verdicts import (
     DEFAULT_SEEDS,
     MAX_ENTRIES,
@@ -180,15 +179,13 @@ def _numeric_check(parsed: Formula, sized: SizedLayer, seeds) -> Result | None:
             right = evaluate_bounded(parsed.right, context, values)
         except ShapeMismatch as mismatch:
             return _shape_refutation(parsed, sized, seed, values, mismatch)
-        outcome = compare(left, right)
-        if outcome == "agree":
+        found = disagreement(left, right)
+        if found is None:
             continue
-        bound = scale(left, right)
-        left, right = (side.value for side in bounded_matrices(left, right))
+        outcome, bound, left, right = found
         if outcome == "left undefined":
             return Result(parsed.text, "error", message=(
-                f"the left side is undefined at the point of seed {seed} (NaN or infinity: "
-                "a log or square root of a negative number, or a division by zero?)"))
+                f"the left side is undefined at the point of seed {seed} {UNDEFINED_WHY}"))
         return _refutation(parsed, sized, seed, left, right, bound,
                            undefined=outcome == "right undefined")
     return None

@@ -21,23 +21,12 @@ prove, else holds.
 
 from __future__ import annotations
 
-from hypothesis import assume, given
+from hypothesis import assume
 
 from symbp.errors import SymbpError
-from symbp.network import Network
 from symbp.notation.parser import parse_formula
-from symbp.verification.search import isolated, scratch_storage, similar_networks
+from symbp.verification.search import search_refutations, similar_networks
 from symbp.verification.verdicts import DEFAULT_SEEDS, Result, layers_to_check, verify
-
-
-class _Refuted(Exception):
-    def __init__(self, net, result):
-        super().__init__(result.message)
-        self.net, self.result = net, result
-
-
-def _size(net) -> tuple:
-    return (sum(net.layers), net.depth, net.batch)
 
 
 def check_random(formula: str, net, first: Result, *, count: int, vary_depth: bool = False,
@@ -46,6 +35,7 @@ def check_random(formula: str, net, first: Result, *, count: int, vary_depth: bo
     the combined Result and how many networks were checked in all;
     ``on_network()`` is called after each drawn network is checked.
 
+    >>> from symbp.network import Network
     >>> net, formula = Network(layers=[2, 2]), "db[L] = delta[L]"   # batch 1 only
     >>> result, count = check_random(formula, net, verify(formula, net), count=3)
     >>> result.verdict, result.counterexample["network"]["batch"]
@@ -54,45 +44,46 @@ def check_random(formula: str, net, first: Result, *, count: int, vary_depth: bo
     if first.verdict == "error":
         return first, 1
     parsed = parse_formula(formula)
-    results = {net: first}
 
-    @isolated(count, seed)
-    @given(similar_networks(net, vary_depth=vary_depth))
-    def run(drawn):
+    def check(drawn):
         if vary_depth:
             try:
                 layers_to_check(parsed, drawn)
             except SymbpError:
                 assume(False)  # too shallow for this formula's indices
-        result = results.get(drawn)
-        if result is None:
-            result = results[drawn] = verify(parsed, drawn, seeds=seeds, general=False)
-            if on_network is not None:
-                on_network()
-        if result.verdict == "refuted":
-            raise _Refuted(drawn, result)
+        return verify(parsed, drawn, seeds=seeds, general=False)
 
-    smallest = None
-    try:
-        with scratch_storage():
-            run()
-    except _Refuted as refuted:
-        smallest = refuted.result
-    combined = _combined(first, results, smallest)
+    results, smallest = search_refutations(similar_networks(net, vary_depth=vary_depth), check,
+                                           net, first, count=count, seed=seed,
+                                           on_checked=on_network)
+    combined = combine(first, results, smallest, size=lambda n: (sum(n.layers), n.depth, n.batch),
+                       where=lambda n: f"the network {n}", noun="network")
     combined.general = first.general  # every size: about the claim, not these draws
     return combined, len(results)
 
 
-def _combined(first: Result, results: dict, smallest: Result | None) -> Result:
+def combine(first: Result, results: dict, smallest: tuple | None, *, size, where,
+            noun: str) -> Result:
+    """One verdict for a claim checked on several draws (``results``, by
+    what was drawn): refuted on the smallest refuting draw (by ``size``;
+    ``smallest`` is Hypothesis's shrunk one, or None), else an error, else
+    proved only if every draw was, else holds.  ``where(drawn)`` names a
+    draw in the message; ``noun`` counts them.
+
+    >>> proved, refuted = Result("f", "proved"), Result("f", "refuted", message="no.")
+    >>> combine(proved, {1: proved, 5: refuted, 3: refuted}, None, size=lambda n: n,
+    ...         where=lambda n: f"size {n}", noun="size").message
+    'no on size 3 (the smallest refuting size of 3 checked).'
+    """
     verdicts = [result.verdict for result in results.values()]
     layers = sorted({l for result in results.values() for l in result.layers_checked})
     if "refuted" in verdicts:
-        refuted = [(n, r) for n, r in results.items() if r.verdict == "refuted"]
-        net, result = min(refuted, key=lambda item: _size(item[0]))
-        if smallest is not None and _size(net) >= _size(_network_of(smallest)):
-            result = smallest
-        message = (f"{result.message[:-1]} on the network {_network_text(result)} "
-                   f"(the smallest refuting network of {len(results)} checked).")
+        drawn, result = min(((d, r) for d, r in results.items() if r.verdict == "refuted"),
+                            key=lambda item: size(item[0]))
+        if smallest is not None and size(smallest[0]) <= size(drawn):
+            drawn, result = smallest
+        message = (f"{result.message[:-1]} on {where(drawn)} (the smallest refuting {noun} "
+                   f"of {len(results)} checked).")
         return Result(first.formula, "refuted", layers, result.counterexample,
                       result.diagnosis, message)
     if "error" in verdicts:
@@ -102,12 +93,4 @@ def _combined(first: Result, results: dict, smallest: Result | None) -> Result:
         return Result(first.formula, "proved", layers)
     unproved = next(r for r in results.values() if r.verdict == "holds")
     return Result(first.formula, "holds", layers,
-                  message=f"holds on all {len(results)} networks; {unproved.message}")
-
-
-def _network_of(result: Result):
-    return Network(**result.counterexample["network"])
-
-
-def _network_text(result: Result) -> str:
-    return str(_network_of(result))
+                  message=f"holds on all {len(results)} {noun}s; {unproved.message}")

@@ -17,7 +17,7 @@ import os
 import tempfile
 from contextlib import contextmanager, nullcontext
 
-from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
@@ -109,3 +109,46 @@ def scratch_storage():
             yield
         finally:
             set_hypothesis_home_dir(previous)
+
+
+class _Refuted(Exception):
+    def __init__(self, drawn, result):
+        super().__init__(result.message)
+        self.drawn, self.result = drawn, result
+
+
+def search_refutations(strategy, check, first_key, first, *, count: int, seed: int,
+                       on_checked=None) -> tuple[dict, tuple | None]:
+    """Check ``count`` draws of ``strategy`` with ``check(drawn)`` (a
+    verdict with ``.verdict``; it may call Hypothesis's ``assume`` to skip a
+    draw) until one is refuted, which Hypothesis then shrinks.  Returns every
+    verdict by what was checked (``first`` under ``first_key`` included) and
+    ``(drawn, verdict)`` of the shrunk refutation, or None;
+    ``on_checked()`` is called after each new draw is checked.
+
+    >>> from types import SimpleNamespace as Verdict
+    >>> check = lambda n: Verdict(verdict="refuted" if n >= 3 else "proved", message="no.")
+    >>> results, smallest = search_refutations(st.integers(0, 9), check, 0,
+    ...                                        check(0), count=20, seed=0)
+    >>> smallest[0], len(results) > 1
+    (3, True)
+    """
+    results = {first_key: first}
+
+    @isolated(count, seed)
+    @given(strategy)
+    def run(drawn):
+        result = results.get(drawn)
+        if result is None:
+            result = results[drawn] = check(drawn)
+            if on_checked is not None:
+                on_checked()
+        if result.verdict == "refuted":
+            raise _Refuted(drawn, result)
+
+    try:
+        with scratch_storage():
+            run()
+    except _Refuted as refuted:
+        return results, (refuted.drawn, refuted.result)
+    return results, None

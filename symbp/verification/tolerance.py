@@ -205,3 +205,26 @@ def compare(left: Bounded, right: Bounded) -> str:
     with np.errstate(all="ignore"):
         agree = np.abs(left.value - right.value) <= RTOL * np.abs(right.value) + floor
     return "agree" if agree.all() else "differ"
+
+
+# why a side can be undefined at a sampled point, for the messages that say so
+UNDEFINED_WHY = "(NaN or infinity: a log or square root of a negative number, or a division by zero?)"
+
+
+def disagreement(left: Bounded, right: Bounded) -> tuple[str, float, np.ndarray, np.ndarray] | None:
+    """None where the sides agree (:func:`compare`); else the outcome, the
+    scale the floor is relative to (:func:`scale`) and both values as 2-D
+    arrays.
+
+    >>> disagreement(Bounded(1.0, 1.0), Bounded(1.0, 1.0)) is None
+    True
+    >>> outcome, bound, left, right = disagreement(Bounded(np.ones((1, 2)), 1.0), Bounded(0.0, 2.0))
+    >>> outcome, bound, right
+    ('differ', 2.0, array([[0., 0.]]))
+    """
+    outcome = compare(left, right)
+    if outcome == "agree":
+        return None
+    bound = scale(left, right)
+    left, right = as_matrices(left, right)
+    return outcome, bound, left.value, right.value

@@ -47,15 +47,21 @@ from symbp.notation.evaluate import (
 )
 from symbp.notation.parser import parse_formula
 from symbp.notation.quantities import QUANTITIES
-from symbp.notation.tree import Formula, Quantity, subtrees
+from symbp.notation.tree import Formula, Quantity, Transpose, subtrees
+from symbp.verification.conventions import (
+    layout_diagnosis,
+    per_sample_hint,
+    per_sample_wording,
+    softmax_jacobian,
+)
 from symbp.verification.cost import MAX_ENTRIES, MAX_WORK, cost
+from symbp.verification.decay import decay_diagnosis
 from symbp.verification.diagnosis import diagnose
 from symbp.verification.general import General, search
 from symbp.verification.general_proof import GeneralProof, prove_at_its_sizes, prove_for_every_size
 from symbp.verification.proof import prove_formula
 from symbp.verification.rewrites import repair_diagnosis
-from symbp.verification.tolerance import as_matrices as bounded_matrices
-from symbp.verification.tolerance import compare, evaluate_bounded, scale
+from symbp.verification.tolerance import UNDEFINED_WHY, disagreement, evaluate_bounded
 from symbp.verification.values import numeric_quantities
 
 DEFAULT_SEEDS = (0, 1, 2)
@@ -302,16 +308,14 @@ def _numeric_check(formula: Formula, net, layers, seeds) -> Result | None:
                 right = evaluate_bounded(formula.right, net, values, l)
             except ShapeMismatch as mismatch:
                 return _shape_refutation(formula, net, layers, l, seed, point, values, mismatch)
-            outcome = compare(left, right)
-            if outcome == "agree":
+            found = disagreement(left, right)
+            if found is None:
                 continue
-            bound = scale(left, right)
-            left, right = (side.value for side in bounded_matrices(left, right))
+            outcome, bound, left, right = found
             if outcome == "left undefined":
                 return Result(formula.text, "error", [x for x in layers if x is not None],
                               message=f"the left side is undefined{_at(l)} at the point of "
-                                      f"seed {seed} (NaN or infinity: a log or square root "
-                                      "of a negative number, or a division by zero?)")
+                                      f"seed {seed} {UNDEFINED_WHY}")
             return _refutation(formula, net, layers, l, seed, point, values, left, right,
                                bound, undefined=outcome == "right undefined")
     return None
@@ -330,13 +334,35 @@ def _at(l) -> str:
 
 def _shape_refutation(formula, net, layers, l, seed, point, values, mismatch) -> Result:
     left = _try_numeric(formula.left, net, values, l)
-    diagnosis = {"kind": "shape", "text": f"column {mismatch.column}: {mismatch.text}.",
-                 "left": None if left is None else list(np.atleast_2d(left).shape),
-                 "right": None, "column": mismatch.column}
+    shape = f"column {mismatch.column}: {mismatch.text}."
+    # a one-place edit that makes the shapes fit and the formula hold says
+    # more than the shapes ('a[l-1]' for 'a[l-1].T')
+    diagnosis = repair_diagnosis(formula, net, values, l) or \
+        layout_diagnosis(formula, net, layers, seed) or \
+        {"kind": "shape", "text": shape, "right": None, "column": mismatch.column,
+         "left": None if left is None else list(np.atleast_2d(left).shape)}
+    where = "" if diagnosis["kind"] == "shape" else f": {shape}"
     return Result(formula.text, "refuted", [x for x in layers if x is not None],
                   counterexample=_counterexample(net, l, seed, point, left, None),
                   diagnosis=diagnosis,
-                  message=f"the right side cannot be computed{_at(l)} on this network's shapes.")
+                  message=f"the right side cannot be computed{_at(l)} on this network's "
+                          f"shapes{where}")
+
+
+def _convention(formula, net, layers, l, seed, values, left, right, bound) -> dict | None:
+    """A diagnosis by convention (:mod:`symbp.verification.conventions`) or
+    of the weight decay's term alone (:mod:`symbp.verification.decay`)."""
+    target = formula.left
+    if isinstance(target, Quantity) and target.name == "dW" and net.l2:
+        decay = net.l2 * values[("W", target.index.resolve(l, net.depth))]
+        found = decay_diagnosis(left - decay, decay, right, net=net, scale=bound)
+        if found is not None:
+            return found
+    found = softmax_jacobian(formula, net, l)
+    if found is None and any(isinstance(node, Transpose) or getattr(node, "op", "") == "@"
+                             for node in subtrees(formula.right)):
+        found = layout_diagnosis(formula, net, layers, seed)   # a layout shows in @ and .T
+    return found
 
 
 def _try_numeric(node, net, values, l):
@@ -356,8 +382,13 @@ def _refutation(formula, net, layers, l, seed, point, values, left, right, bound
         return Result(formula.text, "refuted", [x for x in layers if x is not None],
                       counterexample=_counterexample(net, l, seed, point, left, right),
                       diagnosis=diagnosis, message=message)
-    diagnosis = repair_diagnosis(formula, net, values, l) or diagnose(left, right, net=net,
-                                                                      scale=bound)
+    diagnosis = repair_diagnosis(formula, net, values, l) or \
+        _convention(formula, net, layers, l, seed, values, left, right, bound) or \
+        per_sample_wording(formula, diagnose(left, right, net=net, scale=bound))
+    hint = diagnosis and diagnosis["kind"] == "shape" and \
+        per_sample_hint(net, left.shape, right.shape)
+    if hint:
+        diagnosis = {**diagnosis, "text": f"{diagnosis['text'][:-1]} ({hint})."}
     if left.shape != right.shape:
         message = (f"the two sides have different shapes{_at(l)}: {list(left.shape)} and "
                    f"{list(right.shape)}.")

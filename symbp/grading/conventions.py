@@ -1,0 +1,221 @@
+"""How ``symbp grade`` calls FUNC: ``FUNC(params, x, y)``, or the way the
+course FUNC comes from calls it, recognised by FUNC's parameter names and
+the module's other functions (contract section 10: code as people write it).
+
+* Andrew Ng's deep-learning courses pass the forward pass's cache to the
+  backward pass: ``L_model_backward(AL, Y, caches)`` (the module's
+  ``L_model_forward(X, parameters)`` gives ``AL, caches``);
+  ``backward_propagation(X, Y, cache)``, ``backward_propagation_with_
+  regularization(X, Y, cache, lambd)``, ``backward_propagation_with_
+  dropout(X, Y, cache, keep_prob)`` and ``backward_propagation_n(X, Y,
+  cache)`` (with ``forward_propagation``, ``..._with_dropout``,
+  ``forward_propagation_n``); the planar exercise's ``backward_propagation(
+  parameters, cache, X, Y)``.  symbp runs the module's forward for the cache,
+  then FUNC.  ``lambd`` is the network's decay (``l2 * m``); ``keep_prob`` is
+  1: symbp's networks have no dropout.
+* model classes keep their parameters in ``self.params``: cs231n's
+  ``TwoLayerNet(input_dim, hidden_dim, num_classes, weight_scale, reg)`` and
+  ``FullyConnectedNet(hidden_dims, input_dim, num_classes, ..., reg, dtype)``
+  with ``loss(X, y) -> (loss, grads)``, assignment 1's ``TwoLayerNet(
+  input_size, hidden_size, output_size)`` with ``loss(X, y, reg)``, and
+  *Deep Learning from Scratch*'s ``TwoLayerNet``/``MultiLayerNet`` with
+  ``gradient(x, t)``.  symbp builds one with the network's sizes (and
+  ``reg`` = l2, ``dtype`` float64), writes the point's parameters into its
+  ``params`` (in place: the book's layers hold those very arrays), and calls
+  it, as cs231n's own gradient check does.
+
+:func:`describe` says which convention applies (plain data, for the
+report's note); :func:`adapt` gives a function ``(params, x, y)`` that calls
+FUNC that way.  Both run where FUNC lives (the sandbox's child process).
+
+>>> def L_model_forward(X, parameters):
+...     return X, []
+>>> def L_model_backward(AL, Y, caches):
+...     return {}
+>>> describe(L_model_backward)["note"]
+'FUNC called as the course does: L_model_forward gives the cache, then L_model_backward(AL, Y, caches)'
+>>> describe(lambda params, x, y: {})["kind"]
+'plain'
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+
+import numpy as np
+
+# FUNC's parameter names (lower case) that Ng's code uses, and what each is given
+_NG_ARGUMENTS = {"x": "x", "y": "y", "parameters": "params", "params": "params",
+                 "cache": "cache", "caches": "cache", "al": "out", "a3": "out", "a2": "out",
+                 "lambd": "lambd", "keep_prob": "keep_prob"}
+_SIZE_ARGUMENTS = {"input_dim": "input", "input_size": "input", "hidden_dim": "hidden",
+                   "hidden_size": "hidden", "hidden_dims": "hiddens",
+                   "hidden_size_list": "hiddens", "num_classes": "output",
+                   "output_size": "output", "reg": "reg", "weight_decay_lambda": "reg",
+                   "dtype": "dtype"}
+
+
+def _parameters(function) -> list[inspect.Parameter]:
+    try:
+        return list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return []
+
+
+def _required(function) -> list[str]:
+    return [p.name for p in _parameters(function)
+            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _module_of(obj):
+    return sys.modules.get(getattr(obj, "__module__", None) or "")
+
+
+def _ng_forward(function):
+    """The module's forward pass for Ng's backward ``function``, or None."""
+    names = [p.name.lower() for p in _parameters(function)]
+    if not names or "cache" not in names and "caches" not in names or \
+            any(name.lower() not in _NG_ARGUMENTS for name in _required(function)):
+        return None
+    # the names FUNC itself sees (its module's, or a notebook's)
+    module = _module_of(function)
+    namespace = {**(vars(module) if module else {}), **getattr(function, "__globals__", {})}
+    name = function.__name__
+    candidates = ["L_model_forward"] if "caches" in names else \
+        [name.replace("backward", "forward"),
+         name.replace("backward", "forward").replace("_with_regularization", ""),
+         "forward_propagation"]
+    for candidate in candidates:
+        forward = namespace.get(candidate)
+        if callable(forward):
+            return forward
+    return None
+
+
+def _layer_named(name: str) -> str | None:
+    """The catalogue layer whose conventional backward (or class) is ``name``."""
+    from symbp.grading.discovery import discover
+    found = discover({name: "function"}) + discover({name: "class"})
+    return found[0].layer if found else None
+
+
+def _model_method(cls):
+    for name in ("gradient", "loss"):
+        if callable(getattr(cls, name, None)):
+            return name
+    return None
+
+
+def describe(obj) -> dict:
+    """Which convention FUNC is called by: ``{"kind": "plain" | "ng" |
+    "model", "note": ..., "takes": [...]}``; ``takes`` names what the
+    convention passes that the network must provide (``lambd``, ``reg``),
+    ``labels`` whether a model takes integer class labels (cs231n's do).
+
+    >>> def gradients(params, x, y): ...
+    >>> describe(gradients)["kind"]
+    'plain'
+    >>> class TwoLayerNet:
+    ...     def __init__(self, input_size, hidden_size, output_size): ...
+    ...     def gradient(self, x, t): ...
+    >>> model = describe(TwoLayerNet)
+    >>> model["kind"], model["method"]
+    ('model', 'gradient')
+    """
+    if isinstance(obj, type):
+        method = _model_method(obj)
+        if method is None:
+            return {"kind": "unknown", "note": None, "takes": [],
+                    "problem": f"the class {obj.__name__} has neither a gradient nor a loss "
+                               "method: give a function FUNC(params, x, y), or a model class "
+                               "with loss(X, y) or gradient(x, t)"}
+        sizes = [p.name for p in _parameters(obj) if p.name.lower() in _SIZE_ARGUMENTS]
+        takes_reg = any(_SIZE_ARGUMENTS[s.lower()] == "reg" for s in sizes) or \
+            "reg" in [p.name for p in _parameters(getattr(obj, method))]
+        return {"kind": "model", "method": method, "takes": ["reg"] * takes_reg,
+                "labels": method == "loss",
+                "note": f"{obj.__name__} built with the network's sizes ("
+                        f"{', '.join(sizes) or 'no size arguments'}) and its params set to "
+                        f"the point's; graded through its {method} method"}
+    layer = _layer_named(getattr(obj, "__name__", ""))
+    if layer is not None:
+        return {"kind": "unknown", "note": None, "takes": [], "problem": (
+            f"{obj.__name__} is the backward of a layer (the catalogue's {layer}), not of a "
+            "whole network: symbp grade-layers FILE grades it; symbp grade takes a function "
+            "FUNC(params, x, y), a course's backward pass or a model class")}
+    forward = _ng_forward(obj) if callable(obj) else None
+    if forward is not None:
+        names = [p.name.lower() for p in _parameters(obj)]
+        note = (f"FUNC called as the course does: {forward.__name__} gives the cache, then "
+                f"{obj.__name__}({', '.join(p.name for p in _parameters(obj))})")
+        if "keep_prob" in names:
+            note += (" with keep_prob = 1 (symbp's networks have no dropout: the masks and "
+                     "the division by keep_prob are not tested; grade-layers grades dropout "
+                     "layers)")
+        return {"kind": "ng", "forward": forward.__name__, "note": note,
+                "takes": ["lambd"] * ("lambd" in names)}
+    return {"kind": "plain", "note": None, "takes": []}
+
+
+def adapt(obj, extras: dict | None = None):
+    """A function ``(params, x, y)`` calling FUNC by its convention;
+    ``extras`` holds ``l2`` (the network's decay, lambda).
+
+    >>> class Model:
+    ...     def __init__(self, input_dim, hidden_dim, num_classes):
+    ...         self.params = {"W1": np.zeros((input_dim, hidden_dim))}
+    ...     def loss(self, X, y):
+    ...         return 0.0, {"W1": self.params["W1"] * 2}
+    >>> loss, grads = adapt(Model)({"W1": np.ones((2, 3)), "W2": np.ones((3, 4))}, None, None)
+    >>> grads["W1"].shape, float(grads["W1"][0, 0])
+    ((2, 3), 2.0)
+    """
+    extras = extras or {}
+    kind = describe(obj)["kind"]
+    if kind == "ng":
+        return lambda params, x, y: _call_ng(obj, params, x, y, extras)
+    if kind == "model":
+        return lambda params, x, y: _call_model(obj, params, x, y, extras)
+    return obj
+
+
+def _call_ng(function, params, x, y, extras):
+    forward = _ng_forward(function)
+    m = np.shape(x)[-1]
+    given = {"x": x, "y": y, "params": params, "lambd": extras.get("l2", 0.0) * m,
+             "keep_prob": 1.0}
+    forward_args = [given[_NG_ARGUMENTS[name.lower()]] for name in _required(forward)
+                    if name.lower() in _NG_ARGUMENTS]
+    kwargs = {"keep_prob": 1.0} if "keep_prob" in [p.name for p in _parameters(forward)] else {}
+    returned = forward(*forward_args, **kwargs)
+    given["out"], given["cache"] = returned[0], returned[-1]
+    return function(*[given[_NG_ARGUMENTS[p.name.lower()]] for p in _parameters(function)
+                      if p.name.lower() in _NG_ARGUMENTS])
+
+
+def _call_model(cls, params, x, y, extras):
+    weights = [params[k] for k in sorted((k for k in params if k.startswith("W")),
+                                         key=lambda k: int(k[1:]))]
+    widths = [np.shape(weights[0])[0]] + [np.shape(w)[1] for w in weights]
+    sizes = {"input": widths[0], "hidden": widths[1] if len(widths) == 3 else None,
+             "hiddens": widths[1:-1], "output": widths[-1], "reg": extras.get("l2", 0.0),
+             "dtype": np.float64}
+    kwargs = {p.name: sizes[_SIZE_ARGUMENTS[p.name.lower()]] for p in _parameters(cls)
+              if p.name.lower() in _SIZE_ARGUMENTS and
+              sizes[_SIZE_ARGUMENTS[p.name.lower()]] is not None}
+    model = cls(**kwargs)
+    held = getattr(model, "params", None)
+    if not isinstance(held, dict):
+        raise TypeError(f"{cls.__name__} keeps no params dict: symbp cannot give it the point's "
+                        "parameters")
+    for key, value in params.items():
+        existing = held.get(key)
+        if isinstance(existing, np.ndarray) and existing.size == np.size(value):
+            existing[...] = np.reshape(value, existing.shape)   # in place: layers hold them
+        else:
+            held[key] = np.array(value)
+    method = getattr(model, _model_method(cls))
+    if "reg" in [p.name for p in _parameters(method)]:
+        return method(x, y, reg=extras.get("l2", 0.0))
+    return method(x, y)

@@ -1,0 +1,140 @@
+"""Stand-ins for the packages course files import at their top but never
+use in the functions symbp grades: cs231n's ``softmax.py`` and
+``linear_svm.py`` (2017-2021) import ``from past.builtins import xrange``
+(the ``future`` package), notebooks exported as ``.py`` import
+``matplotlib.pyplot``, ``PIL``, ``sklearn``, ``h5py`` or ``scipy.io`` to
+plot and load data.  Where such a package is not installed, importing the
+file would fail before any gradient is looked at; so, in the child process
+that imports the user's file (and only for the packages of :data:`PACKAGES`,
+only when the real one cannot be found), an import of it gets a stand-in
+module: its names can be imported, and calling one raises
+:class:`MissingPackage`, which says so.  ``past.builtins`` is given its
+Python 3 meaning instead (``xrange`` is ``range``).  The report notes every
+stand-in used.
+
+>>> sorted(PACKAGES)[:3]
+['IPython', 'PIL', 'cv2']
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.abc
+import importlib.machinery
+import sys
+import types
+
+# packages for plotting, images, data files and Python 2 names: none computes a gradient
+PACKAGES = frozenset({"past", "future", "matplotlib", "PIL", "sklearn", "scipy", "seaborn",
+                      "pandas", "h5py", "imageio", "skimage", "cv2", "IPython", "tqdm"})
+
+# what `from past.builtins import ...` brings, in Python 3's words
+_PAST_BUILTINS = {"xrange": range, "basestring": str, "unicode": str, "long": int,
+                  "raw_input": input, "unichr": chr, "reduce": functools.reduce}
+
+_used: list[str] = []
+
+
+class MissingPackage(ImportError):
+    """Raised when code calls a stand-in: the package is not installed.
+
+    >>> _StandIn("matplotlib.pyplot").plot([1, 2])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symbp.grading.stand_ins.MissingPackage: matplotlib is not installed: ...
+    """
+
+
+class _StandIn:
+    """A name imported from a package that is not installed."""
+
+    def __init__(self, dotted: str):
+        self._dotted = dotted
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _StandIn(f"{self._dotted}.{name}")
+
+    def __call__(self, *_args, **_kwargs):
+        package = self._dotted.split(".")[0]
+        raise MissingPackage(f"{package} is not installed: {self._dotted} was called, and symbp "
+                             f"imported the file with a stand-in for {package} (pip install it "
+                             "to run this code)")
+
+
+class _StandInModule(types.ModuleType):
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self.__name__ == "past.builtins" and name in _PAST_BUILTINS:
+            return _PAST_BUILTINS[name]
+        return _StandIn(f"{self.__name__}.{name}")
+
+
+class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Last on ``sys.meta_path``: asked only for what no other finder found."""
+
+    def find_spec(self, fullname, _path=None, _target=None):
+        if fullname.split(".")[0] not in PACKAGES:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+
+    def create_module(self, spec):
+        module = _StandInModule(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module):
+        top = module.__name__.split(".")[0]
+        if top not in _used:
+            _used.append(top)
+
+
+def install() -> _Finder:
+    """Put the finder last on ``sys.meta_path`` (once); returns it.  The
+    finder is asked only for what no installed package provides, so real
+    packages are never replaced.
+
+    >>> finder = install()
+    >>> install() is finder and sys.meta_path[-1] is finder
+    True
+    >>> finder.find_spec("numpy") is None              # not one of PACKAGES
+    True
+    >>> sys.meta_path.remove(finder)
+    """
+    for finder in sys.meta_path:
+        if isinstance(finder, _Finder):
+            return finder
+    finder = _Finder()
+    sys.meta_path.append(finder)
+    return finder
+
+
+def used() -> list[str]:
+    """The packages a stand-in was given for, in the order first imported.
+
+    >>> finder = _Finder()
+    >>> finder.exec_module(finder.create_module(finder.find_spec("past.builtins")))
+    >>> "past" in used()
+    True
+    """
+    return list(_used)
+
+
+def notes(packages: list[str]) -> list[str]:
+    """The report's notes for the stand-ins given (``used()``).
+
+    >>> notes(["past", "matplotlib", "PIL"])[1][:60]
+    'matplotlib, PIL are not installed: the file was imported wit'
+    """
+    said = [f"{p} (the future package) is not installed: Python 2's xrange was given as "
+            "Python 3's range" for p in packages if p in ("past", "future")]
+    others = [p for p in packages if p not in ("past", "future")]
+    if len(others) == 1:
+        said.append(f"{others[0]} is not installed: the file was imported with a stand-in for "
+                    "it (its names import; calling one raises)")
+    elif others:
+        said.append(f"{', '.join(others)} are not installed: the file was imported with "
+                    "stand-ins for them (their names import; calling one raises)")
+    return said
