@@ -226,6 +226,23 @@ def every_body(folder_of) -> list:
     return cases
 
 
+def every_probe(folder_of) -> list:
+    """``--probes``: each of :data:`fuzz_inputs.PROBES` once: ``(command, folder, case)``."""
+    rng = random.Random(0)
+    cases = []
+    for argv, body in pools.PROBES:
+        folder = folder_of()
+        _WRITTEN.clear()
+        grade = argv[0] == "grade"
+        path = _write(folder, "user.py", pools.user_file(
+            rng, "grade" if grade else "relu", body=body, top="", mutate="")) if body else None
+        fifo = os.path.join(folder, "pipe.py")
+        os.mkfifo(fifo)
+        argv = [word.replace("{file}", path or "").replace("{fifo}", fifo) for word in argv]
+        cases.append((argv[0], folder, {"argv": argv, "files": dict(_WRITTEN)}))
+    return cases
+
+
 def draw_api_call(rng) -> list:
     """``[function name, args]`` of a public API call with hostile arguments,
     kept as plain data (repr'd in the report)."""
@@ -440,6 +457,8 @@ def main(argv=None) -> int:
     parser.add_argument("--bodies", action="store_true",
                         help="instead of random cases: every user-code body once (grade, "
                              "grade-layers)")
+    parser.add_argument("--probes", action="store_true",
+                        help="instead of random cases: each hostile input tried by hand once")
     options = parser.parse_args(argv)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("SYMBP_CACHE_DIR", tempfile.mkdtemp(prefix="symbp-fuzz-cache-"))
@@ -455,8 +474,10 @@ def main(argv=None) -> int:
     counts: dict[str, int] = {}
     bad: dict[str, list] = {}
     started = time.monotonic()
-    listed = every_body(lambda: tempfile.mkdtemp(prefix="symbp-fuzz-")) if options.bodies \
-        else None
+    def make_folder():
+        return tempfile.mkdtemp(prefix="symbp-fuzz-")
+    listed = every_body(make_folder) if options.bodies else \
+        every_probe(make_folder) if options.probes else None
     total = len(listed) if listed else options.cases
     for number in range(total):
         if listed:
@@ -483,8 +504,8 @@ def main(argv=None) -> int:
                                              "seconds": outcome.get("seconds")})
             print(f"[{number}] {kind} ({command}, {outcome.get('seconds', 0):.1f} s): "
                   f"{_short(case)[:200]}", file=sys.stderr, flush=True)
-    what = "every user-code body" if listed else f"seed {options.seed}, commands " \
-        + ",".join(commands)
+    what = "every user-code body" if options.bodies else "every probe" if options.probes \
+        else f"seed {options.seed}, commands " + ",".join(commands)
     print(f"{total} cases in {time.monotonic() - started:.0f} s ({what})")
     for kind in sorted(counts):
         print(f"  {kind}: {counts[kind]}")

@@ -374,3 +374,53 @@ def output_target(rng: random.Random, folder: str) -> str:
     if choice == "long":
         return os.path.join(folder, "x" * 300 + ".tex")
     return ""
+
+
+# -- probes: one case each, the hostile inputs tried by hand ---------------------------
+# ``{file}`` in an argument is a user file written from the probe's body (a
+# relu layer for grade-layers, FUNC for grade); ``{fifo}`` a named pipe.
+
+_LOOP = "while True: pass"
+PROBES = [
+    (["check", "--layer", "conv", "--config", "N=1000000"], None),
+    (["check", "--layer", "rnn", "--config", "T=1000000000"], None),
+    (["check", "--layer", "tanh", "--config", "N=0x10"], None),
+    (["check", "--layer", "batchnorm", "--config", "D=nan"], None),
+    (["check", "--layer", "dropout", "--config", "p=0"], None),
+    (["verify", "--layer", "dropout", "--p", "0", "--formula", "dx = dout"], None),
+    (["derive", "--layer", "dropout", "--p", "0"], None),
+    (["derive", "--layer", "weight_decay", "--lambda", "1e308"], None),
+    (["check", "--layer", "batchnorm", "--config", "N=1,eps=0"], None),
+    (["check", "--layer", "batchnorm", "--config", "eps=0"], None),
+    (["check", "--layer", "batchnorm", "--seed", "99999999999999999999999999"], None),
+    (["check", "--layer", "batchnorm", "--seed", "nan"], None),
+    (["check", "--layer", "batchnorm", "--config", "eps=1e400"], None),
+    (["verify", "--layer", "batchnorm", "--eps", "-1", "--formula", "dx = dout"], None),
+    (["verify", "--formula", "delta[L] = a[L] - y", "--layers", "1,100000"], None),
+    (["derive", "--layers", "1,1000000"], None),
+    (["derive", "--layers", "2,200", "--output", "softmax", "--loss", "cce"], None),
+    (["derive", "--layers", "2,2", "-o", "{fifo}"], None),
+    (["verify", "--formula", "delta[L] = a[L] - y", "--layers", "2,2", "--random",
+      "1000000000000"], None),
+    (["grade-layers", "{file}", "--random", "1000000000000"], "return dout * (cache > 0)"),
+    (["grade-layers", "{file}", "--random", "-1"], "return dout * (cache > 0)"),
+    (["grade-layers", "{file}", "--timeout", "0"], "return dout * (cache > 0)"),
+    (["grade-layers", "{file}", "--timeout", "inf"], "return dout * (cache > 0)"),
+    (["grade-layers", "{file}"], _LOOP),
+    (["grade-layers", "{file}:relu_backward"], "return dout * (cache > 0)"),
+    (["grade-layers", "/dev/null"], None),
+    (["grade-layers", "{fifo}"], None),
+    (["grade-layers", "{file}", "--random", "3"],
+     ("import os, time\n    if os.fork() == 0:\n        time.sleep(1000)\n"
+      "    return dout * (cache > 0)")),
+    (["grade-layers", "{file}", "--random", "2"],
+     "import numpy as np; return np.ones(2 * 10**8)"),
+    (["grade-layers", "{file}", "--random", "2"],
+     "import numpy as np; return (dout * (cache > 0)).astype(np.float16)"),
+    (["grade", "{file}:gradients", "--layers", "3,4,2", "--random", "1000000000000"],
+     "return {right}"),
+    (["grade", "{file}:gradients", "--layers", "3,4,2", "--random", "50", "--max-width",
+      "1000000000"], "return {right}"),
+    (["check", "--layer", "x" * 100_000], None),
+    (["verify", "--formula", "delta[L] = " + "q" * 100_000, "--layers", "2,2"], None),
+]
