@@ -35,24 +35,30 @@ class SymbpError(Exception):
         return text if text.endswith((".", "?", "!")) else text + "."
 
 
-LONGEST_WORD = 300   # characters of one word of an error's sentence
+LONGEST_WORD = 300         # characters of one word of an error's sentence
+LONGEST_SENTENCE = 4000    # and of the whole (the longest symbp writes: ~1,500)
 
 
-def shorten_words(text: str, longest: int = LONGEST_WORD) -> str:
+def shorten_words(text: str, longest: int = LONGEST_WORD,
+                  whole: int = LONGEST_SENTENCE) -> str:
     """``text`` with every word (a run without spaces) over ``longest``
-    characters cut in its middle: a value quoted from the input (a name of
-    10^6 characters, a number of 5,000 digits) keeps its two ends and says
-    how much was left out, and the sentence stays a sentence.
+    characters cut in its middle, then the whole over ``whole`` characters
+    too: a value quoted from the input (a name of 10^6 characters, a number
+    of 5,000 digits, a list of 10^5 names) keeps its two ends and says how
+    much was left out, and the sentence stays a sentence.
 
     >>> shorten_words("unknown name '" + "x" * 1000 + "'", longest=20)
     "unknown name 'xxxxxxxxxxxx[... 983 characters ...]xxxxx'"
     """
-    def cut(word: str) -> str:
-        if len(word) <= longest:
-            return word
-        head, tail = longest * 2 // 3, longest // 3
-        return f"{word[:head]}[... {len(word) - head - tail:,} characters ...]{word[-tail:]}"
-    return " ".join(cut(word) for word in text.split(" "))
+    text = " ".join(_cut(word, longest) for word in text.split(" "))
+    return _cut(text, whole)
+
+
+def _cut(text: str, longest: int) -> str:
+    if len(text) <= longest:
+        return text
+    head, tail = longest * 2 // 3, longest // 3
+    return f"{text[:head]}[... {len(text) - head - tail:,} characters ...]{text[-tail:]}"
 
 
 class NetworkError(SymbpError, ValueError):

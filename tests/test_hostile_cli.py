@@ -87,6 +87,14 @@ def test_a_huge_value_quoted_in_a_sentence_is_cut_in_its_middle(cli, argv):
     assert len(err) < 1500 and "characters ...]" in err
 
 
+def test_a_sentence_listing_thousands_of_names_is_cut_too():
+    with pytest.raises(symbp.GraphError) as raised:
+        symbp.graph("f = x", x=1, **{f"v{i}": 1 for i in range(10_000)})
+    sentence = str(raised.value)
+    assert len(sentence) < 4100 and "characters ...]" in sentence
+    assert sentence.endswith("are given a value but not used in the expression.")
+
+
 def test_a_vanishing_layer_gradient_is_judged_within_rounding(cli):
     # batch norm at N = 2 has a dx of ~1e-6: relative differences of finite
     # differences measured noise (a false DIFFERS at this seed and at eps = 0)
