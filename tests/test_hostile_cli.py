@@ -244,6 +244,20 @@ def test_odd_arrays_returned_get_a_clean_verdict(cli, tmp_path, monkeypatch, bod
     assert status == (0 if fragment == "ok on" else 1)
 
 
+def test_megabytes_printed_by_func_are_kept_to_their_first_million(cli, tmp_path):
+    path = tmp_path / "loud.py"
+    path.write_text("import numpy as np\n"
+                    "def gradients(params, x, y):\n"
+                    "    print('q' * 3_000_000)\n"
+                    "    return {k: np.zeros_like(v) for k, v in params.items()}\n")
+    status, document = cli.json("grade", f"{path}:gradients", "--layers", "2,2")
+    assert status == 1
+    assert len(document["output"]) < 1_000_100
+    assert document["output"].endswith("[... 2,000,001 more characters printed, not kept]\n")
+    status, out, _ = cli("grade", f"{path}:gradients", "--layers", "2,2")
+    assert max(map(len, out.splitlines())) < 400
+
+
 def test_ctrl_c_during_grade_layers_is_one_line_and_exit_130(tmp_path):
     path = layer_file(tmp_path, "import time\ntime.sleep(1000)")
     process = subprocess.Popen([sys.executable, "-m", "symbp", "grade-layers", path],

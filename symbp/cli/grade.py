@@ -14,6 +14,7 @@ DESCRIPTION = ("Import FUNC from MODULE (a module in the current directory or on
                "in the order W1, b1, W2, ... (or --returns). Exit 0 every gradient right, "
                "1 a wrong one (or FUNC failed), 2 invalid input.")
 OUTPUT_SHOWN = 20   # lines of FUNC's own output shown in the human report
+OUTPUT_WIDTH = 300  # characters of each
 NG_LAMBD = 0.7      # Ng's own lambd in his regularisation exercise: FUNC taking lambd, none given
 
 
@@ -247,6 +248,8 @@ def _print_output(io, output: str):
     io.print(f"FUNC printed {len(lines)} line(s)"
              + (f", the first {OUTPUT_SHOWN}:" if len(lines) > OUTPUT_SHOWN else ":"))
     for line in lines[:OUTPUT_SHOWN]:
+        if len(line) > OUTPUT_WIDTH:     # --json keeps the whole line
+            line = f"{line[:OUTPUT_WIDTH]}[... {len(line) - OUTPUT_WIDTH:,} more characters]"
         io.print(io.paint(f"  | {common.printable(line)}", "dim"))
 
 

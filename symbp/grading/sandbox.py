@@ -67,11 +67,33 @@ LAYER_TIMEOUT = 10.0
 _POLL = 0.05             # how often the parent looks at the child: Ctrl-C reaches it in this time
 
 
+# characters of the user's printed output kept per call: the report shows 20
+# lines and --json all of it, but print("x" * 10**9) must not reach symbp whole
+MAX_OUTPUT = 1_000_000
+
+
 class _Capture(io.StringIO):
-    """The user's print() output; closing it (sys.stdout.close()) is ignored."""
+    """The user's print() output, its first ``MAX_OUTPUT`` characters (a note
+    says how many more were printed); closing it (sys.stdout.close()) is ignored."""
+
+    def __init__(self):
+        super().__init__()
+        self.dropped = 0
+
+    def write(self, text) -> int:
+        text = str(text)
+        room = max(MAX_OUTPUT - self.tell(), 0)
+        self.dropped += max(len(text) - room, 0)
+        super().write(text[:room])
+        return len(text)
 
     def close(self):
         pass
+
+    def kept(self) -> str:
+        more = f"\n[... {self.dropped:,} more characters printed, not kept]\n" \
+            if self.dropped else ""
+        return self.getvalue() + more
 
 
 def _names_of(module) -> dict[str, str]:
@@ -105,7 +127,7 @@ def _run_one(module, function, args) -> tuple:
             # a copy the user's code forked (os.fork()): it must not answer
             # on the child's pipe too, or the replies would interleave
             os._exit(0)
-    return value, error, capture.getvalue()
+    return value, error, capture.kept()
 
 
 def _child(connection, target: str, parent: int):
