@@ -129,7 +129,7 @@ class _Ended(BaseException):
     """Raised inside the Hypothesis test when the user's code ran past its
     time limit or ended its process: a BaseException, which Hypothesis does
     not shrink, since every smaller configuration would cost the whole time
-    limit again (four layers that loop took eight minutes)."""
+    limit again (two layers that loop took eight minutes)."""
 
     def __init__(self, draw: Draw):
         super().__init__(draw.message or draw.verdict)
