@@ -191,6 +191,15 @@ def test_a_named_pipe_with_a_reader_gets_the_whole_derivation(tmp_path):
 
 # -- users' layer code ----------------------------------------------------------------
 
+@pytest.mark.parametrize("name", ["numpy", "hypothesis", "os"])
+def test_a_users_file_named_like_a_library_is_graded_by_its_name(cli, tmp_path, monkeypatch, name):
+    layer_file(tmp_path, "return dout * (cache > 0)", name=f"{name}.py")
+    monkeypatch.chdir(tmp_path)
+    status, out, err = cli("grade-layers", name, "--random", "2")
+    assert (status, err) == (0, ""), out
+    assert "relu_backward (relu, cs231n): ok" in out
+
+
 def test_a_looping_backward_is_one_error_called_once(tmp_path):
     calls = tmp_path / "calls.txt"
     path = layer_file(tmp_path, f"""

@@ -121,6 +121,10 @@ def check_target(target) -> str:
     """The user's module as given, checked before any process starts: a path
     to an existing ``.py`` file, or a dotted module name.
 
+    A module name that names a file of the working directory (``layers``
+    for ``./layers.py``) is that file, even where an installed module has
+    the same name.
+
     >>> check_target("no/such/file.py")
     Traceback (most recent call last):
     ...
@@ -147,7 +151,11 @@ def check_target(target) -> str:
     if not all(part.isidentifier() for part in text.split(".")):
         raise UserCodeError(f"cannot load {text!r}: it is neither a path to a .py file nor a "
                             "module name")
-    return text
+    # the user's own file in the working directory comes first: `numpy` in a
+    # folder holding numpy.py means that file, not the installed NumPy
+    # (which symbp has imported already, so `import numpy` would return it)
+    own = os.path.join(*text.split(".")) + ".py"
+    return os.path.join(os.curdir, own) if os.path.isfile(own) else text
 
 
 def import_user_module(target: str):
