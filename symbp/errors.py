@@ -31,7 +31,34 @@ class SymbpError(Exception):
         text = f"{self.where}: {self.message}" if self.where else self.message
         if self.suggestion:
             text = f"{text.rstrip('.')}; {self.suggestion}"
+        text = shorten_words(text)
         return text if text.endswith((".", "?", "!")) else text + "."
+
+
+LONGEST_WORD = 300         # characters of one word of an error's sentence
+LONGEST_SENTENCE = 4000    # and of the whole (the longest symbp writes: ~1,500)
+
+
+def shorten_words(text: str, longest: int = LONGEST_WORD,
+                  whole: int = LONGEST_SENTENCE) -> str:
+    """``text`` with every word (a run without spaces) over ``longest``
+    characters cut in its middle, then the whole over ``whole`` characters
+    too: a value quoted from the input (a name of 10^6 characters, a number
+    of 5,000 digits, a list of 10^5 names) keeps its two ends and says how
+    much was left out, and the sentence stays a sentence.
+
+    >>> shorten_words("unknown name '" + "x" * 1000 + "'", longest=20)
+    "unknown name 'xxxxxxxxxxxx[... 983 characters ...]xxxxx'"
+    """
+    text = " ".join(_cut(word, longest) for word in text.split(" "))
+    return _cut(text, whole)
+
+
+def _cut(text: str, longest: int) -> str:
+    if len(text) <= longest:
+        return text
+    head, tail = longest * 2 // 3, longest // 3
+    return f"{text[:head]}[... {len(text) - head - tail:,} characters ...]{text[-tail:]}"
 
 
 class NetworkError(SymbpError, ValueError):
@@ -92,6 +119,22 @@ class GraphError(SymbpError, ValueError):
     ...
     symbp.errors.GraphError: column 9: 'y' has no value; give one, e.g. y=1.
     """
+
+
+class UnknownNameError(SymbpError, KeyError):
+    """A name that is not in one of symbp's tables (``ACTIVATIONS``,
+    ``LOSSES``, ``LAYERS``): a KeyError, as any dict's, whose message lists
+    the names there are.
+
+    >>> from symbp.tables import ACTIVATIONS
+    >>> ACTIVATIONS["relu6"]  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symbp.errors.UnknownNameError: 'relu6' is not an activation; expected one of identity, ...
+    """
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""   # not KeyError's repr of it
 
 
 class UsageError(SymbpError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from symbp.errors import NetworkError
+from symbp.errors import NetworkError, SymbpError
 
 if TYPE_CHECKING:
     from symbp.network import Network
@@ -27,6 +27,14 @@ if TYPE_CHECKING:
 # MAX_DEPTH.
 MEMORY_LIMIT = 1024 ** 3
 MAX_DEPTH = 1000
+# Random networks or layer configurations one run draws (verify, grade and
+# grade-layers --random): each costs up to a second (a new shape's truth is
+# derived), so 1000 is a quarter of an hour; 10^12 would never end.
+MAX_RANDOM = 1000
+# The widest layer a random network may have (grade --max-width): Hypothesis
+# draws widths anywhere up to it, and a network of width 10^9 passes the
+# memory limit only to cost minutes per draw; at 1024 a draw costs a second.
+MAX_RANDOM_WIDTH = 1024
 
 
 def _bytes(count: int) -> str:
@@ -37,6 +45,46 @@ def _bytes(count: int) -> str:
             text = f"{value:,.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
             return f"{text} {unit}"
     return f"{count} bytes"
+
+
+def check_random(count, what: str = "random") -> int:
+    """``count`` of random draws, checked: an integer from 0 to ``MAX_RANDOM``
+    (``what`` names it in the error: ``random`` in Python, ``--random`` on
+    the command line).
+
+    >>> check_random(20)
+    20
+    >>> check_random(10**12)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symbp.errors.SymbpError: random=1000000000000 asks for more draws than symbp makes: ...
+    """
+    given = f"{what} {count!r}" if what.startswith("-") else f"{what}={count!r}"
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise SymbpError(f"{given} is not a number of draws; expected an integer from 0 "
+                         f"to {MAX_RANDOM:,}")
+    if count < 0:
+        raise SymbpError(f"{given} is negative; expected an integer from 0 to {MAX_RANDOM:,}")
+    if count > MAX_RANDOM:
+        raise SymbpError(f"{given} asks for more draws than symbp makes: at most "
+                         f"{MAX_RANDOM:,}, each costing up to a second", suggestion="ask for "
+                         "fewer")
+    return count
+
+
+def check_max_width(width, what: str = "max_width") -> int:
+    """The widest layer random networks may have: an integer from 1 to
+    ``MAX_RANDOM_WIDTH``.
+
+    >>> check_max_width(8)
+    8
+    """
+    given = f"{what} {width!r}" if what.startswith("-") else f"{what}={width!r}"
+    if isinstance(width, bool) or not isinstance(width, int) or \
+            not 1 <= width <= MAX_RANDOM_WIDTH:
+        raise SymbpError(f"{given} is not a width symbp draws up to; it must be an integer "
+                         f"at least 1 and at most {MAX_RANDOM_WIDTH:,}")
+    return width
 
 
 def check_sizes(net: Network):

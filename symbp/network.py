@@ -17,6 +17,7 @@ to the total loss.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -29,7 +30,7 @@ from symbp.tables import ACTIVATIONS, LAYOUTS, LOSSES, REDUCTIONS
 TARGETS = ("soft", "onehot")
 
 def _one_of(field: str, value, allowed, what: str):
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise NetworkError(f"{field}={value!r} is not {what}; expected one of "
                            + ", ".join(allowed))
 
@@ -242,10 +243,15 @@ class Network:
                              f"expected {', '.join(shapes)}")
         arrays = {}
         for key, expected in shapes.items():
+            if np.iscomplexobj(point[key]):
+                raise PointError(f"point[{key!r}] has complex entries; a point is real")
             try:
                 value = np.asarray(point[key], dtype=float)
             except (TypeError, ValueError):
                 raise PointError(f"point[{key!r}] is not an array of numbers") from None
+            if not np.isfinite(value).all():
+                raise PointError(f"point[{key!r}] has NaN or infinite entries; a point is "
+                                 "finite")
             if value.shape != expected:
                 raise PointError(f"point[{key!r}] has shape {value.shape}; "
                                  f"expected {expected} for {self.layout} layout")
@@ -361,3 +367,29 @@ class Network:
         """
         per_sample = np.eye(self.layers[-1])[np.asarray(labels, dtype=int)]   # m x nL
         return per_sample.T.copy() if self.layout == "column" else per_sample
+
+
+def as_network(net, what: str = "net") -> Network:
+    """``net`` as a :class:`Network`: a Network, or a dict of its fields; a
+    NetworkError for anything else (the public functions take either).
+
+    >>> as_network({"layers": [2, 1]}).layers
+    (2, 1)
+    >>> as_network("2,1")
+    Traceback (most recent call last):
+    ...
+    symbp.errors.NetworkError: net must be a symbp.Network or a dict of its fields, not str.
+    """
+    if isinstance(net, Network):
+        return net
+    if not isinstance(net, Mapping):
+        raise NetworkError(f"{what} must be a symbp.Network or a dict of its fields, not "
+                           f"{type(net).__name__}")
+    fields = {f.name for f in dataclasses.fields(Network)}
+    unknown = [key for key in net if key not in fields]
+    if unknown:
+        raise NetworkError(f"{what} has no field {', '.join(map(repr, unknown))}; a network's "
+                           f"fields are {', '.join(sorted(fields))}")
+    if "layers" not in net:
+        raise NetworkError(f"{what} has no layers; give the sizes, e.g. layers=[2, 3, 1]")
+    return Network(**net)

@@ -24,7 +24,28 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from symbp.errors import UnknownNameError
+
 LEAKY_SLOPE = 0.01
+
+
+class Table(dict):
+    """Entries by name; a missing name is an :class:`~symbp.errors.UnknownNameError`
+    (a KeyError) that lists the names there are.
+
+    >>> Table("a colour", {"red": 1})["blue"]
+    Traceback (most recent call last):
+    ...
+    symbp.errors.UnknownNameError: 'blue' is not a colour; expected one of red.
+    """
+
+    def __init__(self, what: str, entries):
+        super().__init__(entries)
+        self.what = what
+
+    def __missing__(self, key):
+        raise UnknownNameError(f"{key!r} is not {self.what}; expected one of "
+                               + ", ".join(self))
 
 
 @dataclass(frozen=True)
@@ -126,7 +147,7 @@ def _softmax_indexed(z, i, n):
     return exp(z[i]) / _sum_over(lambda k: exp(z[k]), n)
 
 
-ACTIVATIONS: dict[str, Activation] = {a.name: a for a in [
+ACTIVATIONS: dict[str, Activation] = Table("an activation", {a.name: a for a in [
     Activation(
         "identity",
         numpy=lambda z, _axis=0: np.asarray(z, dtype=float),
@@ -174,7 +195,7 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in [
         indexed=_softmax_indexed,
         latex=r"\operatorname{softmax}",
         elementwise=False, output_only=True),
-]}
+]})
 
 
 @dataclass(frozen=True)
@@ -234,7 +255,7 @@ def _over_units(term):
     return lambda a, y, n: _sum_over(lambda j: term(a[j], y[j]), n)
 
 
-LOSSES: dict[str, Loss] = {l.name: l for l in [
+LOSSES: dict[str, Loss] = Table("a loss", {l.name: l for l in [
     Loss(
         "half_sse",
         numpy=lambda a, y, axis=0: 0.5 * np.sum((a - y) ** 2, axis=axis),
@@ -277,7 +298,7 @@ LOSSES: dict[str, Loss] = {l.name: l for l in [
         indexed=lambda a, y, n: -_over_units(lambda ai, yi: yi * _sympy().log(ai))(a, y, n),
         latex=r"-\sum_j y_j \log a_j",
         outputs=("sigmoid", "softmax"), domain="simplex", logs=True),
-]}
+]})
 
 # The total loss from the per-sample losses, in index form over the samples
 # (``losses`` an IndexedBase, ``m`` the batch size, symbolic or not).

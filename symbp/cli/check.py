@@ -86,9 +86,11 @@ def _run_layer(args, io) -> int:
     seed = common.parse_seed(args.seed)
     from symbp.layers import layer_named
     from symbp.layers.check import compare_layer, entry_count
+    from symbp.layers.points import check_config
     from symbp.sources.check import BACKPROP_TOLERANCE
     layer = layer_named(args.layer)
-    config = layer.default_config(common.layer_config(args.config))
+    # checked before anything is counted or allocated (a size 0x10 is (0, 10))
+    config = check_config(layer, layer.default_config(common.layer_config(args.config)))
     report = compare_layer(layer, config, seed=seed,
                            progress=io.progress(entry_count(layer, config), "finite differences"))
     if args.json:

@@ -185,10 +185,8 @@ def random_options(args) -> tuple[int, int]:
     ...
     symbp.errors.UsageError: --vary-depth varies the random networks; give --random N too.
     """
-    count = parse_int("--random", args.random)
+    count = parse_random(args.random)
     seed = parse_seed(args.seed)
-    if count < 0:
-        raise UsageError(f"--random {count} is negative; give a number of networks >= 0")
     if args.vary_depth and not count:
         raise UsageError("--vary-depth varies the random networks; give --random N too")
     return count, seed
@@ -284,6 +282,28 @@ def parse_number(option: str, text: str) -> float:
     return value
 
 
+def parse_random(text: str) -> int:
+    """``--random N``: an integer from 0 to ``symbp.limits.MAX_RANDOM``.
+
+    >>> parse_random("3")
+    3
+    """
+    from symbp.limits import check_random
+    return check_random(parse_int("--random", text), "--random")
+
+
+def parse_seconds(option: str, text: str) -> float:
+    """A time limit: a finite number of seconds > 0.
+
+    >>> parse_seconds("--timeout", "2.5")
+    2.5
+    """
+    value = parse_number(option, text)
+    if value <= 0:
+        raise UsageError(f"{option} {text!r} must be a number of seconds > 0")
+    return value
+
+
 def parse_seed(text: str) -> int:
     """``--seed S``: an integer >= 0 (NumPy's and Hypothesis's seeds are).
 
@@ -320,6 +340,8 @@ __all__ = [
     "network_from_args",
     "parse_int",
     "parse_number",
+    "parse_random",
+    "parse_seconds",
     "parse_seed",
     "printable",
     "random_options",

@@ -4,6 +4,7 @@ of what is already there (a device, a symlink's target, a read-only file)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -25,7 +26,8 @@ def write_atomic(path: str, data: str | bytes):
     and no temporary file behind (Ctrl-C included; only kill -9 can leave
     one).  A symlink is followed: its target is replaced and the link kept.
     A pipe, the null device or a terminal (``-o /dev/stdout``, ``-o
-    /dev/null``) is written to as it is, never replaced.  A directory, another
+    /dev/null``) is written to as it is, never replaced; a named pipe that
+    no program reads is refused (opening it would wait for ever).  A directory, another
     device or a read-only file is refused with a UsageError.
 
     >>> import pathlib, tempfile
@@ -53,7 +55,10 @@ def write_atomic(path: str, data: str | bytes):
     if stat.S_ISDIR(status.st_mode):
         raise UsageError(f"cannot write {shown}: it is a directory",
                          suggestion="give a file name, e.g. " + os.path.join(shown, "out.txt"))
-    if stat.S_ISFIFO(status.st_mode) or _usual_device(status):
+    if stat.S_ISFIFO(status.st_mode):
+        _write_to_pipe(path, shown, data)
+        return
+    if _usual_device(status):
         _write_through(path, shown, data)
         return
     raise UsageError(f"cannot write {shown}: it is a device, which symbp does not write to "
@@ -85,6 +90,25 @@ def _usual_device(status) -> bool:
 def _write_through(path, shown: str, data: str | bytes):
     try:
         with open(path, "wb") as handle:
+            handle.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+    except OSError as error:
+        raise UsageError(f"cannot write {shown}: {error.strerror}") from None
+
+
+def _write_to_pipe(path, shown: str, data: str | bytes):
+    """A named pipe is written only while a program reads it: opening one
+    that nobody reads would wait for a reader for ever."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ENXIO:
+            raise UsageError(f"cannot write {shown}: it is a named pipe that no program is "
+                             "reading", suggestion="start its reader first, or give a file "
+                                                   "name") from None
+        raise UsageError(f"cannot write {shown}: {error.strerror}") from None
+    os.set_blocking(fd, True)     # the reader sets the pace from here on
+    try:
+        with open(fd, "wb") as handle:
             handle.write(data if isinstance(data, bytes) else data.encode("utf-8"))
     except OSError as error:
         raise UsageError(f"cannot write {shown}: {error.strerror}") from None

@@ -14,6 +14,7 @@ DESCRIPTION = ("Import FUNC from MODULE (a module in the current directory or on
                "in the order W1, b1, W2, ... (or --returns). Exit 0 every gradient right, "
                "1 a wrong one (or FUNC failed), 2 invalid input.")
 OUTPUT_SHOWN = 20   # lines of FUNC's own output shown in the human report
+OUTPUT_WIDTH = 300  # characters of each
 NG_LAMBD = 0.7      # Ng's own lambd in his regularisation exercise: FUNC taking lambd, none given
 
 
@@ -77,12 +78,12 @@ def _checked_options(args):
     if args.returns and args.vary_depth:
         raise UsageError("--returns fixes how many gradients FUNC returns; it cannot go with "
                          "--vary-depth")
-    max_width = common.parse_int("--max-width", args.max_width) if args.max_width else None
-    if max_width is not None and max_width < 1:
-        raise UsageError(f"--max-width {max_width} must be at least 1")
-    timeout = _number("--timeout", args.timeout)
-    if timeout <= 0:
-        raise UsageError(f"--timeout {args.timeout!r} must be a number of seconds > 0")
+    max_width = None
+    if args.max_width:
+        from symbp.limits import check_max_width
+        max_width = check_max_width(common.parse_int("--max-width", args.max_width),
+                                    "--max-width")
+    timeout = common.parse_seconds("--timeout", args.timeout)
     options = {"names": _map("--names", args.names), "labels": args.labels,
                "grad_names": _map("--grad-names", args.grad_names),
                "returns": _order(args.returns) if args.returns else None,
@@ -247,6 +248,8 @@ def _print_output(io, output: str):
     io.print(f"FUNC printed {len(lines)} line(s)"
              + (f", the first {OUTPUT_SHOWN}:" if len(lines) > OUTPUT_SHOWN else ":"))
     for line in lines[:OUTPUT_SHOWN]:
+        if len(line) > OUTPUT_WIDTH:     # --json keeps the whole line
+            line = f"{line[:OUTPUT_WIDTH]}[... {len(line) - OUTPUT_WIDTH:,} more characters]"
         io.print(io.paint(f"  | {common.printable(line)}", "dim"))
 
 

@@ -42,6 +42,10 @@ def add_arguments(parser):
     common.add_layer_config_option(
         parser, "keep these configuration values in every draw, e.g. N=1 (code written for "
                 "one size, or DLFS's batch-norm check at a batch of one)")
+    from symbp.grading.sandbox import LAYER_TIMEOUT
+    parser.add_argument("--timeout", metavar="SECONDS", default=f"{LAYER_TIMEOUT:g}",
+                        help="time limit of each call of the file's code (default "
+                             f"{LAYER_TIMEOUT:g} s; importing the file may take 60 s or this)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -60,11 +64,10 @@ def run(args, io) -> int:
     summary: 1 ok
     0
     """
-    count = common.parse_int("--random", args.random)
+    _check_not_module_func(args.target)
+    count = common.parse_random(args.random)
     seed = common.parse_seed(args.seed)
-    if count < 0:
-        from symbp.errors import UsageError
-        raise UsageError(f"--random {count} is negative; give a number of configurations >= 0")
+    timeout = common.parse_seconds("--timeout", args.timeout)
     only = [name.strip() for name in args.only.split(",") if name.strip()] if args.only else None
     from symbp.grading.layers import grade_layers
     progress = {"step": None}
@@ -73,7 +76,8 @@ def run(args, io) -> int:
         progress["step"] = io.progress(count, found.name)
 
     report = grade_layers(args.target, only=only, random=count, seed=seed,
-                          config=common.layer_config(args.config), on_layer=on_layer,
+                          config=common.layer_config(args.config), timeout=timeout,
+                          on_layer=on_layer,
                           on_draw=lambda done: progress["step"](done))
     if args.json:
         io.json(report.to_json())
@@ -84,12 +88,27 @@ def run(args, io) -> int:
         io.print(f"note: {note}")
     for layer in report.layers:
         _print_layer(io, layer)
+        if layer.message and "(the time limit)" in layer.message:
+            io.print(io.paint(f"  (--timeout {args.timeout} is the limit of each call; give "
+                              "more seconds if the code needs them)", "yellow"))
     counts = {}
     for layer in report.layers:
         counts[layer.verdict] = counts.get(layer.verdict, 0) + 1
     summary = ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
     io.print(io.paint(f"summary: {summary}", "green" if report.ok else "red"))
     return report.exit_code
+
+
+def _check_not_module_func(target: str):
+    """``FILE.py:NAME`` is grade's form: here the layers are found by name."""
+    import os
+    module, sep, name = target.rpartition(":")
+    if sep and name.isidentifier() and (module.endswith(".py") or os.path.exists(module) or
+                                        all(p.isidentifier() for p in module.split("."))):
+        from symbp.errors import UsageError
+        raise UsageError(f"grade-layers takes a file or a module, not {target!r}: it finds "
+                         "the layers by their names", suggestion=f"grade one of them with "
+                                                                 f"{module} --only {name}")
 
 
 def _print_layer(io, layer):

@@ -11,7 +11,7 @@ import re
 import sys
 from typing import ClassVar, Self
 
-from symbp.errors import OutputError
+from symbp.errors import OutputError, shorten_words
 
 
 def printable(text: str) -> str:
@@ -80,7 +80,7 @@ class Output:
 
     def error(self, sentence: str):
         with contextlib.suppress(OSError):   # nowhere left to say anything
-            print(escape_controls(sentence.replace("\n", " ")), file=self.err)
+            print(escape_controls(shorten_words(sentence.replace("\n", " "))), file=self.err)
 
     def flush(self):
         """Flush stdout; an :class:`OutputError` when what was printed cannot be written."""

@@ -25,6 +25,8 @@ import signal
 import sys
 import time
 
+from symbp.processes import die_with_parent
+
 FORWARD_AFTER = 0.2   # seconds: Ctrl-C sent to the parent alone is passed on to the child
 KILL_AFTER = 0.8      # seconds: a child still running after Ctrl-C is stopped
 _POLL = 0.02
@@ -82,7 +84,7 @@ def _become_worker(parent: int, previous_sigint, work):
     code = 70
     try:
         signal.signal(signal.SIGINT, previous_sigint)
-        _die_with(parent)
+        die_with_parent(parent)   # ends when the parent does (a test's timeout)
         code = work()
     except (KeyboardInterrupt, _Interrupted):
         _say("interrupted.")
@@ -101,15 +103,6 @@ def _become_worker(parent: int, previous_sigint, work):
         # exit now: the parent waits for this process, and an interrupted
         # run's clean-up of large objects could take seconds
         os._exit(code)
-
-
-def _die_with(parent: int):
-    """The child ends when the parent does (killed, say, by a test's timeout)."""
-    with contextlib.suppress(Exception):        # Linux only; elsewhere best effort
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os._exit(130)
 
 
 def _stop(child: int) -> int | None:

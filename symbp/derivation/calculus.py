@@ -135,9 +135,15 @@ def loss_derivative(loss: str, units: int):
     >>> loss_derivative("cce", 2), loss_derivative("half_sse", 1)
     (-y/a, a - y)
     """
-    a = sp.symbols(f"a1:{units + 1}", real=True)
-    y = sp.symbols(f"y1:{units + 1}", real=True)
-    d = sp.diff(LOSSES[loss].sympy(list(a), list(y)), a[0]).xreplace({a[0]: A, y[0]: Y})
+    # The loss in index form, c(n) * Sum_j term(a[j], y[j]): only the sum's
+    # first term holds a_1, so it stands for the sum (SymPy differentiates
+    # it, the factor c(n) kept); writing the sum out over all the units
+    # would cost SymPy minutes at a thousand outputs, for the same result.
+    a, y = sp.IndexedBase("a"), sp.IndexedBase("y")
+    loss_form = LOSSES[loss].indexed(a, y, units)
+    first = loss_form.replace(lambda e: isinstance(e, sp.Sum),
+                              lambda e: e.function.subs(e.variables[0], 0))
+    d = sp.diff(first.xreplace({a[0]: A, y[0]: Y}), A)
     if d.free_symbols - {A, Y}:
         raise ValueError(f"the derivative of {loss} is not element-wise")
     return _tidy(d)
@@ -207,15 +213,32 @@ class SoftmaxPieces:
     elementwise: sp.Expr | None
 
 
+# The softmax Jacobian is simplified entry by entry: units^2 entries, minutes
+# at 50 outputs.  Above this many outputs the pieces are those of this many
+# (the Jacobian is shown up to 4 outputs anyway), and the output error they
+# give is kept only where the loss's derivative does not depend on the count
+# (cce's a - y); the derivation checks that equation on the network itself.
+SOFTMAX_PIECES_UNITS = 4
+
+
 @cache
 def softmax_pieces(loss: str, units: int, targets_sum_to_one: bool) -> SoftmaxPieces:
     """The softmax Jacobian and output error of ``loss`` on ``units`` outputs
     (:class:`SoftmaxPieces`); ``targets_sum_to_one`` lets the last target be
-    written in the others, as the last output is.
+    written in the others, as the last output is.  Over
+    ``SOFTMAX_PIECES_UNITS`` outputs, those of that many (see there).
 
     >>> softmax_pieces("cce", 2, targets_sum_to_one=False).elementwise is None
     True
+    >>> softmax_pieces("cce", 1000, targets_sum_to_one=True).elementwise
+    a - y
     """
+    if units > SOFTMAX_PIECES_UNITS:
+        fewer = softmax_pieces(loss, SOFTMAX_PIECES_UNITS, targets_sum_to_one)
+        same_derivative = loss_derivative(loss, units) == \
+            loss_derivative(loss, SOFTMAX_PIECES_UNITS)
+        return fewer if same_derivative else \
+            SoftmaxPieces(fewer.s, fewer.y, fewer.jacobian, fewer.is_diag_minus_outer, None)
     z = sp.symbols(f"z1:{units + 1}", real=True)
     s = sp.symbols(f"s1:{units + 1}", positive=True)
     y = sp.symbols(f"y1:{units + 1}", real=True)

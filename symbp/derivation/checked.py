@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from symbp.derivation.draft import Equation, build_document, summary_table
 from symbp.derivation.printers import DOCUMENT_PRINTERS, Display, Heading, Table, Text
 from symbp.errors import SymbpError, UsageError
+from symbp.network import as_network
 from symbp.verification.verdicts import verify
 
 FORMATS = tuple(DOCUMENT_PRINTERS)
@@ -101,7 +102,8 @@ def derive(net, format: str = "latex", standalone: bool = False, expand: bool = 
     >>> "a^{[1]} - y" in text
     True
     """
-    if format not in FORMATS:
+    net = as_network(net)
+    if not isinstance(format, str) or format not in FORMATS:
         raise UsageError(f"format={format!r} is not a derivation format; expected one of "
                          + ", ".join(FORMATS))
     if expand and max(net.layers) > EXPAND_MAX_WIDTH:

@@ -30,6 +30,7 @@ from symbp.derivation.layer_graphs import GRAPHS
 from symbp.derivation.printers import DOCUMENT_PRINTERS, Display, Heading, Table, Text
 from symbp.errors import UsageError
 from symbp.layers.formula_values import point_values
+from symbp.layers.formulas import as_sized_layer
 from symbp.notation.parser import LAYER_MATRIX, parse_formula
 from symbp.notation.quantities import LAYER_QUANTITIES
 from symbp.notation.text import notation_text
@@ -175,7 +176,8 @@ def derive_layer(sized, format: str = "latex", standalone: bool = False,
     >>> derivation.equations[-1].formula, derivation.equations[-1].verdict
     ('dx = dout * step(x)', 'proved for every N and D')
     """
-    if format not in FORMATS:
+    sized = as_sized_layer(sized)
+    if not isinstance(format, str) or format not in FORMATS:
         raise UsageError(f"format={format!r} is not a derivation format; expected one of "
                          + ", ".join(FORMATS))
     if sized.layer.name not in GRAPHS:

@@ -123,6 +123,11 @@ def select(found: list[Found], only: list[str] | None) -> list[Found]:
     """
     if not only:
         return found
+    if isinstance(only, str):
+        only = [only]          # one name
+    if not all(isinstance(name, str) for name in only):
+        raise LayerError(f"only={only!r} is not a list of layer names, e.g. "
+                         "['batchnorm', 'affine_backward']")
     unknown = [name for name in only
                if not any(name in (f.name, f.layer) for f in found)]
     if unknown:

@@ -42,7 +42,7 @@ from symbp.grading.user_code import (
     describe_exception,
     numpy_restored,
 )
-from symbp.network import Network
+from symbp.network import Network, as_network
 
 MAX_ZERO_REDRAWS = 20   # points tried when a true gradient is exactly 0 (contract section 10)
 _PROBLEMS = {"raised": "exception", "exited": "exited", "timeout": "timeout"}
@@ -77,6 +77,13 @@ def grade(func, net: Network, point=None, *, rtol=None, atol=None, names=None,
     >>> grade(ng_style, net, names={"W1": "w1"}).ok
     True
     """
+    net = as_network(net)
+    for name, tolerance in (("rtol", rtol), ("atol", atol)):
+        if tolerance is not None and (isinstance(tolerance, bool) or not isinstance(
+                tolerance, (int, float, np.integer, np.floating)) or
+                not 0 <= tolerance < np.inf):
+            raise NetworkError(f"{name}={tolerance!r} is not a tolerance; expected a finite "
+                               "number >= 0")
     reason = net.untestable()
     if reason is not None:
         raise NetworkError(f"{net} cannot show a slip in a backprop: {reason}",

@@ -24,7 +24,7 @@ from symbp.errors import LayerError
 from symbp.grading.discovery import Found
 from symbp.grading.layer_draws import grade_draw
 from symbp.grading.layers import DEFAULT_RANDOM, LayerReport, grade_found
-from symbp.grading.user_code import Outcome, UserError, describe_exception, plain
+from symbp.grading.user_code import Outcome, UserError, describe_exception
 from symbp.layers import layer_named
 from symbp.layers.points import check_config
 
@@ -53,7 +53,7 @@ class LocalCode:
 
     def call(self, function, *args) -> Outcome:
         try:
-            return Outcome(plain(function(self.module, *args)), None)
+            return Outcome(function(self.module, *args), None)
         except Exception as raised:  # noqa: BLE001  (the code under test may raise anything)
             return Outcome(None, UserError("raised", *describe_exception(raised)))
 

@@ -81,6 +81,8 @@ def config_diagnosis(user, found, layer, failing, extra: dict, fixed: dict) -> d
                 continue   # nothing fits this value with the rest as it is
             draw = grade_draw(user, found, layer, with_seed(layer, {**moved, **extra},
                                                             failing.seed), failing.seed)
+            if draw.problem == "process":
+                return None    # a time limit: each further value would cost it again
             _sort(draw, value, right, wrong)
         if right:
             verdicts[size.name] = (sorted(right), sorted(wrong))
@@ -117,6 +119,8 @@ def _parameter_verdicts(user, found, layer, failing, extra, fixed, base) -> dict
                                     name: value})
             draw = grade_draw(user, found, layer, with_seed(layer, {**moved, **extra},
                                                             failing.seed), failing.seed)
+            if draw.problem == "process":
+                return {}    # a time limit: each further value would cost it again
             _sort(draw, value, right, wrong)
         if right:
             verdicts[name] = (sorted(right), sorted(wrong))

@@ -27,6 +27,7 @@ from symbp.grading.layer_probes import mask_probe
 from symbp.layers import LAYERS
 from symbp.layers.model import Try
 from symbp.layers.points import check_config
+from symbp.limits import check_random
 
 DEFAULT_RANDOM = 20
 
@@ -124,6 +125,17 @@ class _Failed(Exception):
         self.draw = draw
 
 
+class _Ended(BaseException):
+    """Raised inside the Hypothesis test when the user's code ran past its
+    time limit or ended its process: a BaseException, which Hypothesis does
+    not shrink, since every smaller configuration would cost the whole time
+    limit again (two layers that loop took eight minutes)."""
+
+    def __init__(self, draw: Draw):
+        super().__init__(draw.message or draw.verdict)
+        self.draw = draw
+
+
 def _fixed_for(layer, fixed: dict) -> dict:
     names = layer.config_names()
     return {k: v for k, v in fixed.items() if k in names}
@@ -188,8 +200,8 @@ def grade_found(user, found: Found, count: int = DEFAULT_RANDOM, *, seed: int = 
     fixed = _fixed_for(layer, fixed or {})
     draw, way = _first_draw(user, found, layer, fixed)
     extra = way.values
-    if draw.verdict == "unimplemented":
-        return _report(found, draw, 1)
+    if draw.verdict == "unimplemented" or draw.problem == "process":
+        return _report(found, draw, 1)    # a time limit or an ended process: once is enough
     probe = mask_probe(user, found, layer, extra) if draw.verdict not in FAILING else None
     if probe is not None:   # a dropout mask of the wrong distribution: no draw shows it
         return _report(found, probe, 2, way.note)
@@ -281,12 +293,12 @@ def _search(user, found, layer, count, seed, fixed, extra, tally, on_draw) -> Dr
                 on_draw(min(tally.tried, count))
         if draw.verdict in FAILING:
             failures.append(draw)
-            raise _Failed(draw)
+            raise (_Ended if draw.problem == "process" else _Failed)(draw)
 
     try:
         with scratch_storage():
             attempt()
-    except _Failed as failed:
+    except (_Failed, _Ended) as failed:
         return failed.draw
     except Exception:
         if not failures:
@@ -305,7 +317,9 @@ def grade_layers(path_or_module, *, only=None, random: int = DEFAULT_RANDOM, see
     ``only`` names the layers to grade (the user's names or catalogue
     names); ``random`` configurations per layer from Hypothesis (seeded by
     ``seed``); ``config`` fixes configuration values for every layer that has
-    them (``{"N": 1}``); ``on_layer(found)`` and ``on_draw(done)`` follow the work.
+    them (``{"N": 1}``); ``timeout`` is each call's time limit in seconds
+    (default ``symbp.grading.sandbox.LAYER_TIMEOUT``); ``on_layer(found)`` and ``on_draw(done)``
+    follow the work.
 
     >>> import pathlib, tempfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -317,9 +331,16 @@ def grade_layers(path_or_module, *, only=None, random: int = DEFAULT_RANDOM, see
     >>> [(r.found.name, r.verdict) for r in report.layers]
     [('relu_backward', 'ok')]
     """
-    from symbp.grading.sandbox import DEFAULT_TIMEOUT, UserProcess
+    from symbp.grading.sandbox import LAYER_TIMEOUT, UserProcess
     from symbp.grading.stand_ins import notes
-    with UserProcess(path_or_module, timeout=timeout or DEFAULT_TIMEOUT) as user:
+    check_random(random)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise LayerError(f"seed={seed!r} is not a seed; expected an integer >= 0")
+    if config is not None and not isinstance(config, dict):
+        raise LayerError(f"config={config!r} is not a dict of configuration values, e.g. "
+                         "{'N': 1}")
+    with UserProcess(path_or_module, timeout=LAYER_TIMEOUT if timeout is None
+                     else timeout) as user:
         found = select(discover(user.names()), only)
         if not found:
             raise LayerError(f"nothing recognisable in {path_or_module}: symbp looks for "

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from symbp.errors import NetworkError
 from symbp.grading.grades import GradeReport, grade
+from symbp.limits import check_max_width, check_random
 from symbp.network import Network
 from symbp.verification.search import MAX_WIDTH, isolated, scratch_storage, similar_networks
 
@@ -81,6 +82,8 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False,
     >>> found.ok, found.tried, seen
     (True, 3, [1, 2, 3])
     """
+    check_random(n, "n")
+    check_max_width(max_width)
     maps = {what: dict(options.pop(what, None) or {}) for what in ("names", "grad_names")}
     calls, failures = [0], []
     drawn = similar_networks(net, vary_depth=vary_depth, fixed_widths=fixed_widths,

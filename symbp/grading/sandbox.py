@@ -34,6 +34,7 @@ same outcomes except that ``os._exit`` and time limits cannot be caught.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing
 import os
@@ -54,18 +55,45 @@ from symbp.grading.user_code import (
     describe_named,
     import_failure,
     import_user_module,
-    plain,
 )
+from symbp.processes import die_with_parent
 
 DEFAULT_TIMEOUT = 60.0   # seconds a call (or the import) may take; code as people write it needs ms
+# seconds each call of a layer's code may take (grade-layers): at symbp's
+# sizes (at most 600 entries) even a naive convolution in loops takes
+# milliseconds; a layer past it is an error, reported once, never shrunk
+# (each try would cost the limit again)
+LAYER_TIMEOUT = 10.0
 _POLL = 0.05             # how often the parent looks at the child: Ctrl-C reaches it in this time
 
 
+# characters of the user's printed output kept per call: the report shows 20
+# lines and --json all of it, but print("x" * 10**9) must not reach symbp whole
+MAX_OUTPUT = 1_000_000
+
+
 class _Capture(io.StringIO):
-    """The user's print() output; closing it (sys.stdout.close()) is ignored."""
+    """The user's print() output, its first ``MAX_OUTPUT`` characters (a note
+    says how many more were printed); closing it (sys.stdout.close()) is ignored."""
+
+    def __init__(self):
+        super().__init__()
+        self.dropped = 0
+
+    def write(self, text) -> int:
+        text = str(text)
+        room = max(MAX_OUTPUT - self.tell(), 0)
+        self.dropped += max(len(text) - room, 0)
+        super().write(text[:room])
+        return len(text)
 
     def close(self):
         pass
+
+    def kept(self) -> str:
+        more = f"\n[... {self.dropped:,} more characters printed, not kept]\n" \
+            if self.dropped else ""
+        return self.getvalue() + more
 
 
 def _names_of(module) -> dict[str, str]:
@@ -87,17 +115,28 @@ def _names_of(module) -> dict[str, str]:
 def _run_one(module, function, args) -> tuple:
     capture = _Capture()
     sys.stdout = sys.stderr = capture
+    me = os.getpid()
     try:
-        value, error = plain(function(module, *args)), None
+        # symbp's own function: it makes the user's values plain data itself
+        value, error = function(module, *args), None
     except BaseException as raised:  # noqa: BLE001  (GeneratorExit, SystemExit, KeyboardInterrupt...)
         value, error = None, UserError("raised", *describe_exception(raised))
     finally:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-    return value, error, capture.getvalue()
+        if os.getpid() != me:
+            # a copy the user's code forked (os.fork()): it must not answer
+            # on the child's pipe too, or the replies would interleave
+            os._exit(0)
+    return value, error, capture.kept()
 
 
-def _child(connection, target: str):
-    """The child's loop: import the module, then run each call sent."""
+def _child(connection, target: str, parent: int):
+    """The child's loop: import the module, then run each call sent.  The
+    child leads a process group of its own, so that whatever the user's code
+    starts (a fork, a subprocess) ends with it (``UserProcess.stop``)."""
+    die_with_parent(parent, exit_code=0)
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -137,6 +176,10 @@ class UserProcess:
 
     def __init__(self, target, timeout: float = DEFAULT_TIMEOUT):
         self.target = check_target(target)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
+                not 0 < timeout < float("inf"):
+            raise UserCodeError(f"timeout={timeout!r} is not a time limit; give a number "
+                                "of seconds > 0")
         self.timeout = float(timeout)
         self._process = None
         self._connection = None
@@ -161,8 +204,8 @@ class UserProcess:
             return
         context = multiprocessing.get_context("fork")
         parent_end, child_end = context.Pipe()
-        self._process = context.Process(target=_child, args=(child_end, self.target),
-                                        daemon=True)
+        self._process = context.Process(target=_child, args=(child_end, self.target,
+                                                             os.getpid()), daemon=True)
         self._process.start()
         child_end.close()
         self._connection = parent_end
@@ -193,6 +236,9 @@ class UserProcess:
             self._connection.close()
             self._connection = None
         if self._process is not None:
+            with contextlib.suppress(OSError):
+                # the child's group: it and anything the user's code started
+                os.killpg(self._process.pid, signal.SIGKILL)
             if self._process.is_alive():
                 self._process.kill()
             self._process.join(timeout=5)

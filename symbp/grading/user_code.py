@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from symbp.errors import SymbpError
+from symbp.limits import MEMORY_LIMIT
 
 
 class UserCodeError(SymbpError):
@@ -120,15 +121,28 @@ def check_target(target) -> str:
     """The user's module as given, checked before any process starts: a path
     to an existing ``.py`` file, or a dotted module name.
 
+    A module name that names a file of the working directory (``layers``
+    for ``./layers.py``) is that file, even where an installed module has
+    the same name.
+
     >>> check_target("no/such/file.py")
     Traceback (most recent call last):
     ...
     symbp.grading.user_code.UserCodeError: cannot load no/such/file.py: no such file.
     """
-    text = str(target)
+    if not isinstance(target, (str, os.PathLike)):
+        raise UserCodeError(f"{target!r} is not a module: give a path to a .py file or a "
+                            "module's name, as text")
+    text = os.fspath(target)
+    if not isinstance(text, str):
+        raise UserCodeError(f"{target!r} is not a module: give a path to a .py file or a "
+                            "module's name, as text")
     if text.endswith(".py") or os.sep in text or (os.altsep and os.altsep in text):
         if os.path.isdir(text):
             raise UserCodeError(f"cannot load {text}: it is a folder, not a Python file")
+        if os.path.exists(text) and not os.path.isfile(text):
+            raise UserCodeError(f"cannot load {text}: it is not a regular file (a device or "
+                                "a pipe?)")
         if not os.path.isfile(text):
             raise UserCodeError(f"cannot load {text}: no such file")
         if not text.endswith(".py"):
@@ -137,7 +151,11 @@ def check_target(target) -> str:
     if not all(part.isidentifier() for part in text.split(".")):
         raise UserCodeError(f"cannot load {text!r}: it is neither a path to a .py file nor a "
                             "module name")
-    return text
+    # the user's own file in the working directory comes first: `numpy` in a
+    # folder holding numpy.py means that file, not the installed NumPy
+    # (which symbp has imported already, so `import numpy` would return it)
+    own = os.path.join(*text.split(".")) + ".py"
+    return os.path.join(os.curdir, own) if os.path.isfile(own) else text
 
 
 def import_user_module(target: str):
@@ -251,53 +269,80 @@ class Unreadable:
 
 
 _MAX_NESTING = 20
+# What the child sends back is bounded, all its arrays together: a gradient
+# symbp asks for fits the network's memory budget (symbp.limits, 1 GiB of
+# float64); more would be copied through the pipe into symbp's own memory.
+MAX_RETURNED_ENTRIES = MEMORY_LIMIT // 8
 
 
-def plain(value, depth: int = 0):
+def plain(value, depth: int = 0, budget: list | None = None):
     """The user's value as plain data the parent can read without the user's
     module: dicts, lists, tuples, NumPy arrays and scalars, Python numbers
     and strings; anything with ``__array__`` becomes an array; any other
-    object an :class:`Unreadable`.  Runs in the child.
+    object an :class:`Unreadable`, and so is whatever goes past
+    ``MAX_RETURNED_ENTRIES`` entries (``budget``: what is left of them).
+    Runs in the child.
 
     >>> plain({"W1": [1.0, 2.0], "note": object()})["note"].kind
     'object'
     """
+    budget = [MAX_RETURNED_ENTRIES] if budget is None else budget
     if depth > _MAX_NESTING:
         return Unreadable(type(value).__name__, "nested too deeply")
+    if isinstance(value, (str, bytes, list, tuple, Mapping)):
+        budget[0] -= _length(value)
+        if budget[0] < 0:
+            return Unreadable(type(value).__name__, _over())
     if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic,
                                            Unreadable)):
         return value
     if type(value) is np.ndarray:
-        return _plain_array(value)
+        return _plain_array(value, budget)
     try:
         if isinstance(value, Mapping):
-            return {plain(key, depth + 1): plain(item, depth + 1) for key, item in value.items()}
+            return {plain(key, depth + 1, budget): plain(item, depth + 1, budget)
+                    for key, item in value.items()}
         if isinstance(value, (list, tuple)):
-            items = [plain(item, depth + 1) for item in value]
+            items = [plain(item, depth + 1, budget) for item in value]
             return items if isinstance(value, list) else tuple(items)
         if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
-            return _plain_array(np.array(value))
+            return _plain_array(np.array(value), budget)
     except Exception as raised:  # noqa: BLE001  (a user object whose access raises)
         what, _ = describe_exception(raised)
         return Unreadable(type(value).__name__, f"reading it raised {what}")
     return Unreadable(type(value).__name__)
 
 
-def _plain_array(array: np.ndarray):
+def _over() -> str:
+    return f"more than the {MAX_RETURNED_ENTRIES:,} entries symbp reads back"
+
+
+def _length(value) -> int:
+    try:
+        return len(value)
+    except Exception:  # noqa: BLE001  (a user mapping whose len raises)
+        return 0
+
+
+def _plain_array(array: np.ndarray, budget: list):
     # an array of Python objects may hold the user's own: not plain data
     if array.dtype.hasobject:
         return Unreadable("ndarray", "an array of Python objects, not of numbers")
+    budget[0] -= array.size
+    if budget[0] < 0:
+        return Unreadable("ndarray", f"{array.size:,} entries, {_over()}")
     return array
 
 
 def call_named(module, name: str, *args):
-    """``module.name(*args)``: the simplest function to send to :meth:`UserProcess.call`.
+    """``module.name(*args)`` as plain data: the simplest function to send to
+    :meth:`UserProcess.call`.
 
     >>> import math
     >>> call_named(math, "hypot", 3, 4)
     5.0
     """
-    return getattr(module, name)(*args)
+    return plain(getattr(module, name)(*args))
 
 
 def call_watched(function, params: dict, x, y, extras: dict | None = None) -> tuple:

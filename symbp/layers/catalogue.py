@@ -45,12 +45,13 @@ from symbp.layers.temporal import (
     TIME_SOFTMAX_LOSS,
     WORD_EMBEDDING,
 )
+from symbp.tables import Table
 
-LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
+LAYERS: dict[str, Layer] = Table("a layer of the catalogue", {layer.name: layer for layer in (
     AFFINE, RELU, SIGMOID, TANH, MULTIPLY, ADD, SOFTMAX_LOSS, SVM_LOSS, BATCHNORM, LAYERNORM,
     DROPOUT, L2, CONV, MAX_POOL, SPATIAL_BATCHNORM, SPATIAL_GROUPNORM, WORD_EMBEDDING, RNN_STEP,
     RNN, LSTM_STEP, LSTM, TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS, TIME_SOFTMAX_LOSS, LINEAR_SOFTMAX,
-    LINEAR_SVM, NG_LINEAR, NG_LINEAR_RELU, NG_LINEAR_SIGMOID, MATMUL, SOFTMAX, SIGMOID_LOSS)}
+    LINEAR_SVM, NG_LINEAR, NG_LINEAR_RELU, NG_LINEAR_SIGMOID, MATMUL, SOFTMAX, SIGMOID_LOSS)})
 
 
 def layer_named(name: str) -> Layer:
@@ -59,7 +60,7 @@ def layer_named(name: str) -> Layer:
     >>> layer_named("affine").grads
     {'x': 'dx', 'w': 'dw', 'b': 'db'}
     """
-    if name not in LAYERS:
+    if not isinstance(name, str) or name not in LAYERS:
         raise LayerError(f"{name!r} is not a layer of the catalogue; expected one of "
                          f"{', '.join(LAYERS)}")
     return LAYERS[name]

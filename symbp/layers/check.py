@@ -4,7 +4,8 @@ The truth (the vector-Jacobian product SymPy/SymEngine derive from the
 layer's definition), symbp's own hand-coded NumPy backward, and central
 finite differences of symbp's NumPy forward must agree on every gradient,
 as for networks (:mod:`symbp.sources.check`): the backward within 1e-9 and
-finite differences within 1e-5 of each gradient's largest entry.  The
+finite differences within 1e-5 of each gradient's largest entry, or within
+rounding of the objective's size where a gradient vanishes.  The
 NumPy forward is compared with the definition's output too.
 
 >>> from symbp.layers import LAYERS
@@ -24,6 +25,8 @@ from symbp.sources.check import (
     BACKPROP_TOLERANCE,
     FINITE_TOLERANCE,
     ParameterCheck,
+    finite_floor,
+    rounding_floor,
     scaled_difference,
 )
 from symbp.sources.finite import central_differences
@@ -111,7 +114,12 @@ def compare_layer(layer, config: dict | None = None, *, seed: int = 0,
 
     finite = _finite_gradients(layer, arrays, config, dout, progress and on_entry)
     forward = scaled_difference(np.atleast_1d(out), np.atleast_1d(layer.forward(arrays, config)))
+    # where a gradient (nearly) vanishes (batch norm's dx at N = 2) relative
+    # differences measure rounding: as for networks, absolute floors from the
+    # size of the objective's terms, sum |dout * out| (the loss for a loss)
+    size = float(np.sum(np.abs(np.asarray(dout) * np.asarray(out))))
     keys = [ParameterCheck(key, *scaled_difference(truth[key], np.asarray(own[key])),
-                           *scaled_difference(truth[key], finite[key]))
+                           *scaled_difference(truth[key], finite[key]),
+                           backprop_floor=rounding_floor(size), finite_floor=finite_floor(size))
             for key in truth]
     return LayerCheck(layer, config, seed, *forward, keys)

@@ -28,6 +28,7 @@ Nothing here writes a derivative.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from symbp.errors import LayerError
@@ -113,7 +114,7 @@ def formula_layer(name: str) -> FormulaLayer:
     ...
     symbp.errors.LayerError: 'conv' is not a layer formulas can be about; expected one of affine, ...
     """
-    if name not in FORMULA_LAYERS:
+    if not isinstance(name, str) or name not in FORMULA_LAYERS:
         raise LayerError(f"{name!r} is not a layer formulas can be about; expected one of "
                          f"{', '.join(FORMULA_LAYERS)}")
     return FORMULA_LAYERS[name]
@@ -370,3 +371,25 @@ def stage_names(sized: SizedLayer) -> list[str]:
     (['probs', 'lse', 'correct'], ['penalty'])
     """
     return list(build(sized, ConcreteSpace("symengine")).staged)
+
+
+def as_sized_layer(sized) -> SizedLayer:
+    """``sized`` as a :class:`SizedLayer`: one already, a layer's name (its
+    default sizes), or a ``[layer]`` dict (``{"name": "batchnorm", "N": 4}``);
+    a LayerError for anything else.
+
+    >>> str(as_sized_layer({"name": "relu", "N": 3}))
+    'relu (N = 3, D = 2)'
+    """
+    if isinstance(sized, SizedLayer):
+        return sized
+    if isinstance(sized, str):
+        return SizedLayer.of(sized)
+    if isinstance(sized, Mapping):
+        fields = dict(sized)
+        if "name" not in fields:
+            raise LayerError("the layer has no name; give one, e.g. name = \"batchnorm\"")
+        name = fields.pop("name")
+        return SizedLayer.of(name, **fields)
+    raise LayerError(f"a layer must be a symbp.SizedLayer, a layer's name or a dict of its "
+                     f"name and sizes, not {type(sized).__name__}")

@@ -328,7 +328,10 @@ class Layer:
         config = dict(config)
         for p in self.parameters:
             if p.follows is not None and p.name not in config:
-                config[p.name] = p.follows(config)
+                try:
+                    config[p.name] = p.follows(config)
+                except (TypeError, ValueError, ArithmeticError, KeyError):
+                    continue   # from a value not allowed (p = 0): check_config says which
         return config
 
     def config_names(self) -> set[str]:

@@ -28,6 +28,9 @@ KINK_MARGIN = 1e-3
 ATTEMPTS = 50
 MAX_SIZE = 16          # any one size
 MAX_ENTRIES = 600      # every operand's entries together: the derivation is entry by entry
+# A parameter (eps, reg) beyond this is no layer anyone trains, and float64
+# overflows in the objective long before 1e308 (reg = 1e308 over w ** 2)
+MAX_PARAMETER = 1e6
 
 
 def check_config(layer, config: dict) -> dict:
@@ -57,25 +60,42 @@ def check_config(layer, config: dict) -> dict:
         if size.dims and not values:
             raise LayerError(f"{layer.name}'s {size.name} needs at least one size")
         for value in values:
-            if not isinstance(value, (int, np.integer)) or not size.minimum <= value <= MAX_SIZE:
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                raise LayerError(f"{layer.name}'s {size.name} = {value!r} is not a size; "
+                                 f"expected an integer from {size.minimum} to {MAX_SIZE}")
+            if not size.minimum <= value <= MAX_SIZE:
                 raise LayerError(f"{layer.name}'s {size.name} = {value} is outside "
                                  f"{size.minimum}..{MAX_SIZE}")
         if size.fits is not None and not size.fits(config[size.name], config):
             raise LayerError(f"{layer.name}'s {size.name} = {config[size.name]} does not fit "
                              f"{_sizes(layer, config, before=size.name)}: {size.rule}")
+    # the parameters given are checked before those that follow them are
+    # computed from them (dropout's scale = 1/p, with p = 0 or p = [2, 2])
+    for p in layer.parameters:
+        if p.name in config:
+            config[p.name] = _parameter(layer, p.name, config[p.name])
     config = layer.complete(config)
     for p in layer.parameters:
-        value = config.get(p.name, p.default)
-        if not np.isfinite(value) or value < 0 or (p.name == "p" and not 0 < value < 1):
-            raise LayerError(f"{layer.name}'s {p.name} = {value} is not allowed"
-                             + ("; p is a probability in (0, 1)" if p.name == "p" else
-                                "; it is a number >= 0"))
-        config[p.name] = float(value)
+        config[p.name] = _parameter(layer, p.name, config.get(p.name, p.default))
     entries = sum(prod(op.grid(config)) for op in layer.operands)
     if entries > MAX_ENTRIES:
         raise LayerError(f"{layer.name} with {_sizes(layer, config)} has {entries} entries; "
                          f"symbp derives layers of up to {MAX_ENTRIES} entries")
     return config
+
+
+def _parameter(layer, name: str, value) -> float:
+    """A parameter's value as a float, or a LayerError: a real number, finite,
+    >= 0, and for dropout's keep probability ``p`` in (0, 1)."""
+    real = isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_))
+    if not real or not np.isfinite(value) or not 0 <= value <= MAX_PARAMETER or \
+            (name == "p" and not 0 < value < 1):
+        shown = value if real else repr(value)
+        raise LayerError(f"{layer.name}'s {name} = {shown} is not allowed"
+                         + ("; p is a probability in (0, 1)" if name == "p" else
+                            f"; it is a number from 0 to {MAX_PARAMETER:g}"))
+    return float(value)
 
 
 def _sizes(layer, config, before: str | None = None) -> str:
@@ -120,14 +140,31 @@ def sample_point(layer, config: dict, seed: int = 0):
     from symbp.layers.symbolic import truth_for
     rng = np.random.default_rng(seed)
     always_zero = layer.vacuous(config)
+    undefined = 0
     for _ in range(ATTEMPTS):
         arrays = _draw_arrays(layer, config, rng)
         if layer.kink_distance(arrays, config) < KINK_MARGIN:
             continue
-        dout = 1.0 if layer.loss else rng.normal(size=np.shape(layer.forward(arrays, config)))
-        _, grads = truth_for(layer, config)(arrays, config, dout)
+        with np.errstate(all="ignore"):
+            out = layer.forward(arrays, config)
+            dout = 1.0 if layer.loss else rng.normal(size=np.shape(out))
+            _, grads = truth_for(layer, config)(arrays, config, dout)
+        if not np.all(np.isfinite(out)) or \
+                not all(np.all(np.isfinite(grad)) for grad in grads.values()):
+            undefined += 1     # eps = 0 over a variance of 0: 0 / 0
+            continue
         if all(grads[key].any() or key in always_zero for key in grads):
             return arrays, dout
+    if undefined == ATTEMPTS:
+        raise LayerError(f"{layer.name} with {_sizes(layer, config)} and "
+                         f"{_numbers(layer, config)} is undefined (NaN or infinite) at every "
+                         "point drawn: a division by zero, such as eps = 0 over a variance "
+                         "of 0, or a number too large for float64?")
     raise LayerError(f"no point of {layer.name} with {_sizes(layer, config)} away from its "
                      f"kinks and with every gradient not all zeros in {ATTEMPTS} draws "
                      f"from seed {seed}")
+
+
+def _numbers(layer, config) -> str:
+    return ", ".join(f"{p.name} = {config[p.name]:g}" for p in layer.parameters
+                     if p.name in config) or "its parameters"

@@ -198,7 +198,10 @@ def graph(text: str, /, **values) -> Graph:
 def _number(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise GraphError(f"the value of '{name}' is {value!r}, which is not a number")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:       # an int beyond float64 (10**400)
+        value = math.inf
     if not math.isfinite(value):
         raise GraphError(f"the value of '{name}' is {value}; it must be a finite number")
     return value

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from symbp.network import as_network
 from symbp.tables import LOSSES
 
 
@@ -28,6 +29,7 @@ def backprop(net, point) -> dict[str, np.ndarray]:
     >>> backprop(net, {"W1": np.array([[2.0]]), "x": np.array([[3.0]]), "y": np.array([[1.0]])})
     {'W1': array([[15.]])}
     """
+    net = as_network(net)
     return _backward(net, net.check_point(point))[0]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from symbp.network import as_network
 from symbp.tables import LOSSES
 
 RELATIVE_STEP = 6e-6
@@ -102,7 +103,7 @@ def finite_differences(net, point, progress=None) -> dict[str, np.ndarray]:
     >>> np.round(finite_differences(net, point)["W1"], 6)   # (2 * 3 - 1) * 3
     array([[15.]])
     """
-    return sampled_finite_differences(net, point, progress=progress)[0]
+    return sampled_finite_differences(as_network(net), point, progress=progress)[0]
 
 
 def sampled_finite_differences(net, point, *, entries=None, directions=None, progress=None):

@@ -23,12 +23,14 @@ the file's fields for one claim, as ``[claim.network]`` does:
 
 from __future__ import annotations
 
+import os
 import reprlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from symbp.errors import ClaimsError, SymbpError
+from symbp.limits import check_random
 from symbp.network import Network
 from symbp.verification.verdicts import DEFAULT_SEEDS, verify
 
@@ -174,6 +176,9 @@ def load_claims(path) -> Claims:
     ...
     symbp.errors.ClaimsError: cannot read the claims file /nonexistent/claims.toml: No such file or directory.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ClaimsError(f"the claims file's path {path!r} is not a path; give a file "
+                          "name such as claims.toml")
     path = Path(path)
     try:
         with open(path, "rb") as handle:
@@ -350,7 +355,7 @@ def check_claims(claims: Claims, *, seed: int = 0, random: int = 0,
     >>> done
     [1, 2]
     """
-    per_claim = random + 1
+    per_claim = check_random(random) + 1
     results = []
     for index, claim in enumerate(claims.claims):
         on_network = _network_counter(progress, index * per_claim, per_claim)

@@ -19,6 +19,15 @@ from dataclasses import dataclass
 
 from symbp.notation.evaluate import NumericEvaluator, ShapeMismatch
 
+# A formula is evaluated numerically only when its largest matrix has at most
+# MAX_ENTRIES entries (4096 x 4096, 128 MB of float64, twice with the running
+# bounds) and all its operations together at most MAX_WORK (a few seconds of
+# NumPy): checked on the shapes before anything is allocated.  The same holds
+# for every formula symbp evaluates on its own account (a diagnosis's
+# rewrite: a[L].T - y on 100,000 outputs would broadcast to 10^10 entries).
+MAX_ENTRIES = 4096 * 4096
+MAX_WORK = 2_000_000_000
+
 
 @dataclass(frozen=True)
 class Shaped:
@@ -124,7 +133,8 @@ class Cost:
     def entries(self) -> int:
         return self.largest[0] * self.largest[1]
 
-    def refusal(self, max_entries: int, max_work: int, at: str = "") -> str | None:
+    def refusal(self, max_entries: int = MAX_ENTRIES, max_work: int = MAX_WORK,
+                at: str = "") -> str | None:
         """Why a formula of this cost is not evaluated (its largest matrix over
         ``max_entries`` entries, or its work over ``max_work``), or None; ``at``
         says where (" on batchnorm (N = 4, D = 3)")."""

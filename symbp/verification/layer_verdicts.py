@@ -29,14 +29,20 @@ import numpy as np
 
 from symbp.errors import SymbpError
 from symbp.layers.formula_values import notation_values, point_values, unknown_quantity
-from symbp.layers.formulas import SizedLayer
+from symbp.layers.formulas import SizedLayer, as_sized_layer
 from symbp.notation.evaluate import ShapeMismatch, evaluate_numeric
 from symbp.notation.parser import LAYER_MATRIX, parse_formula
 from symbp.notation.tree import Call, Formula, Name, subtrees
 from symbp.verification.general import General
 from symbp.verification.layer_diagnosis import diagnose_layer
 from symbp.verification.tolerance import UNDEFINED_WHY, disagreement, evaluate_bounded
-from symbp.verification.verdicts import DEFAULT_SEEDS, MAX_ENTRIES, MAX_WORK, Result
+from symbp.verification.verdicts import (
+    DEFAULT_SEEDS,
+    MAX_ENTRIES,
+    MAX_WORK,
+    Result,
+    checked_seeds,
+)
 
 # The proof over the layer's own symbols differentiates SymPy expressions
 # entry by entry: only for layers whose operands have at most this many
@@ -103,16 +109,14 @@ def verify_layer(formula, sized, *, seeds=DEFAULT_SEEDS, prove: bool = True,
     """
     text = formula.text if isinstance(formula, Formula) else formula
     try:
-        if isinstance(sized, dict):
-            fields = dict(sized)
-            sized = SizedLayer.of(fields.pop("name"), **fields)
+        sized = as_sized_layer(sized)
         parsed = parse_layer_formula(formula, sized)
         limit = _over_limit(parsed, sized)
     except SymbpError as error:
         text = text if isinstance(text, str) else repr(text)
         return Result(text, "error", message=str(error),
                       general=General("error", message=str(error)) if general else None)
-    seeds = tuple(seeds)
+    seeds = checked_seeds(seeds)
     if limit is not None:
         return _too_large(parsed, sized, limit, prove, general)
     with np.errstate(all="ignore"):

@@ -50,6 +50,7 @@ from symbp.notation.tree import (
     replaced,
     subtrees,
 )
+from symbp.verification.cost import cost
 from symbp.verification.tolerance import compare, evaluate_bounded
 
 
@@ -315,6 +316,8 @@ def repair_diagnosis(formula: Formula, net, values, l) -> dict | None:
         right = formula.right
         for target in node if isinstance(node, list) else [node]:
             right = replaced(right, getattr(target, "node", target), replacement)
+        if cost(Formula(formula.left, right, formula.text), net, l).refusal():
+            continue    # a transpose that broadcasts a column against a row: n x n
         try:
             repaired = evaluate_bounded(right, net, values, l)
             if kind == "operator_slip" and not _same_shapes(replacement, net, values, l):

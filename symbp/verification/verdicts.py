@@ -37,7 +37,7 @@ from functools import lru_cache
 import numpy as np
 
 from symbp.errors import FormulaError, SymbpError
-from symbp.network import Network
+from symbp.network import Network, as_network
 from symbp.notation.evaluate import (
     ShapeMismatch,
     bias_error,
@@ -54,7 +54,7 @@ from symbp.verification.conventions import (
     per_sample_wording,
     softmax_jacobian,
 )
-from symbp.verification.cost import cost
+from symbp.verification.cost import MAX_ENTRIES, MAX_WORK, cost
 from symbp.verification.decay import decay_diagnosis
 from symbp.verification.diagnosis import diagnose
 from symbp.verification.general import General, search
@@ -65,12 +65,7 @@ from symbp.verification.tolerance import UNDEFINED_WHY, disagreement, evaluate_b
 from symbp.verification.values import numeric_quantities
 
 DEFAULT_SEEDS = (0, 1, 2)
-# A formula is evaluated numerically only when its largest matrix has at most
-# MAX_ENTRIES entries (4096 x 4096, 128 MB of float64, twice with the running
-# bounds) and all its operations together at most MAX_WORK (a few seconds of
-# NumPy): checked on the shapes before anything is allocated.
-MAX_ENTRIES = 4096 * 4096
-MAX_WORK = 2_000_000_000
+# MAX_ENTRIES and MAX_WORK (module cost) bound what a formula may evaluate.
 # The proof on the network's own symbols builds SymPy matrices entry by entry:
 # only for formulas whose operations make at most this many entries.
 PROOF_MAX_WORK = 20_000
@@ -123,7 +118,7 @@ def _finite(document):
     return document
 
 
-def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True,
+def verify(formula, net: Network | dict, *, seeds=DEFAULT_SEEDS, prove: bool = True,
            network_proof: bool = True, general: bool = True) -> Result:
     """The verdict on ``formula`` (text, or a parsed Formula) over ``net``.
 
@@ -143,20 +138,36 @@ def verify(formula, net, *, seeds=DEFAULT_SEEDS, prove: bool = True,
     """
     text = formula.text if isinstance(formula, Formula) else formula
     try:
-        if isinstance(net, dict):
-            net = Network(**net)
+        net = as_network(net)
         parsed = formula if isinstance(formula, Formula) else parse_formula(formula)
         layers = layers_to_check(parsed, net)
     except SymbpError as error:
         text = text if isinstance(text, str) else repr(text)
         return Result(text, "error", message=str(error),
                       general=_general_error(str(error)) if general else None)
-    seeds = tuple(seeds)
+    seeds = checked_seeds(seeds)
     with np.errstate(all="ignore"):
         result, proof, too_large = _verdict(parsed, net, layers, seeds, prove, network_proof)
     if general:
         result.general = _general(parsed, net, result, proof, seeds, too_large)
     return result
+
+
+def checked_seeds(seeds) -> tuple:
+    """``seeds`` as a tuple of at least one seed (each is checked when its
+    point is drawn); a SymbpError otherwise.
+
+    >>> checked_seeds([0, 1])
+    (0, 1)
+    """
+    try:
+        seeds = tuple(seeds)
+    except TypeError:
+        raise SymbpError(f"seeds={seeds!r} is not a list of seeds; expected integers >= 0, "
+                         "e.g. seeds=(0, 1, 2)") from None
+    if not seeds:
+        raise SymbpError("seeds is empty; give at least one, e.g. seeds=(0,)")
+    return seeds
 
 
 def _general_error(message):
