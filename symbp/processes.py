@@ -9,9 +9,6 @@ kernel ends it then (``PR_SET_PDEATHSIG``); elsewhere this is best effort.
 The C function is looked up when this module is imported, in the parent:
 a forked child of a process with threads must not load libraries itself
 (the loader's lock may have been held by another thread at the fork).
-
->>> import os
->>> die_with_parent(os.getppid())   # this process's parent is alive: nothing happens
 """
 
 from __future__ import annotations
@@ -35,7 +32,10 @@ _PRCTL = _find_prctl()
 
 def die_with_parent(parent: int, exit_code: int = 130):
     """Ask the kernel to kill this process when its parent ends; if the
-    parent (pid ``parent``) has ended already, exit now with ``exit_code``."""
+    parent (pid ``parent``) has ended already, exit now with ``exit_code``.
+
+    >>> die_with_parent(os.getppid())   # this process's parent is alive: nothing happens
+    """
     if _PRCTL is not None:
         with contextlib.suppress(Exception):
             _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
