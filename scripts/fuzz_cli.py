@@ -18,7 +18,8 @@ Bad outcomes, counted by class:
 * ``exit``: a status outside {0, 1, 2, 130};
 * ``hang``: still running after ``--limit`` seconds;
 * ``sentence``: exit 2 without exactly one line on stderr;
-* ``noise``: exit 0 or 1 with something on stderr (a warning leaking).
+* ``noise``: exit 0 or 1 with something on stderr (a warning leaking);
+* ``stray``: a process the run started (users' code forking) outlived it.
 
 It prints the counts and, for each class, the first ``--show`` cases (argv
 and stderr's head) to reproduce them.  A measurement, not a test: the suite
@@ -378,7 +379,7 @@ def run_case(case, folder, limit, memory_gib, subprocess_run: bool) -> dict:
     child = os.fork()
     if child == 0:
         try:
-            os.setpgid(0, 0)      # the case and whatever it starts: one group to kill
+            os.setsid()      # the case and whatever it starts: one session to find
             _in_child(case, folder, memory_gib, result_path)
         finally:
             os._exit(99)
@@ -387,11 +388,15 @@ def run_case(case, folder, limit, memory_gib, subprocess_run: bool) -> dict:
         if done:
             break
         if time.monotonic() - start > limit:
-            _kill_group_of(child)
+            _kill_session(child)
             os.waitpid(child, 0)
             return {"class": "hang", "seconds": limit}
         time.sleep(0.05)
     seconds = time.monotonic() - start
+    time.sleep(0.1)
+    if _kill_session(child):     # something the case started outlived it
+        return {"class": "stray", "detail": "a process the run started outlived it",
+                "seconds": seconds}
     try:
         with open(result_path) as handle:
             record = json.load(handle)
@@ -401,15 +406,31 @@ def run_case(case, folder, limit, memory_gib, subprocess_run: bool) -> dict:
     return dict(_judge(record["status"], record["stderr"], record["error"]), seconds=seconds)
 
 
-def _kill_group_of(pid):
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+def _kill_session(session: int) -> int:
+    """Kill every live process of ``session`` (zombies no init reaps are
+    dead already); how many there were."""
+    alive = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":      # fields: state, ppid, pgrp, session
+            alive += 1
+            with contextlib.suppress(OSError):
+                os.kill(int(entry), signal.SIGKILL)
+    return alive
 
 
 def _run_subprocess(case, folder, limit, memory_gib) -> dict:
     start = time.monotonic()
     env = dict(os.environ, PYTHONPATH=ROOT)
-    process = subprocess.Popen([sys.executable, "-m", "symbp", *case["argv"]], cwd=folder,
+    # -P: the working directory is not put on sys.path, as for the `symbp`
+    # command (`python -m symbp` in a folder holding a user's symbp.py runs it)
+    process = subprocess.Popen([sys.executable, "-P", "-m", "symbp", *case["argv"]], cwd=folder,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                stdin=subprocess.DEVNULL, env=env, start_new_session=True)
     with contextlib.suppress(OSError):
@@ -417,12 +438,16 @@ def _run_subprocess(case, folder, limit, memory_gib) -> dict:
     try:
         _, err = process.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+        _kill_session(process.pid)
         process.communicate()
         return {"class": "hang", "seconds": limit}
+    seconds = time.monotonic() - start
+    time.sleep(0.1)
+    if _kill_session(process.pid):
+        return {"class": "stray", "detail": "a process the run started outlived it",
+                "seconds": seconds}
     stderr = err.decode("utf-8", "replace")
-    return dict(_judge(process.returncode, stderr, None), seconds=time.monotonic() - start)
+    return dict(_judge(process.returncode, stderr, None), seconds=seconds)
 
 
 def _judge(status, stderr, error) -> dict:
