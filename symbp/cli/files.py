@@ -8,6 +8,7 @@ import errno
 import os
 import stat
 import tempfile
+import time
 
 from symbp.cli.output import escape_controls
 from symbp.errors import UsageError
@@ -15,6 +16,8 @@ from symbp.errors import UsageError
 # character devices symbp writes to as they are (never replaced): the null
 # device and terminals (its own, and /dev/tty); any other device is refused
 _USUAL_DEVICES = (os.devnull, "/dev/tty")
+# how long -o waits for a named pipe's reader to open it
+PIPE_READER_WAIT = 2.0
 
 
 def write_atomic(path: str, data: str | bytes):
@@ -97,15 +100,23 @@ def _write_through(path, shown: str, data: str | bytes):
 
 def _write_to_pipe(path, shown: str, data: str | bytes):
     """A named pipe is written only while a program reads it: opening one
-    that nobody reads would wait for a reader for ever."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
-    except OSError as error:
-        if error.errno == errno.ENXIO:
-            raise UsageError(f"cannot write {shown}: it is a named pipe that no program is "
-                             "reading", suggestion="start its reader first, or give a file "
-                                                   "name") from None
-        raise UsageError(f"cannot write {shown}: {error.strerror}") from None
+    that nobody reads would wait for a reader for ever.  A reader started at
+    the same moment (``cat fifo & symbp ... -o fifo``) may open it a little
+    later, so symbp waits up to PIPE_READER_WAIT seconds for one."""
+    deadline = time.monotonic() + PIPE_READER_WAIT
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as error:
+            if error.errno != errno.ENXIO:
+                raise UsageError(f"cannot write {shown}: {error.strerror}") from None
+            if time.monotonic() > deadline:
+                raise UsageError(f"cannot write {shown}: it is a named pipe that no program "
+                                 f"is reading (waited {PIPE_READER_WAIT:g} s)",
+                                 suggestion="start its reader first, or give a file name") \
+                    from None
+            time.sleep(0.02)
     os.set_blocking(fd, True)     # the reader sets the pace from here on
     try:
         with open(fd, "wb") as handle:
