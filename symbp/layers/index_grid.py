@@ -52,8 +52,9 @@ class IndexGrid(Arithmetic):
     __array_priority__ = 1000  # a NumPy scalar on the left defers to IndexGrid
 
     def __init__(self, rows, cols, body):
-        self.rows, self.cols = sympy.sympify(rows), sympy.sympify(cols)
-        self.body = sympy.sympify(body)
+        # strict: numbers and SymPy objects only; a string is refused, never parsed
+        self.rows, self.cols = sympy.sympify(rows, strict=True), sympy.sympify(cols, strict=True)
+        self.body = sympy.sympify(body, strict=True)
 
     @classmethod
     def of_base(cls, name: str, rows, cols) -> IndexGrid:
@@ -82,7 +83,7 @@ class IndexGrid(Arithmetic):
         return IndexGrid(self.rows, self.cols, function(self.body))
 
     def reshape(self, *shape) -> IndexGrid:
-        if tuple(sympy.sympify(s) for s in shape) != self.shape:
+        if tuple(sympy.sympify(s, strict=True) for s in shape) != self.shape:
             raise ValueError("an index grid keeps its shape")
         return self
 
@@ -90,7 +91,7 @@ class IndexGrid(Arithmetic):
 
     def _combine(self, other, function, reflected: bool = False) -> IndexGrid:
         if not isinstance(other, IndexGrid):
-            value = sympy.sympify(other)
+            value = sympy.sympify(other, strict=True)
             return self.map(lambda e: function(value, e) if reflected else function(e, value))
         rows, cols = _broadcast(self.shape, other.shape)
         pair = (self.entry(ROW, COLUMN), other.entry(ROW, COLUMN))
