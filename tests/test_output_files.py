@@ -173,3 +173,11 @@ def test_write_atomic_refuses_with_library_words(tmp_path):
     with pytest.raises(UsageError, match="is a directory"):
         write_atomic(str(tmp_path), "x")
 
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly():
+    # symbp ... | head -1: the rest of the report has nowhere to go, as with cat
+    done = subprocess.run(f"{sys.executable} -m symbp verify examples/seeds.toml | head -1",
+                          shell=True, capture_output=True, text=True, timeout=300, check=False,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert done.stdout.strip() and done.stderr == ""

@@ -102,6 +102,8 @@ class Output:
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, self.out.fileno())
             os.close(null)
+        if isinstance(error, BrokenPipeError):
+            raise BrokenPipeError from None   # the reader went away: main stops quietly
         raise OutputError(f"cannot write the output: {error.strerror or error}") from None
 
     def progress(self, total: int, label: str = "") -> Progress:
