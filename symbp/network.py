@@ -249,7 +249,11 @@ class Network:
                 value = np.asarray(point[key], dtype=float)
             except (TypeError, ValueError):
                 raise PointError(f"point[{key!r}] is not an array of numbers") from None
-            if not np.isfinite(value).all():
+            # a sum is finite exactly when every entry is, unless it overflows:
+            # one pass without a temporary array, the full test only then
+            with np.errstate(over="ignore", invalid="ignore"):
+                quick = np.isfinite(value.sum())
+            if not quick and not np.isfinite(value).all():
                 raise PointError(f"point[{key!r}] has NaN or infinite entries; a point is "
                                  "finite")
             if value.shape != expected:

@@ -89,6 +89,19 @@ def test_hand_built_points_with_wrong_keys_or_shapes_are_clear_value_errors():
         net.gradient({**point, "W3": np.zeros((1, 1))})
 
 
+def test_a_point_is_refused_for_a_non_finite_entry_not_for_a_large_sum():
+    net = Network(layers=[2, 1], output="identity", bias=False, batch=2)
+    point = net.sample(0)
+    for bad in (np.nan, np.inf, -np.inf):
+        x = point["x"].copy()
+        x[1, 0] = bad
+        with pytest.raises(PointError, match=r"point\['x'\] has NaN or infinite entries"):
+            net.gradient({**point, "x": x})
+    # finite entries whose sum overflows are a point (the quick test must not refuse it)
+    huge = {**point, "x": np.full((2, 2), 1e308), "W1": np.zeros((1, 2))}
+    assert net.loss(huge) == pytest.approx(0.5 * float(np.sum(point["y"] ** 2)) / 2)
+
+
 def test_seed_004_first_forward_pass():
     # seed 004: one sigmoid layer on row vectors, x @ w + b, two samples
     net = Network(layers=[3, 2], output="sigmoid", loss="sse", reduction="sum",

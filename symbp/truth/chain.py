@@ -77,7 +77,10 @@ class Chain:
         W = p[f"W{l}"]
         return self.affine.forward(W, a, p[f"b{l}"]) if self.bias else self.affine.forward(W, a)
 
-    def run(self, net: Network, p: dict, backward: bool = True) -> Pass:
+    def run(self, net: Network, p: dict, backward: bool = True, inputs: bool = True) -> Pass:
+        """Forward, then (``backward``) every gradient; ``da[0]``, the
+        gradient at the inputs, only with ``inputs`` (no parameter needs it,
+        and it is the widest product of all)."""
         axis, L = net.units_axis, net.depth
         acts = self._activations(net)
         zs, activations = [None], [p["x"]]
@@ -103,7 +106,7 @@ class Chain:
             out.grads[f"W{l}"] = dW + decay_gradient(p[f"W{l}"], net.l2) if net.l2 else dW
             if self.bias:
                 out.grads[f"b{l}"] = self.affine.vjp_b(of_total)
-            da = self.affine.vjp_A(p[f"W{l}"], delta)
+            da = self.affine.vjp_A(p[f"W{l}"], delta) if l > 1 or inputs else None
             out.delta[l], out.da[l - 1] = delta, da
         return out
 

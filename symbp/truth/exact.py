@@ -39,12 +39,12 @@ class Truth:
         self.net = net
         self._chain = chain_for(net)
 
-    def _run(self, point, backward=True) -> Pass:
-        return self._chain.run(self.net, self.net.check_point(point), backward)
+    def _run(self, point, backward=True, inputs=True) -> Pass:
+        return self._chain.run(self.net, self.net.check_point(point), backward, inputs)
 
     def gradient(self, point) -> dict[str, np.ndarray]:
         """dL/dW[l], dL/db[l] of the total loss, in the layout's shapes."""
-        grads = self._run(point).grads
+        grads = self._run(point, inputs=False).grads
         return {key: grads[key] for key in self.net.param_keys()}
 
     def per_sample(self, point) -> dict[str, np.ndarray]:
