@@ -578,3 +578,83 @@ def test_a_book_model_class_is_graded_through_its_gradient_method(cli, tmp_path)
     keys = {k["key"]: k for k in doc["report"]["keys"]}
     assert status == 1 and keys["b1"]["ok"]
     assert keys["W1"]["diagnosis"]["kind"] == "decay" and keys["W1"]["diagnosis"]["factor"] == "0"
+
+
+# -- Nielsen's Neural Networks and Deep Learning: network.py, network2.py --------------------
+
+NIELSEN = '''
+    import numpy as np
+
+
+    class CrossEntropyCost:
+        @staticmethod
+        def delta(z, a, y):
+            return a - y
+
+
+    class QuadraticCost:
+        @staticmethod
+        def delta(z, a, y):
+            return (a - y) * sigmoid_prime(z)
+
+
+    class Network:
+        def __init__(self, sizes, cost=COST):
+            self.num_layers = len(sizes)
+            self.biases = [np.random.randn(n, 1) for n in sizes[1:]]
+            self.weights = [np.random.randn(n, k) for k, n in zip(sizes[:-1], sizes[1:])]
+            self.cost = cost
+
+        def backprop(self, x, y):
+            nabla_b = [np.zeros(b.shape) for b in self.biases]
+            nabla_w = [np.zeros(w.shape) for w in self.weights]
+            activations, zs = [x], []
+            for b, w in zip(self.biases, self.weights):
+                zs.append(np.dot(w, activations[-1]) + b)
+                activations.append(sigmoid(zs[-1]))
+            delta = self.cost.delta(zs[-1], activations[-1], y)
+            nabla_b[-1] = delta
+            nabla_w[-1] = np.dot(delta, activations[-2].transpose())
+            for l in range(2, self.num_layers):
+                delta = np.dot(self.weights[-l + 1].transpose(), delta) * sigmoid_prime(zs[-l])
+                nabla_b[-l] = delta
+                nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
+            return (nabla_b, nabla_w)
+
+
+    def sigmoid(z):
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+    def sigmoid_prime(z):
+        return sigmoid(z) * (1 - sigmoid(z))
+'''
+
+
+@pytest.mark.parametrize("cost, loss", [("QuadraticCost", "half_sse"),
+                                        ("CrossEntropyCost", "bce")])
+def test_nielsens_network_is_built_and_graded_through_backprop(cli, tmp_path, cost, loss):
+    path = write(tmp_path / "network2.py", NIELSEN.replace("COST", cost))
+    for target in ("Network", "Network.backprop"):
+        status, doc = cli.json("grade", f"{path}:{target}", "--layers", "3,4,2",
+                               "--layout", "row", "--random", "5")
+        network = doc["report"]["network"]
+        assert status == 0, doc
+        assert (network["layout"], network["loss"], network["batch"]) == ("column", loss, 1)
+        assert doc["report"]["notes"][0].startswith("Network built with the network's sizes")
+        assert doc["random"]["ok"]
+    # sigma'(a) for sigma'(z) in the hidden layers' recursion: wrong W1 and b1 only
+    slipped = write(tmp_path / "slipped.py", NIELSEN.replace("COST", cost).replace(
+        "sigmoid_prime(zs[-l])", "sigmoid_prime(activations[-l])"))
+    status, doc = cli.json("grade", f"{slipped}:Network.backprop", "--layers", "3,4,2")
+    assert status == 1
+    assert {k["key"] for k in doc["report"]["keys"] if not k["ok"]} == {"W1", "b1"}
+
+
+def test_a_method_that_is_not_there_is_one_sentence(cli, tmp_path):
+    path = write(tmp_path / "network.py", NIELSEN.replace("COST", "QuadraticCost"))
+    status, _, err = cli("grade", f"{path}:Network.backprob", "--layers", "2,2")
+    assert status == 2
+    assert err.strip() == "the class Network has no 'backprob'; check the method's name."
+    status, _, err = cli("grade", f"{path}:sigmoid.x", "--layers", "2,2")
+    assert status == 2 and "'sigmoid' is not a class" in err

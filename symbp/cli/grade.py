@@ -11,7 +11,9 @@ DESCRIPTION = ("Import FUNC from MODULE (a module in the current directory or on
                "FUNC(params, x, y) with the parameters {'W1': ..., 'b1': ...} of the "
                "network and a batch, and compare every gradient it returns with SymPy's. "
                "Gradient keys W1, dW1, dw1, grad_W1 and w1 are recognised; a tuple is read "
-               "in the order W1, b1, W2, ... (or --returns). Exit 0 every gradient right, "
+               "in the order W1, b1, W2, ... (or --returns). Course code is called as its "
+               "course calls it: Ng's backward passes, cs231n's and the book's model classes, "
+               "Nielsen's Network.backprop (docs/grade.md). Exit 0 every gradient right, "
                "1 a wrong one (or FUNC failed), 2 invalid input.")
 OUTPUT_SHOWN = 20   # lines of FUNC's own output shown in the human report
 OUTPUT_WIDTH = 300  # characters of each
@@ -31,7 +33,8 @@ def add_arguments(parser):
     """
     from symbp.grading.sandbox import DEFAULT_TIMEOUT
     parser.add_argument("function", metavar="MODULE:FUNC",
-                        help="e.g. my_backprop:gradients or path/to/file.py:gradients")
+                        help="e.g. my_backprop:gradients, path/to/file.py:gradients or "
+                             "network.py:Network.backprop")
     common.add_network_options(parser)
     common.add_random_options(
         parser, "also grade N networks drawn by Hypothesis that keep the options' depth "
@@ -182,6 +185,21 @@ def _by_convention(convention: dict, net, args, options: dict, shape: dict):
             said.append("a model class learns one-hot targets: graded with --targets onehot")
         if "reg" in convention["takes"] and args.l2 is None:
             said.append("built with reg = 0: give --l2 REG to grade its weight decay")
+    if convention["kind"] == "nielsen":
+        if net.layout != "column":
+            net = net.replace(layout="column")
+            said.append("Nielsen's network keeps one sample as a column: graded with "
+                        "--layout column")
+        if args.loss is None and net.loss != convention["loss"]:
+            net = net.replace(loss=convention["loss"])
+            said.append(f"its cost is {convention['loss']}: graded with --loss "
+                        f"{convention['loss']}")
+        if args.reduction is None and net.reduction != "sum":
+            # C_x of one sample; over a batch, update_mini_batch adds them up
+            net = net.replace(reduction="sum")
+        # backprop(x, y) takes one sample (a matrix of them only if written so): --random
+        # draws other widths, never another batch size
+        shape["fixed_batch"] = True
     if "lambd" in convention["takes"] and args.l2 is None and args.lambd is None:
         net = net.replace(l2=NG_LAMBD / net.batch)
         shape["l2_per_batch"] = NG_LAMBD

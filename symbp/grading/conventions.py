@@ -23,6 +23,14 @@ the module's other functions (contract section 10: code as people write it).
   ``reg`` = l2, ``dtype`` float64), writes the point's parameters into its
   ``params`` (in place: the book's layers hold those very arrays), and calls
   it, as cs231n's own gradient check does.
+* Michael Nielsen's *Neural Networks and Deep Learning* (``network.py``,
+  ``network2.py``): ``Network(sizes)`` keeps lists ``weights`` and
+  ``biases`` (units as rows, one sample a column) and ``backprop(x, y)``
+  returns ``(nabla_b, nabla_w)``, the gradient of one sample's cost.  symbp
+  builds one with the network's sizes, sets its lists to the point's
+  parameters and reads the two lists as ``db1, db2, ...`` and ``dW1, dW2,
+  ...``.  FUNC is the class or its method: ``network.py:Network`` or
+  ``network.py:Network.backprop``.
 
 :func:`describe` says which convention applies (plain data, for the
 report's note); :func:`adapt` gives a function ``(params, x, y)`` that calls
@@ -53,7 +61,10 @@ _SIZE_ARGUMENTS = {"input_dim": "input", "input_size": "input", "hidden_dim": "h
                    "hidden_size": "hidden", "hidden_dims": "hiddens",
                    "hidden_size_list": "hiddens", "num_classes": "output",
                    "output_size": "output", "reg": "reg", "weight_decay_lambda": "reg",
-                   "dtype": "dtype"}
+                   "dtype": "dtype", "sizes": "sizes"}
+# Nielsen's cost classes (network2.py's ``cost=`` default) and symbp's loss for each:
+# QuadraticCost is C = ||a - y||^2 / 2, CrossEntropyCost the binary cross-entropy
+_NIELSEN_COSTS = {"QuadraticCost": "half_sse", "CrossEntropyCost": "bce"}
 
 
 def _parameters(function) -> list[inspect.Parameter]:
@@ -101,17 +112,37 @@ def _layer_named(name: str) -> str | None:
 
 
 def _model_method(cls):
-    for name in ("gradient", "loss"):
+    for name in ("gradient", "loss", "backprop"):
         if callable(getattr(cls, name, None)):
             return name
     return None
 
 
+def _model_and_method(obj):
+    """``(class, method name)`` when ``obj`` is a model class or one of its
+    methods (``Network.backprop``), else None."""
+    if isinstance(obj, type):
+        return obj, _model_method(obj)
+    owner, dot, method = getattr(obj, "__qualname__", "").rpartition(".")
+    cls = getattr(_module_of(obj), owner, None) if dot else None
+    if isinstance(cls, type) and getattr(cls, method, None) is obj:
+        return cls, method
+    return None
+
+
+def _nielsen_loss(cls) -> str:
+    """network2.py's default ``cost`` class as symbp's loss; network.py's
+    ``cost_derivative`` (a - y) is the quadratic cost's."""
+    cost = next((p.default for p in _parameters(cls) if p.name == "cost"), None)
+    return _NIELSEN_COSTS.get(getattr(cost, "__name__", ""), "half_sse")
+
+
 def describe(obj) -> dict:
     """Which convention FUNC is called by: ``{"kind": "plain" | "ng" |
-    "model", "note": ..., "takes": [...]}``; ``takes`` names what the
-    convention passes that the network must provide (``lambd``, ``reg``),
-    ``labels`` whether a model takes integer class labels (cs231n's do).
+    "model" | "nielsen", "note": ..., "takes": [...]}``; ``takes`` names what
+    the convention passes that the network must provide (``lambd``, ``reg``),
+    ``labels`` whether a model takes integer class labels (cs231n's do),
+    ``loss`` the loss of Nielsen's cost class.
 
     >>> def gradients(params, x, y): ...
     >>> describe(gradients)["kind"]
@@ -122,14 +153,28 @@ def describe(obj) -> dict:
     >>> model = describe(TwoLayerNet)
     >>> model["kind"], model["method"]
     ('model', 'gradient')
+    >>> class CrossEntropyCost: ...
+    >>> class Network:
+    ...     def __init__(self, sizes, cost=CrossEntropyCost): ...
+    ...     def backprop(self, x, y): ...
+    >>> nielsen = describe(Network)
+    >>> nielsen["kind"], nielsen["loss"]
+    ('nielsen', 'bce')
     """
-    if isinstance(obj, type):
-        method = _model_method(obj)
+    model = _model_and_method(obj)
+    if model is not None:
+        obj, method = model
+        if method == "backprop":
+            return {"kind": "nielsen", "method": method, "takes": [], "loss": _nielsen_loss(obj),
+                    "note": f"{obj.__name__} built with the network's sizes and its weights and "
+                            f"biases set to the point's (Nielsen's network.py); graded through "
+                            f"backprop(x, y), its (nabla_b, nabla_w) read as db1, db2, ... "
+                            f"and dW1, dW2, ..."}
         if method is None:
             return {"kind": "unknown", "note": None, "takes": [],
                     "problem": f"the class {obj.__name__} has neither a gradient nor a loss "
                                "method: give a function FUNC(params, x, y), or a model class "
-                               "with loss(X, y) or gradient(x, t)"}
+                               "with loss(X, y), gradient(x, t) or backprop(x, y)"}
         sizes = [p.name for p in _parameters(obj) if p.name.lower() in _SIZE_ARGUMENTS]
         takes_reg = any(_SIZE_ARGUMENTS[s.lower()] == "reg" for s in sizes) or \
             "reg" in [p.name for p in _parameters(getattr(obj, method))]
@@ -175,8 +220,10 @@ def adapt(obj, extras: dict | None = None):
     kind = describe(obj)["kind"]
     if kind == "ng":
         return lambda params, x, y: _call_ng(obj, params, x, y, extras)
-    if kind == "model":
-        return lambda params, x, y: _call_model(obj, params, x, y, extras)
+    if kind in ("model", "nielsen"):
+        cls, method = _model_and_method(obj)
+        call = _call_model if kind == "model" else _call_nielsen
+        return lambda params, x, y: call(cls, method, params, x, y, extras)
     return obj
 
 
@@ -194,17 +241,45 @@ def _call_ng(function, params, x, y, extras):
                       if p.name.lower() in _NG_ARGUMENTS])
 
 
-def _call_model(cls, params, x, y, extras):
-    weights = [params[k] for k in sorted((k for k in params if k.startswith("W")),
-                                         key=lambda k: int(k[1:]))]
-    widths = [np.shape(weights[0])[0]] + [np.shape(w)[1] for w in weights]
+def _layer_params(params, letter):
+    return [params[k] for k in sorted((k for k in params if k.startswith(letter)),
+                                      key=lambda k: int(k[1:]))]
+
+
+def _built(cls, widths, extras):
+    """``cls`` built with the network's ``widths`` (input first), by the
+    names of its constructor's size arguments."""
     sizes = {"input": widths[0], "hidden": widths[1] if len(widths) == 3 else None,
              "hiddens": widths[1:-1], "output": widths[-1], "reg": extras.get("l2", 0.0),
-             "dtype": np.float64}
-    kwargs = {p.name: sizes[_SIZE_ARGUMENTS[p.name.lower()]] for p in _parameters(cls)
-              if p.name.lower() in _SIZE_ARGUMENTS and
-              sizes[_SIZE_ARGUMENTS[p.name.lower()]] is not None}
-    model = cls(**kwargs)
+             "dtype": np.float64, "sizes": list(widths)}
+    return cls(**{p.name: sizes[_SIZE_ARGUMENTS[p.name.lower()]] for p in _parameters(cls)
+                  if p.name.lower() in _SIZE_ARGUMENTS and
+                  sizes[_SIZE_ARGUMENTS[p.name.lower()]] is not None})
+
+
+def _call_nielsen(cls, method, params, x, y, extras):
+    # units as rows, samples as columns: W[l] is (n_l, n_(l-1)), b[l] (n_l, 1)
+    weights = _layer_params(params, "W")
+    widths = [np.shape(weights[0])[1]] + [np.shape(w)[0] for w in weights]
+    model = _built(cls, widths, extras)
+    given_biases = _layer_params(params, "b")
+    model.weights = weights
+    # a network without biases: zeros, so that the forward pass is the network's
+    model.biases = given_biases or [np.zeros((n, 1)) for n in widths[1:]]
+    returned = getattr(model, method)(x, y)
+    if isinstance(returned, (tuple, list)) and len(returned) == 2 and \
+            all(isinstance(part, (tuple, list)) for part in returned):
+        nabla_b, nabla_w = returned
+        grads = {f"dW{l}": value for l, value in enumerate(nabla_w, 1)}
+        if given_biases:
+            grads.update({f"db{l}": value for l, value in enumerate(nabla_b, 1)})
+        return grads
+    return returned
+
+
+def _call_model(cls, method, params, x, y, extras):
+    weights = _layer_params(params, "W")
+    model = _built(cls, [np.shape(weights[0])[0]] + [np.shape(w)[1] for w in weights], extras)
     held = getattr(model, "params", None)
     if not isinstance(held, dict):
         raise TypeError(f"{cls.__name__} keeps no params dict: symbp cannot give it the point's "
@@ -215,7 +290,7 @@ def _call_model(cls, params, x, y, extras):
             existing[...] = np.reshape(value, existing.shape)   # in place: layers hold them
         else:
             held[key] = np.array(value)
-    method = getattr(model, _model_method(cls))
+    method = getattr(model, method)
     if "reg" in [p.name for p in _parameters(method)]:
         return method(x, y, reg=extras.get("l2", 0.0))
     return method(x, y)

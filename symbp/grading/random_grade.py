@@ -59,7 +59,8 @@ class _Wrong(Exception):
 
 
 def grade_random(func, net: Network, n: int, *, vary_depth: bool = False,
-                 fixed_widths: bool = False, max_width: int = MAX_WIDTH, seed: int = 0,
+                 fixed_widths: bool = False, fixed_batch: bool = False,
+                 max_width: int = MAX_WIDTH, seed: int = 0,
                  on_network=None, l2_per_batch: float | None = None,
                  **options) -> RandomGrade:
     """Grade ``func`` on ``n`` networks drawn by Hypothesis from
@@ -87,6 +88,7 @@ def grade_random(func, net: Network, n: int, *, vary_depth: bool = False,
     maps = {what: dict(options.pop(what, None) or {}) for what in ("names", "grad_names")}
     calls, failures = [0], []
     drawn = similar_networks(net, vary_depth=vary_depth, fixed_widths=fixed_widths,
+                             fixed_batch=fixed_batch,
                              max_width=max_width)
 
     @isolated(n, seed)

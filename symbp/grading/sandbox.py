@@ -248,11 +248,13 @@ class UserProcess:
 
     def function(self, name: str) -> UserFunction:
         """The user's function ``name``, to be called like a local one."""
-        kind = self.names().get(name)
+        owner, dot, _ = name.partition(".")
+        kind = self.names().get(owner)
         if kind is None:
-            raise UserCodeError(f"{self.target} has no {name!r}; check the function's name")
-        if kind == "other":
-            raise UserCodeError(f"{self.target}: {name!r} is not a function")
+            raise UserCodeError(f"{self.target} has no {owner!r}; check the function's name")
+        if kind == "other" or dot and not kind.endswith("class"):
+            raise UserCodeError(f"{self.target}: {owner!r} is not a "
+                                f"{'class' if dot else 'function'}")
         return UserFunction(self, name)
 
     def names(self) -> dict[str, str]:
@@ -380,7 +382,8 @@ def split_function(spec: str) -> tuple[str, str]:
     ('path/to/backprop.py', 'gradients')
     """
     module, sep, name = str(spec).rpartition(":")
-    if not sep or not module or not name.isidentifier():
+    parts = name.split(".")
+    if not sep or not module or len(parts) > 2 or not all(p.isidentifier() for p in parts):
         raise UserCodeError(f"{spec!r} is not MODULE:FUNC; expected e.g. my_backprop:gradients "
                             "or path/to/file.py:gradients")
     return module, name

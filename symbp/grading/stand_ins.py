@@ -118,6 +118,7 @@ def used() -> list[str]:
     >>> finder.exec_module(finder.create_module(finder.find_spec("past.builtins")))
     >>> "past" in used()
     True
+    >>> _used.clear()    # this example's own record, not a user's
     """
     return list(_used)
 

@@ -334,6 +334,21 @@ def _plain_array(array: np.ndarray, budget: list):
     return array
 
 
+def named(module, name: str):
+    """``module.name``, where ``name`` may be ``Class.method`` (a model's
+    method: Nielsen's ``network.py:Network.backprop``).
+
+    >>> import types
+    >>> module = types.SimpleNamespace(Net=type("Net", (), {"backprop": lambda self, x, y: x}))
+    >>> named(module, "Net.backprop").__name__
+    '<lambda>'
+    """
+    found = module
+    for part in name.split("."):
+        found = getattr(found, part)
+    return found
+
+
 def call_named(module, name: str, *args):
     """``module.name(*args)`` as plain data: the simplest function to send to
     :meth:`UserProcess.call`.
@@ -342,7 +357,7 @@ def call_named(module, name: str, *args):
     >>> call_named(math, "hypot", 3, 4)
     5.0
     """
-    return plain(getattr(module, name)(*args))
+    return plain(named(module, name)(*args))
 
 
 def call_watched(function, params: dict, x, y, extras: dict | None = None) -> tuple:
@@ -396,7 +411,7 @@ def call_named_watched(module, name: str, params: dict, x, y, extras=None) -> tu
     >>> call_named_watched(module, "centred", {}, np.array([[1.0, 3.0]]), np.ones((1, 2)))
     ({'W1': array([[-1.,  1.]])}, ['x'])
     """
-    return call_watched(getattr(module, name), params, x, y, extras)
+    return call_watched(named(module, name), params, x, y, extras)
 
 
 def describe_named(module, name: str) -> dict:
@@ -407,7 +422,13 @@ def describe_named(module, name: str) -> dict:
     'plain'
     """
     from symbp.grading.conventions import describe
-    return describe(getattr(module, name))
+    try:
+        found = named(module, name)
+    except AttributeError:   # Class.method with no such method (the class was found)
+        owner, _, method = name.rpartition(".")
+        return {"kind": "unknown", "note": None, "takes": [],
+                "problem": f"the class {owner} has no {method!r}; check the method's name"}
+    return describe(found)
 
 
 def _changed(before, params, x, y) -> list[str]:

@@ -30,13 +30,13 @@ MAX_BATCH = 4
 
 
 def similar_networks(net, *, vary_depth: bool = False, fixed_widths: bool = False,
-                     max_width: int = MAX_WIDTH):
+                     fixed_batch: bool = False, max_width: int = MAX_WIDTH):
     """Networks like ``net`` (the same configuration: activations, loss,
     layout, reduction, bias, targets, weight decay) with other widths and
     batches; half of them have every layer the same width, so that square
     weights, where a missing transpose hides from the shapes, are always
-    among them.  ``fixed_widths`` keeps every width (only the batch varies);
-    ``max_width`` bounds the widths drawn.
+    among them.  ``fixed_widths`` keeps every width (only the batch varies),
+    ``fixed_batch`` the batch size; ``max_width`` bounds the widths drawn.
 
     >>> from hypothesis import given
     >>> from symbp.network import Network
@@ -49,13 +49,14 @@ def similar_networks(net, *, vary_depth: bool = False, fixed_widths: bool = Fals
     fixed = {"hidden": net.hidden, "output": net.output, "loss": str(net.loss),
              "layout": net.layout, "reduction": net.reduction, "bias": net.bias,
              "targets": net.targets, "l2": net.l2}
+    batches = {"batch": net.batch} if fixed_batch else {"max_batch": MAX_BATCH}
     if fixed_widths:
-        return networks(layers=net.layers, max_batch=MAX_BATCH, **fixed)
+        return networks(layers=net.layers, **batches, **fixed)
     depth = st.integers(1, max(MAX_DEPTH, net.depth)) if vary_depth else net.depth
     widths = st.integers(1, max_width)
     return st.one_of(
-        networks(depth=depth, width=widths, max_batch=MAX_BATCH, **fixed),
-        widths.flatmap(lambda w: networks(depth=depth, width=w, max_batch=MAX_BATCH, **fixed)))
+        networks(depth=depth, width=widths, **batches, **fixed),
+        widths.flatmap(lambda w: networks(depth=depth, width=w, **batches, **fixed)))
 
 
 def isolated(count: int, seed: int):
