@@ -1,8 +1,10 @@
 """Which catalogue layers a user's module defines, found by their
 conventional names: cs231n's functions (``batchnorm_forward`` with
-``batchnorm_backward`` and ``batchnorm_backward_alt``, ``softmax_loss``...)
-and *Deep Learning from Scratch*'s classes (``Affine``, ``Relu``,
-``BatchNormalization``...).  Only names are read; nothing is run.
+``batchnorm_backward`` and ``batchnorm_backward_alt``, ``softmax_loss``...),
+*Deep Learning from Scratch*'s classes (``Affine``, ``Relu``,
+``BatchNormalization``...) and *Neural Networks from Scratch*'s
+(``Layer_Dense``, ``Activation_ReLU``, ``Loss_CategoricalCrossentropy``...).
+Only names are read; nothing is run.
 
 >>> found = discover({"relu_forward": "function", "relu_backward": "function",
 ...                   "Affine": "class", "helper": "function"})
@@ -23,7 +25,7 @@ class Found:
     """One layer to grade: the user's ``name`` (a backward function, a loss
     function or a class), the catalogue ``layer``, the ``style`` (``cs231n``
     or ``dlfs``; ``ng`` for Andrew Ng's course's functions, called as
-    cs231n's are) and, for functions, the ``forward`` whose cache the
+    cs231n's are; ``nnfs`` for *Neural Networks from Scratch*'s classes) and, for functions, the ``forward`` whose cache the
     backward takes (``cache_is_input``: there is none, and the backward of an
     activation gets its input as the cache, as both courses' forwards cache it).
 
@@ -63,7 +65,8 @@ def _discover(names: dict[str, str], origin: str) -> list[Found]:
     for layer in LAYERS.values():
         for convention in layer.classes:
             if convention.name.lower() in classes:
-                found.append(Found(classes[convention.name.lower()], layer.name, "dlfs"))
+                found.append(Found(classes[convention.name.lower()], layer.name,
+                                   convention.course))
         for forward, backward in _pairs(layer):
             if names.get(backward) == f"{origin}function":
                 found.append(Found(backward, layer.name, *_forward_of(layer, forward, names)))

@@ -65,8 +65,8 @@ def _placed(forward, backward, layer) -> tuple[dict, Found]:
             raise LayerError(f"{layer.name} has no class convention (Deep Learning from "
                              "Scratch); give its forward and backward functions")
         # the class convention of its own name (TimeDropout), else the layer's first
-        name = layer.convention("dlfs", forward.__name__).name
-        return {name: forward}, Found(name, layer.name, "dlfs")
+        convention = layer.convention("dlfs", forward.__name__)
+        return {convention.name: forward}, Found(convention.name, layer.name, convention.course)
     if layer.cs231n is None:
         raise LayerError(f"{layer.name} has no function convention (cs231n); give its class")
     convention = layer.cs231n

@@ -33,6 +33,7 @@ import numpy as np
 from symbp.grading.layer_failures import hint, unfinished
 from symbp.grading.user_code import describe_exception, plain
 from symbp.layers import LAYERS
+from symbp.layers.model import CLASS_STYLES
 
 _DEPTH = 3   # how deep into tuples, lists, dicts and attributes arrays are watched
 
@@ -234,8 +235,32 @@ def _gated(arrays: dict, layer, convention, back: bool = False) -> dict:
     return moved
 
 
-def _dlfs(module, layer, found, arrays, config, dout, watch, _notes) -> tuple:
-    convention = layer.convention("dlfs", found.name)
+def _class_forward(instance, layer, found, convention, arrays, config, notes):
+    """What a class's forward gives: its return value, or (nnfs) the
+    attribute it sets; a loss's per-sample losses as their mean."""
+    if convention.forward_optional and not callable(getattr(instance, "forward", None)):
+        notes.append(f"{found.name} has no forward method: its backward alone was graded, "
+                     "given what the forward would have kept (computed by symbp)")
+        return layer.forward(arrays, config)
+    # training mode: the book's train_flg, nnfs's training
+    kwargs = {flag: True for flag in ("train_flg", "training") if _accepts(instance.forward, flag)}
+    out = _call("forward", f"{found.name}.forward", instance.forward,
+                *convention.forward(arrays, config), **kwargs)
+    if convention.output is not None and getattr(instance, convention.output, None) is not None:
+        out = getattr(instance, convention.output)   # nnfs: self.output, nothing returned
+    if out is None:
+        raise _unimplemented("forward", f"{found.name}.forward returned None" + (
+            f" and set no self.{convention.output}" if convention.output else ""))
+    if convention.per_sample:   # nnfs's Loss.calculate: the mean of the sample losses
+        try:
+            return float(np.mean(np.asarray(out, dtype=float)))
+        except (TypeError, ValueError):
+            return out   # not numbers: the report says so
+    return out
+
+
+def _dlfs(module, layer, found, arrays, config, dout, watch, notes) -> tuple:
+    convention = layer.convention(found.style, found.name)
     arrays = _gated(arrays, layer, convention)
     if convention.gates is not None:
         for name in ("Wx", "Wh", "b"):
@@ -243,15 +268,13 @@ def _dlfs(module, layer, found, arrays, config, dout, watch, _notes) -> tuple:
     cls = getattr(module, found.name)
     instance = _call("forward", f"{found.name}(...)", cls, *convention.init(arrays, config))
     for method in ("forward", "backward"):
-        if not callable(getattr(instance, method, None)):
+        if not callable(getattr(instance, method, None)) and \
+                not (method == "forward" and convention.forward_optional):
             raise _unimplemented(method, f"{found.name} has no {method} method")
     if convention.before is not None:
-        _call("forward", found.name, convention.before, instance, arrays)
-    kwargs = {"train_flg": True} if _accepts(instance.forward, "train_flg") else {}
-    out = _call("forward", f"{found.name}.forward", instance.forward,
-                *convention.forward(arrays, config), **kwargs)
-    if out is None:
-        raise _unimplemented("forward", f"{found.name}.forward returned None")
+        note = _call("forward", found.name, convention.before, instance, arrays)
+        notes.extend([note] if isinstance(note, str) else [])
+    out = _class_forward(instance, layer, found, convention, arrays, config, notes)
     if len(convention.outputs) > 1:   # the book 2's LSTM: h_next, c_next
         if not isinstance(out, (tuple, list)) or len(out) != len(convention.outputs):
             raise _Stop({"problem": "returned", "stage": "forward", "where": None,
@@ -267,8 +290,10 @@ def _dlfs(module, layer, found, arrays, config, dout, watch, _notes) -> tuple:
     for name, value in vars(instance).items():
         if name != "grads":   # the book 2's gradients, written in place on purpose
             watch.add(value, f"self.{name}", 1)
-    # a loss's backward takes dout=1 (the book's SoftmaxWithLoss.backward(dout=1))
-    args = upstream if not layer.loss or _takes_argument(instance.backward) else ()
+    if convention.upstream is not None:   # nnfs's loss.backward(dvalues, y_true)
+        args = convention.upstream(instance, arrays, config)
+    else:   # a loss's backward takes dout=1 (the book's SoftmaxWithLoss.backward(dout=1))
+        args = upstream if not layer.loss or _takes_argument(instance.backward) else ()
     values = _call("backward", f"{found.name}.backward", instance.backward, *args)
     grads = _grads(layer, convention.returns, values, f"{found.name}.backward") \
         if convention.returns else {}
@@ -278,6 +303,9 @@ def _dlfs(module, layer, found, arrays, config, dout, watch, _notes) -> tuple:
             value = _from_grads_list(instance, layer, arrays, key)
         if value is None:   # the arrays of its shape it did set, to say where it went
             grads[f"{key}?"] = _same_shape(instance, arrays, layer, key)
+        shape = _shape_of(layer, arrays, key)
+        if key in convention.rows and np.shape(value) == (1, *shape):
+            value = np.reshape(value, shape)   # nnfs's dbiases (1, M), as its biases
         grads[key] = plain(value)
     return plain(out), _gated(grads, layer, convention, back=True)
 
@@ -291,9 +319,14 @@ def _attribute(instance, name: str):
                  v is not None), None)
 
 
+def _shape_of(layer, arrays: dict, key: str) -> tuple:
+    """The shape of the array whose gradient is ``key``."""
+    return np.shape(next(arrays[op.name] for op in layer.operands if op.grad == key))
+
+
 def _same_shape(instance, arrays: dict, layer, key: str) -> dict:
     """The instance's arrays of gradient ``key``'s shape, by attribute name."""
-    shape = np.shape(next(arrays[op.name] for op in layer.operands if op.grad == key))
+    shape = _shape_of(layer, arrays, key)
     return {name: plain(value) for name, value in vars(instance).items()
             if isinstance(value, np.ndarray) and value.shape == shape and
             not any(value is given for given in arrays.values())}
@@ -337,7 +370,7 @@ def run_forward_backward(module, found, arrays: dict, config: dict, dout) -> dic
     watch = _Watch()
     for op in layer.operands:
         watch.add(arrays[op.name], op.name)
-    run = _dlfs if found.style == "dlfs" else _cs231n   # cs231n's and Ng's functions
+    run = _dlfs if found.style in CLASS_STYLES else _cs231n   # cs231n's and Ng's functions
     result = {"out": None, "grads": {}, "problem": None, "stage": None, "what": None,
               "where": None, "notes": []}
     try:
@@ -346,7 +379,8 @@ def run_forward_backward(module, found, arrays: dict, config: dict, dout) -> dic
     except _Stop as stop:
         result.update(stop.finding)
     # a cs231n loss is one function (its changes are the forward's); a class has a backward
-    watch.checkpoint(result["stage"] or ("forward" if layer.loss and found.style != "dlfs"
+    watch.checkpoint(result["stage"] or ("forward" if layer.loss and
+                                         found.style not in CLASS_STYLES
                                          else "backward"))
     result["mutated"] = watch.found
     return result

@@ -119,7 +119,39 @@ def diagnose_key(layer, config, arrays, dout, key: str, truth: np.ndarray, claim
         found = None   # -423/836: where the truth spans a line, any multiple of it matches
     return flipped(key, truth, claimed) or \
         overwrite(layer, config, arrays, dout, key, truth, claimed) or \
-        _path_variant(layer, config, arrays, dout, key, truth, claimed) or _worded(found, key)
+        _path_variant(layer, config, arrays, dout, key, truth, claimed) or \
+        _other_point(layer, config, arrays, dout, key, truth, claimed) or _worded(found, key)
+
+
+def _other_point(layer, config, arrays, dout, key, truth, claimed) -> dict | None:
+    """The truth at another point, as two slips compute it:
+
+    * ``at_output``: an element-wise layer's derivative taken at its output
+      where its input is expected: sigmoid'(a) for sigmoid'(z), the
+      forward's ``self.output`` given to a derivative written for the input;
+    * ``unmasked``: the gradient with the mask (dropout's) all ones, scaled
+      or not: a backward that does not apply the forward's mask.
+    """
+    truth_of = truth_for(layer, config)
+    variants = []
+    if not layer.loss and len(layer.operands) == 1 and \
+            np.shape(dout) == np.shape(arrays[layer.operands[0].name]):
+        name = layer.operands[0].name
+        out = truth_of(arrays, config, dout)[0]
+        variants.append((truth_of({name: out}, config, dout)[1][key], {"kind": "at_output", "text": (
+            f"{key} is the derivative taken at the output where the input is expected "
+            f"({layer.name}'(out) for {layer.name}'({name}): the forward's output given to a "
+            "derivative written for its input?).")}))
+    masks = [op.name for op in layer.operands if op.kind == "mask"]
+    if masks:
+        kept = {**arrays, **{name: np.ones_like(arrays[name]) for name in masks}}
+        followers = {p.name: 1.0 for p in layer.parameters if p.follows is not None}
+        for scaled, words in ((config, "only scaled"), ({**config, **followers}, "nor scaled")):
+            variants.append((truth_of(kept, scaled, dout)[1][key], {"kind": "unmasked", "text": (
+                f"{key} is the truth with the mask not applied, {words}: every unit passes "
+                "its gradient back (the backward does not multiply by the forward's mask?).")}))
+    return next((found for variant, found in variants
+                 if not close(variant, truth).all() and close(variant, claimed).all()), None)
 
 
 _AXES = ("axis 0 (the batch)", "axis 1 (the features)")
@@ -173,7 +205,7 @@ def _axis_of_parameter(layer, config, arrays, dout, key, truth, claimed) -> dict
                 f"{key} is not summed over the batch: one row per sample {claimed.shape} "
                 f"where their sum over axis 0 {truth.shape} is expected.")}
         other = per_sample.sum(axis=1)
-        if claimed.shape == other.shape and close(other, claimed).all():
+        if _alike(claimed, other.shape) and close(other, claimed.reshape(other.shape)).all():
             return {"kind": "axis", **shapes, "text": (
                 f"{key} is summed over axis 1 (the features) where the sum is over axis 0 "
                 "(the batch).")}
@@ -182,6 +214,13 @@ def _axis_of_parameter(layer, config, arrays, dout, key, truth, claimed) -> dict
             f"{key} is the sum over every axis where a sum over axis 0 (the batch) is "
             f"expected, one entry per feature {truth.shape}.")}
     return None
+
+
+def _alike(claimed, shape: tuple) -> bool:
+    """Whether ``claimed`` has ``shape`` but for axes of size 1 (an
+    ``np.sum(..., keepdims=True)``'s (N, 1) for (N,))."""
+    return claimed.size == int(np.prod(shape)) and \
+        [s for s in claimed.shape if s != 1] == [s for s in shape if s != 1]
 
 
 def _per_sample(layer, config, arrays, dout, key, truth):

@@ -91,7 +91,7 @@ def _what_differs(fraction: float, rows_alike: bool, scale: float, style: str) -
                     f"{ratio:.0%} of them and keeps {p:.0%}")
         return None
     if abs(fraction * scale - 1) > 2 * SLACK * scale:
-        given = "dropout_ratio" if style == "dlfs" else "p"
+        given = {"dlfs": "dropout_ratio", "nnfs": "rate"}.get(style, "p")
         return (f"at {given} = {p if style == 'cs231n' else 1 - p:g} it keeps {fraction:.0%} "
                 f"of the units and multiplies them by {scale:.4g}, so its output is on average "
                 f"{fraction * scale:.2f} times x where inverted dropout keeps it x (the mask's "

@@ -137,8 +137,12 @@ class _Ended(BaseException):
 
 
 def _fixed_for(layer, fixed: dict) -> dict:
+    """The values of ``fixed`` that are ``layer``'s; a size of several
+    dimensions given as one number (``--config d=3``) as a tuple of one."""
     names = layer.config_names()
-    return {k: v for k, v in fixed.items() if k in names}
+    dims = {size.name for size in layer.sizes if size.dims}
+    return {k: (v,) if k in dims and not isinstance(v, (tuple, list)) else v
+            for k, v in fixed.items() if k in names}
 
 
 def _check_fixed(fixed: dict, found: list) -> None:

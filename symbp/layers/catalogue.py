@@ -32,6 +32,7 @@ from symbp.layers.dense import (
 from symbp.layers.losses import L2, SIGMOID_LOSS, SOFTMAX_LOSS, SVM_LOSS
 from symbp.layers.model import Layer
 from symbp.layers.ng import NG_LINEAR, NG_LINEAR_RELU, NG_LINEAR_SIGMOID
+from symbp.layers.nnfs import LAYERS_OF_THE_BOOK
 from symbp.layers.normalization import (
     BATCHNORM,
     LAYERNORM,
@@ -51,7 +52,8 @@ LAYERS: dict[str, Layer] = Table("a layer of the catalogue", {layer.name: layer 
     AFFINE, RELU, SIGMOID, TANH, MULTIPLY, ADD, SOFTMAX_LOSS, SVM_LOSS, BATCHNORM, LAYERNORM,
     DROPOUT, L2, CONV, MAX_POOL, SPATIAL_BATCHNORM, SPATIAL_GROUPNORM, WORD_EMBEDDING, RNN_STEP,
     RNN, LSTM_STEP, LSTM, TEMPORAL_AFFINE, TEMPORAL_SOFTMAX_LOSS, TIME_SOFTMAX_LOSS, LINEAR_SOFTMAX,
-    LINEAR_SVM, NG_LINEAR, NG_LINEAR_RELU, NG_LINEAR_SIGMOID, MATMUL, SOFTMAX, SIGMOID_LOSS)})
+    LINEAR_SVM, NG_LINEAR, NG_LINEAR_RELU, NG_LINEAR_SIGMOID, MATMUL, SOFTMAX, SIGMOID_LOSS,
+    *LAYERS_OF_THE_BOOK)})
 
 
 def layer_named(name: str) -> Layer:

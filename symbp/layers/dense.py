@@ -3,16 +3,19 @@ add and (inverted) dropout.
 
 Each is one :class:`~symbp.layers.model.Layer`: its definition over grids of
 symbols (the truth), symbp's own NumPy forward and backward, its sizes, and
-its names in cs231n's ``layers.py`` and *Deep Learning from Scratch*.
+its names in cs231n's ``layers.py``, *Deep Learning from Scratch* and
+*Neural Networks from Scratch* (:mod:`symbp.layers.nnfs`).
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import replace
 
 import numpy as np
 
 from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size, features
+from symbp.layers.nnfs import nnfs_class
 from symbp.tables import ACTIVATIONS
 
 
@@ -41,6 +44,22 @@ def _affine_backward(arrays, _config, dout):
             "db": dout.sum(axis=0)}
 
 
+def _dense_parameters(instance, arrays) -> str | None:
+    """nnfs's ``Layer_Dense(n_inputs, n_neurons)`` draws its own weights: the
+    point's are set in their place, the biases as one row (1, M).  Its
+    regularisers are left at 0 (their default), which the note says."""
+    instance.weights, instance.biases = arrays["w"], arrays["b"].reshape(1, -1)
+    try:
+        taken = inspect.signature(type(instance)).parameters
+    except (TypeError, ValueError):
+        return None
+    regularisers = [name for name in taken if "regulari" in name.lower()]
+    if regularisers:
+        return (f"{type(instance).__name__} was built with {', '.join(regularisers)} at 0 (their "
+                "default): dweights and dbiases were graded without the L1/L2 terms")
+    return None
+
+
 AFFINE = Layer(
     "affine", "affine (fully connected) layer: out = x w + b",
     operands=(Operand("x", lambda c: (c["N"], *c["d"]), lambda c: (c["N"], features(c)), "dx"),
@@ -51,12 +70,16 @@ AFFINE = Layer(
     cs231n=Cs231n("affine_forward", ("affine_backward",),
                   lambda a, _c: (a["x"], a["w"], a["b"]), ("dx", "dw", "db")),
     dlfs=Dlfs("Affine", init=lambda a, _c: (a["w"], a["b"]), forward=lambda a, _c: (a["x"],),
-              returns=("dx",), attributes={"dW": "dw", "db": "db"}, flat=("d",)))
+              returns=("dx",), attributes={"dW": "dw", "db": "db"}, flat=("d",)),
+    dlfs_also=(nnfs_class("Layer_Dense", init=lambda _a, c: (features(c), c["M"]),
+                          before=_dense_parameters, flat=("d",), rows=("db",),
+                          attributes={"dweights": "dw", "dbiases": "db", "dinputs": "dx"}),))
 
 
 # -- element-wise activations (their NumPy forms come from the activation table) --------
 
-def _activation(name: str, title: str, cs231n_name: str, dlfs_name: str, **extra) -> Layer:
+def _activation(name: str, title: str, cs231n_name: str, dlfs_name: str, nnfs_name: str,
+                **extra) -> Layer:
     table = ACTIVATIONS[name]
 
     def define(ops, x):
@@ -72,13 +95,14 @@ def _activation(name: str, title: str, cs231n_name: str, dlfs_name: str, **extra
         cs231n=Cs231n(f"{cs231n_name}_forward", (f"{cs231n_name}_backward",),
                       lambda a, _c: (a["x"],), ("dx",), input_cached=(cs231n_name,)),
         dlfs=Dlfs(dlfs_name, init=lambda _a, _c: (), forward=lambda a, _c: (a["x"],),
-                  returns=("dx",)), **extra)
+                  returns=("dx",)), dlfs_also=(nnfs_class(nnfs_name),), **extra)
 
 
-RELU = _activation("relu", "relu: out = max(0, x)", "relu", "Relu",
+RELU = _activation("relu", "relu: out = max(0, x)", "relu", "Relu", "Activation_ReLU",
                    kink_distance=lambda a, _c: float(np.min(np.abs(a["x"]))))
-SIGMOID = _activation("sigmoid", "sigmoid: out = 1 / (1 + exp(-x))", "sigmoid", "Sigmoid")
-TANH = _activation("tanh", "tanh: out = tanh(x)", "tanh", "Tanh")
+SIGMOID = _activation("sigmoid", "sigmoid: out = 1 / (1 + exp(-x))", "sigmoid", "Sigmoid",
+                      "Activation_Sigmoid")
+TANH = _activation("tanh", "tanh: out = tanh(x)", "tanh", "Tanh", "Activation_Tanh")
 
 
 # -- the second book's MatMul and Softmax ---------------------------------------------------
@@ -113,7 +137,8 @@ SOFTMAX = Layer(
     operands=(_matrix("N", "D", "dx", "x"),), sizes=(Size("N", 1, 4), Size("D", 2, 5)),
     define=_softmax, forward=lambda a, _c: _softmax_rows(a["x"]), backward=_softmax_backward,
     dlfs=Dlfs("Softmax", init=lambda _a, _c: (), forward=lambda a, _c: (a["x"],),
-              returns=("dx",)))
+              returns=("dx",)),
+    dlfs_also=(nnfs_class("Activation_Softmax"),))
 
 
 # -- seed 001's multiply and add nodes ---------------------------------------------------
@@ -192,5 +217,8 @@ DROPOUT = Layer(
                   lambda a, c: (a["x"], {"p": c["p"], "mode": "train", "seed": c.get("seed", 0)}),
                   ("dx",), reads={"scale": _cs231n_scales}),
     dlfs=_BOOK_DROPOUT,
-    # the book 2's TimeDropout(dropout_ratio): the same calls, scaled by 1 / (1 - ratio)
-    dlfs_also=(replace(_BOOK_DROPOUT, name="TimeDropout"),))
+    # the book 2's TimeDropout(dropout_ratio): the same calls, scaled by 1 / (1 - ratio);
+    # nnfs's Layer_Dropout(rate), rate the probability of dropping, scaled by 1 / (1 - rate)
+    dlfs_also=(replace(_BOOK_DROPOUT, name="TimeDropout"),
+               nnfs_class("Layer_Dropout", init=lambda _a, c: (1.0 - c["p"],),
+                          reads={"scale": lambda c: {1.0 / c["p"]: None}})))

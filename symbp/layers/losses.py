@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from symbp.layers.model import Cs231n, Dlfs, Layer, Operand, Parameter, Size, Try
+from symbp.layers.nnfs import labels_or_onehot, nnfs_loss
 
 SCORES_AND_LABELS = (
     Operand("x", lambda c: (c["N"], c["C"]), lambda c: (c["N"], c["C"]), "dx"),
@@ -115,11 +116,14 @@ SOFTMAX_DATA = DataLoss(lambda ops, x, y: _softmax_loss(ops, x, y)["out"], _soft
                         lambda arrays: _softmax_backward(arrays, None, None)["dx"])
 
 
-def _dlfs_targets(arrays, config):
-    labels = np.asarray(arrays["y"], dtype=int)
-    if config.get("targets") == "onehot":
-        return np.eye(config["C"])[labels]
-    return labels
+def _probabilities(instance, arrays) -> np.ndarray:
+    """What nnfs's softmax classifier's ``backward(dvalues, y_true)`` is
+    given: the softmax its forward kept in ``self.output``, or, for the
+    book's final class, which has no forward, the softmax of the scores."""
+    kept = getattr(instance, "output", None)
+    if isinstance(kept, np.ndarray) and kept.shape == np.shape(arrays["x"]):
+        return kept
+    return np.exp(_log_probs(np.asarray(arrays["x"], dtype=float)))
 
 
 SOFTMAX_LOSS = Layer(
@@ -129,10 +133,16 @@ SOFTMAX_LOSS = Layer(
     vacuous=_one_class, tolerated=_log_delta,
     cs231n=Cs231n(None, ("softmax_loss",), lambda a, _c: (a["x"], a["y"]), ("loss", "dx")),
     dlfs=Dlfs("SoftmaxWithLoss", init=lambda _a, _c: (),
-              forward=lambda a, c: (a["x"], _dlfs_targets(a, c)), returns=("dx",),
+              forward=lambda a, c: (a["x"], labels_or_onehot(a, c)), returns=("dx",),
               tries=(Try({"targets": "labels"}),
                      Try({"targets": "onehot"}, "SoftmaxWithLoss.forward was given one-hot "
-                                                "targets: it does not take integer labels"))))
+                                                "targets: it does not take integer labels"))),
+    # nnfs's softmax classifier: forward(inputs, y_true) returns the mean loss (and keeps
+    # the softmax in self.output), backward(dvalues, y_true) is given that softmax
+    dlfs_also=(nnfs_loss("Activation_Softmax_Loss_CategoricalCrossentropy", labels_or_onehot,
+                         upstream=lambda self, a, c: (_probabilities(self, a),
+                                                      labels_or_onehot(a, c)),
+                         forward_optional=True),))
 
 
 # -- sigmoid loss (Deep Learning from Scratch 2) ---------------------------------------------

@@ -40,9 +40,12 @@ class Operand:
     its gradient (``"dx"``), None for arrays that are not differentiated
     (labels, a dropout mask).  ``kind`` says how values are drawn: ``real``,
     ``labels`` (integers in [0, C), C the grid's last size), ``mask`` (0/1,
-    each 1 with probability ``p``) or ``flags`` (booleans, each True with
-    probability 3/4, one at least); a ``labels`` operand is seen by the
-    definition as its one-hot array (one more axis, of size C).
+    each 1 with probability ``p``), ``flags`` (booleans, each True with
+    probability 3/4, one at least), ``probs`` (rows of probabilities: the
+    softmax of normal draws), ``unit`` (each in (0, 1): their sigmoid) or
+    ``binary`` (0/1 targets, each 1 with probability 1/2); a ``labels``
+    operand is seen by the definition as its one-hot array (one more axis,
+    of size C).
 
     >>> from symbp.layers import LAYERS
     >>> x = LAYERS["affine"].operands[0]      # affine's x, flattened for x @ w
@@ -206,6 +209,17 @@ class Dlfs:
     b are given with their columns so ordered, and their gradients read back
     the same way.
 
+    *Neural Networks from Scratch*'s classes (``course`` ``nnfs``) return
+    nothing: ``output`` names the attribute ``forward`` sets (``"output"``;
+    None: returned), ``per_sample`` says a loss's ``forward`` returns each
+    sample's loss (the loss is their mean, as ``Loss.calculate`` takes it),
+    ``upstream(instance, arrays, config)`` gives the backward's arguments
+    (a loss's ``backward(dvalues, y_true)``, dvalues the predictions),
+    ``rows`` names gradients kept as one row (``dbiases`` (1, M), read back as
+    b's (M,)); ``before`` may return a note; ``forward_optional``: a class
+    without ``forward`` (the book's final softmax classifier) is graded on its
+    ``backward`` alone.
+
     >>> from symbp.layers import LAYERS
     >>> affine = LAYERS["affine"].dlfs
     >>> affine.name, affine.returns, affine.attributes
@@ -223,6 +237,15 @@ class Dlfs:
     outputs: tuple[str, ...] = ("out",)
     before: Callable | None = None
     gates: tuple[int, ...] | None = None
+    course: str = "dlfs"
+    output: str | None = None
+    per_sample: bool = False
+    upstream: Callable | None = None
+    rows: tuple[str, ...] = ()
+    forward_optional: bool = False
+
+
+CLASS_STYLES = ("dlfs", "nnfs")    # the courses whose layers are classes
 
 
 def _no_kinks(_arrays, _config) -> float:
@@ -271,17 +294,18 @@ class Layer:
     cse: bool = True                  # share subexpressions when compiling (module symbolic)
     cs231n: Cs231n | None = None
     dlfs: Dlfs | None = None
-    dlfs_also: tuple = ()             # more DLFS classes of the layer (the book 2's TimeDropout)
+    # more classes of the layer: the book 2's TimeDropout, nnfs's Layer_Dense
+    dlfs_also: tuple = ()
 
     @property
     def classes(self) -> tuple:
-        """Every DLFS class of the layer, ``dlfs`` first."""
+        """Every class of the layer (DLFS's, nnfs's), ``dlfs`` first."""
         return ((self.dlfs,) if self.dlfs else ()) + tuple(self.dlfs_also)
 
     def convention(self, style: str, name: str | None = None):
-        """cs231n's functions (``style`` cs231n), or the DLFS class named
+        """cs231n's functions (``style`` cs231n or ng), or the class named
         ``name`` (in any capitals; the first class without a name)."""
-        if style != "dlfs":
+        if style not in CLASS_STYLES:
             return self.cs231n
         return next((c for c in self.classes if name and c.name.lower() == name.lower()),
                     self.dlfs)

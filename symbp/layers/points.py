@@ -5,7 +5,8 @@ A configuration is a plain dict of the layer's sizes and parameters
 an upstream gradient ``dout``.  Points are drawn from a seed: reals from a
 standard normal, labels uniformly, a dropout mask keeping each unit with
 probability ``p``, flags (a temporal loss's mask) True with probability
-3/4.  A point within 1e-3 of a kink (relu at 0, an SVM margin at 0, a tie in
+3/4, probabilities (nnfs's losses' predictions) as the softmax or the
+sigmoid of normal draws, binary targets 0 or 1 with probability 1/2.  A point within 1e-3 of a kink (relu at 0, an SVM margin at 0, a tie in
 a pool window) is redrawn, and so is one where a gradient that is not zero
 for every point of the configuration happens to be all zeros (a relu dead
 on every unit): such a point would test nothing.
@@ -120,6 +121,13 @@ def _draw_arrays(layer, config: dict, rng) -> dict:
             mask = (rng.random(shape) < config["p"]).astype(float)
             mask.flat[rng.integers(mask.size)] = 1.0   # at least one unit kept
             arrays[op.name] = mask
+        elif op.kind == "binary":
+            arrays[op.name] = (rng.random(shape) < 0.5).astype(float)
+        elif op.kind == "probs":
+            exps = np.exp(rng.normal(size=shape))
+            arrays[op.name] = exps / exps.sum(axis=-1, keepdims=True)
+        elif op.kind == "unit":
+            arrays[op.name] = 1.0 / (1.0 + np.exp(-rng.normal(size=shape)))
         else:
             arrays[op.name] = rng.normal(size=shape)
     return arrays
