@@ -1,16 +1,19 @@
 """``symbp grade-layers FILE.py|MODULE``: a layer-by-layer backprop (cs231n
-functions, *Deep Learning from Scratch* classes) graded against the exact truth."""
+functions, *Deep Learning from Scratch* and *Neural Networks from Scratch* classes)
+graded against the exact truth."""
 
 from __future__ import annotations
 
 from symbp.cli import common
 
-HELP = "grade the layers of a cs231n- or DLFS-style file against the exact truth"
+HELP = "grade the layers of a cs231n-, DLFS- or nnfs-style file against the exact truth"
 DESCRIPTION = (
     "Find the layers FILE.py (or MODULE) defines by their conventional names "
     "(cs231n's affine_forward/affine_backward, batchnorm_backward_alt, softmax_loss...; "
-    "Deep Learning from Scratch's Affine, Relu, BatchNormalization...), run each forward "
-    "and backward in a separate process on configurations drawn by Hypothesis, and "
+    "Deep Learning from Scratch's Affine, Relu, BatchNormalization...; Neural Networks "
+    "from Scratch's Layer_Dense, Activation_ReLU, Loss_CategoricalCrossentropy...), run "
+    "each forward and backward in a separate process on configurations drawn by "
+    "Hypothesis, and "
     "compare the forward with symbp's definition and every gradient with the exact "
     "vector-Jacobian product symbp derives symbolically from it. Exit 0 every graded "
     "layer right (unimplemented and untested ones are listed), 1 a layer wrong, "
