@@ -658,3 +658,13 @@ def test_a_method_that_is_not_there_is_one_sentence(cli, tmp_path):
     assert err.strip() == "the class Network has no 'backprob'; check the method's name."
     status, _, err = cli("grade", f"{path}:sigmoid.x", "--layers", "2,2")
     assert status == 2 and "'sigmoid' is not a class" in err
+
+
+def test_a_python_2_file_is_one_sentence_with_the_way_out(cli, tmp_path):
+    # Nielsen's network.py as he wrote it: Python 2's print statement
+    path = write(tmp_path / "network.py", textwrap.dedent(NIELSEN).replace(
+        "COST", "QuadraticCost") + '\n\ndef report(j):\n    print "Epoch {0} complete".format(j)\n')
+    status, out, err = cli("grade", f"{path}:Network", "--layers", "2,2")
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert err.strip().endswith("the code is Python 2 (a print statement): 2to3 -w FILE "
+                                "converts it.")
