@@ -658,6 +658,12 @@ def test_a_method_that_is_not_there_is_one_sentence(cli, tmp_path):
     assert err.strip() == "the class Network has no 'backprob'; check the method's name."
     status, _, err = cli("grade", f"{path}:sigmoid.x", "--layers", "2,2")
     assert status == 2 and "'sigmoid' is not a class" in err
+    # weights kept under another name: never graded at the class's own random ones
+    renamed = write(tmp_path / "renamed.py", NIELSEN.replace("COST", "QuadraticCost").replace(
+        "self.weights", "self.W"))
+    status, doc = cli.json("grade", f"{renamed}:Network", "--layers", "2,2")
+    assert status == 1 and doc["report"]["error"].startswith(
+        "TypeError: Network keeps no weights list: symbp cannot give it the point's parameters")
 
 
 def test_a_python_2_file_is_one_sentence_with_the_way_out(cli, tmp_path):
