@@ -170,7 +170,7 @@ def test_the_books_mean_absolute_error_backward_has_its_sign_flipped(tmp_path):
     assert report.verdict == "wrong" and dx.diagnosis["factor"] == "-1"
 
 
-def test_a_class_that_sets_no_output_is_unimplemented_and_a_gradient_kept_elsewhere_is_said(tmp_path):
+def test_a_class_setting_no_output_is_unimplemented_and_a_gradient_kept_elsewhere_said(tmp_path):
     path = user_file(tmp_path, """
         class Activation_ReLU:
             def forward(self, inputs):
@@ -201,7 +201,8 @@ def test_a_dropout_that_keeps_units_with_the_rate_it_drops_is_forward_wrong(tmp_
                 self.rate = rate            # the probability of dropping, kept as is
 
             def forward(self, inputs):
-                self.binary_mask = np.random.binomial(1, self.rate, size=inputs.shape) / (1 - self.rate)
+                kept = np.random.binomial(1, self.rate, size=inputs.shape)
+                self.binary_mask = kept / (1 - self.rate)
                 self.output = inputs * self.binary_mask
 
             def backward(self, dvalues):

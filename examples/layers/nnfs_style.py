@@ -81,7 +81,8 @@ class Activation_Softmax:
 
     def backward(self, dvalues):
         self.dinputs = np.empty_like(dvalues)
-        for index, (single_output, single_dvalues) in enumerate(zip(self.output, dvalues, strict=True)):
+        rows = zip(self.output, dvalues, strict=True)
+        for index, (single_output, single_dvalues) in enumerate(rows):
             single_output = single_output.reshape(-1, 1)
             jacobian = np.diagflat(single_output) - np.dot(single_output, single_output.T)
             self.dinputs[index] = np.dot(jacobian, single_dvalues)
@@ -151,7 +152,8 @@ class Activation_Softmax_Loss_CategoricalCrossentropy:
 class Loss_BinaryCrossentropy(Loss):
     def forward(self, y_pred, y_true):
         y_pred_clipped = np.clip(y_pred, 1e-7, 1 - 1e-7)
-        sample_losses = -(y_true * np.log(y_pred_clipped) + (1 - y_true) * np.log(1 - y_pred_clipped))
+        sample_losses = -(y_true * np.log(y_pred_clipped) +
+                          (1 - y_true) * np.log(1 - y_pred_clipped))
         return np.mean(sample_losses, axis=-1)
 
     def backward(self, dvalues, y_true):

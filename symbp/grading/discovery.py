@@ -25,9 +25,10 @@ class Found:
     """One layer to grade: the user's ``name`` (a backward function, a loss
     function or a class), the catalogue ``layer``, the ``style`` (``cs231n``
     or ``dlfs``; ``ng`` for Andrew Ng's course's functions, called as
-    cs231n's are; ``nnfs`` for *Neural Networks from Scratch*'s classes) and, for functions, the ``forward`` whose cache the
-    backward takes (``cache_is_input``: there is none, and the backward of an
-    activation gets its input as the cache, as both courses' forwards cache it).
+    cs231n's are; ``nnfs`` for *Neural Networks from Scratch*'s classes)
+    and, for functions, the ``forward`` whose cache the backward takes
+    (``cache_is_input``: there is none, and the backward of an activation
+    gets its input as the cache, as both courses' forwards cache it).
 
     >>> found = discover({"batchnorm_forward": "function", "batchnorm_backward_alt": "function"})
     >>> found[0].name, found[0].style, found[0].forward

@@ -138,7 +138,8 @@ def _other_point(layer, config, arrays, dout, key, truth, claimed) -> dict | Non
             np.shape(dout) == np.shape(arrays[layer.operands[0].name]):
         name = layer.operands[0].name
         out = truth_of(arrays, config, dout)[0]
-        variants.append((truth_of({name: out}, config, dout)[1][key], {"kind": "at_output", "text": (
+        at_output = truth_of({name: out}, config, dout)[1][key]
+        variants.append((at_output, {"kind": "at_output", "text": (
             f"{key} is the derivative taken at the output where the input is expected "
             f"({layer.name}'(out) for {layer.name}'({name}): the forward's output given to a "
             "derivative written for its input?).")}))

@@ -6,8 +6,9 @@ an upstream gradient ``dout``.  Points are drawn from a seed: reals from a
 standard normal, labels uniformly, a dropout mask keeping each unit with
 probability ``p``, flags (a temporal loss's mask) True with probability
 3/4, probabilities (nnfs's losses' predictions) as the softmax or the
-sigmoid of normal draws, binary targets 0 or 1 with probability 1/2.  A point within 1e-3 of a kink (relu at 0, an SVM margin at 0, a tie in
-a pool window) is redrawn, and so is one where a gradient that is not zero
+sigmoid of normal draws, binary targets 0 or 1 with probability 1/2.  A
+point within 1e-3 of a kink (relu at 0, an SVM margin at 0, a tie in a
+pool window) is redrawn, and so is one where a gradient that is not zero
 for every point of the configuration happens to be all zeros (a relu dead
 on every unit): such a point would test nothing.
 
