@@ -232,3 +232,33 @@ def test_the_books_losses_match_hand_worked_numbers(name, arrays, loss, dx):
     out, grads = truth_for(layer, config)(arrays, config, 1.0)
     assert np.isclose(float(np.ravel(out)[0]), loss)
     assert np.allclose(grads["dx"], dx)
+
+
+NNFS_INIT = '''
+    import numpy as np
+
+
+    def init(dot_precision_workaround=True, default_dtype="float32", random_seed=0):
+        # the nnfs package's init(): np.dot computes in float64 but returns float32
+        np.random.seed(random_seed)
+        float64_dot = np.dot
+
+        def dot(*args, **kwargs):
+            return float64_dot(*[np.asarray(a, "float64") for a in args], **kwargs).astype(
+                default_dtype)
+        np.dot = dot
+'''
+
+
+def test_nnfs_init_replacing_numpy_dot_is_undone_and_said(tmp_path):
+    # nnfs.init() at the top of a file: right layers would be off by float32's rounding
+    (tmp_path / "nnfs").mkdir()
+    (tmp_path / "nnfs" / "__init__.py").write_text(textwrap.dedent(NNFS_INIT))
+    with open(RIGHT) as right_file:
+        source = "import nnfs\nnnfs.init()\n" + right_file.read()
+    path = tmp_path / "chapter.py"
+    path.write_text(source)
+    report = symbp.grade_layers(path, random=3, only=["Layer_Dense", "Activation_Softmax"])
+    assert [r.verdict for r in report.layers] == ["ok", "ok"]
+    assert "the file replaced numpy.dot as it was imported (nnfs.init() does): graded with " \
+           "NumPy's own" in report.notes

@@ -55,6 +55,8 @@ from symbp.grading.user_code import (
     describe_named,
     import_failure,
     import_user_module,
+    numpy_restored,
+    restored_note,
 )
 from symbp.processes import die_with_parent
 
@@ -142,13 +144,15 @@ def _child(connection, target: str, parent: int):
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     stand_ins.install()   # packages a course file imports but symbp never needs (matplotlib...)
+    replaced = []
     try:
-        module = import_user_module(target)
+        with numpy_restored(replaced):
+            module = import_user_module(target)
         names = _names_of(module)
     except BaseException as raised:  # noqa: BLE001  (whatever the module does on import)
         connection.send(("failed", import_failure(target, raised)))
         return
-    connection.send(("ready", (names, stand_ins.used())))
+    connection.send(("ready", (names, stand_ins.used(), replaced)))
     while True:
         try:
             function, args = connection.recv()
@@ -185,6 +189,7 @@ class UserProcess:
         self._connection = None
         self._names: dict[str, str] | None = None
         self.stand_ins: list[str] = []   # packages not installed, imported as stand-ins
+        self.numpy_replaced: list[str] = []   # NumPy names the import replaced, put back
         self._module = None            # only where fork does not exist
         self._fork = "fork" in multiprocessing.get_all_start_methods()
 
@@ -219,16 +224,23 @@ class UserProcess:
         if status == "failed":
             self.stop()
             raise UserCodeError(detail)
-        self._names, self.stand_ins = detail
+        self._names, self.stand_ins, self.numpy_replaced = detail
 
     def _start_in_process(self):
         try:
-            self._module = import_user_module(self.target)
+            with numpy_restored(self.numpy_replaced):
+                self._module = import_user_module(self.target)
         except BaseException as raised:  # whatever the module does on import
             if isinstance(raised, KeyboardInterrupt):
                 raise
             raise UserCodeError(import_failure(self.target, raised)) from None
         self._names = _names_of(self._module)
+
+    @property
+    def import_notes(self) -> list[str]:
+        """The report's notes on how the module was imported: stand-ins for
+        packages not installed, NumPy names it replaced and symbp put back."""
+        return stand_ins.notes(self.stand_ins) + restored_note(self.numpy_replaced)
 
     def stop(self):
         """End the child (if any)."""
