@@ -31,6 +31,14 @@ the module's other functions (contract section 10: code as people write it).
   parameters and reads the two lists as ``db1, db2, ...`` and ``dW1, dW2,
   ...``.  FUNC is the class or its method: ``network.py:Network`` or
   ``network.py:Network.backprop``.
+* Tariq Rashid's *Make Your Own Neural Network*: ``neuralNetwork(
+  inputnodes, hiddennodes, outputnodes, learningrate)`` whose ``train(
+  inputs_list, targets_list)`` updates ``wih`` and ``who`` by one step; the
+  gradients are read off the step (:mod:`symbp.grading.course_rashid`).
+* Andrew Ng's *Machine Learning* exercise 4 in Python: ``nnCostFunction(
+  nn_params, input_layer_size, hidden_layer_size, num_labels, X, y,
+  lambda_)`` returning ``(J, grad)``, Theta1 and Theta2 unrolled
+  (:mod:`symbp.grading.course_ex4`).
 
 :func:`describe` says which convention applies (plain data, for the
 report's note); :func:`adapt` gives a function ``(params, x, y)`` that calls
@@ -52,6 +60,8 @@ import inspect
 import sys
 
 import numpy as np
+
+from symbp.grading import course_ex4, course_rashid
 
 # FUNC's parameter names (lower case) that Ng's code uses, and what each is given
 _NG_ARGUMENTS = {"x": "x", "y": "y", "parameters": "params", "params": "params",
@@ -112,7 +122,7 @@ def _layer_named(name: str) -> str | None:
 
 
 def _model_method(cls):
-    for name in ("gradient", "loss", "backprop"):
+    for name in ("gradient", "loss", "backprop", "train"):
         if callable(getattr(cls, name, None)):
             return name
     return None
@@ -139,8 +149,9 @@ def _nielsen_loss(cls) -> str:
 
 def describe(obj) -> dict:
     """Which convention FUNC is called by: ``{"kind": "plain" | "ng" |
-    "model" | "nielsen", "note": ..., "takes": [...]}``; ``takes`` names what
-    the convention passes that the network must provide (``lambd``, ``reg``),
+    "model" | "nielsen" | "rashid" | "ex4", "note": ..., "takes": [...]}``;
+    ``takes`` names what the convention passes that the network must provide
+    (``lambd``, ``reg``, ``lambda_``),
     ``labels`` whether a model takes integer class labels (cs231n's do),
     ``loss`` the loss of Nielsen's cost class.
 
@@ -170,11 +181,15 @@ def describe(obj) -> dict:
                             f"biases set to the point's (Nielsen's network.py); graded through "
                             f"backprop(x, y), its (nabla_b, nabla_w) read as db1, db2, ... "
                             f"and dW1, dW2, ..."}
-        if method is None:
+        if method == "train" and course_rashid.recognised(obj, method):
+            return {"kind": "rashid", "method": method, "takes": [],
+                    "note": course_rashid.note(obj)}
+        if method in (None, "train"):
             return {"kind": "unknown", "note": None, "takes": [],
-                    "problem": f"the class {obj.__name__} has neither a gradient nor a loss "
-                               "method: give a function FUNC(params, x, y), or a model class "
-                               "with loss(X, y), gradient(x, t) or backprop(x, y)"}
+                    "problem": f"the class {obj.__name__} has no gradient, loss or backprop "
+                               "method (nor Rashid's train(inputs, targets)): give a function "
+                               "FUNC(params, x, y), or a model class with loss(X, y), "
+                               "gradient(x, t) or backprop(x, y)"}
         sizes = [p.name for p in _parameters(obj) if p.name.lower() in _SIZE_ARGUMENTS]
         takes_reg = any(_SIZE_ARGUMENTS[s.lower()] == "reg" for s in sizes) or \
             "reg" in [p.name for p in _parameters(getattr(obj, method))]
@@ -183,6 +198,9 @@ def describe(obj) -> dict:
                 "note": f"{obj.__name__} built with the network's sizes ("
                         f"{', '.join(sizes) or 'no size arguments'}) and its params set to "
                         f"the point's; graded through its {method} method"}
+    if course_ex4.recognised(obj):
+        return {"kind": "ex4", "note": course_ex4.note(obj), "labels": True,
+                "takes": ["lambda_"] * course_ex4.takes_lambda(obj)}
     layer = _layer_named(getattr(obj, "__name__", ""))
     if layer is not None:
         return {"kind": "unknown", "note": None, "takes": [], "problem": (
@@ -220,6 +238,11 @@ def adapt(obj, extras: dict | None = None):
     kind = describe(obj)["kind"]
     if kind == "ng":
         return lambda params, x, y: _call_ng(obj, params, x, y, extras)
+    if kind == "ex4":
+        return lambda params, x, y: course_ex4.call(obj, params, x, y, extras.get("l2", 0.0))
+    if kind == "rashid":
+        cls, method = _model_and_method(obj)
+        return lambda params, x, y: course_rashid.call(cls, method, params, x, y)
     if kind in ("model", "nielsen"):
         cls, method = _model_and_method(obj)
         call = _call_model if kind == "model" else _call_nielsen
