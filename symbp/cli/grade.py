@@ -210,20 +210,20 @@ def _by_convention(convention: dict, net, args, options: dict, shape: dict):
     return net, said
 
 
-# what each course's network is, where the options leave it open: (option, value, why)
+# each course's network: (field, value, why); the layout and the biases are the code's
+# own, whatever the options say; the rest hold unless an option sets another
 _COURSE_NETWORKS = {
     "rashid": [("layout", "column", "Rashid's network keeps one sample as a column"),
+               ("bias", False, "Rashid's network has no biases"),
                ("hidden", "sigmoid", None), ("output", "sigmoid", None),
                ("loss", "half_sse", "its train() steps down 1/2 ||t - o||^2"),
-               ("reduction", "sum", None),
-               ("bias", False, "Rashid's network has no biases")],
+               ("reduction", "sum", None)],
     "ex4": [("layout", "row", "exercise 4 keeps the samples as rows"),
             ("hidden", "sigmoid", None), ("output", "sigmoid", None),
             ("loss", "bce", "its J is the cross-entropy of sigmoid outputs"),
             ("reduction", "mean", None)],
 }
-_OPTION_OF = {"layout": "layout", "hidden": "hidden", "output": "output", "loss": "loss",
-              "reduction": "reduction", "bias": "no_bias"}
+_CODES_OWN = ("layout", "bias")
 
 
 def _two_layer_course(convention: dict, net, args, options: dict, said: list):
@@ -237,7 +237,7 @@ def _two_layer_course(convention: dict, net, args, options: dict, said: list):
                          "sizes, e.g. --layers 3,4,2" + (", without --vary-depth"
                                                          if args.vary_depth else ""))
     for field, value, why in _COURSE_NETWORKS[kind]:
-        given = getattr(args, _OPTION_OF[field])
+        given = field not in _CODES_OWN and getattr(args, field) is not None
         if not given and getattr(net, field) != value:
             net = net.replace(**{field: value})
             if why:

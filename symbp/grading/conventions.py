@@ -183,7 +183,7 @@ def describe(obj) -> dict:
                             f"and dW1, dW2, ..."}
         if method == "train" and course_rashid.recognised(obj, method):
             return {"kind": "rashid", "method": method, "takes": [],
-                    "note": course_rashid.note(obj)}
+                    "note": course_rashid.note(obj), "other_loss": course_rashid.OTHER_LOSS}
         if method in (None, "train"):
             return {"kind": "unknown", "note": None, "takes": [],
                     "problem": f"the class {obj.__name__} has no gradient, loss or backprop "

@@ -36,6 +36,16 @@ INPUT_HIDDEN_NAMES = ("wih", "w_ih", "w_i_h", "weights_ih", "w_input_hidden")
 HIDDEN_OUTPUT_NAMES = ("who", "woh", "w_ho", "w_h_o", "weights_ho", "w_hidden_output")
 
 
+# the book's train() sends the output errors t - o back to the hidden layer without the
+# output's sigmoid derivative o(1 - o): its wih step is the cross-entropy's (whose delta is
+# o - t), its who step the squared error's; a W1 that is the former is named so
+OTHER_LOSS = {"loss": "bce", "text": (
+    "{key} is the gradient of the cross-entropy loss (bce), not of 1/2 ||t - o||^2: the "
+    "hidden errors who.T @ output_errors leave out the output's sigmoid derivative "
+    "o * (1 - o), as the book's own train() does (who.T @ (output_errors * o * (1 - o)) "
+    "is the gradient)")}
+
+
 def _positional(function) -> list[str]:
     try:
         parameters = inspect.signature(function).parameters.values()
