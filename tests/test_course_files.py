@@ -658,3 +658,19 @@ def test_a_method_that_is_not_there_is_one_sentence(cli, tmp_path):
     assert err.strip() == "the class Network has no 'backprob'; check the method's name."
     status, _, err = cli("grade", f"{path}:sigmoid.x", "--layers", "2,2")
     assert status == 2 and "'sigmoid' is not a class" in err
+    # weights kept under another name: never graded at the class's own random ones
+    renamed = write(tmp_path / "renamed.py", NIELSEN.replace("COST", "QuadraticCost").replace(
+        "self.weights", "self.W"))
+    status, doc = cli.json("grade", f"{renamed}:Network", "--layers", "2,2")
+    assert status == 1 and doc["report"]["error"].startswith(
+        "TypeError: Network keeps no weights list: symbp cannot give it the point's parameters")
+
+
+def test_a_python_2_file_is_one_sentence_with_the_way_out(cli, tmp_path):
+    # Nielsen's network.py as he wrote it: Python 2's print statement
+    path = write(tmp_path / "network.py", textwrap.dedent(NIELSEN).replace(
+        "COST", "QuadraticCost") + '\n\ndef report(j):\n    print "Epoch {0} complete".format(j)\n')
+    status, out, err = cli("grade", f"{path}:Network", "--layers", "2,2")
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert err.strip().endswith("the code is Python 2 (a print statement): 2to3 -w FILE "
+                                "converts it.")

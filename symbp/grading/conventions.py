@@ -285,6 +285,11 @@ def _call_nielsen(cls, method, params, x, y, extras):
     weights = _layer_params(params, "W")
     widths = [np.shape(weights[0])[1]] + [np.shape(w)[0] for w in weights]
     model = _built(cls, widths, extras)
+    missing = [name for name in ("weights", "biases") if not hasattr(model, name)]
+    if missing:   # its parameters live elsewhere: graded at its own random ones, it would fail
+        raise TypeError(f"{cls.__name__} keeps no {' and no '.join(missing)} list: symbp cannot "
+                        "give it the point's parameters (Nielsen's Network keeps self.weights "
+                        "and self.biases)")
     given_biases = _layer_params(params, "b")
     model.weights = weights
     # a network without biases: zeros, so that the forward pass is the network's

@@ -244,6 +244,9 @@ def import_failure(target: str, raised: BaseException) -> str:
     "cannot import module 'my_backprop': it is neither in the current directory (...) nor on PYTHONPATH; ..."
     >>> import_failure("mine.py", ZeroDivisionError("division by zero"))
     "importing 'mine.py' failed: ZeroDivisionError: division by zero"
+    >>> import_failure("network.py", SyntaxError("Missing parentheses in call to 'print'. "
+    ...                                          "Did you mean print(...)?"))[-60:]
+    'de is Python 2 (a print statement): 2to3 -w FILE converts it'
     """
     if isinstance(raised, ModuleNotFoundError) and raised.name and \
             target.split(".")[0] == raised.name.split(".")[0]:
@@ -251,7 +254,13 @@ def import_failure(target: str, raised: BaseException) -> str:
                 f"({os.getcwd()}) nor on PYTHONPATH; run symbp from its directory or give "
                 "the path to the .py file")
     what, where = describe_exception(raised)
-    return f"importing {target!r} failed: {what}" + (f" at {where}" if where else "")
+    said = f"importing {target!r} failed: {what}" + (f" at {where}" if where else "")
+    # Nielsen's network.py and much code of its time: Python 2, whose print
+    # and exec were statements (Python 3 names them in its own message)
+    if isinstance(raised, SyntaxError) and "Missing parentheses in call to " in str(raised):
+        said = said.rstrip(".") + ("; the code is Python 2 (a print statement): "
+                                   "2to3 -w FILE converts it")
+    return said
 
 
 @dataclass(frozen=True)
