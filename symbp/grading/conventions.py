@@ -89,6 +89,30 @@ def _required(function) -> list[str]:
             if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
+def _positional(function) -> list[str]:
+    return [p.name for p in _parameters(function) if p.name != "self" and
+            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _is_rashid(cls, method) -> bool:
+    """Rashid's ``neuralNetwork(inputnodes, hiddennodes, outputnodes,
+    learningrate)`` with ``train(inputs_list, targets_list)``, not cs231n's
+    ``TwoLayerNet.train(X, y, X_val, y_val, ...)``."""
+    return method == "train" and len(_positional(cls)) == 4 and \
+        len(_positional(getattr(cls, method))) == 2
+
+
+def _is_nn_cost_function(obj) -> bool:
+    """Exercise 4's ``nnCostFunction(nn_params, input_layer_size,
+    hidden_layer_size, num_labels, X, y[, lambda_])`` (or a port's
+    ``nnGradient`` of the same arguments)."""
+    if isinstance(obj, type) or not callable(obj):
+        return False
+    names = _positional(obj)
+    named = getattr(obj, "__name__", "").lower().startswith("nncostfunction")
+    return len(names) in (6, 7) and (named or names[0].lower() == "nn_params")
+
+
 def _module_of(obj):
     return sys.modules.get(getattr(obj, "__module__", None) or "")
 
@@ -171,6 +195,15 @@ def describe(obj) -> dict:
     >>> nielsen = describe(Network)
     >>> nielsen["kind"], nielsen["loss"]
     ('nielsen', 'bce')
+    >>> class neuralNetwork:
+    ...     def __init__(self, inputnodes, hiddennodes, outputnodes, learningrate): ...
+    ...     def train(self, inputs_list, targets_list): ...
+    >>> describe(neuralNetwork)["kind"]
+    'rashid'
+    >>> def nnCostFunction(nn_params, input_layer_size, hidden_layer_size, num_labels,
+    ...                    X, y, lambda_=0.0): ...
+    >>> describe(nnCostFunction)["kind"], describe(nnCostFunction)["takes"]
+    ('ex4', ['lambda_'])
     """
     model = _model_and_method(obj)
     if model is not None:
@@ -181,7 +214,7 @@ def describe(obj) -> dict:
                             f"biases set to the point's (Nielsen's network.py); graded through "
                             f"backprop(x, y), its (nabla_b, nabla_w) read as db1, db2, ... "
                             f"and dW1, dW2, ..."}
-        if method == "train" and course_rashid.recognised(obj, method):
+        if _is_rashid(obj, method):
             return {"kind": "rashid", "method": method, "takes": [],
                     "note": course_rashid.note(obj), "other_loss": course_rashid.OTHER_LOSS}
         if method in (None, "train"):
@@ -198,9 +231,10 @@ def describe(obj) -> dict:
                 "note": f"{obj.__name__} built with the network's sizes ("
                         f"{', '.join(sizes) or 'no size arguments'}) and its params set to "
                         f"the point's; graded through its {method} method"}
-    if course_ex4.recognised(obj):
-        return {"kind": "ex4", "note": course_ex4.note(obj), "labels": True,
-                "takes": ["lambda_"] * course_ex4.takes_lambda(obj)}
+    if _is_nn_cost_function(obj):
+        takes_lambda = len(_positional(obj)) == 7
+        return {"kind": "ex4", "note": course_ex4.note(obj.__name__, takes_lambda),
+                "labels": True, "takes": ["lambda_"] * takes_lambda}
     layer = _layer_named(getattr(obj, "__name__", ""))
     if layer is not None:
         return {"kind": "unknown", "note": None, "takes": [], "problem": (
@@ -239,7 +273,9 @@ def adapt(obj, extras: dict | None = None):
     if kind == "ng":
         return lambda params, x, y: _call_ng(obj, params, x, y, extras)
     if kind == "ex4":
-        return lambda params, x, y: course_ex4.call(obj, params, x, y, extras.get("l2", 0.0))
+        takes_lambda = "lambda_" in describe(obj)["takes"]
+        return lambda params, x, y: course_ex4.call(obj, params, x, y, extras.get("l2", 0.0),
+                                                    takes_lambda)
     if kind == "rashid":
         cls, method = _model_and_method(obj)
         return lambda params, x, y: course_rashid.call(cls, method, params, x, y)

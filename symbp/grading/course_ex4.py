@@ -16,15 +16,15 @@ first whose cost ``J`` is the network's own cost at the point (one call when
 the port is the Python one); when none is, the one whose ``J`` comes
 closest.
 
->>> def nnCostFunction(nn_params, input_layer_size, hidden_layer_size, num_labels,
-...                    X, y, lambda_=0.0): ...
->>> recognised(nnCostFunction)
-True
+:mod:`symbp.grading.conventions` recognises the function: six or seven
+positional arguments, the first ``nn_params`` or the function named
+nnCostFunction.
+
+>>> [first for first, _ in WAYS]
+[0, 1, 0, 1]
 """
 
 from __future__ import annotations
-
-import inspect
 
 import numpy as np
 
@@ -33,46 +33,16 @@ WAYS = ((0, "C"), (1, "C"), (0, "F"), (1, "F"))
 SAME_COST = 1e-9   # relative: J computed by the port and by symbp's network agree to rounding
 
 
-def _positional(function) -> list[str]:
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return []
-    return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+def note(name: str, takes_lambda: bool) -> str:
+    """The report's note for the function ``name``.
 
-
-def recognised(function) -> bool:
-    """Whether ``function`` is an ex4 ``nnCostFunction`` (or a port's
-    ``nnGradient`` of the same arguments): six or seven positional
-    parameters, the first ``nn_params`` or the function named nnCostFunction.
-
-    >>> def backward_propagation(X, Y, cache): ...
-    >>> recognised(backward_propagation)
-    False
-    """
-    if isinstance(function, type) or not callable(function):
-        return False
-    names = _positional(function)
-    named = getattr(function, "__name__", "").lower().startswith("nncostfunction")
-    return len(names) in (6, 7) and (named or names[0].lower() == "nn_params")
-
-
-def takes_lambda(function) -> bool:
-    """Whether ``function`` takes the regularisation strength (a seventh argument)."""
-    return len(_positional(function)) == 7
-
-
-def note(function) -> str:
-    """The report's note for ``function``.
-
-    >>> note(lambda nn_params, a, b, c, X, y: 0)[:30]
+    >>> note("nnCostFunction", True)[:30]
     'FUNC called as exercise 4 does'
     """
     return ("FUNC called as exercise 4 does: Theta1 = [b1 | W1^T] and Theta2 = [b2 | W2^T] "
             f"unrolled into nn_params, X the samples as rows, y their class labels, then "
-            f"{getattr(function, '__name__', 'FUNC')}(nn_params, input_layer_size, "
-            "hidden_layer_size, num_labels, X, y"
-            + (", lambda_ = l2 * m)" if takes_lambda(function) else ")")
+            f"{name}(nn_params, input_layer_size, hidden_layer_size, num_labels, X, y"
+            + (", lambda_ = l2 * m)" if takes_lambda else ")")
             + "; the labels 0..K-1 or 1..K and the unrolling order C or F are the ones "
               "under which its J is the network's cost")
 
@@ -113,16 +83,17 @@ def _split(returned, sizes) -> tuple:
     return cost, grad
 
 
-def call(function, params: dict, x, y, l2: float) -> dict:
+def call(function, params: dict, x, y, l2: float, takes_lambda: bool) -> dict:
     """The gradients ``{"dW1": ..., "db1": ..., ...}`` of exercise 4's
     ``function`` at the point ``params`` (row layout), on the samples ``x``
-    and their class labels ``y`` (0..K-1), with the decay ``l2``.
+    and their class labels ``y`` (0..K-1), with the decay ``l2`` (passed as
+    ``lambda_ = l2 * m`` when ``takes_lambda``).
 
     >>> def nnCostFunction(nn_params, n_in, n_hidden, n_out, X, y, lambda_=0.0):
     ...     return 0.0, np.arange(nn_params.size, dtype=float)   # grad as its entries' index
     >>> params = {"W1": np.zeros((2, 1)), "b1": np.zeros((1, 1)),
     ...           "W2": np.zeros((1, 2)), "b2": np.zeros((1, 2))}
-    >>> grads = call(nnCostFunction, params, np.zeros((3, 2)), np.array([0, 1, 1]), 0.0)
+    >>> grads = call(nnCostFunction, params, np.zeros((3, 2)), np.array([0, 1, 1]), 0.0, True)
     >>> grads["db1"].tolist(), grads["dW1"].tolist(), grads["db2"].tolist()
     ([[0.0]], [[1.0], [2.0]], [[3.0, 5.0]])
     """
@@ -133,7 +104,7 @@ def call(function, params: dict, x, y, l2: float) -> dict:
     thetas = _thetas(params)
     sizes = [theta.size for theta in thetas]
     m = np.shape(x)[0]
-    extra = [l2 * m] if takes_lambda(function) else []
+    extra = [l2 * m] if takes_lambda else []
     cost = None
     tried = []
     for first, order in WAYS:

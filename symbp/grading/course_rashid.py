@@ -12,16 +12,14 @@ and W2, calls ``train`` on each sample (the weights reset before each) and
 reads each gradient off the step: ``-(W_after - W_before) / lr``, summed
 over the samples.
 
->>> class neuralNetwork:
-...     def __init__(self, inputnodes, hiddennodes, outputnodes, learningrate): ...
-...     def train(self, inputs_list, targets_list): ...
->>> recognised(neuralNetwork, "train")
-True
+:mod:`symbp.grading.conventions` recognises the class: a constructor of
+four arguments and ``train(inputs, targets)``.
+
+>>> LEARNING_RATE
+1024.0
 """
 
 from __future__ import annotations
-
-import inspect
 
 import numpy as np
 
@@ -44,29 +42,6 @@ OTHER_LOSS = {"loss": "bce", "text": (
     "hidden errors who.T @ output_errors leave out the output's sigmoid derivative "
     "o * (1 - o), as the book's own train() does (who.T @ (output_errors * o * (1 - o)) "
     "is the gradient)")}
-
-
-def _positional(function) -> list[str]:
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return []
-    return [p.name for p in parameters
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self"]
-
-
-def recognised(cls, method: str) -> bool:
-    """Whether ``cls.method`` is the book's: a constructor of four sizes
-    (input, hidden, output nodes, learning rate) and ``train(inputs, targets)``.
-
-    >>> class TwoLayerNet:
-    ...     def __init__(self, input_size, hidden_size, output_size, std=1e-4): ...
-    ...     def train(self, X, y, X_val, y_val, learning_rate=1e-3): ...
-    >>> recognised(TwoLayerNet, "train")
-    False
-    """
-    return method == "train" and len(_positional(cls)) == 4 and \
-        len(_positional(getattr(cls, method))) == 2
 
 
 def note(cls) -> str:
