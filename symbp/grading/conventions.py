@@ -234,7 +234,7 @@ def describe(obj) -> dict:
     if _is_nn_cost_function(obj):
         takes_lambda = len(_positional(obj)) == 7
         return {"kind": "ex4", "note": course_ex4.note(obj.__name__, takes_lambda),
-                "labels": True, "takes": ["lambda_"] * takes_lambda}
+                "takes": ["lambda_"] * takes_lambda}
     layer = _layer_named(getattr(obj, "__name__", ""))
     if layer is not None:
         return {"kind": "unknown", "note": None, "takes": [], "problem": (

@@ -3,8 +3,9 @@ as ``symbp grade`` calls it: a class ``neuralNetwork(inputnodes,
 hiddennodes, outputnodes, learningrate)`` that keeps the weights in
 ``self.wih`` (hidden x input) and ``self.who`` (output x hidden), has no
 biases, and whose ``train(inputs_list, targets_list)`` takes one sample as
-lists and *updates* the weights in place by one gradient-descent step of
-the loss 1/2 ||t - o||^2 (it returns nothing).
+lists and *updates* the weights in place by what is meant as one
+gradient-descent step of the loss 1/2 ||t - o||^2 (it returns nothing; the
+book's own ``wih`` step is the cross-entropy's, :data:`OTHER_LOSS`).
 
 symbp builds the class with the network's sizes and the learning rate
 :data:`LEARNING_RATE`, sets ``wih`` and ``who`` to copies of the point's W1
