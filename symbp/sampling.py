@@ -107,11 +107,12 @@ def _draw(net: Network, rng) -> dict[str, np.ndarray]:
 def _draw_targets(net: Network, rng) -> np.ndarray:
     shape = net.shape("y")
     domain = LOSSES[net.loss].domain
-    if domain == "unit":
-        return rng.uniform(0.05, 0.95, shape)
     if net.targets == "onehot":
+        # asked for whatever the loss (bce too: exercise 4's labels, one-hot over K sigmoids)
         classes = rng.integers(0, net.layers[-1], net.batch)
         return net.one_hot(classes)
+    if domain == "unit":
+        return rng.uniform(0.05, 0.95, shape)
     if domain == "simplex":
         per_sample = rng.dirichlet(np.ones(net.layers[-1]), net.batch)  # m x nL
         return per_sample.T.copy() if net.layout == "column" else per_sample

@@ -13,7 +13,8 @@ DESCRIPTION = ("Import FUNC from MODULE (a module in the current directory or on
                "Gradient keys W1, dW1, dw1, grad_W1 and w1 are recognised; a tuple is read "
                "in the order W1, b1, W2, ... (or --returns). Course code is called as its "
                "course calls it: Ng's backward passes, cs231n's and the book's model classes, "
-               "Nielsen's Network.backprop (docs/grade.md). Exit 0 every gradient right, "
+               "Nielsen's Network.backprop, Rashid's neuralNetwork.train, exercise 4's "
+               "nnCostFunction (docs/grade.md). Exit 0 every gradient right, "
                "1 a wrong one (or FUNC failed), 2 invalid input.")
 OUTPUT_SHOWN = 20   # lines of FUNC's own output shown in the human report
 OUTPUT_WIDTH = 300  # characters of each
@@ -199,10 +200,54 @@ def _by_convention(convention: dict, net, args, options: dict, shape: dict):
         # backprop(x, y) takes one sample (a matrix of them only if written so): --random
         # draws other widths, never another batch size
         shape["fixed_batch"] = True
+    if convention["kind"] in ("rashid", "ex4"):
+        net, said = _two_layer_course(convention, net, args, options, said)
     if "lambd" in convention["takes"] and args.l2 is None and args.lambd is None:
         net = net.replace(l2=NG_LAMBD / net.batch)
         shape["l2_per_batch"] = NG_LAMBD
         said.append(f"FUNC takes lambd: graded with lambd = {NG_LAMBD} (--lambd sets another)")
+    return net, said
+
+
+# each course's network: (field, value, why); the layout and the biases are the code's
+# own, whatever the options say; the rest hold unless an option sets another
+_COURSE_NETWORKS = {
+    "rashid": [("layout", "column", "Rashid's network keeps one sample as a column"),
+               ("bias", False, "Rashid's network has no biases"),
+               ("hidden", "sigmoid", None), ("output", "sigmoid", None),
+               ("loss", "half_sse", "its train() steps down 1/2 ||t - o||^2"),
+               ("reduction", "sum", None)],
+    "ex4": [("layout", "row", "exercise 4 keeps the samples as rows"),
+            ("hidden", "sigmoid", None), ("output", "sigmoid", None),
+            ("loss", "bce", "its J is the cross-entropy of sigmoid outputs"),
+            ("reduction", "mean", None)],
+}
+_CODES_OWN = ("layout", "bias")
+
+
+def _two_layer_course(convention: dict, net, args, options: dict, said: list):
+    """Rashid's neuralNetwork and exercise 4's nnCostFunction: networks of
+    two layers, the course's activations and loss unless the options say
+    otherwise."""
+    kind = convention["kind"]
+    name = "Rashid's neuralNetwork" if kind == "rashid" else "exercise 4's nnCostFunction"
+    if net.depth != 2 or args.vary_depth:
+        raise UsageError(f"{name} is a network of two layers: give --layers with three "
+                         "sizes, e.g. --layers 3,4,2" + (", without --vary-depth"
+                                                         if args.vary_depth else ""))
+    for field, value, why in _COURSE_NETWORKS[kind]:
+        given = field not in _CODES_OWN and getattr(args, field) is not None
+        if not given and getattr(net, field) != value:
+            net = net.replace(**{field: value})
+            if why:
+                flag = "--no-bias" if field == "bias" else f"--{field} {value}"
+                said.append(f"{why}: graded with {flag}")
+    if kind == "ex4":
+        if not options["labels"]:
+            options["labels"] = True
+            said.append("its y is the samples' class labels: graded with --labels")
+        if "lambda_" in convention["takes"] and not net.l2:
+            said.append("called with lambda_ = 0: --lambd LAMBDA grades its regularisation")
     return net, said
 
 

@@ -31,6 +31,14 @@ the module's other functions (contract section 10: code as people write it).
   parameters and reads the two lists as ``db1, db2, ...`` and ``dW1, dW2,
   ...``.  FUNC is the class or its method: ``network.py:Network`` or
   ``network.py:Network.backprop``.
+* Tariq Rashid's *Make Your Own Neural Network*: ``neuralNetwork(
+  inputnodes, hiddennodes, outputnodes, learningrate)`` whose ``train(
+  inputs_list, targets_list)`` updates ``wih`` and ``who`` by one step; the
+  gradients are read off the step (:mod:`symbp.grading.course_rashid`).
+* Andrew Ng's *Machine Learning* exercise 4 in Python: ``nnCostFunction(
+  nn_params, input_layer_size, hidden_layer_size, num_labels, X, y,
+  lambda_)`` returning ``(J, grad)``, Theta1 and Theta2 unrolled
+  (:mod:`symbp.grading.course_ex4`).
 
 :func:`describe` says which convention applies (plain data, for the
 report's note); :func:`adapt` gives a function ``(params, x, y)`` that calls
@@ -52,6 +60,8 @@ import inspect
 import sys
 
 import numpy as np
+
+from symbp.grading import course_ex4, course_rashid
 
 # FUNC's parameter names (lower case) that Ng's code uses, and what each is given
 _NG_ARGUMENTS = {"x": "x", "y": "y", "parameters": "params", "params": "params",
@@ -77,6 +87,30 @@ def _parameters(function) -> list[inspect.Parameter]:
 def _required(function) -> list[str]:
     return [p.name for p in _parameters(function)
             if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _positional(function) -> list[str]:
+    return [p.name for p in _parameters(function) if p.name != "self" and
+            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _is_rashid(cls, method) -> bool:
+    """Rashid's ``neuralNetwork(inputnodes, hiddennodes, outputnodes,
+    learningrate)`` with ``train(inputs_list, targets_list)``, not cs231n's
+    ``TwoLayerNet.train(X, y, X_val, y_val, ...)``."""
+    return method == "train" and len(_positional(cls)) == 4 and \
+        len(_positional(getattr(cls, method))) == 2
+
+
+def _is_nn_cost_function(obj) -> bool:
+    """Exercise 4's ``nnCostFunction(nn_params, input_layer_size,
+    hidden_layer_size, num_labels, X, y[, lambda_])`` (or a port's
+    ``nnGradient`` of the same arguments)."""
+    if isinstance(obj, type) or not callable(obj):
+        return False
+    names = _positional(obj)
+    named = getattr(obj, "__name__", "").lower().startswith("nncostfunction")
+    return len(names) in (6, 7) and (named or names[0].lower() == "nn_params")
 
 
 def _module_of(obj):
@@ -112,7 +146,7 @@ def _layer_named(name: str) -> str | None:
 
 
 def _model_method(cls):
-    for name in ("gradient", "loss", "backprop"):
+    for name in ("gradient", "loss", "backprop", "train"):
         if callable(getattr(cls, name, None)):
             return name
     return None
@@ -139,8 +173,9 @@ def _nielsen_loss(cls) -> str:
 
 def describe(obj) -> dict:
     """Which convention FUNC is called by: ``{"kind": "plain" | "ng" |
-    "model" | "nielsen", "note": ..., "takes": [...]}``; ``takes`` names what
-    the convention passes that the network must provide (``lambd``, ``reg``),
+    "model" | "nielsen" | "rashid" | "ex4", "note": ..., "takes": [...]}``;
+    ``takes`` names what the convention passes that the network must provide
+    (``lambd``, ``reg``, ``lambda_``),
     ``labels`` whether a model takes integer class labels (cs231n's do),
     ``loss`` the loss of Nielsen's cost class.
 
@@ -160,6 +195,15 @@ def describe(obj) -> dict:
     >>> nielsen = describe(Network)
     >>> nielsen["kind"], nielsen["loss"]
     ('nielsen', 'bce')
+    >>> class neuralNetwork:
+    ...     def __init__(self, inputnodes, hiddennodes, outputnodes, learningrate): ...
+    ...     def train(self, inputs_list, targets_list): ...
+    >>> describe(neuralNetwork)["kind"]
+    'rashid'
+    >>> def nnCostFunction(nn_params, input_layer_size, hidden_layer_size, num_labels,
+    ...                    X, y, lambda_=0.0): ...
+    >>> describe(nnCostFunction)["kind"], describe(nnCostFunction)["takes"]
+    ('ex4', ['lambda_'])
     """
     model = _model_and_method(obj)
     if model is not None:
@@ -170,11 +214,15 @@ def describe(obj) -> dict:
                             f"biases set to the point's (Nielsen's network.py); graded through "
                             f"backprop(x, y), its (nabla_b, nabla_w) read as db1, db2, ... "
                             f"and dW1, dW2, ..."}
-        if method is None:
+        if _is_rashid(obj, method):
+            return {"kind": "rashid", "method": method, "takes": [],
+                    "note": course_rashid.note(obj), "other_loss": course_rashid.OTHER_LOSS}
+        if method in (None, "train"):
             return {"kind": "unknown", "note": None, "takes": [],
-                    "problem": f"the class {obj.__name__} has neither a gradient nor a loss "
-                               "method: give a function FUNC(params, x, y), or a model class "
-                               "with loss(X, y), gradient(x, t) or backprop(x, y)"}
+                    "problem": f"the class {obj.__name__} has no gradient, loss or backprop "
+                               "method (nor Rashid's train(inputs, targets)): give a function "
+                               "FUNC(params, x, y), or a model class with loss(X, y), "
+                               "gradient(x, t) or backprop(x, y)"}
         sizes = [p.name for p in _parameters(obj) if p.name.lower() in _SIZE_ARGUMENTS]
         takes_reg = any(_SIZE_ARGUMENTS[s.lower()] == "reg" for s in sizes) or \
             "reg" in [p.name for p in _parameters(getattr(obj, method))]
@@ -183,6 +231,10 @@ def describe(obj) -> dict:
                 "note": f"{obj.__name__} built with the network's sizes ("
                         f"{', '.join(sizes) or 'no size arguments'}) and its params set to "
                         f"the point's; graded through its {method} method"}
+    if _is_nn_cost_function(obj):
+        takes_lambda = len(_positional(obj)) == 7
+        return {"kind": "ex4", "note": course_ex4.note(obj.__name__, takes_lambda),
+                "takes": ["lambda_"] * takes_lambda}
     layer = _layer_named(getattr(obj, "__name__", ""))
     if layer is not None:
         return {"kind": "unknown", "note": None, "takes": [], "problem": (
@@ -220,6 +272,13 @@ def adapt(obj, extras: dict | None = None):
     kind = describe(obj)["kind"]
     if kind == "ng":
         return lambda params, x, y: _call_ng(obj, params, x, y, extras)
+    if kind == "ex4":
+        takes_lambda = "lambda_" in describe(obj)["takes"]
+        return lambda params, x, y: course_ex4.call(obj, params, x, y, extras.get("l2", 0.0),
+                                                    takes_lambda)
+    if kind == "rashid":
+        cls, method = _model_and_method(obj)
+        return lambda params, x, y: course_rashid.call(cls, method, params, x, y)
     if kind in ("model", "nielsen"):
         cls, method = _model_and_method(obj)
         call = _call_model if kind == "model" else _call_nielsen

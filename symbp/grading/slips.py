@@ -15,7 +15,9 @@ a transpose, a shape, zeros); on top of it, here:
   matrix's rows and columns are units, not samples), never counting entries
   where the truth is exactly 0 (dead relu units) as agreement;
 * ``bias_reduction``: ``b[l]`` is 1/m (or m) times the truth while ``W[l]``
-  is right: averaged where it should be summed (or the reverse).
+  is right: averaged where it should be summed (or the reverse);
+* ``bias_decay``: ``b[l]`` carries the decay ``lambda * b[l]`` (exercise
+  4's Theta regularised with its bias column).
 
 >>> import numpy as np
 >>> sum_everywhere("b1", np.array([[1.0], [2.0]]), np.array(3.0))["kind"]
@@ -51,6 +53,7 @@ class Context:
     atol: float | None = None
     truth: dict = field(default_factory=dict)
     without_decay: dict = field(default_factory=dict)
+    biases: dict = field(default_factory=dict)   # the point's, for a decay on them
 
 
 def _layer(key: str) -> int:
@@ -76,6 +79,10 @@ def diagnose_gradient(net, key: str, truth, claimed, context: Context) -> dict |
         return shifted
     if truth.shape == claimed.shape and key.startswith("W") and net.l2:
         found = _decay(net, key, claimed, context)
+        if found is not None:
+            return found
+    if key.startswith("b") and net.l2 and key in context.biases:
+        found = _bias_decay(net, key, truth, claimed, context.biases[key])
         if found is not None:
             return found
     found = diagnose(truth, claimed, net=net)
@@ -121,6 +128,23 @@ def shifted_extra(name: str, value, truths) -> str | None:
 def _decay(net, key, claimed, context) -> dict | None:
     data = context.without_decay[key]
     return decay_diagnosis(data, context.truth[key] - data, claimed, net=net, subject=key)
+
+
+def _bias_decay(net, key, truth, claimed, bias) -> dict | None:
+    """``claimed`` is the truth plus ``l2 * b``: the decay covers the biases
+    (exercise 4's Theta regularised with its bias column).
+
+    >>> from symbp.network import Network
+    >>> net = Network(layers=[1, 1], l2=0.5)
+    >>> _bias_decay(net, "b1", np.array([[1.0]]), np.array([[2.0]]), np.array([[2.0]]))["kind"]
+    'bias_decay'
+    """
+    decay = net.l2 * np.asarray(bias, dtype=float)
+    if not np.any(decay) or not close(claimed - truth, decay).all():
+        return None
+    return {"kind": "bias_decay", "text": (
+        f"{key} has a decay term lambda * {key}: the weight decay leaves the biases out "
+        "(regularise W only; in Theta, every column but the first)")}
 
 
 def sum_everywhere(key, truth, claimed) -> dict | None:

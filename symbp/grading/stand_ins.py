@@ -9,8 +9,11 @@ that imports the user's file (and only for the packages of :data:`PACKAGES`,
 only when the real one cannot be found), an import of it gets a stand-in
 module: its names can be imported, and calling one raises
 :class:`MissingPackage`, which says so.  ``past.builtins`` is given its
-Python 3 meaning instead (``xrange`` is ``range``).  The report notes every
-stand-in used.
+Python 3 meaning instead (``xrange`` is ``range``), and
+``scipy.special.expit``, the sigmoid that Rashid's *Make Your Own Neural
+Network* computes with, is given as the logistic sigmoid itself (written
+as ``exp(-log(1 + exp(-x)))``, which neither overflows nor loses the small
+values).  The report notes every stand-in used.
 
 >>> sorted(PACKAGES)[:3]
 ['IPython', 'PIL', 'cv2']
@@ -24,6 +27,8 @@ import importlib.machinery
 import sys
 import types
 
+import numpy as np
+
 # packages for plotting, images, data files and Python 2 names: none computes a gradient
 PACKAGES = frozenset({"past", "future", "matplotlib", "PIL", "sklearn", "scipy", "seaborn",
                       "pandas", "h5py", "imageio", "skimage", "cv2", "IPython", "tqdm"})
@@ -31,6 +36,21 @@ PACKAGES = frozenset({"past", "future", "matplotlib", "PIL", "sklearn", "scipy",
 # what `from past.builtins import ...` brings, in Python 3's words
 _PAST_BUILTINS = {"xrange": range, "basestring": str, "unicode": str, "long": int,
                   "raw_input": input, "unichr": chr, "reduce": functools.reduce}
+
+
+
+def _expit(x):
+    """The logistic sigmoid 1 / (1 + e^-x), as scipy.special.expit gives it.
+
+    >>> _expit([0.0, -800.0, 800.0]).tolist()
+    [0.5, 0.0, 1.0]
+    """
+    return np.exp(-np.logaddexp(0.0, -np.asarray(x, dtype=float)))
+
+
+# names given their meaning, not a stand-in that raises, by their dotted name
+_GIVEN = {**{f"past.builtins.{name}": value for name, value in _PAST_BUILTINS.items()},
+          "scipy.special.expit": _expit}
 
 _used: list[str] = []
 
@@ -54,7 +74,8 @@ class _StandIn:
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        return _StandIn(f"{self._dotted}.{name}")
+        dotted = f"{self._dotted}.{name}"
+        return _GIVEN.get(dotted) or _StandIn(dotted)
 
     def __call__(self, *_args, **_kwargs):
         package = self._dotted.split(".")[0]
@@ -67,16 +88,20 @@ class _StandInModule(types.ModuleType):
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        if self.__name__ == "past.builtins" and name in _PAST_BUILTINS:
-            return _PAST_BUILTINS[name]
-        return _StandIn(f"{self.__name__}.{name}")
+        dotted = f"{self.__name__}.{name}"
+        return _GIVEN.get(dotted) or _StandIn(dotted)
 
 
 class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Last on ``sys.meta_path``: asked only for what no other finder found."""
 
     def find_spec(self, fullname, _path=None, _target=None):
-        if fullname.split(".")[0] not in PACKAGES:
+        top = fullname.split(".")[0]
+        if top not in PACKAGES:
+            return None
+        if top != fullname and not isinstance(sys.modules.get(top), _StandInModule):
+            # a submodule an installed package does not have (scipy tries an optional
+            # scipy._distributor_init_local and expects ImportError): not ours to give
             return None
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
 
@@ -115,7 +140,7 @@ def used() -> list[str]:
     """The packages a stand-in was given for, in the order first imported.
 
     >>> finder = _Finder()
-    >>> finder.exec_module(finder.create_module(finder.find_spec("past.builtins")))
+    >>> finder.exec_module(finder.create_module(finder.find_spec("past")))
     >>> "past" in used()
     True
     >>> _used.clear()    # this example's own record, not a user's
@@ -132,6 +157,9 @@ def notes(packages: list[str]) -> list[str]:
     said = [f"{p} (the future package) is not installed: Python 2's xrange was given as "
             "Python 3's range" for p in packages if p in ("past", "future")]
     others = [p for p in packages if p not in ("past", "future")]
+    if "scipy" in others:
+        said.append("scipy is not installed: scipy.special.expit was given as the logistic "
+                    "sigmoid 1 / (1 + exp(-x))")
     if len(others) == 1:
         said.append(f"{others[0]} is not installed: the file was imported with a stand-in for "
                     "it (its names import; calling one raises)")
