@@ -262,3 +262,20 @@ def test_nnfs_init_replacing_numpy_dot_is_undone_and_said(tmp_path):
     assert [r.verdict for r in report.layers] == ["ok", "ok"]
     assert "the file replaced numpy.dot as it was imported (nnfs.init() does): graded with " \
            "NumPy's own" in report.notes
+
+
+def test_a_file_calling_nnfs_init_where_nnfs_is_not_installed(tmp_path):
+    import importlib.util
+    if importlib.util.find_spec("nnfs") is not None:
+        pytest.skip("nnfs is installed here: no stand-in is given")
+    folder = tmp_path / "chapter" / "code"   # no folder named nnfs on the way up
+    folder.mkdir(parents=True)
+    with open(RIGHT) as right_file:
+        source = "import nnfs\nfrom nnfs.datasets import spiral_data\nnnfs.init()\n" + \
+            right_file.read()
+    (folder / "ch19.py").write_text(source)
+    report = symbp.grade_layers(folder / "ch19.py", random=2, only=["Layer_Dense"])
+    assert [r.verdict for r in report.layers] == ["ok"]
+    said = ("nnfs is not installed: nnfs.init() was given as doing nothing (symbp grades "
+            "with NumPy's own float64 dot); its other names import, calling one raises")
+    assert report.notes == [said]

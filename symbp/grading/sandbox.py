@@ -50,14 +50,12 @@ from symbp.grading.user_code import (
     UserError,
     call_named,
     call_named_watched,
-    check_target,
     describe_exception,
     describe_named,
-    import_failure,
-    import_user_module,
     numpy_restored,
     restored_note,
 )
+from symbp.grading.user_module import check_target, import_failure, import_user_module
 from symbp.processes import die_with_parent
 
 DEFAULT_TIMEOUT = 60.0   # seconds a call (or the import) may take; code as people write it needs ms

@@ -31,7 +31,8 @@ import numpy as np
 
 # packages for plotting, images, data files and Python 2 names: none computes a gradient
 PACKAGES = frozenset({"past", "future", "matplotlib", "PIL", "sklearn", "scipy", "seaborn",
-                      "pandas", "h5py", "imageio", "skimage", "cv2", "IPython", "tqdm"})
+                      "pandas", "h5py", "imageio", "skimage", "cv2", "IPython", "tqdm",
+                      "nnfs"})
 
 # what `from past.builtins import ...` brings, in Python 3's words
 _PAST_BUILTINS = {"xrange": range, "basestring": str, "unicode": str, "long": int,
@@ -50,7 +51,15 @@ def _expit(x):
 
 # names given their meaning, not a stand-in that raises, by their dotted name
 _GIVEN = {**{f"past.builtins.{name}": value for name, value in _PAST_BUILTINS.items()},
-          "scipy.special.expit": _expit}
+          "scipy.special.expit": _expit,
+          # the nnfs book's package: init() seeds NumPy and makes np.dot float32, which
+          # symbp would undo after the import anyway (user_code.numpy_restored)
+          "nnfs.init": lambda *_args, **_kwargs: None}
+
+# what the report says of each package some of whose names were given their meaning
+_GIVEN_SAID = {"scipy": "scipy.special.expit was given as the logistic sigmoid 1 / (1 + exp(-x))",
+               "nnfs": "nnfs.init() was given as doing nothing (symbp grades with NumPy's own "
+                       "float64 dot)"}
 
 _used: list[str] = []
 
@@ -156,10 +165,9 @@ def notes(packages: list[str]) -> list[str]:
     """
     said = [f"{p} (the future package) is not installed: Python 2's xrange was given as "
             "Python 3's range" for p in packages if p in ("past", "future")]
-    others = [p for p in packages if p not in ("past", "future")]
-    if "scipy" in others:
-        said.append("scipy is not installed: scipy.special.expit was given as the logistic "
-                    "sigmoid 1 / (1 + exp(-x))")
+    said += [f"{p} is not installed: {_GIVEN_SAID[p]}; its other names import, calling one "
+             "raises" for p in packages if p in _GIVEN_SAID]
+    others = [p for p in packages if p not in ("past", "future", *_GIVEN_SAID)]
     if len(others) == 1:
         said.append(f"{others[0]} is not installed: the file was imported with a stand-in for "
                     "it (its names import; calling one raises)")
