@@ -121,6 +121,37 @@ def test_factors_are_named_by_the_layer(name, settings, formula, factor):
     assert (result.verdict, result.diagnosis["factor"]) == ("refuted", factor)
 
 
+@pytest.mark.parametrize("name,formula,then", [
+    ("softmax_loss", "dx = (softmax(x) - y) / N", "is the truth."),
+    ("softmax_loss", "dx = softmax(x) - y", "is N (= C) times the truth"),
+    ("categorical_crossentropy", "dx = -y / x / N", "is the truth."),
+])
+def test_labels_written_where_the_one_hot_matrix_is_meant(name, formula, then):
+    # textbooks' y is the one-hot matrix; cs231n's and the nnfs book's losses take labels
+    result = verify_layer(formula, SizedLayer.of(name, N=3, C=3), general=False)
+    assert result.verdict == "refuted" and result.diagnosis["kind"] == "labels_onehot"
+    assert result.diagnosis["text"].startswith("y is the class labels here, one index per "
+                                               "sample; with onehot(y)")
+    assert then in result.diagnosis["text"]
+    if then == "is the truth.":
+        right = formula.replace("- y", "- onehot(y)").replace("-y", "-onehot(y)")
+        assert verify_layer(right, SizedLayer.of(name, N=3, C=3), general=False).verdict in (
+            "proved", "holds")
+
+
+@pytest.mark.parametrize("name,formula,verdict", [
+    ("mse", "dx = 2 * (x - y) / (N * D)", "proved"),
+    ("binary_crossentropy", "dx = (x - y) / (x * (1 - x)) / (N * D)", "proved"),
+    ("softmax", "dx = out * (dout - sum(dout * out, axis=1, keepdims=True))", "proved"),
+    ("mae", "dx = sign(y - x) / (N * D)", "refuted"),   # the nnfs book's sign
+])
+def test_the_nnfs_books_layers_take_formulas(name, formula, verdict):
+    result = verify_layer(formula, SizedLayer.of(name, N=3, D=2), general=False)
+    assert result.verdict == verdict
+    if verdict == "refuted":
+        assert result.diagnosis["factor"] == "-1"
+
+
 def test_weight_decay_over_the_batch_is_a_factor_of_the_decay_term():
     sized = SizedLayer.of("weight_decay", N=4, D=3, M=2, **{"lambda": 0.1})
     assert verify_layer("dw = x.T @ dout + lambda * w", sized).verdict == "proved"

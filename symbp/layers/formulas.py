@@ -96,7 +96,8 @@ FORMULA_LAYERS: dict[str, FormulaLayer] = {f.name: f for f in [
     _entry("affine", "affine layer: out = x w + b (x is N x D)"),
     _entry("relu"), _entry("sigmoid"), _entry("tanh"), _entry("multiply"), _entry("add"),
     _entry("softmax_loss"), _entry("svm_loss"), _entry("batchnorm"), _entry("layernorm"),
-    _entry("dropout"),
+    _entry("dropout"), _entry("softmax"), _entry("mse"), _entry("mae"),
+    _entry("binary_crossentropy"), _entry("categorical_crossentropy"),
     _entry("l2", "L2 weight decay: loss = (lambda / 2) * sum(w ** 2)", renames=(("lambda", "reg"),)),
     FormulaLayer("weight_decay", "affine", penalty="l2", renames=(("lambda", "reg"),),
                  title="affine layer with L2 weight decay: objective sum(dout * (x w + b)) "

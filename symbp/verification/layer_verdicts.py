@@ -182,12 +182,48 @@ def _numeric_check(parsed: Formula, sized: SizedLayer, seeds) -> Result | None:
         found = disagreement(left, right)
         if found is None:
             continue
+        labels = _labels_for_onehot(parsed, sized, seed, values, left)
         outcome, bound, left, right = found
         if outcome == "left undefined":
             return Result(parsed.text, "error", message=(
                 f"the left side is undefined at the point of seed {seed} {UNDEFINED_WHY}"))
         return _refutation(parsed, sized, seed, left, right, bound,
-                           undefined=outcome == "right undefined")
+                           undefined=outcome == "right undefined", diagnosis=labels)
+
+
+def _labels_for_onehot(parsed: Formula, sized: SizedLayer, seed: int, values: dict,
+                       left) -> dict | None:
+    """The diagnosis of a loss layer's labels ``y`` (one class index per
+    sample) used where textbooks' ``y``, the one-hot matrix, is meant
+    (``dx = (softmax(x) - y) / N``): the right side with ``onehot(y)`` in
+    their place is the truth, or a named factor of it (``softmax(x) - y``
+    is N times).  None otherwise."""
+    if any(isinstance(node, Call) and node.func == "onehot" for node in subtrees(parsed.right)):
+        return None
+    named = {node.name for node in subtrees(parsed.right) if isinstance(node, Name)}
+    for key, matrix in values.items():
+        name = key[1] if key[0] == "onehot" else None
+        if name not in named:
+            continue
+        try:
+            swapped = evaluate_bounded(parsed.right, LayerContext(sized),
+                                       {**values, (name, None): matrix})
+        except (ShapeMismatch, SymbpError):
+            continue
+        found = disagreement(left, swapped)
+        then = "is the truth."
+        if found is not None:
+            outcome, bound, truth, right = found
+            factor = diagnose_layer(parsed, sized, point_values(sized, seed), truth, right,
+                                    bound) if outcome == "differ" else None
+            if not factor or factor["kind"] != "factor":
+                continue
+            then = factor["text"][len("the right side "):]
+        return {"kind": "labels_onehot", "text": (
+            f"{name} is the class labels here, one index per sample; with onehot({name}), "
+            f"their one-hot matrix (the {name} of textbooks), in its place the right side "
+            + then)}
+    return None
     return None
 
 
@@ -213,7 +249,8 @@ def _shape_refutation(parsed, sized, seed, values, mismatch) -> Result:
                   message=f"the right side cannot be computed on {sized}'s shapes.")
 
 
-def _refutation(parsed, sized, seed, left, right, bound, undefined=False) -> Result:
+def _refutation(parsed, sized, seed, left, right, bound, undefined=False,
+                diagnosis=None) -> Result:
     example = _counterexample(sized, seed, left, right)
     if undefined:
         return Result(parsed.text, "refuted", counterexample=example, diagnosis={
@@ -221,7 +258,8 @@ def _refutation(parsed, sized, seed, left, right, bound, undefined=False) -> Res
             "the left side is a number."}, message=(
             f"the right side is undefined at the point of seed {seed}: a log or square root "
             "of a negative number, or a division by zero?"))
-    diagnosis = diagnose_layer(parsed, sized, point_values(sized, seed), left, right, bound)
+    diagnosis = diagnosis or diagnose_layer(parsed, sized, point_values(sized, seed), left,
+                                            right, bound)
     if left.shape != right.shape:
         message = f"the two sides have different shapes: {list(left.shape)} and " \
                   f"{list(right.shape)}."
