@@ -45,10 +45,19 @@ def test_batchnorm_is_kratzerts_nine_nodes_then_his_steps_then_the_compact_form(
     assert d.text.count("| $") >= len(formulas) - 9   # the summary table
 
 
+# lines SymPy cannot reduce to 0 over symbolic entries, so they hold (at sampled points):
+# the categorical cross-entropy's compact dx is true because y is one-hot (x * onehot(y)
+# summed over a row is the label's entry); |y - x| and its sign stay unreduced
+HOLDS_ONLY = {"categorical_crossentropy": ("compact",), "mae": ("node", "step", "compact")}
+
+
 @pytest.mark.parametrize("name", sorted(set(GRAPHS) - {"batchnorm"}))
 def test_every_layer_with_a_graph_derives_with_every_line_checked(name):
     d = derive_layer(SizedLayer.of(name), format="markdown")
-    assert d.equations and all(eq.verdict.startswith("proved") for eq in d.equations)
+    assert d.equations
+    for eq in d.equations:
+        holds = eq.name.startswith(HOLDS_ONLY.get(name, ()))
+        assert eq.verdict.startswith("holds" if holds else "proved"), (eq.name, eq.verdict)
     grads = {f"d{op}" for op in ("x", "w", "b", "gamma", "beta", "y", "scores")}
     assert {eq.formula.split(" =")[0] for eq in d.equations} & grads
 

@@ -95,6 +95,37 @@ GRAPHS: dict[str, LayerGraph] = {
     "dropout": LayerGraph(("out = x * mask / p",),
                           about="Inverted dropout (train mode) keeps each unit with "
                                 "probability p and scales the kept ones by 1/p (cs231n)."),
+    "softmax": LayerGraph(
+        ("out = softmax(x)",),
+        (("dx = out * (dout - sum(dout * out, axis=1, keepdims=True))",
+          ("the softmax Jacobian diag(s) - s s^T applied to each row's dout (the nnfs book's "
+          "Activation_Softmax builds it sample by sample)")),),
+        about="The softmax normalises each row (sample) of x to probabilities."),
+    "mse": LayerGraph(
+        ("out = mean((y - x)**2)",),
+        (("dx = -2 * (y - x) / D / N",
+          "the nnfs book's Loss_MeanSquaredError: -2 (y_true - dvalues) / outputs / samples"),),
+        about=("The mean squared error of the nnfs book: the mean over the D outputs and the "
+               "N samples of (y - x)^2, x the predictions.")),
+    "mae": LayerGraph(
+        ("out = mean(abs(y - x))",),
+        (("dx = sign(x - y) / D / N",
+          ("the derivative of |y - x| in x is sign(x - y) (the nnfs book's "
+          "Loss_MeanAbsoluteError writes sign(y_true - dvalues): the opposite sign)")),),
+        about=("The mean absolute error of the nnfs book: the mean over the D outputs and the "
+               "N samples of |y - x|, x the predictions.")),
+    "binary_crossentropy": LayerGraph(
+        ("out = -mean(y * log(x) + (1 - y) * log(1 - x))",),
+        (("dx = -(y / x - (1 - y) / (1 - x)) / D / N",
+          "the nnfs book's Loss_BinaryCrossentropy (its clipping aside)"),),
+        about=("The binary cross-entropy of the nnfs book: the mean over the D outputs and "
+               "the N samples, x the predicted probabilities.")),
+    "categorical_crossentropy": LayerGraph(
+        ("out = -mean(log(sum(x * onehot(y), axis=1)))",),
+        (("dx = -onehot(y) / x / N",
+          "the nnfs book's Loss_CategoricalCrossentropy: -y_true / dvalues / samples"),),
+        about=("The categorical cross-entropy of the nnfs book on probabilities x (not "
+               "scores): the mean over the N samples of -log of the label's probability.")),
     "l2": LayerGraph(("out = lambda / 2 * sum(w**2)",),
                      (("dw = lambda * w", r"the derivative of $(\lambda / 2)\, w^2$"),)),
     "weight_decay": LayerGraph(

@@ -164,7 +164,11 @@ class MarkdownDocumentPrinter(Walker):
         return "\n".join(lines) + "\n"
 
 
-_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_"}
+# OT1 (LaTeX's default encoding) has no < > | in its text fonts: they would print as
+# inverted punctuation and a dash
+_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "^": r"\textasciicircum{}",
+                  "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
+                  "|": r"\textbar{}"}
 
 
 def _latex_text(text: str) -> str:
