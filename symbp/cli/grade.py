@@ -185,23 +185,12 @@ def _by_convention(convention: dict, net, args, options: dict, shape: dict):
             said.append("a model class learns one-hot targets: graded with --targets onehot")
         if "reg" in convention["takes"] and args.l2 is None:
             said.append("built with reg = 0: give --l2 REG to grade its weight decay")
+    if convention["kind"] in _COURSE_NETWORKS:
+        net, said = _course_network(convention, net, args, options, said)
     if convention["kind"] == "nielsen":
-        if net.layout != "column":
-            net = net.replace(layout="column")
-            said.append("Nielsen's network keeps one sample as a column: graded with "
-                        "--layout column")
-        if args.loss is None and net.loss != convention["loss"]:
-            net = net.replace(loss=convention["loss"])
-            said.append(f"its cost is {convention['loss']}: graded with --loss "
-                        f"{convention['loss']}")
-        if args.reduction is None and net.reduction != "sum":
-            # C_x of one sample; over a batch, update_mini_batch adds them up
-            net = net.replace(reduction="sum")
         # backprop(x, y) takes one sample (a matrix of them only if written so): --random
         # draws other widths, never another batch size
         shape["fixed_batch"] = True
-    if convention["kind"] in ("rashid", "ex4"):
-        net, said = _two_layer_course(convention, net, args, options, said)
     if "lambd" in convention["takes"] and args.l2 is None and args.lambd is None:
         net = net.replace(l2=NG_LAMBD / net.batch)
         shape["l2_per_batch"] = NG_LAMBD
@@ -210,8 +199,13 @@ def _by_convention(convention: dict, net, args, options: dict, shape: dict):
 
 
 # each course's network: (field, value, why); the layout and the biases are the code's
-# own, whatever the options say; the rest hold unless an option sets another
+# own, whatever the options say; the rest hold unless an option sets another.  A value
+# None is the convention's own (Nielsen's loss is his cost class's).
 _COURSE_NETWORKS = {
+    "nielsen": [("layout", "column", "Nielsen's network keeps one sample as a column"),
+                ("loss", None, "its cost is {value}"),
+                # C_x of one sample; over a batch, update_mini_batch adds them up
+                ("reduction", "sum", None)],
     "rashid": [("layout", "column", "Rashid's network keeps one sample as a column"),
                ("bias", False, "Rashid's network has no biases"),
                ("hidden", "sigmoid", None), ("output", "sigmoid", None),
@@ -223,25 +217,27 @@ _COURSE_NETWORKS = {
             ("reduction", "mean", None)],
 }
 _CODES_OWN = ("layout", "bias")
+# the courses whose code is written for a network of two layers, by name
+_TWO_LAYERS = {"rashid": "Rashid's neuralNetwork", "ex4": "exercise 4's nnCostFunction"}
 
 
-def _two_layer_course(convention: dict, net, args, options: dict, said: list):
-    """Rashid's neuralNetwork and exercise 4's nnCostFunction: networks of
-    two layers, the course's activations and loss unless the options say
-    otherwise."""
+def _course_network(convention: dict, net, args, options: dict, said: list):
+    """The network of a course whose code fixes it (Nielsen's, Rashid's,
+    exercise 4's): the course's layout, activations and loss unless the
+    options say otherwise; Rashid's and exercise 4's have two layers."""
     kind = convention["kind"]
-    name = "Rashid's neuralNetwork" if kind == "rashid" else "exercise 4's nnCostFunction"
-    if net.depth != 2 or args.vary_depth:
-        raise UsageError(f"{name} is a network of two layers: give --layers with three "
-                         "sizes, e.g. --layers 3,4,2" + (", without --vary-depth"
-                                                         if args.vary_depth else ""))
+    if kind in _TWO_LAYERS and (net.depth != 2 or args.vary_depth):
+        raise UsageError(f"{_TWO_LAYERS[kind]} is a network of two layers: give --layers with "
+                         "three sizes, e.g. --layers 3,4,2" + (", without --vary-depth"
+                                                              if args.vary_depth else ""))
     for field, value, why in _COURSE_NETWORKS[kind]:
+        value = convention[field] if value is None else value
         given = field not in _CODES_OWN and getattr(args, field) is not None
         if not given and getattr(net, field) != value:
             net = net.replace(**{field: value})
             if why:
                 flag = "--no-bias" if field == "bias" else f"--{field} {value}"
-                said.append(f"{why}: graded with {flag}")
+                said.append(f"{why.format(value=value)}: graded with {flag}")
     if kind == "ex4":
         if not options["labels"]:
             options["labels"] = True
