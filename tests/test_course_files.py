@@ -658,6 +658,10 @@ def test_a_method_that_is_not_there_is_one_sentence(cli, tmp_path):
     assert err.strip() == "the class Network has no 'backprob'; check the method's name."
     status, _, err = cli("grade", f"{path}:sigmoid.x", "--layers", "2,2")
     assert status == 2 and "'sigmoid' is not a class" in err
+    # a method that is not a backward pass is never called with (x, y)
+    status, _, err = cli("grade", f"{path}:Network.__init__", "--layers", "2,2")
+    assert status == 2 and err.startswith("Network.__init__ does not compute gradients by its "
+                                          "name: give the class's backprop(x, y)")
     # weights kept under another name: never graded at the class's own random ones
     renamed = write(tmp_path / "renamed.py", NIELSEN.replace("COST", "QuadraticCost").replace(
         "self.weights", "self.W"))

@@ -75,6 +75,9 @@ _SIZE_ARGUMENTS = {"input_dim": "input", "input_size": "input", "hidden_dim": "h
 # Nielsen's cost classes (network2.py's ``cost=`` default) and symbp's loss for each:
 # QuadraticCost is C = ||a - y||^2 / 2, CrossEntropyCost the binary cross-entropy
 _NIELSEN_COSTS = {"QuadraticCost": "half_sse", "CrossEntropyCost": "bce"}
+# a model's method named by the user is called for gradients only if its name says so
+# (Network.feedforward, Network.SGD, __init__ would be called with (x, y) otherwise)
+_GRADIENT_WORDS = ("grad", "loss", "backprop", "backward", "cost", "train")
 
 
 def _parameters(function) -> list[inspect.Parameter]:
@@ -208,6 +211,11 @@ def describe(obj) -> dict:
     model = _model_and_method(obj)
     if model is not None:
         obj, method = model
+        if method is not None and not any(word in method.lower() for word in _GRADIENT_WORDS):
+            return {"kind": "unknown", "note": None, "takes": [], "problem": (
+                f"{obj.__name__}.{method} does not compute gradients by its name: give the "
+                "class's backprop(x, y) (Nielsen's), loss(X, y) (cs231n's) or gradient(x, t) "
+                "(the book's), or a function FUNC(params, x, y)")}
         if method == "backprop":
             return {"kind": "nielsen", "method": method, "takes": [], "loss": _nielsen_loss(obj),
                     "note": f"{obj.__name__} built with the network's sizes and its weights and "
