@@ -61,6 +61,19 @@ def _integer(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+class CheckedPoint(dict):
+    """A point :meth:`Network.check_point` has validated, held by code that
+    changes it only by steps it controls (finite differences move one entry
+    by a small step and put it back): passed on without being validated
+    again, which at depth 300 was half of a finite-difference run.
+
+    >>> net = Network(layers=[1, 1])
+    >>> point = net.checked(net.sample(0))
+    >>> net.check_point(point) is point
+    True
+    """
+
+
 @dataclass(frozen=True)
 class Network:
     """A fully connected feed-forward network (contract section 1).
@@ -229,8 +242,15 @@ class Network:
 
     # -- points --------------------------------------------------------------
 
+    def checked(self, point) -> CheckedPoint:
+        """The point validated once, as copies its holder may step entry by
+        entry (:class:`CheckedPoint`)."""
+        return CheckedPoint({key: value.copy() for key, value in self.check_point(point).items()})
+
     def check_point(self, point) -> dict[str, np.ndarray]:
         """The point as float64 arrays, or a :class:`PointError` naming the bad key."""
+        if isinstance(point, CheckedPoint):
+            return point
         if not isinstance(point, dict):
             raise PointError(f"a point must be a dict of arrays, not {type(point).__name__}")
         shapes = self._point_shapes

@@ -67,6 +67,8 @@ def symbp_process(*argv, **options):
     (["grade-layers", "/dev/null"], "it is not a regular file"),
     (["grade-layers", "no_such.py", "--timeout", "inf"], "--timeout 'inf' is not a finite"),
     (["grade-layers", "no_such.py", "--timeout", "0"], "must be a number of seconds > 0"),
+    # 2,000 finite differences through 1,000 layers each: minutes, refused before it starts
+    (["check", "--layers", ",".join(["1"] * 1001)], "would take about 80 s of finite "),
 ])
 def test_bad_layer_values_are_one_sentence(cli, argv, fragment):
     status, out, err = cli(*argv)

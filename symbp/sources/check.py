@@ -45,6 +45,14 @@ ROUNDING_UNITS = 64
 FULL_CHECK_ENTRIES = 4096
 SAMPLED_ENTRIES = 256
 DIRECTIONS = 4
+# What a finite-difference run may take, estimated before it starts: each difference
+# is two forward passes, each a Python step per layer (~20 us measured, whatever the
+# width) plus its products (~1 ns a multiply-add, generous for one BLAS thread).  A
+# network of width 1 and depth 1000 has 2,000 parameters to difference through 1,000
+# layers each: minutes, not a check.
+MAX_FINITE_SECONDS = 30.0
+SECONDS_PER_LAYER = 20e-6
+SECONDS_PER_MULTIPLY_ADD = 1e-9
 
 
 def rounding_floor(loss: float) -> float:
@@ -162,6 +170,19 @@ def finite_difference_count(net) -> int:
                for size in _sizes(net).values())
 
 
+def finite_difference_seconds(net) -> float:
+    """A generous estimate of the seconds ``compare_gradients`` spends on
+    finite differences for ``net`` (two forward passes per difference).
+
+    >>> from symbp.network import Network
+    >>> round(finite_difference_seconds(Network(layers=[1] * 1001)))
+    80
+    """
+    products = sum(a * b for a, b in zip(net.layers, net.layers[1:], strict=False)) * net.batch
+    forward = net.depth * SECONDS_PER_LAYER + products * SECONDS_PER_MULTIPLY_ADD
+    return 2 * finite_difference_count(net) * forward
+
+
 def _sizes(net) -> dict[str, int]:
     return {key: int(np.prod(shape)) for key, shape in net.point_shapes().items()
             if key in net.param_keys()}
@@ -224,6 +245,16 @@ def compare_gradients(net, point=None, *, seed: int = 0, progress=None) -> Check
     if reason is not None:
         raise NetworkError(f"{net} cannot show a disagreement: {reason}",
                            suggestion="give the output layer at least 2 units")
+    seconds = finite_difference_seconds(net)
+    if seconds > MAX_FINITE_SECONDS:
+        raise NetworkError(
+            f"a network of {net.depth:,} layers and {net.parameter_count:,} parameters "
+            f"would take about {seconds:.0f} s of finite differences "
+            f"({finite_difference_count(net):,} of them, each two passes through "
+            f"{net.depth:,} layers); symbp checks networks whose finite differences take at "
+            f"most about {MAX_FINITE_SECONDS:.0f} s",
+            suggestion="check a shallower network (the same formulas hold at every depth), "
+                       "or compare with the truth without finite differences")
     point = net.sample(seed) if point is None else net.check_point(point)
     truth = net.gradient(point)
     from_backprop = backprop(net, point)
