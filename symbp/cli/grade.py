@@ -238,8 +238,10 @@ def _course_network(convention: dict, net, args, options: dict, said: list):
     exercise 4's): the course's layout, activations and loss unless the
     options say otherwise; Rashid's and exercise 4's have two layers."""
     kind = convention["kind"]
-    if kind in _TWO_LAYERS and (net.depth != 2 or args.vary_depth):
-        raise UsageError(f"{_TWO_LAYERS[kind]} is a network of two layers: give --layers with "
+    two_layers = _TWO_LAYERS.get(kind) or convention.get("two_layers") and \
+        f"{convention['name']}, built with one hidden size,"
+    if two_layers and (net.depth != 2 or args.vary_depth):
+        raise UsageError(f"{two_layers} is a network of two layers: give --layers with "
                          "three sizes, e.g. --layers 3,4,2" + (", without --vary-depth"
                                                               if args.vary_depth else ""))
     for field, value, why in _COURSE_NETWORKS[kind]:

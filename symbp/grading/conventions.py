@@ -274,7 +274,8 @@ def _update_step(cls) -> dict:
     problem = course_update_step.rate_problem(cls)
     if problem is not None:
         return {"kind": "unknown", "note": None, "takes": [], "problem": problem}
-    return {"kind": "update_step", "method": "backward", "takes": [],
+    return {"kind": "update_step", "method": "backward", "takes": [], "name": cls.__name__,
+            "two_layers": course_update_step.two_layers(cls),
             "note": course_update_step.note(cls), "other_loss": course_update_step.OTHER_LOSSES}
 
 

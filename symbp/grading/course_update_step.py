@@ -24,6 +24,8 @@ against, to say which one the code's step is the gradient of.
 
 from __future__ import annotations
 
+import dis
+
 import numpy as np
 
 from symbp.grading.construction import SIZE_ARGUMENTS, built, signature_parameters
@@ -53,7 +55,9 @@ _LOSS_WORDS = {"half_sse": "1/2 ||y - output||^2", "bce": "the binary cross-entr
 def _candidate(loss: str, reduction: str, output: str | None) -> dict:
     over = "summed over" if reduction == "sum" else "averaged over"
     flags = f"{loss}, {reduction}" + (f", {output} outputs" if output else "")
-    return {"loss": loss, "reduction": reduction, "output": output, "text": (
+    # every key must be that loss's gradient: a bias averaged where the weights are summed
+    # is a slip, not the step of the mean loss
+    return {"loss": loss, "reduction": reduction, "output": output, "every_key": True, "text": (
         f"{{key}}'s step is the gradient of {_LOSS_WORDS[loss]} {over} the batch ({flags}), "
         "not of the network's loss")}
 
@@ -76,6 +80,17 @@ def recognises(cls) -> bool:
     return len(_required(forward)) == 1 and len(_required(backward)) == 3
 
 
+def two_layers(cls) -> bool:
+    """Whether ``cls``'s constructor takes one hidden size (a network of two
+    layers), not a list of them.
+
+    >>> two_layers(type("Net", (), {"__init__": lambda self, input_size, hidden_size: None}))
+    True
+    """
+    kinds = {SIZE_ARGUMENTS.get(p.name.lower()) for p in signature_parameters(cls)}
+    return "hidden" in kinds and not kinds & {"hiddens", "sizes"}
+
+
 def _required(method) -> list[str]:
     return [p.name for p in signature_parameters(method) if p.name != "self" and
             p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -87,12 +102,15 @@ def _takes_rate(function) -> str | None:
 
 
 def _attribute_names(cls) -> set[str]:
-    """The attribute names (lower case) the class's methods read or set."""
+    """The attribute names (lower case) the class's methods read or set
+    (``self.lr``; a global ``LR`` is no attribute), and its class attributes."""
     names = set()
     for klass in cls.__mro__[:-1]:
         for value in vars(klass).values():
             code = getattr(value, "__code__", None)
-            names.update(name.lower() for name in getattr(code, "co_names", ()))
+            if code is not None:
+                names.update(str(step.argval).lower() for step in dis.get_instructions(code)
+                             if step.opname in ("LOAD_ATTR", "STORE_ATTR", "LOAD_METHOD"))
         names.update(name.lower() for name in vars(klass))
     return names
 
