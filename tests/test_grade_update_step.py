@@ -83,6 +83,38 @@ CROSS_ENTROPY = '''
 '''
 
 
+# any depth: lists of weights and biases, built from the layer sizes
+LISTS = '''
+    import numpy as np
+
+
+    def sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+
+    class NeuralNetwork:
+        def __init__(self, layer_sizes, learning_rate=0.1):
+            pairs = zip(layer_sizes[:-1], layer_sizes[1:])
+            self.weights = [np.random.randn(n_in, n_out) for n_in, n_out in pairs]
+            self.biases = [np.zeros((1, n_out)) for n_out in layer_sizes[1:]]
+            self.learning_rate = learning_rate
+
+        def forward(self, X):
+            self.activations = [X]
+            for W, b in zip(self.weights, self.biases):
+                self.activations.append(sigmoid(self.activations[-1] @ W + b))
+            return self.activations[-1]
+
+        def backward(self, X, y, output):
+            delta = (y - output) * output * (1 - output)
+            for i in reversed(range(len(self.weights))):
+                below = delta @ self.weights[i].T
+                self.weights[i] += self.learning_rate * self.activations[i].T @ delta
+                self.biases[i] += self.learning_rate * delta.sum(axis=0, keepdims=True)
+                delta = below * self.activations[i] * (1 - self.activations[i])
+'''
+
+
 def write(tmp_path, source, slip=None, name="network.py"):
     source = textwrap.dedent(source)
     if slip is not None:
@@ -108,6 +140,14 @@ def test_the_squared_error_class_is_graded_through_its_step(cli, tmp_path):
         assert doc["report"]["notes"][0].startswith("NeuralNetwork built with the network's "
                                                     "sizes and learning rate 1024")
         assert doc["random"]["ok"] and doc["random"]["networks_checked"] == 3
+
+
+def test_a_class_of_lists_is_graded_at_any_depth(cli, tmp_path):
+    path = write(tmp_path, LISTS)
+    status, doc = cli.json("grade", f"{path}:NeuralNetwork", "--layers", "3,4,5,2", "--random",
+                           "2", "--vary-depth")
+    assert status == 0, doc
+    assert [k["key"] for k in doc["report"]["keys"]] == ["W1", "b1", "W2", "b2", "W3", "b3"]
 
 
 def test_a_deeper_network_than_the_class_is_one_sentence(cli, tmp_path):
