@@ -13,7 +13,8 @@ DESCRIPTION = ("Import FUNC from MODULE (a module in the current directory or on
                "Gradient keys W1, dW1, dw1, grad_W1 and w1 are recognised; a tuple is read "
                "in the order W1, b1, W2, ... (or --returns). Course code is called as its "
                "course calls it: Ng's backward passes, cs231n's and the book's model classes, "
-               "Nielsen's Network.backprop, Rashid's neuralNetwork.train, exercise 4's "
+               "Nielsen's Network.backprop, Rashid's neuralNetwork.train, a "
+               "NeuralNetwork whose backward(X, y, output) updates it, exercise 4's "
                "nnCostFunction (docs/grade.md). Exit 0 every gradient right, "
                "1 a wrong one (or FUNC failed), 2 invalid input.")
 OUTPUT_SHOWN = 20   # lines of FUNC's own output shown in the human report
@@ -200,7 +201,8 @@ def _by_convention(convention: dict, net, args, options: dict, shape: dict):
 
 # each course's network: (field, value, why); the layout and the biases are the code's
 # own, whatever the options say; the rest hold unless an option sets another.  A value
-# None is the convention's own (Nielsen's loss is his cost class's).
+# None is the convention's own (Nielsen's loss is his cost class's); a function gives
+# it from the network so far (its loss).
 _COURSE_NETWORKS = {
     "nielsen": [("layout", "column", "Nielsen's network keeps one sample as a column"),
                 ("loss", None, "its cost is {value}"),
@@ -211,6 +213,16 @@ _COURSE_NETWORKS = {
                ("hidden", "sigmoid", None), ("output", "sigmoid", None),
                ("loss", "half_sse", "its train() steps down 1/2 ||t - o||^2"),
                ("reduction", "sum", None)],
+    # the blogs' NeuralNetwork whose backward(X, y, output) updates its parameters: the
+    # commonest writes (y - output) * s'(output) summed, 1/2 ||y - o||^2's step
+    "update_step": [("layout", "row", "this NeuralNetwork keeps the samples as rows"),
+                    ("hidden", "sigmoid", None), ("output", "sigmoid", None),
+                    ("loss", "half_sse", "its backward is graded as a step down 1/2 ||y - o||^2"),
+                    # the cross-entropies' (output - y) / m, the squared error's sum
+                    ("reduction", lambda net: "sum" if net.loss == "half_sse" else "mean",
+                     "its step is graded as the {value} over the batch"),
+                    # a batch of one tells neither the reduction nor a sum over the wrong axis
+                    ("batch", 4, "its backward takes a batch of rows")],
     "ex4": [("layout", "row", "exercise 4 keeps the samples as rows"),
             ("hidden", "sigmoid", None), ("output", "sigmoid", None),
             ("loss", "bce", "its J is the cross-entropy of sigmoid outputs"),
@@ -226,12 +238,14 @@ def _course_network(convention: dict, net, args, options: dict, said: list):
     exercise 4's): the course's layout, activations and loss unless the
     options say otherwise; Rashid's and exercise 4's have two layers."""
     kind = convention["kind"]
-    if kind in _TWO_LAYERS and (net.depth != 2 or args.vary_depth):
-        raise UsageError(f"{_TWO_LAYERS[kind]} is a network of two layers: give --layers with "
+    two_layers = _TWO_LAYERS.get(kind) or convention.get("two_layers") and \
+        f"{convention['name']}, built with one hidden size,"
+    if two_layers and (net.depth != 2 or args.vary_depth):
+        raise UsageError(f"{two_layers} is a network of two layers: give --layers with "
                          "three sizes, e.g. --layers 3,4,2" + (", without --vary-depth"
                                                               if args.vary_depth else ""))
     for field, value, why in _COURSE_NETWORKS[kind]:
-        value = convention[field] if value is None else value
+        value = convention[field] if value is None else value(net) if callable(value) else value
         given = field not in _CODES_OWN and getattr(args, field) is not None
         if not given and getattr(net, field) != value:
             net = net.replace(**{field: value})

@@ -35,6 +35,10 @@ the module's other functions (contract section 10: code as people write it).
   inputnodes, hiddennodes, outputnodes, learningrate)`` whose ``train(
   inputs_list, targets_list)`` updates ``wih`` and ``who`` by one step; the
   gradients are read off the step (:mod:`symbp.grading.course_rashid`).
+* the blogs' ``NeuralNetwork(input_size, hidden_size, output_size,
+  learning_rate)`` with ``forward(X)`` and ``backward(X, y, output)`` that
+  updates ``W1, b1, ...`` by one step; the gradients are read off the step
+  (:mod:`symbp.grading.course_update_step`).
 * Andrew Ng's *Machine Learning* exercise 4 in Python: ``nnCostFunction(
   nn_params, input_layer_size, hidden_layer_size, num_labels, X, y,
   lambda_)`` returning ``(J, grad)``, Theta1 and Theta2 unrolled
@@ -56,35 +60,24 @@ FUNC that way.  Both run where FUNC lives (the sandbox's child process).
 
 from __future__ import annotations
 
-import inspect
 import sys
 
 import numpy as np
 
-from symbp.grading import course_ex4, course_rashid
+from symbp.grading import course_ex4, course_rashid, course_update_step
+from symbp.grading.construction import SIZE_ARGUMENTS, built
+from symbp.grading.construction import signature_parameters as _parameters
 
 # FUNC's parameter names (lower case) that Ng's code uses, and what each is given
 _NG_ARGUMENTS = {"x": "x", "y": "y", "parameters": "params", "params": "params",
                  "cache": "cache", "caches": "cache", "al": "out", "a3": "out", "a2": "out",
                  "lambd": "lambd", "keep_prob": "keep_prob"}
-_SIZE_ARGUMENTS = {"input_dim": "input", "input_size": "input", "hidden_dim": "hidden",
-                   "hidden_size": "hidden", "hidden_dims": "hiddens",
-                   "hidden_size_list": "hiddens", "num_classes": "output",
-                   "output_size": "output", "reg": "reg", "weight_decay_lambda": "reg",
-                   "dtype": "dtype", "sizes": "sizes"}
 # Nielsen's cost classes (network2.py's ``cost=`` default) and symbp's loss for each:
 # QuadraticCost is C = ||a - y||^2 / 2, CrossEntropyCost the binary cross-entropy
 _NIELSEN_COSTS = {"QuadraticCost": "half_sse", "CrossEntropyCost": "bce"}
 # a model's method named by the user is called for gradients only if its name says so
 # (Network.feedforward, Network.SGD, __init__ would be called with (x, y) otherwise)
 _GRADIENT_WORDS = ("grad", "loss", "backprop", "backward", "cost", "train")
-
-
-def _parameters(function) -> list[inspect.Parameter]:
-    try:
-        return list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):
-        return []
 
 
 def _required(function) -> list[str]:
@@ -176,7 +169,8 @@ def _nielsen_loss(cls) -> str:
 
 def describe(obj) -> dict:
     """Which convention FUNC is called by: ``{"kind": "plain" | "ng" |
-    "model" | "nielsen" | "rashid" | "ex4", "note": ..., "takes": [...]}``;
+    "model" | "nielsen" | "rashid" | "update_step" | "ex4", "note": ...,
+    "takes": [...]}``;
     ``takes`` names what the convention passes that the network must provide
     (``lambd``, ``reg``, ``lambda_``),
     ``labels`` whether a model takes integer class labels (cs231n's do),
@@ -203,12 +197,22 @@ def describe(obj) -> dict:
     ...     def train(self, inputs_list, targets_list): ...
     >>> describe(neuralNetwork)["kind"]
     'rashid'
+    >>> class NeuralNetwork:
+    ...     def __init__(self, input_size, hidden_size, output_size, learning_rate=0.1): ...
+    ...     def forward(self, X): ...
+    ...     def backward(self, X, y, output): ...
+    ...     def train(self, X, y, epochs=1000): ...
+    >>> describe(NeuralNetwork)["kind"]
+    'update_step'
     >>> def nnCostFunction(nn_params, input_layer_size, hidden_layer_size, num_labels,
     ...                    X, y, lambda_=0.0): ...
     >>> describe(nnCostFunction)["kind"], describe(nnCostFunction)["takes"]
     ('ex4', ['lambda_'])
     """
     model = _model_and_method(obj)
+    if model is not None and (isinstance(obj, type) or model[1] == "backward") and \
+            course_update_step.recognises(model[0]):
+        return _update_step(model[0])
     if model is not None:
         obj, method = model
         if method is not None and not any(word in method.lower() for word in _GRADIENT_WORDS):
@@ -224,15 +228,16 @@ def describe(obj) -> dict:
                             f"and dW1, dW2, ..."}
         if _is_rashid(obj, method):
             return {"kind": "rashid", "method": method, "takes": [],
-                    "note": course_rashid.note(obj), "other_loss": course_rashid.OTHER_LOSS}
+                    "note": course_rashid.note(obj), "other_loss": [course_rashid.OTHER_LOSS]}
         if method in (None, "train"):
             return {"kind": "unknown", "note": None, "takes": [],
                     "problem": f"the class {obj.__name__} has no gradient, loss or backprop "
                                "method (nor Rashid's train(inputs, targets)): give a function "
                                "FUNC(params, x, y), or a model class with loss(X, y), "
                                "gradient(x, t) or backprop(x, y)"}
-        sizes = [p.name for p in _parameters(obj) if p.name.lower() in _SIZE_ARGUMENTS]
-        takes_reg = any(_SIZE_ARGUMENTS[s.lower()] == "reg" for s in sizes) or \
+        sizes = [p.name for p in _parameters(obj)
+                 if SIZE_ARGUMENTS.get(p.name.lower()) not in (None, "rate")]
+        takes_reg = any(SIZE_ARGUMENTS[s.lower()] == "reg" for s in sizes) or \
             "reg" in [p.name for p in _parameters(getattr(obj, method))]
         return {"kind": "model", "method": method, "takes": ["reg"] * takes_reg,
                 "labels": method == "loss",
@@ -263,6 +268,17 @@ def describe(obj) -> dict:
     return {"kind": "plain", "note": None, "takes": []}
 
 
+def _update_step(cls) -> dict:
+    """The blogs' ``NeuralNetwork`` whose ``backward(X, y, output)`` updates
+    its parameters (:mod:`symbp.grading.course_update_step`)."""
+    problem = course_update_step.rate_problem(cls)
+    if problem is not None:
+        return {"kind": "unknown", "note": None, "takes": [], "problem": problem}
+    return {"kind": "update_step", "method": "backward", "takes": [], "name": cls.__name__,
+            "two_layers": course_update_step.two_layers(cls),
+            "note": course_update_step.note(cls), "other_loss": course_update_step.OTHER_LOSSES}
+
+
 def adapt(obj, extras: dict | None = None):
     """A function ``(params, x, y)`` calling FUNC by its convention;
     ``extras`` holds ``l2`` (the network's decay, lambda).
@@ -284,6 +300,9 @@ def adapt(obj, extras: dict | None = None):
         takes_lambda = "lambda_" in describe(obj)["takes"]
         return lambda params, x, y: course_ex4.call(obj, params, x, y, extras.get("l2", 0.0),
                                                     takes_lambda)
+    if kind == "update_step":
+        cls, _ = _model_and_method(obj)
+        return lambda params, x, y: course_update_step.call(cls, params, x, y)
     if kind == "rashid":
         cls, method = _model_and_method(obj)
         return lambda params, x, y: course_rashid.call(cls, method, params, x, y)
@@ -313,22 +332,11 @@ def _layer_params(params, letter):
                                       key=lambda k: int(k[1:]))]
 
 
-def _built(cls, widths, extras):
-    """``cls`` built with the network's ``widths`` (input first), by the
-    names of its constructor's size arguments."""
-    sizes = {"input": widths[0], "hidden": widths[1] if len(widths) == 3 else None,
-             "hiddens": widths[1:-1], "output": widths[-1], "reg": extras.get("l2", 0.0),
-             "dtype": np.float64, "sizes": list(widths)}
-    return cls(**{p.name: sizes[_SIZE_ARGUMENTS[p.name.lower()]] for p in _parameters(cls)
-                  if p.name.lower() in _SIZE_ARGUMENTS and
-                  sizes[_SIZE_ARGUMENTS[p.name.lower()]] is not None})
-
-
 def _call_nielsen(cls, method, params, x, y, extras):
     # units as rows, samples as columns: W[l] is (n_l, n_(l-1)), b[l] (n_l, 1)
     weights = _layer_params(params, "W")
     widths = [np.shape(weights[0])[1]] + [np.shape(w)[0] for w in weights]
-    model = _built(cls, widths, extras)
+    model = built(cls, widths, extras)
     missing = [name for name in ("weights", "biases") if not hasattr(model, name)]
     if missing:   # its parameters live elsewhere: graded at its own random ones, it would fail
         raise TypeError(f"{cls.__name__} keeps no {' and no '.join(missing)} list: symbp cannot "
@@ -351,7 +359,7 @@ def _call_nielsen(cls, method, params, x, y, extras):
 
 def _call_model(cls, method, params, x, y, extras):
     weights = _layer_params(params, "W")
-    model = _built(cls, [np.shape(weights[0])[0]] + [np.shape(w)[1] for w in weights], extras)
+    model = built(cls, [np.shape(weights[0])[0]] + [np.shape(w)[1] for w in weights], extras)
     held = getattr(model, "params", None)
     if not isinstance(held, dict):
         raise TypeError(f"{cls.__name__} keeps no params dict: symbp cannot give it the point's "

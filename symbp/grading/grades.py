@@ -141,25 +141,34 @@ def grade(func, net: Network, point=None, *, rtol=None, atol=None, names=None,
     return report
 
 
-def _other_loss(net, point, keys, values, other: dict, rtol, atol):
+def _other_loss(net, point, keys, values, others: list, rtol, atol):
     """Name the wrong keys that are, to the tolerance, the truth of the same
-    network under the loss ``other["loss"]``: a course whose rule mixes two
-    losses (Rashid's hidden errors are the cross-entropy's, his output step
-    the squared error's).  That truth is SymPy's too, derived for that loss."""
+    network under one of the losses ``others`` (each ``{"loss", "text"}``
+    with maybe a ``reduction`` and an ``output``; ``every_key``: only where
+    every key returned is that loss's gradient): a course whose rule mixes
+    two losses (Rashid's hidden errors are the cross-entropy's, his output
+    step the squared error's), or a class whose step descends another loss
+    than the network's.  Each truth is SymPy's too, derived for that loss."""
     wrong = [k for k in keys if k.problem == "values"]
-    if not wrong:
-        return
-    try:
-        other_net = net.replace(loss=other["loss"])
-        other_truth = other_net.gradient(point)
-    except SymbpError:   # that loss is not defined on this network (an identity output)
-        return
-    context = Context(output_scale(other_net, point, other_truth), rtol, atol, other_truth)
-    for key in wrong:
-        if grade_value(other_net, key.key, key.name, other_truth[key.key], values[key.key],
-                       context).ok:
-            key.diagnosis = {"kind": "other_loss", "loss": other["loss"],
+    for other in others:
+        changes = {field: other[field] for field in ("loss", "reduction", "output")
+                   if other.get(field) is not None}
+        if not wrong or all(getattr(net, field) == value for field, value in changes.items()):
+            continue
+        try:
+            other_net = net.replace(**changes)
+            other_truth = other_net.gradient(point)
+        except SymbpError:   # that loss is not defined on this network (an identity output)
+            continue
+        context = Context(output_scale(other_net, point, other_truth), rtol, atol, other_truth)
+        matched = {key.key for key in keys if key.key in values and grade_value(
+            other_net, key.key, key.name, other_truth[key.key], values[key.key], context).ok}
+        if other.get("every_key") and not matched >= set(values):
+            continue
+        for key in [key for key in wrong if key.key in matched]:
+            key.diagnosis = {"kind": "other_loss", **changes,
                              "text": other["text"].format(key=key.key)}
+            wrong.remove(key)
 
 
 def _drawn_point(net, seed, notes):
