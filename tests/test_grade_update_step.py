@@ -142,6 +142,23 @@ def test_the_squared_error_class_is_graded_through_its_step(cli, tmp_path):
         assert doc["random"]["ok"] and doc["random"]["networks_checked"] == 3
 
 
+def test_a_backward_of_x_and_y_reads_the_output_its_forward_kept(cli, tmp_path):
+    path = write(tmp_path, SQUARED_ERROR.replace("def backward(self, X, y, output):",
+                                                 "def backward(self, X, y):\n"
+                                                 "            output = self.a2"))
+    status, doc = cli.json("grade", f"{path}:NeuralNetwork", "--layers", "3,4,2")
+    assert status == 0, doc
+    assert "graded through output = forward(X), backward(X, y), each" in \
+        doc["report"]["notes"][0]
+    # the same class with the step's sign turned: every key -1 times the truth
+    turned = write(tmp_path, SQUARED_ERROR.replace("def backward(self, X, y, output):",
+                                                   "def backward(self, X, y):\n"
+                                                   "            output = self.a2").replace(
+        "(y - output)", "(output - y)"), name="turned.py")
+    status, doc = cli.json("grade", f"{turned}:NeuralNetwork", "--layers", "3,4,2")
+    assert status == 1 and set(wrong(doc)) == {"W1", "b1", "W2", "b2"}
+
+
 def test_a_class_of_lists_is_graded_at_any_depth(cli, tmp_path):
     path = write(tmp_path, LISTS)
     status, doc = cli.json("grade", f"{path}:NeuralNetwork", "--layers", "3,4,5,2", "--random",

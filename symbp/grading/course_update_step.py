@@ -66,7 +66,8 @@ OTHER_LOSSES = [_candidate(*candidate) for candidate in _CANDIDATES]
 
 
 def recognises(cls) -> bool:
-    """Whether ``cls`` has ``forward(X)`` and ``backward(X, y, output)``.
+    """Whether ``cls`` has ``forward(X)`` and ``backward(X, y, output)`` (or
+    ``backward(X, y)``, reading the output its forward kept).
 
     >>> class NeuralNetwork:
     ...     def forward(self, X): ...
@@ -77,7 +78,12 @@ def recognises(cls) -> bool:
     forward, backward = getattr(cls, "forward", None), getattr(cls, "backward", None)
     if not (callable(forward) and callable(backward)):
         return False
-    return len(_required(forward)) == 1 and len(_required(backward)) == 3
+    return len(_required(forward)) == 1 and len(_required(backward)) in (2, 3)
+
+
+def _backward_call(cls) -> str:
+    """How the class's backward is called, as the report says it."""
+    return "backward(X, y, output)" if len(_required(cls.backward)) == 3 else "backward(X, y)"
 
 
 def two_layers(cls) -> bool:
@@ -137,12 +143,15 @@ def rate_problem(cls) -> str | None:
 def note(cls) -> str:
     """The report's note for the class ``cls``.
 
-    >>> note(type("NeuralNetwork", (), {})).split(";")[0]
+    >>> said = note(type("NeuralNetwork", (), {"backward": lambda self, X, y: None}))
+    >>> said.split(";")[0]
     "NeuralNetwork built with the network's sizes and learning rate 1024, its weights and biases set to the point's"
+    >>> "graded through output = forward(X), backward(X, y), each" in said
+    True
     """
     return (f"{cls.__name__} built with the network's sizes and learning rate "
             f"{LEARNING_RATE:g}, its weights and biases set to the point's; graded through "
-            f"output = forward(X), backward(X, y, output), each gradient read off its step as "
+            f"output = forward(X), {_backward_call(cls)}, each gradient read off its step as "
             f"-(P_after - P_before) / {LEARNING_RATE:g}")
 
 
@@ -255,7 +264,8 @@ def call(cls, params: dict, x, y) -> dict:
         slot.set(value.copy())
     output = model.forward(x)
     rate_argument = _takes_rate(cls.backward)
-    model.backward(x, y, output, **{rate_argument: LEARNING_RATE} if rate_argument else {})
+    given = (x, y, output) if len(_required(cls.backward)) == 3 else (x, y)
+    model.backward(*given, **{rate_argument: LEARNING_RATE} if rate_argument else {})
     gradients = {}
     for key, (slot, value) in before.items():
         if key not in params:
