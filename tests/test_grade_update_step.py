@@ -159,6 +159,15 @@ def test_a_backward_of_x_and_y_reads_the_output_its_forward_kept(cli, tmp_path):
     assert status == 1 and set(wrong(doc)) == {"W1", "b1", "W2", "b2"}
 
 
+def test_its_training_loop_named_is_sent_to_the_class(cli, tmp_path):
+    path = write(tmp_path, SQUARED_ERROR)
+    status, out, err = cli("grade", f"{path}:NeuralNetwork.train", "--layers", "3,4,2")
+    assert (status, out) == (2, "")
+    assert err.strip() == ("NeuralNetwork.train is not one step: symbp grades the class "
+                           "itself, through its forward and backward (NeuralNetwork without "
+                           ".train).")
+
+
 def test_a_class_of_lists_is_graded_at_any_depth(cli, tmp_path):
     path = write(tmp_path, LISTS)
     status, doc = cli.json("grade", f"{path}:NeuralNetwork", "--layers", "3,4,5,2", "--random",

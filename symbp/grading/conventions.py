@@ -229,6 +229,11 @@ def describe(obj) -> dict:
         if _is_rashid(obj, method):
             return {"kind": "rashid", "method": method, "takes": [],
                     "note": course_rashid.note(obj), "other_loss": [course_rashid.OTHER_LOSS]}
+        if method is not None and course_update_step.recognises(obj):
+            # NeuralNetwork.train loops over epochs: its forward and backward are the step
+            return {"kind": "unknown", "note": None, "takes": [], "problem": (
+                f"{obj.__name__}.{method} is not one step: symbp grades the class itself, "
+                f"through its forward and backward ({obj.__name__} without .{method})")}
         if method in (None, "train"):
             return {"kind": "unknown", "note": None, "takes": [],
                     "problem": f"the class {obj.__name__} has no gradient, loss or backprop "
