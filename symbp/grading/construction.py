@@ -30,8 +30,33 @@ SIZE_ARGUMENTS = {
     **dict.fromkeys(("hidden_dims", "hidden_size_list", "hidden_sizes", "hidden_layers"),
                     "hiddens"),
     **dict.fromkeys(("sizes", "layer_sizes", "layers"), "sizes"),
-    **dict.fromkeys(("learning_rate", "lr", "eta", "alpha", "learningrate"), "rate"),
+    # the most specific first: "alpha" is also a leaky ReLU's slope
+    **dict.fromkeys(("learning_rate", "lr", "eta", "learningrate", "alpha"), "rate"),
     "reg": "reg", "weight_decay_lambda": "reg", "dtype": "dtype"}
+# a learning rate's names, in that order
+RATE_NAMES = tuple(name for name, kind in SIZE_ARGUMENTS.items() if kind == "rate")
+
+# The learning rate a class that updates its own weights (Rashid's train(), the blogs'
+# backward) is built with: a power of two, so that multiplying by it and dividing by it
+# are exact; large, so that a step that forgets the learning rate (or reads a weight
+# after updating it) is 1/1024 of the truth, never within a tolerance, and the step
+# dwarfs the rounding of W + step.
+LEARNING_RATE = 1024.0
+
+
+def step_gradient(before, after, method: str, label: str) -> np.ndarray:
+    """The gradient one gradient-descent step of :data:`LEARNING_RATE` took
+    on a parameter, ``-(after - before) / rate``; a TypeError naming the
+    ``method`` when the step changed the parameter's shape.
+
+    >>> step_gradient(np.ones(2), np.array([-1023.0, 3.0]), "train", "wih").tolist()
+    [1.0, -0.001953125]
+    """
+    after = np.asarray(after, float)
+    if after.shape != np.shape(before):
+        raise TypeError(f"{method} left {label} of shape {after.shape}; it was "
+                        f"{np.shape(before)}")
+    return -(after - before) / LEARNING_RATE
 
 
 def signature_parameters(function) -> list[inspect.Parameter]:

@@ -8,8 +8,8 @@ gradient-descent step of the loss 1/2 ||t - o||^2 (it returns nothing; the
 book's own ``wih`` step is the cross-entropy's, :data:`OTHER_LOSS`).
 
 symbp builds the class with the network's sizes and the learning rate
-:data:`LEARNING_RATE`, sets ``wih`` and ``who`` to copies of the point's W1
-and W2, calls ``train`` on each sample (the weights reset before each) and
+:data:`~symbp.grading.construction.LEARNING_RATE`, sets ``wih`` and
+``who`` to copies of the point's W1 and W2, calls ``train`` on each sample (the weights reset before each) and
 reads each gradient off the step: ``-(W_after - W_before) / lr``, summed
 over the samples.
 
@@ -24,11 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-# a power of two, so that multiplying by it and dividing by it are exact; large,
-# so that a step that forgets the learning rate (or reads ``who`` after updating
-# it) is 1/1024 of the truth, never within a tolerance, and the step dwarfs the
-# rounding of W + step
-LEARNING_RATE = 1024.0
+from symbp.grading.construction import LEARNING_RATE, step_gradient
 
 # the names the book's copies give the two weight matrices (compared in lower case)
 INPUT_HIDDEN_NAMES = ("wih", "w_ih", "w_i_h", "weights_ih", "w_input_hidden")
@@ -100,9 +96,5 @@ def call(cls, method: str, params: dict, x, y) -> dict:
         # one sample as lists, as the book's training loop passes a record
         getattr(model, method)(x[:, sample].tolist(), y[:, sample].tolist())
         for gradient, name, weight in zip(gradients, names, weights, strict=True):
-            after = np.asarray(getattr(model, name), float)
-            if after.shape != weight.shape:
-                raise TypeError(f"train left {name} of shape {after.shape}; it was "
-                                f"{weight.shape}")
-            gradient -= (after - weight) / LEARNING_RATE
+            gradient += step_gradient(weight, getattr(model, name), method, name)
     return {"dW1": gradients[0], "dW2": gradients[1]}

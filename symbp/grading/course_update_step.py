@@ -28,14 +28,15 @@ import dis
 
 import numpy as np
 
-from symbp.grading.construction import SIZE_ARGUMENTS, built, signature_parameters
+from symbp.grading.construction import (
+    LEARNING_RATE,
+    RATE_NAMES,
+    SIZE_ARGUMENTS,
+    built,
+    signature_parameters,
+    step_gradient,
+)
 
-# a power of two, so that multiplying by it and dividing by it are exact; large, so
-# that a step that forgets the learning rate is 1/1024 of the truth, never within a
-# tolerance (as for Rashid's train(), symbp.grading.course_rashid)
-LEARNING_RATE = 1024.0
-# a learning rate's names, the most specific first: "alpha" is also a leaky ReLU's slope
-RATE_NAMES = ("learning_rate", "lr", "eta", "learningrate", "alpha")
 # each layer's names besides W1/b1 (any capitals), weights1/bias1: the first layer's
 # and the last layer's own
 _FIRST = (("weights_input_hidden", "weights_ih", "w_ih", "w_input_hidden"),
@@ -270,9 +271,6 @@ def call(cls, params: dict, x, y) -> dict:
     for key, (slot, value) in before.items():
         if key not in params:
             continue
-        after = np.asarray(slot.get(), float)
-        if after.shape != value.shape:
-            raise TypeError(f"backward left {slot.label} of shape {after.shape}; it was "
-                            f"{value.shape}")
-        gradients[f"d{key}"] = (-(after - value) / LEARNING_RATE).reshape(np.shape(params[key]))
+        gradients[f"d{key}"] = step_gradient(value, slot.get(), "backward",
+                                             slot.label).reshape(np.shape(params[key]))
     return gradients
