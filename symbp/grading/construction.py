@@ -71,6 +71,17 @@ def signature_parameters(function) -> list[inspect.Parameter]:
         return []
 
 
+def required_arguments(function) -> list[str]:
+    """The names of ``function``'s positional arguments without a default
+    (``self`` aside): what a caller must pass.
+
+    >>> required_arguments(lambda self, X, y, output=None: None)
+    ['X', 'y']
+    """
+    return [p.name for p in signature_parameters(function) if p.name != "self" and
+            p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
 def built(cls, widths, extras: dict):
     """``cls`` built with the network's ``widths`` (input first), by the
     names of its constructor's arguments (:data:`SIZE_ARGUMENTS`); ``extras``

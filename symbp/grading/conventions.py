@@ -65,7 +65,7 @@ import sys
 import numpy as np
 
 from symbp.grading import course_ex4, course_rashid, course_update_step
-from symbp.grading.construction import SIZE_ARGUMENTS, built
+from symbp.grading.construction import SIZE_ARGUMENTS, built, required_arguments
 from symbp.grading.construction import signature_parameters as _parameters
 
 # FUNC's parameter names (lower case) that Ng's code uses, and what each is given
@@ -78,11 +78,6 @@ _NIELSEN_COSTS = {"QuadraticCost": "half_sse", "CrossEntropyCost": "bce"}
 # a model's method named by the user is called for gradients only if its name says so
 # (Network.feedforward, Network.SGD, __init__ would be called with (x, y) otherwise)
 _GRADIENT_WORDS = ("grad", "loss", "backprop", "backward", "cost", "train")
-
-
-def _required(function) -> list[str]:
-    return [p.name for p in _parameters(function)
-            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 def _positional(function) -> list[str]:
@@ -117,7 +112,7 @@ def _ng_forward(function):
     """The module's forward pass for Ng's backward ``function``, or None."""
     names = [p.name.lower() for p in _parameters(function)]
     if not names or "cache" not in names and "caches" not in names or \
-            any(name.lower() not in _NG_ARGUMENTS for name in _required(function)):
+            any(name.lower() not in _NG_ARGUMENTS for name in required_arguments(function)):
         return None
     # the names FUNC itself sees (its module's, or a notebook's)
     module = _module_of(function)
@@ -323,7 +318,7 @@ def _call_ng(function, params, x, y, extras):
     m = np.shape(x)[-1]
     given = {"x": x, "y": y, "params": params, "lambd": extras.get("l2", 0.0) * m,
              "keep_prob": 1.0}
-    forward_args = [given[_NG_ARGUMENTS[name.lower()]] for name in _required(forward)
+    forward_args = [given[_NG_ARGUMENTS[name.lower()]] for name in required_arguments(forward)
                     if name.lower() in _NG_ARGUMENTS]
     kwargs = {"keep_prob": 1.0} if "keep_prob" in [p.name for p in _parameters(forward)] else {}
     returned = forward(*forward_args, **kwargs)

@@ -33,6 +33,7 @@ from symbp.grading.construction import (
     RATE_NAMES,
     SIZE_ARGUMENTS,
     built,
+    required_arguments,
     signature_parameters,
     step_gradient,
 )
@@ -79,12 +80,12 @@ def recognises(cls) -> bool:
     forward, backward = getattr(cls, "forward", None), getattr(cls, "backward", None)
     if not (callable(forward) and callable(backward)):
         return False
-    return len(_required(forward)) == 1 and len(_required(backward)) in (2, 3)
+    return len(required_arguments(forward)) == 1 and len(required_arguments(backward)) in (2, 3)
 
 
 def _backward_call(cls) -> str:
     """How the class's backward is called, as the report says it."""
-    return "backward(X, y, output)" if len(_required(cls.backward)) == 3 else "backward(X, y)"
+    return "backward(X, y, output)" if len(required_arguments(cls.backward)) == 3 else "backward(X, y)"
 
 
 def two_layers(cls) -> bool:
@@ -96,11 +97,6 @@ def two_layers(cls) -> bool:
     """
     kinds = {SIZE_ARGUMENTS.get(p.name.lower()) for p in signature_parameters(cls)}
     return "hidden" in kinds and not kinds & {"hiddens", "sizes"}
-
-
-def _required(method) -> list[str]:
-    return [p.name for p in signature_parameters(method) if p.name != "self" and
-            p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 def _takes_rate(function) -> str | None:
@@ -265,7 +261,7 @@ def call(cls, params: dict, x, y) -> dict:
         slot.set(value.copy())
     output = model.forward(x)
     rate_argument = _takes_rate(cls.backward)
-    given = (x, y, output) if len(_required(cls.backward)) == 3 else (x, y)
+    given = (x, y, output) if len(required_arguments(cls.backward)) == 3 else (x, y)
     model.backward(*given, **{rate_argument: LEARNING_RATE} if rate_argument else {})
     gradients = {}
     for key, (slot, value) in before.items():
